@@ -1,0 +1,15 @@
+//! hcq compiles a small filter language into the JSON requests of
+//! HelpCrunch's contact search.
+
+pub mod ast;
+pub mod check;
+pub mod diagnostic;
+pub mod limits;
+pub mod lower;
+pub mod schema;
+pub mod syntax;
+pub mod typed;
+
+pub use diagnostic::{Error, Problem};
+pub use limits::Limits;
+pub use schema::Schema;

@@ -1,0 +1,47 @@
+//! Bounds on every input, each a named constant and a field of [`Limits`].
+//! Going past one is a diagnostic, never a crash or a runaway.
+
+/// Largest input, in bytes, for one expression or one segment file.
+pub const MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;
+/// Deepest nesting of parentheses and `not`, checked before parsing.
+pub const MAX_DEPTH: usize = 64;
+/// Most filters (comparisons, counting each `in` value) in one expression.
+pub const MAX_FILTERS: usize = 4096;
+/// Most values in one `in (…)` list or tag list.
+pub const MAX_LIST_LEN: usize = 1000;
+/// Most AND-terms the DNF may have, estimated before distributing.
+pub const MAX_DNF_TERMS: usize = 10_000;
+/// Default most requests a plan may need: a quarter of the API's
+/// 120-a-minute budget, so one plan never uses a whole minute.
+pub const MAX_REQUESTS: usize = 30;
+
+/// The bounds one compilation runs under. `Limits::default()` is the
+/// constants above.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// See [`MAX_INPUT_BYTES`].
+    pub max_input_bytes: usize,
+    /// See [`MAX_DEPTH`].
+    pub max_depth: usize,
+    /// See [`MAX_FILTERS`].
+    pub max_filters: usize,
+    /// See [`MAX_LIST_LEN`].
+    pub max_list_len: usize,
+    /// See [`MAX_DNF_TERMS`].
+    pub max_dnf_terms: usize,
+    /// See [`MAX_REQUESTS`].
+    pub max_requests: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_input_bytes: MAX_INPUT_BYTES,
+            max_depth: MAX_DEPTH,
+            max_filters: MAX_FILTERS,
+            max_list_len: MAX_LIST_LEN,
+            max_dnf_terms: MAX_DNF_TERMS,
+            max_requests: MAX_REQUESTS,
+        }
+    }
+}
