@@ -4,8 +4,10 @@
 pub mod ast;
 pub mod check;
 pub mod diagnostic;
+pub mod eval;
 pub mod limits;
 pub mod lower;
+pub mod plan;
 pub mod schema;
 pub mod syntax;
 pub mod typed;

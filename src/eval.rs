@@ -1,0 +1,1 @@
+//! The reference evaluator. (Scaffold: the lowering helper replaces this file.)

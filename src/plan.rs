@@ -1,0 +1,1 @@
+//! The serialisable output. (Scaffold: the lowering helper replaces this file.)
