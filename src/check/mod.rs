@@ -237,17 +237,16 @@ impl<'a> Checker<'a> {
         for value in values {
             self.count_filter(value.span);
         }
+        let resolved = self.filter_field(field)?;
         let max = self.cx.limits.max_list_len;
-        if values.len() > max {
+        let mut ok = values.len() <= max;
+        if !ok {
             self.errors.push(CheckError::ListTooLong {
                 len: values.len(),
                 max,
                 span: at(span),
             });
-            return None;
         }
-        let resolved = self.filter_field(field)?;
-        let mut ok = true;
         // `not in` inside an odd number of `not`s asks for the tags themselves.
         if resolved.ty == FieldType::Tags && negated != self.negated_by.is_some() {
             let (test, negation) = match self.negated_by {
