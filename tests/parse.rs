@@ -1199,6 +1199,8 @@ fn assert_well_formed(source: &str) {
             assert!(!spans.is_empty(), "{error:?}");
             assert_spans_in(source, &spans);
             assert!(code(&error).starts_with("hcq::parse::"));
+            // Every failure is named by what was expected, never by the fallback.
+            assert_ne!(message(&error), "expected valid syntax", "{source:?}");
         }
     }
     match parse_file(source, &limits) {
