@@ -71,7 +71,7 @@ pub fn parse_query(source: &str, limits: &Limits) -> Result<ast::Query, ParseErr
     let scanned = prepare(source, limits)?;
     if !scanned.has_tokens {
         return Err(ParseError::Empty {
-            span: (source.len(), 0).into(),
+            span: (0, source.len()).into(),
         });
     }
     let mut pairs = run(Rule::query, source)?;
@@ -109,14 +109,15 @@ pub fn parse_file(source: &str, limits: &Limits) -> Result<ast::File, ParseError
 /// The checks before pest: size first, then the lexical scan.
 fn prepare(source: &str, limits: &Limits) -> Result<scan::Scan, ParseError> {
     if source.len() > limits.max_input_bytes {
+        // The label starts at the character holding the first byte too many.
+        let mut start = limits.max_input_bytes;
+        while !source.is_char_boundary(start) {
+            start -= 1;
+        }
         return Err(ParseError::TooLarge {
             size: source.len(),
             max: limits.max_input_bytes,
-            span: (
-                limits.max_input_bytes,
-                source.len() - limits.max_input_bytes,
-            )
-                .into(),
+            span: (start, source.len() - start).into(),
         });
     }
     scan::scan(source, limits.max_depth)
