@@ -406,3 +406,163 @@ pub fn validate(request: &Request, schema: &Schema) -> Result<(), String> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ast::Span;
+    use crate::plan::{Comparison, Filter, Operator, Value};
+
+    fn contact(json: &str) -> Contact {
+        serde_json::from_str(json).unwrap()
+    }
+
+    fn filter(field: &str, op: CompareOp, value: Literal) -> typed::Expr {
+        typed::Expr::Filter(typed::Filter {
+            field: Schema::CONTACTS.by_name(field),
+            op,
+            value,
+            span: Span::default(),
+        })
+    }
+
+    #[test]
+    fn reads_the_api_response_shape() {
+        let c = contact(
+            r#"{"id": 3, "name": null, "firstSeen": 1600000000, "lastSeen": "1700000000",
+                "location": null, "tags": null, "customData": {"x": 1}, "blocked": false,
+                "viberId": "v1"}"#,
+        );
+        assert_eq!(c.first_seen, Some(1_600_000_000));
+        assert_eq!(c.last_seen, 1_700_000_000);
+        assert_eq!(c.location, Location::default());
+        assert!(c.tags.is_empty());
+        assert_eq!(c.viber_id.as_deref(), Some("v1"));
+        let err = serde_json::from_str::<Contact>(r#"{"id": 1, "lastSeen": "soon"}"#).unwrap_err();
+        assert!(err.to_string().contains("UNIX timestamp"), "{err}");
+        assert!(serde_json::from_str::<Contact>(r#"{"id": 1}"#).is_err());
+    }
+
+    #[test]
+    fn text_semantics() {
+        let ann = contact(r#"{"id": 1, "lastSeen": 0, "email": "Ann@Gmail.com"}"#);
+        let text = |op, v: &str| filter("customers.email", op, Literal::Text(v.into()));
+        assert!(matches_expr(&text(CompareOp::Contains, "gmail"), &ann));
+        assert!(!matches_expr(&text(CompareOp::NotContains, "GMAIL"), &ann));
+        assert!(!matches_expr(&text(CompareOp::Eq, "ann@gmail.com"), &ann));
+        assert!(matches_expr(&text(CompareOp::Eq, "Ann@Gmail.com"), &ann));
+        // A missing field: never equal, never contains; `!=` and `!~` hold.
+        let city = |op, v: &str| filter("customers.city", op, Literal::Text(v.into()));
+        assert!(!matches_expr(&city(CompareOp::Eq, ""), &ann));
+        assert!(!matches_expr(&city(CompareOp::Contains, ""), &ann));
+        assert!(matches_expr(&city(CompareOp::Ne, "Kyiv"), &ann));
+        assert!(matches_expr(&city(CompareOp::NotContains, ""), &ann));
+    }
+
+    #[test]
+    fn tags_need_every_name_exactly() {
+        let c = contact(
+            r#"{"id": 1, "lastSeen": 0, "tags": [{"name": "Lead", "color": "red"}, {"name": "Paid"}]}"#,
+        );
+        let tags = |names: &[&str]| {
+            filter(
+                "customers.tagsData",
+                CompareOp::Eq,
+                Literal::Tags(names.iter().map(|n| n.to_string()).collect()),
+            )
+        };
+        assert!(matches_expr(&tags(&["Lead", "Paid"]), &c));
+        assert!(!matches_expr(&tags(&["Lead", "VIP"]), &c));
+        assert!(!matches_expr(&tags(&["lead"]), &c));
+    }
+
+    fn request(offset: u64, limit: u64) -> Request {
+        Request {
+            comparison: Comparison::And,
+            filter: vec![Filter {
+                field: "customers.id".into(),
+                operator: Operator::Gt,
+                value: Value::Number(0),
+            }],
+            sort: "customers.lastSeen".into(),
+            order: Order::Desc,
+            offset,
+            limit,
+        }
+    }
+
+    fn people() -> Vec<Contact> {
+        (0..10)
+            .map(|id| Contact {
+                id,
+                last_seen: id % 3,
+                ..Contact::default()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn search_sorts_with_ties_by_id_and_pages() {
+        let people = people();
+        let ids = |rows: Vec<&Contact>| rows.iter().map(|c| c.id).collect::<Vec<_>>();
+        // lastSeen 2: 2, 5, 8; 1: 1, 4, 7; 0: 3, 6, 9 (0 fails id > 0)
+        assert_eq!(
+            ids(search(&request(0, 100), &people)),
+            [2, 5, 8, 1, 4, 7, 3, 6, 9]
+        );
+        assert_eq!(ids(search(&request(2, 3), &people)), [8, 1, 4]);
+    }
+
+    #[test]
+    fn run_plan_pages_and_merges() {
+        let people = people();
+        // Requests sorted as the merge sorts, read two rows at a time.
+        let mut first = request(0, 2);
+        first.order = Order::Asc;
+        let mut second = first.clone();
+        second.filter[0].operator = Operator::Ne;
+        second.filter[0].value = Value::Number(4);
+        let plan = Plan {
+            requests: vec![first, second],
+            merge: Some(plan::Merge {
+                by: "id".into(),
+                sort: "customers.lastSeen".into(),
+                order: Order::Asc,
+                offset: 1,
+                limit: 3,
+            }),
+        };
+        let rows: Vec<i64> = run_plan(&plan, &people).iter().map(|c| c.id).collect();
+        // Everyone is selected; by lastSeen ascending, ties by id: 0 3 6 9 1 …
+        assert_eq!(rows, [3, 6, 9]);
+        let window = Window {
+            sort: "customers.lastSeen".into(),
+            order: Order::Asc,
+            offset: 1,
+            limit: 3,
+        };
+        let all = typed::Expr::And(vec![], Span::default());
+        let want: Vec<i64> = page(&all, &window, &people).iter().map(|c| c.id).collect();
+        assert_eq!(rows, want);
+    }
+
+    #[test]
+    fn validate_names_what_is_wrong() {
+        let mut r = request(0, 101);
+        assert!(
+            validate(&r, &Schema::CONTACTS)
+                .unwrap_err()
+                .contains("limit")
+        );
+        r.limit = 100;
+        assert_eq!(validate(&r, &Schema::CONTACTS), Ok(()));
+        r.filter[0].operator = Operator::Contains;
+        assert!(validate(&r, &Schema::CONTACTS).is_err());
+        r.filter[0].field = "customers.firstSeen".into();
+        assert!(
+            validate(&r, &Schema::CONTACTS)
+                .unwrap_err()
+                .contains("searchable")
+        );
+    }
+}
