@@ -1,0 +1,273 @@
+//! Every bound of `hcq::limits`: hit at its default, moved by a custom
+//! `Limits`, each with its exact diagnostic code. Also: huge and deep trees
+//! are built and dropped without overflowing the stack.
+
+use hcq::Limits;
+use hcq::ast::{CompareOp, Expr, ExprKind, Ident, Span, Value, ValueKind};
+use hcq::limits::{MAX_DEPTH, MAX_FILE_BYTES, MAX_FILTERS, MAX_INPUT_BYTES, MAX_LIST_LEN};
+use miette::Diagnostic;
+
+/// The clock every test runs at, so that `now` never varies.
+const NOW: &str = "2024-06-01T00:00:00Z";
+
+/// Parses and checks `text` under `limits`, as `hcq check` does.
+fn check(text: &str, limits: Limits) -> Result<hcq::typed::Query, hcq::Error> {
+    let error = |problems| hcq::Error::new("<expression>", text, problems);
+    let query = hcq::syntax::parse_query(text, &limits).map_err(|e| error(vec![e.into()]))?;
+    let cx = hcq::check::Context {
+        limits,
+        ..hcq::check::Context::new(NOW.parse().expect("a valid timestamp"))
+    };
+    hcq::check::check_query(&query, &cx)
+        .map_err(|errors| error(errors.into_iter().map(Into::into).collect()))
+}
+
+/// The codes of the problems in `text`, or an empty list if it checks.
+fn codes(text: &str, limits: Limits) -> Vec<String> {
+    match check(text, limits) {
+        Ok(_) => Vec::new(),
+        Err(error) => error
+            .problems()
+            .iter()
+            .map(|p| p.code().map(|c| c.to_string()).unwrap_or_default())
+            .collect(),
+    }
+}
+
+/// The code of the only problem in `text`.
+fn code(text: &str, limits: Limits) -> String {
+    match codes(text, limits).as_slice() {
+        [only] => only.clone(),
+        other => panic!(
+            "expected exactly one problem in {:.80?}, got {other:?}",
+            text
+        ),
+    }
+}
+
+/// `a = 1 or a = 2 or …` with `n` operands.
+fn chain(n: usize) -> String {
+    (0..n)
+        .map(|i| format!("id = {i}"))
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+/// `id in (0, 1, …)` with `n` values.
+fn in_list(n: usize) -> String {
+    let values: Vec<String> = (0..n).map(|i| i.to_string()).collect();
+    format!("id in ({})", values.join(", "))
+}
+
+/// `n` parentheses around `id = 1`.
+fn nested(n: usize) -> String {
+    format!("{}id = 1{}", "(".repeat(n), ")".repeat(n))
+}
+
+// ---------------------------------------------------------------- input size
+
+#[test]
+fn input_size_default() {
+    let just_fits = format!("name = \"{}\"", "a".repeat(MAX_INPUT_BYTES - 9));
+    assert_eq!(just_fits.len(), MAX_INPUT_BYTES);
+    assert!(check(&just_fits, Limits::default()).is_ok());
+    let one_more = format!("name = \"{}\"", "a".repeat(MAX_INPUT_BYTES - 8));
+    assert_eq!(code(&one_more, Limits::default()), "hcq::parse::too_large");
+}
+
+#[test]
+fn input_size_custom() {
+    let limits = Limits {
+        max_input_bytes: 10,
+        ..Limits::default()
+    };
+    assert!(check("id = 12345", limits).is_ok());
+    assert_eq!(code("id = 123456", limits), "hcq::parse::too_large");
+}
+
+#[test]
+fn file_size_default() {
+    let limits = Limits::default();
+    let segment = "segment s\n  id = 1\n";
+    let file = segment.repeat(MAX_FILE_BYTES / segment.len() + 1);
+    assert!(file.len() > MAX_FILE_BYTES);
+    let error = hcq::syntax::parse_file(&file, &limits).unwrap_err();
+    assert_eq!(error.code().unwrap().to_string(), "hcq::parse::too_large");
+    // The file bound, not the expression bound, applies to files.
+    let small_expressions = Limits {
+        max_input_bytes: 10,
+        ..limits
+    };
+    let file = segment.repeat(10);
+    assert!(hcq::syntax::parse_file(&file, &small_expressions).is_ok());
+}
+
+#[test]
+fn file_size_custom() {
+    let limits = Limits {
+        max_file_bytes: 20,
+        ..Limits::default()
+    };
+    assert!(hcq::syntax::parse_file("segment s\n  id = 1\n", &limits).is_ok());
+    let error = hcq::syntax::parse_file("segment s\n  id = 1234\n", &limits).unwrap_err();
+    assert_eq!(error.code().unwrap().to_string(), "hcq::parse::too_large");
+}
+
+// ---------------------------------------------------------------- depth
+
+#[test]
+fn depth_default() {
+    assert!(check(&nested(MAX_DEPTH - 1), Limits::default()).is_ok());
+    assert_eq!(
+        code(&nested(MAX_DEPTH + 1), Limits::default()),
+        "hcq::parse::too_deep"
+    );
+    let nots = format!("{}id = 1", "not ".repeat(MAX_DEPTH + 1));
+    assert_eq!(code(&nots, Limits::default()), "hcq::parse::too_deep");
+}
+
+#[test]
+fn depth_custom() {
+    let limits = Limits {
+        max_depth: 3,
+        ..Limits::default()
+    };
+    assert!(check(&nested(2), limits).is_ok());
+    assert_eq!(code(&nested(4), limits), "hcq::parse::too_deep");
+    assert_eq!(
+        code("not not not not id = 1", limits),
+        "hcq::parse::too_deep"
+    );
+}
+
+// ---------------------------------------------------------------- filters
+
+#[test]
+fn filters_default() {
+    assert!(check(&chain(MAX_FILTERS), Limits::default()).is_ok());
+    assert_eq!(
+        code(&chain(MAX_FILTERS + 1), Limits::default()),
+        "hcq::check::too_many_filters"
+    );
+}
+
+#[test]
+fn filters_custom() {
+    let limits = Limits {
+        max_filters: 3,
+        ..Limits::default()
+    };
+    assert!(check("id = 1 or id = 2 or id = 3", limits).is_ok());
+    assert_eq!(
+        code("id = 1 or id = 2 or id = 3 or id = 4", limits),
+        "hcq::check::too_many_filters"
+    );
+    // Each value of an `in` list is a filter.
+    assert_eq!(
+        code("id in (1, 2) or id in (3, 4)", limits),
+        "hcq::check::too_many_filters"
+    );
+}
+
+// ---------------------------------------------------------------- list length
+
+#[test]
+fn list_length_default() {
+    assert!(check(&in_list(MAX_LIST_LEN), Limits::default()).is_ok());
+    assert_eq!(
+        code(&in_list(MAX_LIST_LEN + 1), Limits::default()),
+        "hcq::parse::list_too_long"
+    );
+    let tags: Vec<String> = (0..=MAX_LIST_LEN).map(|i| format!("t{i}")).collect();
+    let tags = format!("tags = [{}]", tags.join(", "));
+    assert_eq!(code(&tags, Limits::default()), "hcq::parse::list_too_long");
+}
+
+#[test]
+fn list_length_custom() {
+    let limits = Limits {
+        max_list_len: 2,
+        ..Limits::default()
+    };
+    assert!(check("id in (1, 2)", limits).is_ok());
+    assert_eq!(code("id in (1, 2, 3)", limits), "hcq::parse::list_too_long");
+    assert_eq!(
+        code("tags = [a, b, c]", limits),
+        "hcq::parse::list_too_long"
+    );
+}
+
+// ---------------------------------------------------------------- stack
+
+/// Runs `work` on a thread with a small stack, as a program embedding hcq
+/// on a worker thread might: a recursion per operand would overflow it.
+fn on_small_stack(work: impl FnOnce() + Send + 'static) {
+    std::thread::Builder::new()
+        .stack_size(512 * 1024)
+        .spawn(work)
+        .expect("a thread")
+        .join()
+        .expect("no overflow");
+}
+
+#[test]
+fn a_long_chain_is_built_and_dropped_flat() {
+    on_small_stack(|| {
+        // Parsing 100 000 operands takes seconds in a debug build, so the
+        // parser's flat chains are tested on a shorter one, and the passes
+        // after it on a tree built by hand.
+        let ast = hcq::syntax::parse_query(&chain(10_000), &Limits::default()).expect("parses");
+        assert!(matches!(&ast.expr.kind, ExprKind::Or(operands) if operands.len() == 10_000));
+        drop(ast);
+        let leaf = |i: usize| Expr {
+            kind: ExprKind::Compare {
+                field: Ident {
+                    name: "id".into(),
+                    span: Span::new(0, 2),
+                },
+                op: CompareOp::Eq,
+                op_span: Span::new(3, 4),
+                value: Value {
+                    kind: ValueKind::Integer(i.to_string()),
+                    span: Span::new(5, 6),
+                },
+            },
+            span: Span::new(0, 6),
+        };
+        let ast = Expr {
+            kind: ExprKind::Or((0..100_000).map(leaf).collect()),
+            span: Span::new(0, 6),
+        };
+        let cx = hcq::check::Context {
+            limits: Limits {
+                max_filters: 100_000,
+                ..Limits::default()
+            },
+            ..hcq::check::Context::new(NOW.parse().expect("a valid timestamp"))
+        };
+        let typed = hcq::check::check_expr(&ast, &cx).expect("checks");
+        drop(ast);
+        assert!(matches!(&typed, hcq::typed::Expr::Or(operands, _) if operands.len() == 100_000));
+        drop(typed);
+    });
+}
+
+#[test]
+fn the_deepest_nesting_is_built_and_dropped() {
+    on_small_stack(|| {
+        // `(id = 0 or (id = 1 and (id = 2 or …)))`, and `not` at every level.
+        let mut text = String::new();
+        for level in 0..MAX_DEPTH / 2 {
+            let op = if level % 2 == 0 { "or" } else { "and" };
+            text.push_str(&format!("not (id = {level} {op} "));
+        }
+        text.push_str("id = 1");
+        text.push_str(&")".repeat(MAX_DEPTH / 2));
+        let typed = check(&text, Limits::default()).expect("checks");
+        drop(typed);
+        assert_eq!(
+            code(&format!("not {text}"), Limits::default()),
+            "hcq::parse::too_deep"
+        );
+    });
+}

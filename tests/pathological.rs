@@ -1,0 +1,145 @@
+//! Inputs built to hurt: each must end quickly with one clear result, the
+//! exact diagnostic code asserted (or `Ok`). Crashes found by fuzzing land
+//! here as regression tests too.
+
+use hcq::Limits;
+use hcq::limits::{MAX_DEPTH, MAX_INPUT_BYTES};
+use miette::Diagnostic;
+
+/// The clock every test runs at, so that `now` never varies.
+const NOW: &str = "2024-06-01T00:00:00Z";
+
+const MIB: usize = 1024 * 1024;
+
+/// Parses and checks `text` under `limits`, as `hcq check` does.
+fn check_with(text: &str, limits: Limits) -> Result<hcq::typed::Query, hcq::Error> {
+    let error = |problems| hcq::Error::new("<expression>", text, problems);
+    let query = hcq::syntax::parse_query(text, &limits).map_err(|e| error(vec![e.into()]))?;
+    let cx = hcq::check::Context {
+        limits,
+        ..hcq::check::Context::new(NOW.parse().expect("a valid timestamp"))
+    };
+    hcq::check::check_query(&query, &cx)
+        .map_err(|errors| error(errors.into_iter().map(Into::into).collect()))
+}
+
+fn check(text: &str) -> Result<hcq::typed::Query, hcq::Error> {
+    check_with(text, Limits::default())
+}
+
+/// The codes of every problem in `error`.
+fn codes(error: &hcq::Error) -> Vec<String> {
+    error
+        .problems()
+        .iter()
+        .map(|p| p.code().map(|c| c.to_string()).unwrap_or_default())
+        .collect()
+}
+
+/// Asserts that `text` fails with exactly one problem, of code `code`,
+/// whose first label starts at `offset`.
+fn assert_fails(text: &str, code: &str, offset: usize) {
+    let error = match check(text) {
+        Ok(query) => panic!("expected {code} for {:.60?}, got {query:?}", text),
+        Err(error) => error,
+    };
+    assert_eq!(codes(&error), [code], "for {:.60?}", text);
+    let label = error.problems()[0]
+        .labels()
+        .and_then(|mut labels| labels.next())
+        .expect("a label");
+    assert_eq!(label.offset(), offset, "label of {code} for {:.60?}", text);
+}
+
+/// `unit` repeated to exactly `bytes` bytes, or just under if `unit` does
+/// not divide it.
+fn fill(unit: &str, bytes: usize) -> String {
+    unit.repeat(bytes / unit.len())
+}
+
+#[test]
+fn a_mebibyte_of_open_parentheses() {
+    let text = fill("(", MIB);
+    assert_eq!(text.len(), MAX_INPUT_BYTES);
+    // The first parenthesis past the depth bound is named.
+    assert_fails(&text, "hcq::parse::too_deep", MAX_DEPTH);
+}
+
+#[test]
+fn a_mebibyte_of_not() {
+    let text = fill("not ", MIB);
+    assert_fails(&text, "hcq::parse::too_deep", 4 * MAX_DEPTH);
+}
+
+#[test]
+fn a_mebibyte_of_an_unfinished_chain() {
+    let text = fill("email ~ a or ", MIB);
+    // The chain ends with `or`: an expression is missing at its end.
+    assert_fails(&text, "hcq::parse::expected", text.len() - 3);
+}
+
+#[test]
+fn forty_groups_of_two_alternatives_check() {
+    let group = "(email ~ a or tag = b)";
+    let text = vec![group; 40].join(" and ");
+    let query = check(&text).expect("checks");
+    assert!(matches!(&query.expr, hcq::typed::Expr::And(groups, _) if groups.len() == 40));
+}
+
+#[test]
+fn a_ten_megabyte_string() {
+    let text = format!("name = \"{}\"", "x".repeat(10_000_000));
+    assert_fails(&text, "hcq::parse::too_large", MAX_INPUT_BYTES);
+}
+
+#[test]
+fn a_long_string_under_a_raised_bound() {
+    let limits = Limits {
+        max_input_bytes: 2 * MIB,
+        ..Limits::default()
+    };
+    let text = format!("name = \"{}\"", "x".repeat(MIB));
+    let query = check_with(&text, limits).expect("checks");
+    assert!(matches!(&query.expr, hcq::typed::Expr::Filter(f)
+        if f.value == hcq::typed::Literal::Text("x".repeat(MIB))));
+}
+
+#[test]
+fn nul_bytes() {
+    // Inside a string, a NUL is text like any other.
+    let query = check("name = \"a\0b\"").expect("checks");
+    assert!(matches!(&query.expr, hcq::typed::Expr::Filter(f)
+        if f.value == hcq::typed::Literal::Text("a\0b".into())));
+    // Between tokens it is not part of the language.
+    assert_fails("name = a\0", "hcq::parse::expected", 8);
+    assert_fails("\0", "hcq::parse::expected", 0);
+    assert_fails(&"\0".repeat(1000), "hcq::parse::expected", 0);
+}
+
+#[test]
+fn a_byte_order_mark() {
+    assert!(check("\u{FEFF}email ~ gmail").is_ok());
+    assert_fails("\u{FEFF}", "hcq::parse::empty", 0);
+    // Only at the very start.
+    assert_fails("email ~ gmail \u{FEFF}", "hcq::parse::expected", 14);
+}
+
+#[test]
+fn crlf_line_ends() {
+    let text = "# leads\r\nemail ~ gmail\r\n  and tag = Lead # paid\r\n  sort by lastSeen desc\r\n";
+    let query = check(text).expect("checks");
+    assert!(matches!(&query.expr, hcq::typed::Expr::And(operands, _) if operands.len() == 2));
+    assert!(query.sort.is_some());
+}
+
+#[test]
+fn an_empty_input() {
+    assert_fails("", "hcq::parse::empty", 0);
+    assert_fails(" \t\r\n", "hcq::parse::empty", 0);
+}
+
+#[test]
+fn only_a_comment() {
+    assert_fails("# nothing here", "hcq::parse::empty", 0);
+    assert_fails("# one\r\n# two\n", "hcq::parse::empty", 0);
+}
