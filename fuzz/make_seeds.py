@@ -54,6 +54,9 @@ def write(target, text):
 
 
 def main():
+    for target in ("parse", "compile", "segments"):
+        for old in (SEEDS / target).glob("*"):
+            old.unlink()
     texts = set()
     for path in sorted((ROOT / "tests").glob("*.rs")):
         for text in literals(path.read_text()):

@@ -4,34 +4,48 @@
 
 use hcq::Limits;
 use hcq::ast::{CompareOp, Expr, ExprKind, Ident, Span, Value, ValueKind};
-use hcq::limits::{MAX_DEPTH, MAX_FILE_BYTES, MAX_FILTERS, MAX_INPUT_BYTES, MAX_LIST_LEN};
+use hcq::limits::{
+    MAX_DEPTH, MAX_DNF_TERMS, MAX_FILE_BYTES, MAX_FILTERS, MAX_INPUT_BYTES, MAX_LIST_LEN,
+    MAX_REQUESTS,
+};
 use miette::Diagnostic;
 
 /// The clock every test runs at, so that `now` never varies.
 const NOW: &str = "2024-06-01T00:00:00Z";
 
-/// Parses and checks `text` under `limits`, as `hcq check` does.
-fn check(text: &str, limits: Limits) -> Result<hcq::typed::Query, hcq::Error> {
-    let error = |problems| hcq::Error::new("<expression>", text, problems);
-    let query = hcq::syntax::parse_query(text, &limits).map_err(|e| error(vec![e.into()]))?;
-    let cx = hcq::check::Context {
+/// Options with the clock fixed and the given bounds.
+fn options(limits: Limits) -> hcq::Options {
+    hcq::Options {
         limits,
-        ..hcq::check::Context::new(NOW.parse().expect("a valid timestamp"))
-    };
-    hcq::check::check_query(&query, &cx)
-        .map_err(|errors| error(errors.into_iter().map(Into::into).collect()))
+        ..hcq::Options::at(NOW.parse().expect("a valid timestamp"))
+    }
 }
 
-/// The codes of the problems in `text`, or an empty list if it checks.
+/// Parses and checks `text` under `limits`, as `hcq check` does.
+fn check(text: &str, limits: Limits) -> Result<hcq::typed::Query, hcq::Error> {
+    hcq::check(text, &options(limits))
+}
+
+/// Compiles `text` under `limits`, as `hcq emit` does.
+fn compile(text: &str, limits: Limits) -> Result<hcq::Plan, hcq::Error> {
+    hcq::compile(text, &options(limits))
+}
+
+/// The codes of the problems in `text`, or an empty list if it compiles.
 fn codes(text: &str, limits: Limits) -> Vec<String> {
-    match check(text, limits) {
+    match compile(text, limits) {
         Ok(_) => Vec::new(),
-        Err(error) => error
-            .problems()
-            .iter()
-            .map(|p| p.code().map(|c| c.to_string()).unwrap_or_default())
-            .collect(),
+        Err(error) => codes_of(&error),
     }
+}
+
+/// The codes of the problems in `error`.
+fn codes_of(error: &hcq::Error) -> Vec<String> {
+    error
+        .problems()
+        .iter()
+        .map(|p| p.code().map(|c| c.to_string()).unwrap_or_default())
+        .collect()
 }
 
 /// The code of the only problem in `text`.
@@ -70,7 +84,7 @@ fn nested(n: usize) -> String {
 fn input_size_default() {
     let just_fits = format!("name = \"{}\"", "a".repeat(MAX_INPUT_BYTES - 9));
     assert_eq!(just_fits.len(), MAX_INPUT_BYTES);
-    assert!(check(&just_fits, Limits::default()).is_ok());
+    assert!(compile(&just_fits, Limits::default()).is_ok());
     let one_more = format!("name = \"{}\"", "a".repeat(MAX_INPUT_BYTES - 8));
     assert_eq!(code(&one_more, Limits::default()), "hcq::parse::too_large");
 }
@@ -81,7 +95,7 @@ fn input_size_custom() {
         max_input_bytes: 10,
         ..Limits::default()
     };
-    assert!(check("id = 12345", limits).is_ok());
+    assert!(compile("id = 12345", limits).is_ok());
     assert_eq!(code("id = 123456", limits), "hcq::parse::too_large");
 }
 
@@ -117,7 +131,7 @@ fn file_size_custom() {
 
 #[test]
 fn depth_default() {
-    assert!(check(&nested(MAX_DEPTH - 1), Limits::default()).is_ok());
+    assert!(compile(&nested(MAX_DEPTH - 1), Limits::default()).is_ok());
     assert_eq!(
         code(&nested(MAX_DEPTH + 1), Limits::default()),
         "hcq::parse::too_deep"
@@ -132,7 +146,7 @@ fn depth_custom() {
         max_depth: 3,
         ..Limits::default()
     };
-    assert!(check(&nested(2), limits).is_ok());
+    assert!(compile(&nested(2), limits).is_ok());
     assert_eq!(code(&nested(4), limits), "hcq::parse::too_deep");
     assert_eq!(
         code("not not not not id = 1", limits),
@@ -144,7 +158,7 @@ fn depth_custom() {
 
 #[test]
 fn filters_default() {
-    assert!(check(&chain(MAX_FILTERS), Limits::default()).is_ok());
+    assert!(compile(&chain(MAX_FILTERS), Limits::default()).is_ok());
     assert_eq!(
         code(&chain(MAX_FILTERS + 1), Limits::default()),
         "hcq::check::too_many_filters"
@@ -157,7 +171,7 @@ fn filters_custom() {
         max_filters: 3,
         ..Limits::default()
     };
-    assert!(check("id = 1 or id = 2 or id = 3", limits).is_ok());
+    assert!(compile("id = 1 or id = 2 or id = 3", limits).is_ok());
     assert_eq!(
         code("id = 1 or id = 2 or id = 3 or id = 4", limits),
         "hcq::check::too_many_filters"
@@ -173,7 +187,7 @@ fn filters_custom() {
 
 #[test]
 fn list_length_default() {
-    assert!(check(&in_list(MAX_LIST_LEN), Limits::default()).is_ok());
+    assert!(compile(&in_list(MAX_LIST_LEN), Limits::default()).is_ok());
     assert_eq!(
         code(&in_list(MAX_LIST_LEN + 1), Limits::default()),
         "hcq::parse::list_too_long"
@@ -189,12 +203,106 @@ fn list_length_custom() {
         max_list_len: 2,
         ..Limits::default()
     };
-    assert!(check("id in (1, 2)", limits).is_ok());
+    assert!(compile("id in (1, 2)", limits).is_ok());
     assert_eq!(code("id in (1, 2, 3)", limits), "hcq::parse::list_too_long");
     assert_eq!(
         code("tags = [a, b, c]", limits),
         "hcq::parse::list_too_long"
     );
+}
+
+// ---------------------------------------------------------------- DNF terms
+
+/// `n` groups of two alternatives joined by `and`: 2^n AND-terms.
+fn groups(n: usize) -> String {
+    (0..n)
+        .map(|i| format!("(email ~ a{i} or name ~ b{i})"))
+        .collect::<Vec<_>>()
+        .join(" and ")
+}
+
+#[test]
+fn dnf_terms_default() {
+    // 2^13 = 8192 terms fit (the request cap is raised so that it does not
+    // fire first); 2^14 = 16384 do not.
+    assert!(2usize.pow(13) <= MAX_DNF_TERMS && 2usize.pow(14) > MAX_DNF_TERMS);
+    let many_requests = Limits {
+        max_requests: usize::MAX,
+        ..Limits::default()
+    };
+    let error = compile(&groups(14), many_requests).unwrap_err();
+    assert_eq!(codes_of(&error), ["hcq::lower::too_many_terms"]);
+    assert_eq!(
+        code(&groups(14), Limits::default()),
+        "hcq::lower::too_many_terms"
+    );
+}
+
+#[test]
+fn dnf_terms_custom() {
+    let limits = Limits {
+        max_dnf_terms: 4,
+        ..Limits::default()
+    };
+    assert_eq!(
+        compile(&groups(2), limits)
+            .expect("compiles")
+            .requests
+            .len(),
+        4
+    );
+    assert_eq!(code(&groups(3), limits), "hcq::lower::too_many_terms");
+}
+
+#[test]
+fn dnf_filters_default() {
+    // 2^11 = 2048 terms fit, but each repeats the 600 comparisons of the
+    // `and`: 1.2 million filters, past `hcq::lower::dnf::MAX_DNF_FILTERS`.
+    let comparisons: Vec<String> = (0..600).map(|i| format!("name != n{i}")).collect();
+    let text = format!("{} and {}", comparisons.join(" and "), groups(11));
+    assert_eq!(code(&text, Limits::default()), "hcq::lower::dnf_too_large");
+}
+
+// ---------------------------------------------------------------- requests
+
+/// `(name ~ n0 or … ) and (email ~ e0 or …)` with `a` and `b`
+/// alternatives: a×b two-filter terms, one request each.
+fn grid(a: usize, b: usize) -> String {
+    let ids: Vec<String> = (0..a).map(|i| format!("name ~ n{i}")).collect();
+    let emails: Vec<String> = (0..b).map(|i| format!("email ~ e{i}")).collect();
+    format!("({}) and ({})", ids.join(" or "), emails.join(" or "))
+}
+
+#[test]
+fn requests_default() {
+    assert_eq!(MAX_REQUESTS, 30);
+    assert_eq!(
+        compile(&grid(5, 6), Limits::default())
+            .expect("compiles")
+            .requests
+            .len(),
+        30
+    );
+    assert_eq!(
+        code(&grid(6, 6), Limits::default()),
+        "hcq::lower::too_many_requests"
+    );
+}
+
+#[test]
+fn requests_custom() {
+    let limits = Limits {
+        max_requests: 2,
+        ..Limits::default()
+    };
+    // An AND request and the OR request that all single filters share.
+    let plan = compile(
+        "(id > 1 and email ~ a) or city = Kyiv or tag = Lead",
+        limits,
+    )
+    .expect("compiles");
+    assert_eq!(plan.requests.len(), 2);
+    assert_eq!(code(&grid(1, 3), limits), "hcq::lower::too_many_requests");
 }
 
 // ---------------------------------------------------------------- stack
