@@ -22,6 +22,7 @@
 
 pub mod ast;
 pub mod check;
+pub mod contacts;
 pub mod diagnostic;
 pub mod eval;
 pub mod limits;
