@@ -5,10 +5,12 @@ pub mod ast;
 pub mod check;
 pub mod diagnostic;
 pub mod eval;
+pub mod format;
 pub mod limits;
 pub mod lower;
 pub mod plan;
 pub mod schema;
+pub mod segment;
 pub mod syntax;
 pub mod typed;
 

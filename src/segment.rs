@@ -1,0 +1,1739 @@
+//! Segment files (`*.hcq`): saved, named segments, one file checked as a
+//! whole.
+//!
+//! ```text
+//! # Leads who write from Gmail
+//! segment gmail_leads
+//!   email ~ "gmail" and tag = Lead
+//!   sort by lastSeen desc
+//!   limit 50
+//!
+//! segment fresh_gmail_leads
+//!   @gmail_leads and lastSeen >= now - 30d
+//! ```
+//!
+//! `@name` uses another segment of the same file as if its expression were
+//! written there in parentheses. The file is checked in one pass that
+//! reports every problem it can find:
+//!
+//! 1. parse: the whole text at once, and when that fails, each chunk that
+//!    starts at a line beginning with `segment` on its own, so that one
+//!    broken segment does not hide the errors of the others;
+//! 2. resolve: duplicate names, unknown `@name`s (with "did you mean"),
+//!    cycles (found with an iterative Tarjan, so a chain of 10,000 segments
+//!    does not overflow the stack), and a bound on how large and how deep a
+//!    segment becomes once its references are spliced in;
+//! 3. check: each segment with its references spliced in, through
+//!    [`crate::check`]; an error inside `a` is reported once, not again for
+//!    every segment that uses `a`;
+//! 4. lower (in [`check_file`] and the `compile_*` methods): each segment
+//!    to its plan.
+//!
+//! Clauses (`sort by`, `limit`, `offset`) belong to the segment that is run:
+//! those of a segment used through `@` do not apply to the user, and a
+//! warning says so.
+
+use crate::ast::{self, Span};
+use crate::check;
+use crate::diagnostic::{JsonDiagnostic, LineIndex};
+use crate::limits::Limits;
+use crate::syntax::{self, ParseError};
+use crate::{Problem, typed};
+use miette::{Diagnostic, LabeledSpan, NamedSource, SourceSpan};
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::sync::Arc;
+use thiserror::Error;
+
+/// A problem that only a segment file can have.
+#[derive(Debug, Clone, Error, Diagnostic)]
+pub enum SegmentError {
+    /// A segment that failed to parse, found while parsing the file piece by
+    /// piece; its spans are moved to point into the whole file.
+    ///
+    /// ```text
+    /// segment a
+    ///   email ~
+    /// ```
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Parse(ShiftedParseError),
+
+    /// Two segments with one name.
+    ///
+    /// ```text
+    /// segment leads
+    ///   tag = Lead
+    /// segment leads
+    ///   tag = Paid
+    /// ```
+    #[error("segment `{name}` is defined twice")]
+    #[diagnostic(
+        code(hcq::segment::duplicate),
+        help("rename one of them; `@{name}` means the first")
+    )]
+    Duplicate {
+        /// The name.
+        name: String,
+        /// The second definition's name.
+        #[label(primary, "defined again here")]
+        again: SourceSpan,
+        /// The first definition's name.
+        #[label("first defined here")]
+        first: SourceSpan,
+    },
+
+    /// `@name` where no segment of the file has that name.
+    ///
+    /// ```text
+    /// segment a
+    ///   @gmial_leads and tag = Paid
+    /// ```
+    #[error("no segment named `{name}` in this file")]
+    #[diagnostic(code(hcq::segment::unknown_reference), help("{}", unknown_help(.suggestion)))]
+    UnknownReference {
+        /// The name after `@`.
+        name: String,
+        /// The `@name`.
+        #[label("not a segment of this file")]
+        span: SourceSpan,
+        /// The closest name defined in the file, if one is close.
+        suggestion: Option<String>,
+    },
+
+    /// Segments that use each other, directly or through others.
+    ///
+    /// ```text
+    /// segment a
+    ///   @b and tag = Lead
+    /// segment b
+    ///   @a or tag = Paid
+    /// ```
+    #[error("{}", cycle_message(.names))]
+    #[diagnostic(
+        code(hcq::segment::cycle),
+        help("a segment cannot use itself, directly or through others; write one of them out")
+    )]
+    Cycle {
+        /// The segments on the cycle, in file order.
+        names: Vec<String>,
+        /// Every `@name` that joins two segments of the cycle.
+        #[label(collection)]
+        uses: Vec<LabeledSpan>,
+    },
+
+    /// A segment with clauses used through `@`: its clauses do not apply
+    /// to the user.
+    ///
+    /// ```text
+    /// segment a
+    ///   tag = Lead
+    ///   limit 10
+    /// segment b
+    ///   @a and city = Kyiv
+    /// ```
+    #[error("the clauses of `{name}` do not apply where it is used")]
+    #[diagnostic(
+        code(hcq::segment::ignored_clauses),
+        severity(Warning),
+        help(
+            "`@{name}` brings in only its expression; write `sort by`, `limit` and `offset` on the segment that uses it"
+        )
+    )]
+    IgnoredClauses {
+        /// The used segment.
+        name: String,
+        /// The `@name`.
+        #[label(primary, "used here")]
+        use_span: SourceSpan,
+        /// Each clause of the used segment.
+        #[label(collection, "ignored here")]
+        clauses: Vec<SourceSpan>,
+    },
+
+    /// A segment that holds too many filters once its references are
+    /// spliced in (the bound is [`Limits::max_filters`]).
+    ///
+    /// ```text
+    /// segment a   email ~ a or email ~ b
+    /// segment b   @a or @a
+    /// segment c   @b or @b
+    /// …            (each doubling the last)
+    /// ```
+    #[error("segment `{name}` holds {filters} filters once `@` references are spliced in")]
+    #[diagnostic(
+        code(hcq::segment::too_many_filters),
+        help(
+            "a segment may hold at most {max} filters; split it into smaller segments run separately"
+        )
+    )]
+    TooManyFilters {
+        /// The segment.
+        name: String,
+        /// Its name.
+        #[label("this segment")]
+        span: SourceSpan,
+        /// How many filters (saturating).
+        filters: usize,
+        /// The bound.
+        max: usize,
+    },
+
+    /// A segment nested too deeply once its references are spliced in
+    /// (the bound is [`Limits::max_depth`]; each `@name` counts as the
+    /// parentheses it stands for).
+    ///
+    /// ```text
+    /// segment s1  not tag = Lead
+    /// segment s2  not @s1
+    /// …           (a long chain)
+    /// ```
+    #[error("segment `{name}` nests {depth} levels deep once `@` references are spliced in")]
+    #[diagnostic(
+        code(hcq::segment::too_deep),
+        help("nesting may be at most {max} levels; use fewer chained references")
+    )]
+    TooDeep {
+        /// The segment.
+        name: String,
+        /// Its name.
+        #[label("this segment")]
+        span: SourceSpan,
+        /// Its depth (saturating).
+        depth: usize,
+        /// The bound.
+        max: usize,
+    },
+
+    /// The file's segments together need more requests than the budget
+    /// the caller set (for CI: `hcq check --budget N`).
+    ///
+    /// ```text
+    /// segment a   (1 request)
+    /// segment b   (3 requests)
+    /// ```
+    /// with a budget of 2.
+    #[error(
+        "the segments need {total} requests together, over the budget of {budget} \
+         (at least {seconds} at {REQUESTS_PER_MINUTE} requests a minute)"
+    )]
+    #[diagnostic(
+        code(hcq::segment::over_budget),
+        help("make the largest segments cheaper, or raise the budget if the cost is expected")
+    )]
+    OverBudget {
+        /// Requests all segments need.
+        total: usize,
+        /// The budget.
+        budget: usize,
+        /// The minimum time, as text.
+        seconds: String,
+        /// The segments needing the most requests (at most five), with their counts.
+        #[label(collection)]
+        largest: Vec<LabeledSpan>,
+    },
+}
+
+fn unknown_help(suggestion: &Option<String>) -> String {
+    match suggestion {
+        Some(name) => format!("did you mean `@{name}`?"),
+        None => "`@name` must name a segment defined in the same file".to_owned(),
+    }
+}
+
+fn cycle_message(names: &[String]) -> String {
+    match names {
+        [one] => format!("segment `{one}` uses itself"),
+        _ => {
+            let list: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+            format!("segments {} use each other in a cycle", list.join(", "))
+        }
+    }
+}
+
+/// A [`ParseError`] found in a piece of the file, with its labels moved by
+/// the piece's offset so that they point into the whole file.
+#[derive(Debug, Clone)]
+pub struct ShiftedParseError {
+    error: ParseError,
+    offset: usize,
+}
+
+impl ShiftedParseError {
+    /// The error as the parser reported it for the piece.
+    pub fn error(&self) -> &ParseError {
+        &self.error
+    }
+
+    /// Where the piece starts in the file.
+    pub fn offset(&self) -> usize {
+        self.offset
+    }
+}
+
+impl fmt::Display for ShiftedParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.error, f)
+    }
+}
+
+impl std::error::Error for ShiftedParseError {}
+
+impl Diagnostic for ShiftedParseError {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.error.code()
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        self.error.severity()
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.error.help()
+    }
+
+    fn url<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.error.url()
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let offset = self.offset;
+        let labels = self.error.labels()?;
+        Some(Box::new(labels.map(move |label| {
+            let span = SourceSpan::new((label.offset() + offset).into(), label.len());
+            let text = label.label().map(str::to_owned);
+            if label.primary() {
+                LabeledSpan::new_primary_with_span(text, span)
+            } else {
+                LabeledSpan::new_with_span(text, span)
+            }
+        })))
+    }
+}
+
+/// One problem in a segment file: from a stage shared with single
+/// expressions, or one only segment files have.
+#[derive(Debug, Clone, Error, Diagnostic)]
+pub enum FileProblem {
+    /// A parse, check or lowering problem.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Stage(#[from] Problem),
+    /// A problem only segment files have.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Segment(#[from] SegmentError),
+}
+
+impl FileProblem {
+    fn is_error(&self) -> bool {
+        !matches!(
+            self.severity(),
+            Some(miette::Severity::Warning | miette::Severity::Advice)
+        )
+    }
+
+    /// Where the problem's first label starts, for ordering.
+    fn position(&self) -> usize {
+        self.labels()
+            .and_then(|mut labels| labels.next())
+            .map_or(0, |label| label.offset())
+    }
+}
+
+/// Everything wrong with one segment file, reported at once (errors and
+/// warnings), with the file attached so that any miette handler can render
+/// it.
+#[derive(Debug, Error)]
+#[error("{}", headline(.problems, .name))]
+pub struct FileError {
+    name: String,
+    text: NamedSource<Arc<str>>,
+    problems: Vec<FileProblem>,
+}
+
+fn headline(problems: &[FileProblem], name: &str) -> String {
+    let errors = problems.iter().filter(|p| p.is_error()).count();
+    let warnings = problems.len() - errors;
+    let count = |n: usize, what: &str| match n {
+        1 => format!("1 {what}"),
+        n => format!("{n} {what}s"),
+    };
+    match (errors, warnings) {
+        (0, w) => format!("found {} in {name}", count(w, "warning")),
+        (e, 0) => format!("found {} in {name}", count(e, "problem")),
+        (e, w) => format!(
+            "found {} and {} in {name}",
+            count(e, "problem"),
+            count(w, "warning")
+        ),
+    }
+}
+
+impl FileError {
+    /// The problems in `source` (named `name`), sorted by position.
+    pub fn new(
+        name: impl Into<String>,
+        source: impl Into<Arc<str>>,
+        mut problems: Vec<FileProblem>,
+    ) -> Self {
+        problems.sort_by_key(FileProblem::position);
+        let name = name.into();
+        let text = NamedSource::new(name.clone(), source.into()).with_language("hcq");
+        FileError {
+            name,
+            text,
+            problems,
+        }
+    }
+
+    /// The problems, by position in the file.
+    pub fn problems(&self) -> &[FileProblem] {
+        &self.problems
+    }
+
+    /// Whether any problem is an error (and not only a warning).
+    pub fn has_errors(&self) -> bool {
+        self.problems.iter().any(FileProblem::is_error)
+    }
+
+    /// The file the spans point into.
+    pub fn source_text(&self) -> &str {
+        self.text.inner()
+    }
+
+    /// The file's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Every problem in its JSON form (`--message-format json`).
+    pub fn to_json(&self) -> Vec<JsonDiagnostic> {
+        let index = LineIndex::new(self.source_text());
+        self.problems
+            .iter()
+            .map(|p| crate::diagnostic::to_json(p, &self.name, &index))
+            .collect()
+    }
+}
+
+impl Diagnostic for FileError {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        match self.problems.as_slice() {
+            [only] => only.code(),
+            _ => None,
+        }
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        (!self.has_errors()).then_some(miette::Severity::Warning)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.text)
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        Some(Box::new(self.problems.iter().map(|p| p as &dyn Diagnostic)))
+    }
+}
+
+/// Whether `text` holds segments rather than one expression: its first
+/// token, after a byte-order mark, whitespace and `#` comments, is the
+/// keyword `segment` (in any case).
+pub fn is_segment_file(text: &str) -> bool {
+    let mut rest = text.strip_prefix('\u{feff}').unwrap_or(text);
+    loop {
+        rest = rest.trim_start();
+        match rest.strip_prefix('#') {
+            Some(comment) => rest = comment.split_once('\n').map_or("", |(_, after)| after),
+            None => break,
+        }
+    }
+    starts_with_keyword(rest, "segment")
+}
+
+/// Whether `text` starts with `keyword` (ASCII, any case) followed by
+/// something that cannot continue a name.
+fn starts_with_keyword(text: &str, keyword: &str) -> bool {
+    let Some(head) = text.get(..keyword.len()) else {
+        return false;
+    };
+    head.eq_ignore_ascii_case(keyword)
+        && !text[keyword.len()..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
+/// What a lexical scan finds outside string literals: where `#` comments
+/// are and which lines begin with the keyword `segment`.
+#[derive(Debug, Default)]
+pub(crate) struct Scan {
+    /// Each comment's span, from `#` to the end of its line (without the
+    /// line break or trailing whitespace).
+    pub comments: Vec<Span>,
+    /// The offset of `segment` on each line whose first token it is.
+    pub segment_starts: Vec<usize>,
+}
+
+/// Scans `text` for comments and segment starts. Strings are `"…"` with
+/// `\` escaping the next character; a string never spans a line break in
+/// the grammar, so an unterminated one ends at the end of its line here,
+/// which keeps one bad line from hiding the rest of the file.
+pub(crate) fn scan(text: &str) -> Scan {
+    let mut result = Scan::default();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    let mut line_start = true;
+    while i < bytes.len() {
+        if line_start {
+            line_start = false;
+            while i < bytes.len() && matches!(bytes[i], b' ' | b'\t' | b'\r') {
+                i += 1;
+            }
+            if starts_with_keyword(&text[i..], "segment") {
+                result.segment_starts.push(i);
+            }
+            continue;
+        }
+        match bytes[i] {
+            b'\n' => {
+                line_start = true;
+                i += 1;
+            }
+            b'#' => {
+                let end = text[i..].find('\n').map_or(text.len(), |n| i + n);
+                let trimmed = i + text[i..end].trim_end().len();
+                result.comments.push(Span::new(i, trimmed));
+                i = end;
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' && bytes.get(i + 1) != Some(&b'\n') {
+                        2
+                    } else {
+                        1
+                    };
+                }
+                if bytes.get(i) == Some(&b'"') {
+                    i += 1;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    result
+}
+
+/// The outcome of parsing a file as far as possible.
+pub(crate) struct Parsed {
+    /// Every segment that parsed, in file order, spans into the whole file.
+    pub file: ast::File,
+    /// Every parse problem.
+    pub problems: Vec<FileProblem>,
+    /// Names of segments that failed to parse, as far as a lexical look at
+    /// their first line can tell: references to them are not reported as
+    /// unknown.
+    pub broken: HashSet<String>,
+}
+
+/// Parses `text`, and when it does not parse as a whole, parses each chunk
+/// that starts at a `segment` line on its own so that every broken segment
+/// is reported.
+pub(crate) fn parse_recovering(text: &str, limits: &Limits) -> Parsed {
+    let whole = match syntax::parse_file(text, limits) {
+        Ok(file) => {
+            return Parsed {
+                file,
+                problems: Vec::new(),
+                broken: HashSet::new(),
+            };
+        }
+        Err(error) => error,
+    };
+    let whole_failure = || Parsed {
+        file: ast::File {
+            segments: Vec::new(),
+        },
+        problems: vec![FileProblem::Stage(Problem::Parse(whole.clone()))],
+        broken: HashSet::new(),
+    };
+    // Bounds on the whole input hold for the whole input, not per chunk.
+    if text.len() > limits.max_input_bytes {
+        return whole_failure();
+    }
+    let starts = scan(text).segment_starts;
+    let mut bounds: Vec<usize> = Vec::with_capacity(starts.len() + 1);
+    if starts.first() != Some(&0) {
+        bounds.push(0);
+    }
+    bounds.extend(&starts);
+    let mut parsed = Parsed {
+        file: ast::File {
+            segments: Vec::new(),
+        },
+        problems: Vec::new(),
+        broken: HashSet::new(),
+    };
+    for (k, &start) in bounds.iter().enumerate() {
+        let end = bounds.get(k + 1).copied().unwrap_or(text.len());
+        let chunk = &text[start..end];
+        match syntax::parse_file(chunk, limits) {
+            Ok(file) => {
+                for mut segment in file.segments {
+                    shift_segment(&mut segment, start);
+                    parsed.file.segments.push(segment);
+                }
+            }
+            Err(error) => {
+                let problem = if start == 0 {
+                    Problem::Parse(error).into()
+                } else {
+                    SegmentError::Parse(ShiftedParseError {
+                        error,
+                        offset: start,
+                    })
+                    .into()
+                };
+                parsed.problems.push(problem);
+                if let Some(name) = chunk_name(chunk) {
+                    parsed.broken.insert(name.to_owned());
+                }
+            }
+        }
+    }
+    // The chunks parsed although the whole did not: the split was wrong
+    // (a `segment` line inside something), so trust the whole-file error.
+    if parsed.problems.is_empty() {
+        return whole_failure();
+    }
+    parsed
+}
+
+/// The name after `segment` on a chunk's first line, read lexically.
+fn chunk_name(chunk: &str) -> Option<&str> {
+    let rest = chunk.trim_start().get("segment".len()..)?.trim_start();
+    let end = rest
+        .find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '.' | '-')))
+        .unwrap_or(rest.len());
+    (end > 0).then(|| &rest[..end])
+}
+
+fn shift(span: &mut Span, by: usize) {
+    span.start += by;
+    span.end += by;
+}
+
+fn shift_segment(segment: &mut ast::Segment, by: usize) {
+    shift(&mut segment.span, by);
+    shift(&mut segment.name.span, by);
+    shift(&mut segment.query.span, by);
+    shift_expr(&mut segment.query.expr, by);
+    for clause in &mut segment.query.clauses {
+        shift(&mut clause.span, by);
+        match &mut clause.kind {
+            ast::ClauseKind::Sort { field, order } => {
+                shift(&mut field.span, by);
+                if let Some((_, span)) = order {
+                    shift(span, by);
+                }
+            }
+            ast::ClauseKind::Limit(_, span) | ast::ClauseKind::Offset(_, span) => shift(span, by),
+        }
+    }
+}
+
+// Recursion is bounded: the parser bounds nesting before building a tree.
+fn shift_expr(expr: &mut ast::Expr, by: usize) {
+    shift(&mut expr.span, by);
+    match &mut expr.kind {
+        ast::ExprKind::Or(operands) | ast::ExprKind::And(operands) => {
+            for operand in operands {
+                shift_expr(operand, by);
+            }
+        }
+        ast::ExprKind::Not(operand) => shift_expr(operand, by),
+        ast::ExprKind::Compare {
+            field,
+            op_span,
+            value,
+            ..
+        } => {
+            shift(&mut field.span, by);
+            shift(op_span, by);
+            shift_value(value, by);
+        }
+        ast::ExprKind::In {
+            field,
+            op_span,
+            values,
+            ..
+        } => {
+            shift(&mut field.span, by);
+            shift(op_span, by);
+            for value in values {
+                shift_value(value, by);
+            }
+        }
+        ast::ExprKind::Ref(ident) => shift(&mut ident.span, by),
+    }
+}
+
+fn shift_value(value: &mut ast::Value, by: usize) {
+    shift(&mut value.span, by);
+    match &mut value.kind {
+        ast::ValueKind::Now(Some(offset)) => shift(&mut offset.span, by),
+        ast::ValueKind::List(values) => {
+            for value in values {
+                shift_value(value, by);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Every `@name` in `expr`, in the order written.
+fn collect_refs<'a>(expr: &'a ast::Expr, out: &mut Vec<&'a ast::Ident>) {
+    match &expr.kind {
+        ast::ExprKind::Or(operands) | ast::ExprKind::And(operands) => {
+            for operand in operands {
+                collect_refs(operand, out);
+            }
+        }
+        ast::ExprKind::Not(operand) => collect_refs(operand, out),
+        ast::ExprKind::Ref(ident) => out.push(ident),
+        ast::ExprKind::Compare { .. } | ast::ExprKind::In { .. } => {}
+    }
+}
+
+/// The strongly connected components of a graph given by adjacency lists,
+/// each component emitted after every component it reaches (dependencies
+/// first). Tarjan's algorithm with an explicit stack.
+fn strongly_connected(adjacent: &[Vec<usize>]) -> Vec<Vec<usize>> {
+    const UNSEEN: usize = usize::MAX;
+    let n = adjacent.len();
+    let mut index = vec![UNSEEN; n];
+    let mut low = vec![0; n];
+    let mut on_stack = vec![false; n];
+    let mut stack = Vec::new();
+    let mut calls: Vec<(usize, usize)> = Vec::new();
+    let mut next = 0;
+    let mut components = Vec::new();
+    for root in 0..n {
+        if index[root] != UNSEEN {
+            continue;
+        }
+        index[root] = next;
+        low[root] = next;
+        next += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        calls.push((root, 0));
+        while let Some(&mut (v, ref mut edge)) = calls.last_mut() {
+            if let Some(&w) = adjacent[v].get(*edge) {
+                *edge += 1;
+                if index[w] == UNSEEN {
+                    index[w] = next;
+                    low[w] = next;
+                    next += 1;
+                    stack.push(w);
+                    on_stack[w] = true;
+                    calls.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+                continue;
+            }
+            calls.pop();
+            if let Some(&(parent, _)) = calls.last() {
+                low[parent] = low[parent].min(low[v]);
+            }
+            if low[v] == index[v] {
+                let mut component = Vec::new();
+                while let Some(w) = stack.pop() {
+                    on_stack[w] = false;
+                    component.push(w);
+                    if w == v {
+                        break;
+                    }
+                }
+                component.sort_unstable();
+                components.push(component);
+            }
+        }
+    }
+    components
+}
+
+/// How large and deep a segment is once its references are spliced in.
+#[derive(Clone, Copy, Debug, Default)]
+struct Size {
+    filters: usize,
+    /// Nesting of `not` and of the parentheses the tree needs (each `@`
+    /// counting as a pair), like the parser's depth.
+    depth: usize,
+}
+
+fn needs_parens(child: &ast::ExprKind, parent_is_and: bool) -> bool {
+    matches!(child, ast::ExprKind::Or(_))
+        || (parent_is_and && matches!(child, ast::ExprKind::And(_)))
+}
+
+/// The size of `expr` with each reference resolved by `target`, which
+/// gives the size of the referenced segment.
+fn spliced_size(expr: &ast::Expr, target: &dyn Fn(&ast::Ident) -> Size) -> Size {
+    match &expr.kind {
+        ast::ExprKind::Compare { .. } => Size {
+            filters: 1,
+            depth: 0,
+        },
+        ast::ExprKind::In { values, .. } => Size {
+            filters: values.len(),
+            depth: 0,
+        },
+        ast::ExprKind::Ref(ident) => {
+            let size = target(ident);
+            Size {
+                filters: size.filters,
+                depth: size.depth.saturating_add(1),
+            }
+        }
+        ast::ExprKind::Not(operand) => {
+            let inner = spliced_size(operand, target);
+            let parens = usize::from(matches!(
+                operand.kind,
+                ast::ExprKind::Or(_) | ast::ExprKind::And(_)
+            ));
+            Size {
+                filters: inner.filters,
+                depth: inner.depth.saturating_add(1 + parens),
+            }
+        }
+        ast::ExprKind::Or(operands) | ast::ExprKind::And(operands) => {
+            let is_and = matches!(expr.kind, ast::ExprKind::And(_));
+            operands.iter().fold(Size::default(), |acc, operand| {
+                let inner = spliced_size(operand, target);
+                let parens = usize::from(needs_parens(&operand.kind, is_and));
+                Size {
+                    filters: acc.filters.saturating_add(inner.filters),
+                    depth: acc.depth.max(inner.depth.saturating_add(parens)),
+                }
+            })
+        }
+    }
+}
+
+/// `expr` with every reference replaced by the referenced segment's
+/// spliced expression. An `Or` spliced into an `Or` (or an `And` into an
+/// `And`) is flattened, as the parser flattens `a or (b or c)`; that is
+/// associativity and never changes meaning.
+fn splice(expr: &ast::Expr, target: &dyn Fn(&ast::Ident) -> ast::Expr) -> ast::Expr {
+    let kind = match &expr.kind {
+        ast::ExprKind::Ref(ident) => return target(ident),
+        ast::ExprKind::Not(operand) => ast::ExprKind::Not(Box::new(splice(operand, target))),
+        ast::ExprKind::Or(operands) | ast::ExprKind::And(operands) => {
+            let is_and = matches!(expr.kind, ast::ExprKind::And(_));
+            let mut spliced = Vec::with_capacity(operands.len());
+            for operand in operands {
+                let operand = splice(operand, target);
+                match operand.kind {
+                    ast::ExprKind::Or(inner) if !is_and => spliced.extend(inner),
+                    ast::ExprKind::And(inner) if is_and => spliced.extend(inner),
+                    kind => spliced.push(ast::Expr {
+                        kind,
+                        span: operand.span,
+                    }),
+                }
+            }
+            if is_and {
+                ast::ExprKind::And(spliced)
+            } else {
+                ast::ExprKind::Or(spliced)
+            }
+        }
+        ast::ExprKind::Compare { .. } | ast::ExprKind::In { .. } => expr.kind.clone(),
+    };
+    ast::Expr {
+        kind,
+        span: expr.span,
+    }
+}
+
+/// The largest subtrees of `expr` without references, in the order written.
+fn reference_free<'a>(expr: &'a ast::Expr, out: &mut Vec<&'a ast::Expr>) {
+    let mut refs = Vec::new();
+    collect_refs(expr, &mut refs);
+    if refs.is_empty() {
+        out.push(expr);
+        return;
+    }
+    match &expr.kind {
+        ast::ExprKind::Or(operands) | ast::ExprKind::And(operands) => {
+            for operand in operands {
+                reference_free(operand, out);
+            }
+        }
+        ast::ExprKind::Not(operand) => reference_free(operand, out),
+        ast::ExprKind::Ref(_) | ast::ExprKind::Compare { .. } | ast::ExprKind::In { .. } => {}
+    }
+}
+
+/// The defined name closest to `name`, if one is close enough to suggest.
+fn suggest<'a>(name: &str, names: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    names
+        .map(|candidate| (candidate, strsim::jaro_winkler(name, candidate)))
+        .filter(|&(_, score)| score >= 0.8)
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(candidate, _)| candidate)
+}
+
+/// Unknown names past this many get no "did you mean": each suggestion
+/// compares against every name, and a file of thousands of unknown names
+/// must not take quadratic time.
+const MAX_SUGGESTIONS: usize = 100;
+
+/// Collects problems, dropping any already collected: an error inside
+/// `a` is found again when checking every segment that splices `a` in,
+/// with the same message and spans, and is reported once.
+#[derive(Default)]
+struct Problems {
+    list: Vec<FileProblem>,
+    seen: HashSet<(String, Vec<(usize, usize)>)>,
+}
+
+impl Problems {
+    fn push(&mut self, problem: impl Into<FileProblem>) {
+        let problem = problem.into();
+        let labels = problem
+            .labels()
+            .into_iter()
+            .flatten()
+            .map(|label| (label.offset(), label.len()))
+            .collect();
+        if self.seen.insert((problem.to_string(), labels)) {
+            self.list.push(problem);
+        }
+    }
+
+    fn has_errors(&self) -> bool {
+        self.list.iter().any(FileProblem::is_error)
+    }
+}
+
+/// What analysis learns of one segment.
+struct Analysed {
+    name: ast::Ident,
+    span: Span,
+    uses: Vec<String>,
+    /// The checked query, with references spliced in; `None` when the
+    /// segment or one it uses has an error.
+    query: Option<typed::Query>,
+}
+
+/// Everything the front end finds in a file.
+struct Analysis {
+    segments: Vec<Analysed>,
+    problems: Problems,
+}
+
+/// Parses, resolves and checks every segment of `text`.
+fn analyse(text: &str, cx: &check::Context) -> Analysis {
+    analyse_parsed(parse_recovering(text, &cx.limits), cx)
+}
+
+/// Resolves and checks the segments of a parsed file.
+fn analyse_parsed(parsed: Parsed, cx: &check::Context) -> Analysis {
+    let mut problems = Problems::default();
+    for problem in parsed.problems {
+        problems.push(problem);
+    }
+    let segments = &parsed.file.segments;
+
+    // Names: the first definition wins; later ones are errors.
+    let mut by_name: HashMap<&str, usize> = HashMap::with_capacity(segments.len());
+    for (i, segment) in segments.iter().enumerate() {
+        let name = segment.name.name.as_str();
+        match by_name.get(name) {
+            Some(&first) => problems.push(SegmentError::Duplicate {
+                name: name.to_owned(),
+                again: segment.name.span.into(),
+                first: segments[first].name.span.into(),
+            }),
+            None => {
+                by_name.insert(name, i);
+            }
+        }
+    }
+
+    // References: each `@name` resolved, or reported.
+    let mut refs: Vec<Vec<&ast::Ident>> = Vec::with_capacity(segments.len());
+    let mut adjacent: Vec<Vec<usize>> = Vec::with_capacity(segments.len());
+    // A segment whose references cannot all be spliced in.
+    let mut unresolved = vec![false; segments.len()];
+    let mut suggestions: HashMap<&str, Option<&str>> = HashMap::new();
+    for (i, segment) in segments.iter().enumerate() {
+        let mut own = Vec::new();
+        collect_refs(&segment.query.expr, &mut own);
+        let mut edges = Vec::with_capacity(own.len());
+        for ident in &own {
+            let name = ident.name.as_str();
+            match by_name.get(name) {
+                Some(&target) => edges.push(target),
+                None => {
+                    unresolved[i] = true;
+                    if parsed.broken.contains(name) {
+                        continue;
+                    }
+                    let suggestion = if suggestions.len() < MAX_SUGGESTIONS {
+                        *suggestions
+                            .entry(name)
+                            .or_insert_with(|| suggest(name, by_name.keys().copied()))
+                    } else {
+                        suggestions.get(name).copied().flatten()
+                    };
+                    problems.push(SegmentError::UnknownReference {
+                        name: name.to_owned(),
+                        span: ident.span.into(),
+                        suggestion: suggestion.map(str::to_owned),
+                    });
+                }
+            }
+        }
+        refs.push(own);
+        adjacent.push(edges);
+    }
+
+    // Cycles, and the order in which to splice: dependencies first.
+    let components = strongly_connected(&adjacent);
+    for component in &components {
+        let cyclic = component.len() > 1 || adjacent[component[0]].contains(&component[0]);
+        if !cyclic {
+            continue;
+        }
+        let members: HashSet<usize> = component.iter().copied().collect();
+        let mut uses = Vec::new();
+        for &member in component {
+            unresolved[member] = true;
+            for ident in &refs[member] {
+                if by_name
+                    .get(ident.name.as_str())
+                    .is_some_and(|target| members.contains(target))
+                {
+                    uses.push(LabeledSpan::new_with_span(
+                        Some(format!(
+                            "`{}` uses `{}`",
+                            segments[member].name.name, ident.name
+                        )),
+                        ident.span,
+                    ));
+                }
+            }
+        }
+        problems.push(SegmentError::Cycle {
+            names: component
+                .iter()
+                .map(|&m| segments[m].name.name.clone())
+                .collect(),
+            uses,
+        });
+    }
+
+    // Clauses of a used segment do not apply where it is used.
+    for segment_refs in &refs {
+        for ident in segment_refs {
+            let Some(&target) = by_name.get(ident.name.as_str()) else {
+                continue;
+            };
+            let clauses = &segments[target].query.clauses;
+            if !clauses.is_empty() {
+                problems.push(SegmentError::IgnoredClauses {
+                    name: ident.name.clone(),
+                    use_span: ident.span.into(),
+                    clauses: clauses.iter().map(|c| c.span.into()).collect(),
+                });
+            }
+        }
+    }
+
+    // Sizes and spliced trees, dependencies first; a segment that uses one
+    // that cannot be spliced cannot be spliced either.
+    let limits = &cx.limits;
+    let mut sizes = vec![Size::default(); segments.len()];
+    let mut spliced: Vec<Option<ast::Expr>> = vec![None; segments.len()];
+    for component in &components {
+        for &i in component {
+            if unresolved[i] || adjacent[i].iter().any(|&t| spliced[t].is_none()) {
+                unresolved[i] = true;
+                continue;
+            }
+            let segment = &segments[i];
+            let size = spliced_size(&segment.query.expr, &|ident| {
+                by_name
+                    .get(ident.name.as_str())
+                    .map_or(Size::default(), |&t| sizes[t])
+            });
+            sizes[i] = size;
+            let bound = if size.filters > limits.max_filters {
+                Some(SegmentError::TooManyFilters {
+                    name: segment.name.name.clone(),
+                    span: segment.name.span.into(),
+                    filters: size.filters,
+                    max: limits.max_filters,
+                })
+            } else if size.depth > limits.max_depth {
+                Some(SegmentError::TooDeep {
+                    name: segment.name.name.clone(),
+                    span: segment.name.span.into(),
+                    depth: size.depth,
+                    max: limits.max_depth,
+                })
+            } else {
+                None
+            };
+            if let Some(error) = bound {
+                problems.push(error);
+                unresolved[i] = true;
+                continue;
+            }
+            let expr = splice(&segment.query.expr, &|ident| {
+                let target = by_name[ident.name.as_str()];
+                spliced[target]
+                    .clone()
+                    .expect("dependencies are spliced first")
+            });
+            spliced[i] = Some(expr);
+        }
+    }
+
+    // Check each segment: spliced when possible; otherwise its own
+    // reference-free parts, so its own errors are still found.
+    let mut analysed = Vec::with_capacity(segments.len());
+    for (i, segment) in segments.iter().enumerate() {
+        let query = match spliced[i].take() {
+            Some(expr) => {
+                let query = ast::Query {
+                    expr,
+                    clauses: segment.query.clauses.clone(),
+                    span: segment.query.span,
+                };
+                match check::check_query(&query, cx) {
+                    Ok(typed) => Some(typed),
+                    Err(errors) => {
+                        for error in errors {
+                            problems.push(Problem::Check(error));
+                        }
+                        None
+                    }
+                }
+            }
+            None => {
+                check_parts(&segment.query, cx, &mut problems);
+                None
+            }
+        };
+        let mut uses: Vec<String> = Vec::new();
+        for ident in &refs[i] {
+            if !uses.contains(&ident.name) {
+                uses.push(ident.name.clone());
+            }
+        }
+        analysed.push(Analysed {
+            name: segment.name.clone(),
+            span: segment.span,
+            uses,
+            query,
+        });
+    }
+    Analysis {
+        segments: analysed,
+        problems,
+    }
+}
+
+/// Checks the reference-free parts of a query whose references cannot be
+/// spliced in; its clauses are checked with the first part.
+fn check_parts(query: &ast::Query, cx: &check::Context, problems: &mut Problems) {
+    let mut parts = Vec::new();
+    reference_free(&query.expr, &mut parts);
+    for (k, part) in parts.into_iter().enumerate() {
+        let clauses = if k == 0 {
+            query.clauses.clone()
+        } else {
+            Vec::new()
+        };
+        let part = ast::Query {
+            expr: part.clone(),
+            clauses,
+            span: query.span,
+        };
+        let result = check::check_query(&part, cx);
+        if let Err(errors) = result {
+            for error in errors {
+                problems.push(Problem::Check(error));
+            }
+        }
+    }
+}
+
+/// A checked segment file: every segment parsed, its references resolved
+/// and spliced in, and checked against the schema.
+///
+/// ```
+/// # use hcq::segment::SegmentFile;
+/// # fn demo(cx: &hcq::check::Context) -> Result<(), hcq::segment::FileError> {
+/// let text = "segment leads\n  tag = Lead\n\nsegment kyiv_leads\n  @leads and city = Kyiv\n";
+/// let file = SegmentFile::parse("segments.hcq", text, cx)?;
+/// let names: Vec<&str> = file.segments().map(|s| s.name()).collect();
+/// assert_eq!(names, ["leads", "kyiv_leads"]);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct SegmentFile {
+    name: String,
+    text: Arc<str>,
+    segments: Vec<Segment>,
+    by_name: HashMap<String, usize>,
+    warnings: Vec<FileProblem>,
+}
+
+/// One segment of a checked file.
+#[derive(Debug, Clone)]
+pub struct Segment {
+    name: ast::Ident,
+    span: Span,
+    uses: Vec<String>,
+    query: typed::Query,
+}
+
+impl Segment {
+    /// The segment's name.
+    pub fn name(&self) -> &str {
+        &self.name.name
+    }
+
+    /// Where its name is written.
+    pub fn name_span(&self) -> Span {
+        self.name.span
+    }
+
+    /// The whole definition, from `segment` to its last clause.
+    pub fn span(&self) -> Span {
+        self.span
+    }
+
+    /// The segments it uses directly through `@`, each once, in the order
+    /// first written.
+    pub fn uses(&self) -> &[String] {
+        &self.uses
+    }
+
+    /// Its checked query, with every reference spliced in: what is
+    /// lowered to its plan.
+    pub fn query(&self) -> &typed::Query {
+        &self.query
+    }
+}
+
+impl SegmentFile {
+    /// Parses and checks the segment file `text`, named `name` in
+    /// diagnostics. The error holds every problem of the file (and its
+    /// warnings); on success, [`SegmentFile::warnings`] has the warnings.
+    pub fn parse(name: &str, text: &str, cx: &check::Context) -> Result<SegmentFile, FileError> {
+        let analysis = analyse(text, cx);
+        if analysis.problems.has_errors() {
+            return Err(FileError::new(name, text, analysis.problems.list));
+        }
+        let segments: Vec<Segment> = analysis
+            .segments
+            .into_iter()
+            .map(|a| Segment {
+                query: a.query.expect("a file without errors checks every segment"),
+                name: a.name,
+                span: a.span,
+                uses: a.uses,
+            })
+            .collect();
+        let by_name = segments
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.name.name.clone(), i))
+            .collect();
+        Ok(SegmentFile {
+            name: name.to_owned(),
+            text: text.into(),
+            segments,
+            by_name,
+            warnings: analysis.problems.list,
+        })
+    }
+
+    /// The file's name, as given to [`SegmentFile::parse`].
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The file's text.
+    pub fn source_text(&self) -> &str {
+        &self.text
+    }
+
+    /// The segments, in file order.
+    pub fn segments(&self) -> impl ExactSizeIterator<Item = &Segment> + '_ {
+        self.segments.iter()
+    }
+
+    /// The segment named `name`.
+    pub fn get(&self, name: &str) -> Option<&Segment> {
+        self.by_name.get(name).map(|&i| &self.segments[i])
+    }
+
+    /// The segment name closest to `name`, for "did you mean" when a
+    /// caller asks for a segment that is not there.
+    pub fn suggest(&self, name: &str) -> Option<&str> {
+        suggest(name, self.segments.iter().map(|s| s.name()))
+    }
+
+    /// The warnings found while checking, rendered against the file, or
+    /// `None` when there are none.
+    pub fn warnings(&self) -> Option<FileError> {
+        (!self.warnings.is_empty())
+            .then(|| FileError::new(self.name.clone(), self.text.clone(), self.warnings.clone()))
+    }
+}
+
+/// The API's rate limit for a whole account (API.md).
+pub const REQUESTS_PER_MINUTE: usize = 120;
+
+/// What running every segment of a file costs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Budget {
+    /// Requests all segments need together (each segment run once, one
+    /// page per request).
+    pub total_requests: usize,
+    /// The least time those requests take at [`REQUESTS_PER_MINUTE`],
+    /// spread evenly: half a second per request.
+    pub minimum_seconds: f64,
+}
+
+impl Budget {
+    /// The cost of `total_requests` requests.
+    pub fn of(total_requests: usize) -> Budget {
+        Budget {
+            total_requests,
+            // Precision loss above 2^53 requests does not matter here.
+            minimum_seconds: total_requests as f64 * 60.0 / REQUESTS_PER_MINUTE as f64,
+        }
+    }
+
+    /// The minimum time as text: `6.5 s`, `2 min 30 s`.
+    pub fn minimum_time(&self) -> String {
+        let seconds = self.minimum_seconds;
+        if seconds < 60.0 {
+            format!("{seconds} s")
+        } else {
+            let minutes = (seconds / 60.0).floor();
+            let rest = seconds - minutes * 60.0;
+            if rest == 0.0 {
+                format!("{minutes} min")
+            } else {
+                format!("{minutes} min {rest} s")
+            }
+        }
+    }
+}
+
+impl fmt::Display for Budget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let plural = if self.total_requests == 1 { "" } else { "s" };
+        write!(
+            f,
+            "{} request{plural}, at least {} at {REQUESTS_PER_MINUTE} requests a minute",
+            self.total_requests,
+            self.minimum_time()
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ast::{CompareOp, Expr, ExprKind, Ident, Value, ValueKind};
+
+    fn ident(name: &str, at: usize) -> Ident {
+        Ident {
+            name: name.to_owned(),
+            span: Span::new(at, at + name.len()),
+        }
+    }
+
+    fn compare(field: &str, value: &str, at: usize) -> Expr {
+        Expr {
+            kind: ExprKind::Compare {
+                field: ident(field, at),
+                op: CompareOp::Eq,
+                op_span: Span::new(at, at),
+                value: Value {
+                    kind: ValueKind::Word(value.to_owned()),
+                    span: Span::new(at, at),
+                },
+            },
+            span: Span::new(at, at + 1),
+        }
+    }
+
+    fn reference(name: &str, at: usize) -> Expr {
+        Expr {
+            kind: ExprKind::Ref(ident(name, at)),
+            span: Span::new(at, at + name.len() + 1),
+        }
+    }
+
+    fn or(operands: Vec<Expr>) -> Expr {
+        Expr {
+            kind: ExprKind::Or(operands),
+            span: Span::default(),
+        }
+    }
+
+    fn and(operands: Vec<Expr>) -> Expr {
+        Expr {
+            kind: ExprKind::And(operands),
+            span: Span::default(),
+        }
+    }
+
+    fn not(operand: Expr) -> Expr {
+        Expr {
+            kind: ExprKind::Not(Box::new(operand)),
+            span: Span::default(),
+        }
+    }
+
+    /// A segment named `name` at offset `at` (names in tests are placed
+    /// 100 bytes apart so that their spans differ).
+    fn segment(name: &str, at: usize, expr: Expr, clauses: Vec<ast::Clause>) -> ast::Segment {
+        ast::Segment {
+            name: ident(name, at),
+            query: ast::Query {
+                expr,
+                clauses,
+                span: Span::new(at, at + 50),
+            },
+            span: Span::new(at, at + 60),
+        }
+    }
+
+    fn limit(at: usize) -> ast::Clause {
+        ast::Clause {
+            kind: ast::ClauseKind::Limit("10".to_owned(), Span::new(at + 6, at + 8)),
+            span: Span::new(at, at + 8),
+        }
+    }
+
+    fn context() -> check::Context {
+        check::Context {
+            schema: crate::Schema::CONTACTS,
+            now: jiff::Timestamp::UNIX_EPOCH,
+            limits: Limits::default(),
+        }
+    }
+
+    fn analyse_segments(segments: Vec<ast::Segment>, cx: &check::Context) -> Analysis {
+        let parsed = Parsed {
+            file: ast::File { segments },
+            problems: Vec::new(),
+            broken: HashSet::new(),
+        };
+        analyse_parsed(parsed, cx)
+    }
+
+    /// The problems only segment files have.
+    fn segment_errors(analysis: &Analysis) -> Vec<&SegmentError> {
+        analysis
+            .problems
+            .list
+            .iter()
+            .filter_map(|p| match p {
+                FileProblem::Segment(e) => Some(e),
+                FileProblem::Stage(_) => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn unknown_references_suggest_a_close_name() {
+        let analysis = analyse_segments(
+            vec![
+                segment("gmail_leads", 0, compare("email", "gmail", 20), vec![]),
+                segment(
+                    "fresh",
+                    100,
+                    and(vec![reference("gmial_leads", 120), reference("zzz", 140)]),
+                    vec![],
+                ),
+            ],
+            &context(),
+        );
+        let errors = segment_errors(&analysis);
+        assert!(matches!(
+            errors.as_slice(),
+            [
+                SegmentError::UnknownReference { name: a, suggestion: Some(s), .. },
+                SegmentError::UnknownReference { name: b, suggestion: None, .. },
+            ] if a == "gmial_leads" && s == "gmail_leads" && b == "zzz"
+        ));
+        assert!(analysis.segments[1].query.is_none());
+    }
+
+    #[test]
+    fn references_to_segments_that_failed_to_parse_are_not_unknown() {
+        let parsed = Parsed {
+            file: ast::File {
+                segments: vec![segment("a", 0, reference("broken", 20), vec![])],
+            },
+            problems: Vec::new(),
+            broken: HashSet::from(["broken".to_owned()]),
+        };
+        let analysis = analyse_parsed(parsed, &context());
+        assert!(segment_errors(&analysis).is_empty());
+    }
+
+    #[test]
+    fn duplicates_label_both_definitions() {
+        let analysis = analyse_segments(
+            vec![
+                segment("leads", 0, compare("tag", "Lead", 20), vec![]),
+                segment("leads", 100, compare("tag", "Paid", 120), vec![]),
+            ],
+            &context(),
+        );
+        let errors = segment_errors(&analysis);
+        let [SegmentError::Duplicate { again, first, .. }] = errors.as_slice() else {
+            panic!("expected one duplicate, got {errors:?}");
+        };
+        assert_eq!((first.offset(), again.offset()), (0, 100));
+    }
+
+    #[test]
+    fn cycles_label_every_use_on_the_cycle() {
+        let analysis = analyse_segments(
+            vec![
+                segment(
+                    "a",
+                    0,
+                    and(vec![reference("b", 20), compare("x", "1", 30)]),
+                    vec![],
+                ),
+                segment("b", 100, reference("c", 120), vec![]),
+                segment(
+                    "c",
+                    200,
+                    or(vec![reference("a", 220), reference("d", 230)]),
+                    vec![],
+                ),
+                segment("d", 300, compare("x", "2", 320), vec![]),
+                segment("e", 400, reference("e", 420), vec![]),
+                segment("f", 500, reference("a", 520), vec![]),
+            ],
+            &context(),
+        );
+        let errors = segment_errors(&analysis);
+        let cycles: Vec<(&[String], Vec<usize>)> = errors
+            .iter()
+            .filter_map(|e| match e {
+                SegmentError::Cycle { names, uses } => {
+                    Some((names.as_slice(), uses.iter().map(|l| l.offset()).collect()))
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(cycles.len(), 2, "{errors:?}");
+        assert!(cycles.contains(&(
+            &["a".into(), "b".into(), "c".into()][..],
+            vec![20, 120, 220]
+        )));
+        assert!(cycles.contains(&(&["e".into()][..], vec![420])));
+        // `f` uses the cycle and `d` does not: neither is an error of its own.
+        assert_eq!(errors.len(), 2);
+    }
+
+    #[test]
+    fn a_long_chain_is_resolved_without_recursion() {
+        let n = 20_000;
+        let mut segments = vec![segment("s0", 0, compare("x", "1", 1), vec![])];
+        for i in 1..n {
+            let previous = format!("s{}", i - 1);
+            segments.push(segment(
+                &format!("s{i}"),
+                i * 100,
+                reference(&previous, i * 100 + 10),
+                vec![],
+            ));
+        }
+        // Close the chain into one big cycle.
+        segments[0].query.expr = reference(&format!("s{}", n - 1), 1);
+        let analysis = analyse_segments(segments, &context());
+        let errors = segment_errors(&analysis);
+        assert!(
+            matches!(errors.as_slice(), [SegmentError::Cycle { names, .. }] if names.len() == n)
+        );
+    }
+
+    #[test]
+    fn clauses_of_a_used_segment_are_a_warning() {
+        let analysis = analyse_segments(
+            vec![
+                segment("a", 0, compare("tag", "Lead", 20), vec![limit(40)]),
+                segment("b", 100, reference("a", 120), vec![]),
+                segment("unused", 200, compare("tag", "Paid", 220), vec![limit(240)]),
+            ],
+            &context(),
+        );
+        let errors = segment_errors(&analysis);
+        let [
+            warning @ SegmentError::IgnoredClauses {
+                use_span, clauses, ..
+            },
+        ] = errors.as_slice()
+        else {
+            panic!("expected one warning, got {errors:?}");
+        };
+        assert_eq!(warning.severity(), Some(miette::Severity::Warning));
+        assert_eq!(use_span.offset(), 120);
+        assert_eq!(clauses.iter().map(|c| c.offset()).collect::<Vec<_>>(), [40]);
+    }
+
+    #[test]
+    fn spliced_size_is_bounded_before_splicing() {
+        // Each segment doubles the last: 2^40 filters if spliced.
+        let mut segments = vec![segment("s0", 0, compare("x", "1", 1), vec![])];
+        for i in 1..=40 {
+            let previous = format!("s{}", i - 1);
+            segments.push(segment(
+                &format!("s{i}"),
+                i * 100,
+                or(vec![
+                    reference(&previous, i * 100 + 10),
+                    reference(&previous, i * 100 + 20),
+                ]),
+                vec![],
+            ));
+        }
+        let analysis = analyse_segments(segments, &context());
+        let errors = segment_errors(&analysis);
+        // 2^13 = 8192 is the first count over 4096; later segments use it
+        // and report nothing more.
+        assert!(
+            matches!(
+                errors.as_slice(),
+                [SegmentError::TooManyFilters { name, filters: 8192, max: 4096, .. }] if name == "s13"
+            ),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn spliced_depth_counts_each_reference_as_parentheses() {
+        let mut segments = vec![segment("s0", 0, compare("x", "1", 1), vec![])];
+        for i in 1..=100 {
+            let previous = format!("s{}", i - 1);
+            segments.push(segment(
+                &format!("s{i}"),
+                i * 100,
+                not(reference(&previous, i * 100 + 10)),
+                vec![],
+            ));
+        }
+        let analysis = analyse_segments(segments, &context());
+        let errors = segment_errors(&analysis);
+        // Each level adds `not` and a pair of parentheses: 2 per segment.
+        assert!(
+            matches!(
+                errors.as_slice(),
+                [SegmentError::TooDeep { name, depth: 66, max: 64, .. }] if name == "s33"
+            ),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn splicing_flattens_like_parentheses_would() {
+        let target = or(vec![compare("a", "1", 0), compare("b", "2", 0)]);
+        let user = or(vec![reference("t", 0), compare("c", "3", 0)]);
+        let spliced = splice(&user, &|_| target.clone());
+        assert_eq!(
+            spliced,
+            or(vec![
+                compare("a", "1", 0),
+                compare("b", "2", 0),
+                compare("c", "3", 0)
+            ])
+        );
+        let user = and(vec![reference("t", 0), compare("c", "3", 0)]);
+        assert_eq!(
+            splice(&user, &|_| target.clone()),
+            and(vec![target.clone(), compare("c", "3", 0)])
+        );
+    }
+
+    #[test]
+    fn strongly_connected_components_come_dependencies_first() {
+        // 0 -> 1 -> 2 -> 1, 3 -> 0
+        let components = strongly_connected(&[vec![1], vec![2], vec![1], vec![0]]);
+        assert_eq!(components, [vec![1, 2], vec![0], vec![3]]);
+    }
+
+    #[test]
+    fn segment_files_are_recognised_by_their_first_token() {
+        assert!(is_segment_file("segment a\n  tag = Lead"));
+        assert!(is_segment_file("\u{feff}# a comment\n\n  SEGMENT a"));
+        assert!(is_segment_file("# only\nSegment"));
+        assert!(!is_segment_file("segments = 1"));
+        assert!(!is_segment_file("email ~ gmail # segment"));
+        assert!(!is_segment_file("# segment a"));
+        assert!(!is_segment_file(""));
+    }
+
+    #[test]
+    fn scanning_skips_strings() {
+        let text =
+            "segment a # one\n  name = \"# not\" # two\n  segment_x = 1\n SEGMENT b\n\"un#\n#three";
+        let scan = scan(text);
+        let comments: Vec<&str> = scan.comments.iter().map(|c| c.slice(text)).collect();
+        assert_eq!(comments, ["# one", "# two", "#three"]);
+        let starts: Vec<&str> = scan
+            .segment_starts
+            .iter()
+            .map(|&s| &text[s..s + 9])
+            .collect();
+        assert_eq!(starts, ["segment a", "SEGMENT b"]);
+    }
+
+    #[test]
+    fn chunk_names_are_read_from_the_first_line() {
+        assert_eq!(
+            chunk_name("segment gmail_leads\n  email ~"),
+            Some("gmail_leads")
+        );
+        assert_eq!(chunk_name("  segment  a-b.c # x"), Some("a-b.c"));
+        assert_eq!(chunk_name("segment\n"), None);
+    }
+
+    #[test]
+    fn budgets_count_half_a_second_a_request() {
+        let budget = Budget::of(13);
+        assert_eq!(budget.minimum_seconds, 6.5);
+        assert_eq!(
+            budget.to_string(),
+            "13 requests, at least 6.5 s at 120 requests a minute"
+        );
+        assert_eq!(Budget::of(300).minimum_time(), "2 min 30 s");
+        assert_eq!(Budget::of(240).minimum_time(), "2 min");
+        assert_eq!(
+            Budget::of(1).to_string(),
+            "1 request, at least 0.5 s at 120 requests a minute"
+        );
+    }
+}
