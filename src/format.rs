@@ -35,7 +35,7 @@
 
 use crate::ast::{self, ClauseKind, Expr, ExprKind, Span, Value, ValueKind};
 use crate::limits::Limits;
-use crate::segment::{self, FileError, FileProblem};
+use crate::segment::{self, FileError, FileProblem, Strings};
 use crate::syntax;
 use std::fmt::Write as _;
 
@@ -68,7 +68,7 @@ pub fn format_file(name: &str, text: &str, limits: &Limits) -> Result<String, Fi
     if !parsed.problems.is_empty() {
         return Err(FileError::new(name, text, parsed.problems));
     }
-    let comments = segment::scan(text).comments;
+    let comments = segment::scan(text, Strings::Exact).comments;
     let items = parsed
         .file
         .segments
@@ -83,7 +83,7 @@ pub fn format_file(name: &str, text: &str, limits: &Limits) -> Result<String, Fi
 pub fn format_query(name: &str, text: &str, limits: &Limits) -> Result<String, crate::Error> {
     let query = syntax::parse_query(text, limits)
         .map_err(|error| crate::Error::new(name, text, vec![error.into()]))?;
-    let comments = segment::scan(text).comments;
+    let comments = segment::scan(text, Strings::Exact).comments;
     let lines = break_long(query_lines(&query, 0), &comments);
     Ok(layout(text, &comments, vec![lines]))
 }

@@ -454,7 +454,7 @@ pub fn is_segment_file(text: &str) -> bool {
 }
 
 /// Whether `text` starts with `keyword` (ASCII, any case) followed by
-/// something that cannot continue a name.
+/// something that cannot continue a name (the grammar's `kw_end`).
 fn starts_with_keyword(text: &str, keyword: &str) -> bool {
     let Some(head) = text.get(..keyword.len()) else {
         return false;
@@ -463,7 +463,7 @@ fn starts_with_keyword(text: &str, keyword: &str) -> bool {
         && !text[keyword.len()..]
             .chars()
             .next()
-            .is_some_and(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '-'))
+            .is_some_and(|c| c.is_alphanumeric() || c == '_')
 }
 
 /// What a lexical scan finds outside string literals: where `#` comments
@@ -477,11 +477,20 @@ pub(crate) struct Scan {
     pub segment_starts: Vec<usize>,
 }
 
-/// Scans `text` for comments and segment starts. Strings are `"…"` with
-/// `\` escaping the next character; a string never spans a line break in
-/// the grammar, so an unterminated one ends at the end of its line here,
-/// which keeps one bad line from hiding the rest of the file.
-pub(crate) fn scan(text: &str) -> Scan {
+/// How [`scan`] reads a string literal that reaches a line break.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Strings {
+    /// As the grammar does: a string may span lines. For text that parses.
+    Exact,
+    /// As ending at the line break: when looking for segments in text that
+    /// does not parse, one unterminated string must not swallow the rest of
+    /// the file.
+    OneLine,
+}
+
+/// Scans `text` for comments and segment starts, outside `"…"` strings
+/// (where `\` escapes the next character).
+pub(crate) fn scan(text: &str, strings: Strings) -> Scan {
     let mut result = Scan::default();
     let bytes = text.as_bytes();
     let mut i = 0;
@@ -510,8 +519,9 @@ pub(crate) fn scan(text: &str) -> Scan {
             }
             b'"' => {
                 i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
-                    i += if bytes[i] == b'\\' && bytes.get(i + 1) != Some(&b'\n') {
+                let one_line = strings == Strings::OneLine;
+                while i < bytes.len() && bytes[i] != b'"' && !(one_line && bytes[i] == b'\n') {
+                    i += if bytes[i] == b'\\' && !(one_line && bytes.get(i + 1) == Some(&b'\n')) {
                         2
                     } else {
                         1
@@ -564,7 +574,7 @@ pub(crate) fn parse_recovering(text: &str, limits: &Limits) -> Parsed {
     if text.len() > limits.max_input_bytes {
         return whole_failure();
     }
-    let starts = scan(text).segment_starts;
+    let starts = scan(text, Strings::OneLine).segment_starts;
     let mut bounds: Vec<usize> = Vec::with_capacity(starts.len() + 1);
     if starts.first() != Some(&0) {
         bounds.push(0);
@@ -579,7 +589,7 @@ pub(crate) fn parse_recovering(text: &str, limits: &Limits) -> Parsed {
     };
     for (k, &start) in bounds.iter().enumerate() {
         let end = bounds.get(k + 1).copied().unwrap_or(text.len());
-        let chunk = &text[start..end];
+        let chunk = without_trailing_comments(&text[start..end]);
         match syntax::parse_file(chunk, limits) {
             Ok(file) => {
                 for mut segment in file.segments {
@@ -612,11 +622,25 @@ pub(crate) fn parse_recovering(text: &str, limits: &Limits) -> Parsed {
     parsed
 }
 
+/// `chunk` without the blank and comment-only lines at its end: they
+/// belong before the next segment, and an error at the end of a broken
+/// segment should point at its last code, not at the next `segment`.
+fn without_trailing_comments(chunk: &str) -> &str {
+    let mut rest = chunk.trim_end();
+    loop {
+        let line_start = rest.rfind('\n').map_or(0, |i| i + 1);
+        if !rest[line_start..].trim_start().starts_with('#') {
+            return rest;
+        }
+        rest = rest[..line_start].trim_end();
+    }
+}
+
 /// The name after `segment` on a chunk's first line, read lexically.
 fn chunk_name(chunk: &str) -> Option<&str> {
     let rest = chunk.trim_start().get("segment".len()..)?.trim_start();
     let end = rest
-        .find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '.' | '-')))
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .unwrap_or(rest.len());
     (end > 0).then(|| &rest[..end])
 }
@@ -694,8 +718,17 @@ fn shift_value(value: &mut ast::Value, by: usize) {
     }
 }
 
+/// A `@name` in an expression.
+#[derive(Clone, Copy)]
+struct Use<'a> {
+    /// The name after `@`.
+    ident: &'a ast::Ident,
+    /// The whole `@name`, for labels.
+    span: Span,
+}
+
 /// Every `@name` in `expr`, in the order written.
-fn collect_refs<'a>(expr: &'a ast::Expr, out: &mut Vec<&'a ast::Ident>) {
+fn collect_refs<'a>(expr: &'a ast::Expr, out: &mut Vec<Use<'a>>) {
     match &expr.kind {
         ast::ExprKind::Or(operands) | ast::ExprKind::And(operands) => {
             for operand in operands {
@@ -703,7 +736,10 @@ fn collect_refs<'a>(expr: &'a ast::Expr, out: &mut Vec<&'a ast::Ident>) {
             }
         }
         ast::ExprKind::Not(operand) => collect_refs(operand, out),
-        ast::ExprKind::Ref(ident) => out.push(ident),
+        ast::ExprKind::Ref(ident) => out.push(Use {
+            ident,
+            span: expr.span,
+        }),
         ast::ExprKind::Compare { .. } | ast::ExprKind::In { .. } => {}
     }
 }
@@ -968,7 +1004,7 @@ fn analyse_parsed(parsed: Parsed, cx: &check::Context) -> Analysis {
     }
 
     // References: each `@name` resolved, or reported.
-    let mut refs: Vec<Vec<&ast::Ident>> = Vec::with_capacity(segments.len());
+    let mut refs: Vec<Vec<Use<'_>>> = Vec::with_capacity(segments.len());
     let mut adjacent: Vec<Vec<usize>> = Vec::with_capacity(segments.len());
     // A segment whose references cannot all be spliced in.
     let mut unresolved = vec![false; segments.len()];
@@ -977,8 +1013,8 @@ fn analyse_parsed(parsed: Parsed, cx: &check::Context) -> Analysis {
         let mut own = Vec::new();
         collect_refs(&segment.query.expr, &mut own);
         let mut edges = Vec::with_capacity(own.len());
-        for ident in &own {
-            let name = ident.name.as_str();
+        for used in &own {
+            let name = used.ident.name.as_str();
             match by_name.get(name) {
                 Some(&target) => edges.push(target),
                 None => {
@@ -995,7 +1031,7 @@ fn analyse_parsed(parsed: Parsed, cx: &check::Context) -> Analysis {
                     };
                     problems.push(SegmentError::UnknownReference {
                         name: name.to_owned(),
-                        span: ident.span.into(),
+                        span: used.span.into(),
                         suggestion: suggestion.map(str::to_owned),
                     });
                 }
@@ -1016,17 +1052,17 @@ fn analyse_parsed(parsed: Parsed, cx: &check::Context) -> Analysis {
         let mut uses = Vec::new();
         for &member in component {
             unresolved[member] = true;
-            for ident in &refs[member] {
+            for used in &refs[member] {
                 if by_name
-                    .get(ident.name.as_str())
+                    .get(used.ident.name.as_str())
                     .is_some_and(|target| members.contains(target))
                 {
                     uses.push(LabeledSpan::new_with_span(
                         Some(format!(
                             "`{}` uses `{}`",
-                            segments[member].name.name, ident.name
+                            segments[member].name.name, used.ident.name
                         )),
-                        ident.span,
+                        used.span,
                     ));
                 }
             }
@@ -1042,15 +1078,15 @@ fn analyse_parsed(parsed: Parsed, cx: &check::Context) -> Analysis {
 
     // Clauses of a used segment do not apply where it is used.
     for segment_refs in &refs {
-        for ident in segment_refs {
-            let Some(&target) = by_name.get(ident.name.as_str()) else {
+        for used in segment_refs {
+            let Some(&target) = by_name.get(used.ident.name.as_str()) else {
                 continue;
             };
             let clauses = &segments[target].query.clauses;
             if !clauses.is_empty() {
                 problems.push(SegmentError::IgnoredClauses {
-                    name: ident.name.clone(),
-                    use_span: ident.span.into(),
+                    name: used.ident.name.clone(),
+                    use_span: used.span.into(),
                     clauses: clauses.iter().map(|c| c.span.into()).collect(),
                 });
             }
@@ -1134,9 +1170,9 @@ fn analyse_parsed(parsed: Parsed, cx: &check::Context) -> Analysis {
             }
         };
         let mut uses: Vec<String> = Vec::new();
-        for ident in &refs[i] {
-            if !uses.contains(&ident.name) {
-                uses.push(ident.name.clone());
+        for used in &refs[i] {
+            if !uses.contains(&used.ident.name) {
+                uses.push(used.ident.name.clone());
             }
         }
         analysed.push(Analysed {
@@ -1700,7 +1736,7 @@ mod tests {
     fn scanning_skips_strings() {
         let text =
             "segment a # one\n  name = \"# not\" # two\n  segment_x = 1\n SEGMENT b\n\"un#\n#three";
-        let scan = scan(text);
+        let scan = scan(text, Strings::OneLine);
         let comments: Vec<&str> = scan.comments.iter().map(|c| c.slice(text)).collect();
         assert_eq!(comments, ["# one", "# two", "#three"]);
         let starts: Vec<&str> = scan
@@ -1709,6 +1745,21 @@ mod tests {
             .map(|&s| &text[s..s + 9])
             .collect();
         assert_eq!(starts, ["segment a", "SEGMENT b"]);
+        // Exactly as the grammar reads it, the string spans lines.
+        let text = "x = \"a\n# not\nsegment b\\\"\" # yes\nsegment c";
+        let scan = super::scan(text, Strings::Exact);
+        let comments: Vec<&str> = scan.comments.iter().map(|c| c.slice(text)).collect();
+        assert_eq!(comments, ["# yes"]);
+        assert_eq!(scan.segment_starts, [text.len() - 9]);
+    }
+
+    #[test]
+    fn chunks_end_at_their_last_code() {
+        assert_eq!(
+            without_trailing_comments("segment a\n  x ~ # y\n\n# next\n  # more\n\n"),
+            "segment a\n  x ~ # y"
+        );
+        assert_eq!(without_trailing_comments("# only\n"), "");
     }
 
     #[test]
@@ -1717,7 +1768,7 @@ mod tests {
             chunk_name("segment gmail_leads\n  email ~"),
             Some("gmail_leads")
         );
-        assert_eq!(chunk_name("  segment  a-b.c # x"), Some("a-b.c"));
+        assert_eq!(chunk_name("  segment  a_1-b # x"), Some("a_1"));
         assert_eq!(chunk_name("segment\n"), None);
     }
 
