@@ -1,0 +1,481 @@
+//! [`ParseError`], and the translation of pest's errors into words.
+//!
+//! pest reports the furthest byte it reached and the rules it tried there.
+//! We turn that set of rules into one phrase a user understands ("expected
+//! a value") and label the token found at that byte, never a rule name.
+
+use super::Rule;
+use miette::{Diagnostic, SourceSpan};
+use pest::error::{ErrorVariant, InputLocation};
+use thiserror::Error;
+
+/// What the parser can say about text that does not follow the grammar, or
+/// that breaks a bound checked while parsing.
+#[derive(Debug, Clone, PartialEq, Eq, Error, Diagnostic)]
+pub enum ParseError {
+    /// The input is larger than [`Limits::max_input_bytes`](crate::Limits);
+    /// checked before anything else. Triggered by, e.g., a 20 MiB expression
+    /// under the default 16 MiB bound.
+    #[error("the input is {size} bytes, more than the {max} bytes allowed")]
+    #[diagnostic(
+        code(hcq::parse::too_large),
+        help(
+            "split the input into smaller ones, or raise the bound `max_input_bytes` ({max} bytes)"
+        )
+    )]
+    TooLarge {
+        /// The input's size in bytes.
+        size: usize,
+        /// The bound.
+        max: usize,
+        /// Where the input passes the bound.
+        #[label("the input passes the bound here")]
+        span: SourceSpan,
+    },
+
+    /// Parentheses, brackets and consecutive `not`s nest deeper than
+    /// [`Limits::max_depth`](crate::Limits), e.g. `((((… a = 1 …))))` with 65
+    /// parentheses, or `not not not … a = 1` with 65 `not`s. Checked by a
+    /// linear scan before the (recursive) parser runs.
+    #[error("the expression nests deeper than {max} levels")]
+    #[diagnostic(
+        code(hcq::parse::too_deep),
+        help(
+            "parentheses, brackets and repeated `not` may nest at most {max} levels \
+             (the bound `max_depth`); remove redundant parentheses or double negations, \
+             or split the expression into segments"
+        )
+    )]
+    TooDeep {
+        /// The bound.
+        max: usize,
+        /// The `(`, `[` or `not` that crosses the bound.
+        #[label("this passes {max} levels")]
+        span: SourceSpan,
+    },
+
+    /// Nothing but blanks and comments: `# just a comment`.
+    #[error("expected an expression")]
+    #[diagnostic(
+        code(hcq::parse::empty),
+        help("write a condition such as `email ~ \"gmail\"`")
+    )]
+    Empty {
+        /// The end of the input.
+        #[label("the input ends here without an expression")]
+        span: SourceSpan,
+    },
+
+    /// A string without its closing quote: `email ~ "gmail`.
+    #[error("this string is never closed")]
+    #[diagnostic(
+        code(hcq::parse::unclosed_string),
+        help("end the string with `\"`; write `\\\"` for a quote inside it")
+    )]
+    UnclosedString {
+        /// The opening quote.
+        #[label("the string starts here")]
+        span: SourceSpan,
+    },
+
+    /// An escape a string does not know, or a malformed `\u{…}`:
+    /// `name = "a\qb"`, `name = "\u{D800}"`.
+    #[error("`{escape}` is not a valid escape")]
+    #[diagnostic(code(hcq::parse::bad_escape))]
+    BadEscape {
+        /// The escape as written.
+        escape: String,
+        /// The escape.
+        #[label("{reason}")]
+        span: SourceSpan,
+        /// Why it is not valid.
+        reason: &'static str,
+        /// What to write instead.
+        #[help]
+        help: &'static str,
+    },
+
+    /// A `(` or `[` without its closing partner: `(a = 1 or b = 2`.
+    #[error("`{open}` opened here is never closed")]
+    #[diagnostic(
+        code(hcq::parse::unclosed_delimiter),
+        help("add the missing `{close}`, or remove this `{open}`")
+    )]
+    UnclosedDelimiter {
+        /// `(` or `[`.
+        open: char,
+        /// The character that would close it.
+        close: char,
+        /// The opening character.
+        #[label("opened here")]
+        span: SourceSpan,
+    },
+
+    /// A `)` or `]` that closes nothing: `a = 1)`.
+    #[error("`{close}` has no matching `{open}`")]
+    #[diagnostic(
+        code(hcq::parse::unexpected_close),
+        help("remove this `{close}`, or add the missing `{open}` before it")
+    )]
+    UnexpectedClose {
+        /// `)` or `]`.
+        close: char,
+        /// The character it would close.
+        open: char,
+        /// The closing character.
+        #[label("nothing is open here")]
+        span: SourceSpan,
+    },
+
+    /// A closing character that does not match the innermost open one:
+    /// `tags = [Lead, Paid)`.
+    #[error("`{close}` does not close the `{open}` opened before it")]
+    #[diagnostic(
+        code(hcq::parse::mismatched_close),
+        help("close the `{open}` with `{expected}` first")
+    )]
+    MismatchedClose {
+        /// What was written.
+        close: char,
+        /// The innermost open character.
+        open: char,
+        /// The character that closes `open`.
+        expected: char,
+        /// The closing character.
+        #[label("expected `{expected}` here")]
+        span: SourceSpan,
+        /// The innermost open character.
+        #[label("`{open}` opened here")]
+        open_span: SourceSpan,
+    },
+
+    /// The text stops following the grammar: `email gmail` ("expected an
+    /// operator such as `=` or `~`"), `email =` ("expected a value"),
+    /// `a = 1 b = 2` ("expected `and`, `or`, or the end of the expression").
+    #[error("expected {expected}")]
+    #[diagnostic(code(hcq::parse::expected))]
+    Expected {
+        /// What the grammar allows here, in words.
+        expected: &'static str,
+        /// What is here instead, in words (`found `gmail``).
+        found: String,
+        /// The offending token, or the end of the input.
+        #[label("{found}")]
+        span: SourceSpan,
+        /// What to write instead.
+        #[help]
+        help: String,
+    },
+
+    /// An `in (…)` list or a tag list longer than
+    /// [`Limits::max_list_len`](crate::Limits), e.g. `id in (1, 2, …)` with
+    /// 1001 values under the default bound.
+    #[error("a list may hold at most {max} values")]
+    #[diagnostic(
+        code(hcq::parse::list_too_long),
+        help(
+            "split it into several shorter lists (`x in (…) or x in (…)`), \
+             or raise the bound `max_list_len` ({max})"
+        )
+    )]
+    ListTooLong {
+        /// The bound.
+        max: usize,
+        /// The first value past the bound.
+        #[label("this value passes the bound")]
+        span: SourceSpan,
+    },
+}
+
+/// The kinds of things pest can have expected, in the order we prefer to
+/// name them when it tried several at the same byte.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Want {
+    Expression,
+    Operator,
+    Value,
+    Amount,
+    Unit,
+    Count,
+    Field,
+    Name,
+    By,
+    InList,
+    Continuation,
+}
+
+fn want(rule: Rule) -> Want {
+    match rule {
+        // pest names a rule instead of its children when several of them
+        // failed where it starts, hence `expr` and `comparison` here.
+        Rule::expr | Rule::comparison | Rule::not_op | Rule::group | Rule::reference => {
+            Want::Expression
+        }
+        Rule::compare_op | Rule::in_op => Want::Operator,
+        Rule::string
+        | Rule::list
+        | Rule::now
+        | Rule::kw_now
+        | Rule::datetime
+        | Rule::date
+        | Rule::integer
+        | Rule::word => Want::Value,
+        Rule::relative | Rule::amount => Want::Amount,
+        Rule::unit => Want::Unit,
+        Rule::count => Want::Count,
+        Rule::field => Want::Field,
+        Rule::name => Want::Name,
+        Rule::kw_by => Want::By,
+        Rule::in_list => Want::InList,
+        // What may follow a complete construct (`and`, clauses, `)`, the
+        // end…); silent rules are never reported.
+        _ => Want::Continuation,
+    }
+}
+
+/// Which of the rules that may end or continue a construct pest tried.
+#[derive(Default)]
+struct Followers {
+    and_or: bool,
+    close_paren: bool,
+    close_bracket: bool,
+    comma: bool,
+    order: bool,
+    clause: bool,
+    segment: bool,
+    end: bool,
+}
+
+impl Followers {
+    fn of(rules: &[Rule]) -> Self {
+        let mut f = Followers::default();
+        for rule in rules {
+            match rule {
+                Rule::and_op | Rule::or_op => f.and_or = true,
+                Rule::close_paren => f.close_paren = true,
+                Rule::close_bracket => f.close_bracket = true,
+                Rule::comma => f.comma = true,
+                Rule::asc | Rule::desc => f.order = true,
+                Rule::kw_sort
+                | Rule::kw_limit
+                | Rule::kw_offset
+                | Rule::sort_clause
+                | Rule::limit_clause
+                | Rule::offset_clause => f.clause = true,
+                // pest names `file` itself when nothing at all fits at its start.
+                Rule::kw_segment | Rule::segment | Rule::file => f.segment = true,
+                Rule::EOI | Rule::query => f.end = true,
+                _ => {}
+            }
+        }
+        f
+    }
+
+    fn phrase(&self) -> (&'static str, &'static str) {
+        const JOIN: &str = "join conditions with `and` or `or`; `sort by`, `limit` and `offset` \
+                            go after the whole expression";
+        const LIST: &str = "separate the values with `,` and close the list; quote a value \
+                            that holds blanks or operators";
+        if self.and_or && self.close_paren {
+            ("`and`, `or`, or `)`", JOIN)
+        } else if self.and_or {
+            ("`and`, `or`, or the end of the expression", JOIN)
+        } else if self.comma && self.close_paren {
+            ("`,` or `)`", LIST)
+        } else if self.comma && self.close_bracket {
+            ("`,` or `]`", LIST)
+        } else if self.close_paren {
+            ("`)`", "close the parenthesis")
+        } else if self.close_bracket {
+            ("`]`", "close the list")
+        } else if self.order {
+            (
+                "`asc`, `desc`, another clause, or the end of the query",
+                "write `sort by FIELD asc` or `sort by FIELD desc`",
+            )
+        } else if self.clause {
+            (
+                "another clause or the end of the query",
+                "after the expression come only `sort by FIELD [asc|desc]`, `limit N` \
+                 and `offset N`",
+            )
+        } else if self.segment {
+            (
+                "`segment NAME` or the end of the file",
+                "a segment file holds definitions such as `segment leads` followed by \
+                 an expression",
+            )
+        } else if self.end {
+            ("the end of the input", "remove what follows")
+        } else {
+            (
+                "valid syntax",
+                "see the language description in the crate documentation",
+            )
+        }
+    }
+}
+
+/// Translates pest's error into a [`ParseError`] pointing into `source`.
+pub(super) fn from_pest(error: pest::error::Error<Rule>, source: &str) -> ParseError {
+    let pos = match error.location {
+        InputLocation::Pos(pos) => pos,
+        InputLocation::Span((start, _)) => start,
+    };
+    let rules = match &error.variant {
+        ErrorVariant::ParsingError {
+            positives,
+            negatives,
+        } => {
+            if positives.is_empty() {
+                negatives.as_slice()
+            } else {
+                positives.as_slice()
+            }
+        }
+        ErrorVariant::CustomError { .. } => &[],
+    };
+    let (span, token) = token_at(source, pos);
+    let found = describe(token);
+    let best = rules.iter().map(|&r| want(r)).min();
+    let (expected, help): (&'static str, String) = match best {
+        Some(Want::Expression) => (
+            "an expression",
+            "write a condition such as `email ~ \"gmail\"`, or start with `not`, `(` or a \
+             segment reference such as `@leads`"
+                .into(),
+        ),
+        Some(Want::Operator) => (
+            "an operator such as `=` or `~`",
+            "compare the field with one of `= != > < >= <= ~ !~` and a value, or list values \
+             with `in (…)` or `not in (…)`"
+                .into(),
+        ),
+        Some(Want::Value) => ("a value", value_help(token)),
+        Some(Want::Amount) => (
+            "an amount of time such as `30d`",
+            "write a relative time as digits and a unit: `now - 30d`, `now + 2h`".into(),
+        ),
+        Some(Want::Unit) => (
+            "a unit of time such as `d` or `h`",
+            "write the unit right after the digits: `30d` (s, m, h, d or w)".into(),
+        ),
+        Some(Want::Count) => (
+            "a whole number",
+            "write digits only, such as `limit 50` or `offset 100`".into(),
+        ),
+        Some(Want::Field) => (
+            "a field name",
+            "write a field such as `email` or `customers.lastSeen`; a keyword cannot be a field"
+                .into(),
+        ),
+        Some(Want::Name) => (
+            "a segment name",
+            "a name starts with a letter or `_` and holds letters, digits and `_`, such as \
+             `gmail_leads`; a keyword cannot be a name"
+                .into(),
+        ),
+        Some(Want::By) => (
+            "`by`",
+            "write `sort by FIELD`, such as `sort by lastSeen desc`".into(),
+        ),
+        Some(Want::InList) => (
+            "a list in parentheses",
+            "list the values after `in` in parentheses, such as `countryCode in (UA, PL)`".into(),
+        ),
+        Some(Want::Continuation) | None => {
+            let (expected, help) = Followers::of(rules).phrase();
+            (expected, help.into())
+        }
+    };
+    ParseError::Expected {
+        expected,
+        found,
+        span,
+        help,
+    }
+}
+
+/// The help for a missing value; a keyword where a value belongs is the
+/// likeliest mistake, so it gets its own advice.
+fn value_help(token: Token<'_>) -> String {
+    if let Token::Text(text) = token {
+        if super::KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(text)) {
+            return format!(
+                "`{text}` is a keyword; to compare with the word itself, quote it: `\"{text}\"`"
+            );
+        }
+    }
+    "write a word, a number, a date such as `2024-01-01`, `now - 30d`, a \"quoted string\" \
+     or a list such as `[Lead, Paid]`; quote text that holds blanks, operators or keywords"
+        .into()
+}
+
+/// What stands at an error's byte.
+#[derive(Clone, Copy)]
+enum Token<'s> {
+    End,
+    Blank,
+    Text(&'s str),
+}
+
+fn describe(token: Token<'_>) -> String {
+    match token {
+        Token::End => "found the end of the input".into(),
+        Token::Blank => "expected here".into(),
+        // Long tokens (a whole string, a long word) would only repeat what
+        // the label underlines.
+        Token::Text(text) if text.chars().count() > 24 || text.contains('\n') => {
+            "found this".into()
+        }
+        Token::Text(text) => format!("found `{text}`"),
+    }
+}
+
+/// Whether `c` continues a bare word or a name, for finding a token's end.
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '_' | '.' | '@' | '+' | '-' | ':' | '/')
+}
+
+/// The token starting at byte `pos` and its span: a word, a string, an
+/// operator, one character, or the end of the input.
+fn token_at(source: &str, pos: usize) -> (SourceSpan, Token<'_>) {
+    let pos = pos.min(source.len());
+    let Some(rest) = source.get(pos..) else {
+        return ((pos, 0).into(), Token::End);
+    };
+    let Some(first) = rest.chars().next() else {
+        return ((pos, 0).into(), Token::End);
+    };
+    if first.is_whitespace() {
+        return ((pos, 0).into(), Token::Blank);
+    }
+    let len = if first == '"' {
+        string_len(rest)
+    } else if is_word_char(first) {
+        rest.find(|c: char| !is_word_char(c)).unwrap_or(rest.len())
+    } else if ["!=", "!~", ">=", "<="]
+        .iter()
+        .any(|op| rest.starts_with(op))
+    {
+        2
+    } else {
+        first.len_utf8()
+    };
+    ((pos, len).into(), Token::Text(&rest[..len]))
+}
+
+/// The length of the string literal at the start of `rest`, quotes included
+/// (the whole rest if it is never closed).
+fn string_len(rest: &str) -> usize {
+    let bytes = rest.as_bytes();
+    let mut i = 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'"' => return i + 1,
+            _ => i += 1,
+        }
+    }
+    rest.len()
+}
