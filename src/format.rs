@@ -16,9 +16,10 @@
 //! - keywords in lower case, one space around operators and after commas;
 //! - `segment NAME` on its own line, the expression indented two spaces,
 //!   each clause on its own line at the same indentation;
-//! - an expression longer than [`MAX_WIDTH`] columns, or with comments
-//!   inside it, is broken before each top-level `or`, the continuation
-//!   lines indented two more spaces;
+//! - an expression longer than [`MAX_WIDTH`] columns, or with a comment
+//!   between two of its top-level `or` operands, is broken before each
+//!   top-level `or`, the continuation lines indented two more spaces (an
+//!   expression without a top-level `or` stays on one line);
 //! - parentheses exactly where precedence needs them (`not` binds tighter
 //!   than `and`, `and` than `or`) and nowhere else: the tree, not the
 //!   user's parentheses, decides, so `(a and b) or c` becomes
@@ -44,9 +45,10 @@ use std::fmt::Write as _;
 pub const MAX_WIDTH: usize = 80;
 
 /// Formats `text` as a segment file when [`segment::is_segment_file`] says
-/// it is one, and as a single expression otherwise.
+/// it is one (or when it holds only comments), and as a single expression
+/// otherwise.
 pub fn format_source(name: &str, text: &str, limits: &Limits) -> Result<String, FileError> {
-    if segment::is_segment_file(text) {
+    if segment::is_segment_file(text) || segment::is_blank(text) {
         format_file(name, text, limits)
     } else {
         format_query(name, text, limits).map_err(|error| {
@@ -68,12 +70,12 @@ pub fn format_file(name: &str, text: &str, limits: &Limits) -> Result<String, Fi
     if !parsed.problems.is_empty() {
         return Err(FileError::new(name, text, parsed.problems));
     }
-    let comments = segment::scan(text, Strings::Exact).comments;
+    let comments = comments(text);
     let items = parsed
         .file
         .segments
         .iter()
-        .map(|s| break_long(segment_lines(s), &comments))
+        .map(|s| break_long(segment_lines(s), text, &comments))
         .collect();
     Ok(layout(text, &comments, items))
 }
@@ -83,8 +85,8 @@ pub fn format_file(name: &str, text: &str, limits: &Limits) -> Result<String, Fi
 pub fn format_query(name: &str, text: &str, limits: &Limits) -> Result<String, crate::Error> {
     let query = syntax::parse_query(text, limits)
         .map_err(|error| crate::Error::new(name, text, vec![error.into()]))?;
-    let comments = segment::scan(text, Strings::Exact).comments;
-    let lines = break_long(query_lines(&query, 0), &comments);
+    let comments = comments(text);
+    let lines = break_long(query_lines(&query, 0), text, &comments);
     Ok(layout(text, &comments, vec![lines]))
 }
 
@@ -97,7 +99,7 @@ pub fn expr_to_string(expr: &Expr) -> String {
 
 /// `query` without comments, in canonical layout from column 0.
 pub fn query_to_string(query: &ast::Query) -> String {
-    layout("", &[], vec![break_long(query_lines(query, 0), &[])])
+    layout("", &[], vec![break_long(query_lines(query, 0), "", &[])])
 }
 
 /// `file` without comments, in canonical layout.
@@ -105,9 +107,15 @@ pub fn file_to_string(file: &ast::File) -> String {
     let items = file
         .segments
         .iter()
-        .map(|s| break_long(segment_lines(s), &[]))
+        .map(|s| break_long(segment_lines(s), "", &[]))
         .collect();
     layout("", &[], items)
+}
+
+/// The span of every `#` comment in `text` (from `#` to the end of its
+/// line, trailing blanks left out), outside string literals.
+pub fn comments(text: &str) -> Vec<Span> {
+    segment::scan(text, Strings::Exact).comments
 }
 
 /// Where an expression is printed, for deciding parentheses.
@@ -278,11 +286,16 @@ fn query_lines(query: &ast::Query, indent: usize) -> Vec<Line<'_>> {
     lines
 }
 
-/// Breaks each breakable line that is too wide, or has a comment inside
-/// it, before each top-level `or`.
-fn break_long<'a>(lines: Vec<Line<'a>>, comments: &[Span]) -> Vec<Line<'a>> {
+/// Breaks each breakable line that is too wide, or that has a comment
+/// belonging between two of its `or` operands, before each top-level `or`.
+///
+/// A comment before the first operand or after the last one stays with
+/// the unbroken line; breaking for it would not survive a second
+/// formatting, which finds it outside the expression.
+fn break_long<'a>(lines: Vec<Line<'a>>, text: &str, comments: &[Span]) -> Vec<Line<'a>> {
     let mut out = Vec::with_capacity(lines.len());
-    for line in lines {
+    for mut line in lines {
+        line.span = trim_span(text, comments, line.span);
         let Some(Expr {
             kind: ExprKind::Or(operands),
             span,
@@ -292,25 +305,36 @@ fn break_long<'a>(lines: Vec<Line<'a>>, comments: &[Span]) -> Vec<Line<'a>> {
             continue;
         };
         let too_wide = line.indent + line.text.chars().count() > MAX_WIDTH;
-        // Comments are sorted: look at the first one after the start.
-        let first_after = comments.partition_point(|c| c.start <= span.start);
-        let has_comment = comments
-            .get(first_after)
-            .is_some_and(|c| c.start < span.end);
-        if !(too_wide || has_comment) {
+        let needs_break = too_wide || {
+            // Comments are sorted: those inside the expression.
+            let first = comments.partition_point(|c| c.start <= span.start);
+            let last = comments.partition_point(|c| c.start < span.end);
+            let spans: Vec<Span> = operands
+                .iter()
+                .map(|o| trim_span(text, comments, o.span))
+                .collect();
+            comments[first..last.max(first)]
+                .iter()
+                .any(|&c| match place(text, c, &spans) {
+                    Place::Leading(j) => j > 0,
+                    Place::Trailing(j) => j + 1 < spans.len(),
+                    Place::After => false,
+                })
+        };
+        if !needs_break {
             out.push(line);
             continue;
         }
         for (i, operand) in operands.iter().enumerate() {
-            let mut text = String::new();
+            let mut printed = String::new();
             if i > 0 {
-                text.push_str("or ");
+                printed.push_str("or ");
             }
-            write_expr(&mut text, operand, Context::OrOperand);
+            write_expr(&mut printed, operand, Context::OrOperand);
             out.push(Line {
-                span: operand.span,
+                span: trim_span(text, comments, operand.span),
                 indent: if i == 0 { line.indent } else { line.indent + 2 },
-                text,
+                text: printed,
                 breakable: None,
             });
         }
@@ -329,9 +353,40 @@ struct Placed {
     after: Vec<Span>,
 }
 
-/// Attaches each comment of `text` to a line: one inside a line's source
-/// range, or after it on the same source line, stays with that line; one
-/// on its own line goes before the next line.
+/// Where one comment goes, relative to lines with source ranges `lines`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Place {
+    Leading(usize),
+    Trailing(usize),
+    After,
+}
+
+/// The placement rule: a comment inside a line's source range, or after
+/// it on the same source line, stays with that line (before it when the
+/// comment has a line of its own, at its end otherwise); a comment on its
+/// own line between lines goes before the next line.
+fn place(text: &str, comment: Span, lines: &[Span]) -> Place {
+    let own_line = text[line_start(text, comment.start)..comment.start]
+        .trim()
+        .is_empty();
+    // Lines starting before the comment.
+    let before = lines.partition_point(|l| l.start <= comment.start);
+    let containing = before
+        .checked_sub(1)
+        .filter(|&j| comment.start < lines[j].end);
+    match (containing, own_line) {
+        (Some(j), true) => Place::Leading(j),
+        (Some(j), false) => Place::Trailing(j),
+        (None, true) if before < lines.len() => Place::Leading(before),
+        (None, true) => Place::After,
+        (None, false) => match before.checked_sub(1) {
+            Some(j) => Place::Trailing(j),
+            None if lines.is_empty() => Place::After,
+            None => Place::Leading(0),
+        },
+    }
+}
+
 fn place_comments(text: &str, comments: &[Span], lines: &[Span]) -> Placed {
     let mut placed = Placed {
         leading: vec![Vec::new(); lines.len()],
@@ -339,27 +394,34 @@ fn place_comments(text: &str, comments: &[Span], lines: &[Span]) -> Placed {
         after: Vec::new(),
     };
     for &comment in comments {
-        let own_line = text[line_start(text, comment.start)..comment.start]
-            .trim()
-            .is_empty();
-        // The last line starting before the comment.
-        let before = lines.partition_point(|l| l.start <= comment.start);
-        let containing = before
-            .checked_sub(1)
-            .filter(|&j| comment.start < lines[j].end);
-        match (containing, own_line) {
-            (Some(j), true) => placed.leading[j].push(comment),
-            (Some(j), false) => placed.trailing[j].push(comment),
-            (None, true) if before < lines.len() => placed.leading[before].push(comment),
-            (None, true) => placed.after.push(comment),
-            (None, false) => match before.checked_sub(1) {
-                Some(j) => placed.trailing[j].push(comment),
-                None if lines.is_empty() => placed.after.push(comment),
-                None => placed.leading[0].push(comment),
-            },
+        match place(text, comment, lines) {
+            Place::Leading(j) => placed.leading[j].push(comment),
+            Place::Trailing(j) => placed.trailing[j].push(comment),
+            Place::After => placed.after.push(comment),
         }
     }
     placed
+}
+
+/// `span` without the blanks and comments at its end. (A parsed span
+/// may end past them: pest's implicit whitespace after an optional part
+/// that is absent, such as `asc` in `sort by lastSeen`, is kept in it.)
+fn trim_span(text: &str, comments: &[Span], span: Span) -> Span {
+    let Some(mut covered) = text.get(span.start..span.end) else {
+        return span;
+    };
+    loop {
+        covered = covered.trim_end();
+        let end = span.start + covered.len();
+        // A comment ending exactly here.
+        let k = comments.partition_point(|c| c.end < end);
+        match comments.get(k) {
+            Some(c) if c.end == end && c.start >= span.start => {
+                covered = &covered[..c.start - span.start];
+            }
+            _ => return Span::new(span.start, end),
+        }
+    }
 }
 
 fn line_start(text: &str, offset: usize) -> usize {

@@ -442,15 +442,25 @@ impl Diagnostic for FileError {
 /// token, after a byte-order mark, whitespace and `#` comments, is the
 /// keyword `segment` (in any case).
 pub fn is_segment_file(text: &str) -> bool {
+    starts_with_keyword(after_trivia(text), "segment")
+}
+
+/// Whether `text` holds nothing but a byte-order mark, whitespace and
+/// comments: an empty segment file.
+pub fn is_blank(text: &str) -> bool {
+    after_trivia(text).is_empty()
+}
+
+/// `text` from its first token on.
+fn after_trivia(text: &str) -> &str {
     let mut rest = text.strip_prefix('\u{feff}').unwrap_or(text);
     loop {
         rest = rest.trim_start();
         match rest.strip_prefix('#') {
             Some(comment) => rest = comment.split_once('\n').map_or("", |(_, after)| after),
-            None => break,
+            None => return rest,
         }
     }
-    starts_with_keyword(rest, "segment")
 }
 
 /// Whether `text` starts with `keyword` (ASCII, any case) followed by
@@ -1730,6 +1740,8 @@ mod tests {
         assert!(!is_segment_file("email ~ gmail # segment"));
         assert!(!is_segment_file("# segment a"));
         assert!(!is_segment_file(""));
+        assert!(is_blank("\u{feff} # a\n\n# b"));
+        assert!(!is_blank("# a\nx"));
     }
 
     #[test]
