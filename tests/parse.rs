@@ -454,6 +454,10 @@ fn dates_and_datetimes() {
         "2024-01-01T10:00:00-05:30",
         "2024-01-01T10:00:00.123Z",
         "2024-01-01T10:00:00.5+02:00",
+        // Incomplete ones are still date-times, for the checker to judge.
+        "2024-01-01T10:00",
+        "2024-01-01T10:00:00",
+        "2024-01-01t10:00:00z",
     ] {
         assert_eq!(
             value_of(&format!("x < {text}")),
@@ -779,7 +783,7 @@ fn errors_in_a_file() {
     assert_eq!(message(&error), "expected a segment name");
 
     let error = parse_file("segment a", &Limits::default()).expect_err("no body");
-    assert_error(&error, "hcq::parse::expected", 9, 0);
+    assert_error(&error, "hcq::parse::expected", 8, 1);
     assert_eq!(message(&error), "expected an expression");
 
     let error = parse_file("segment a (x = 1", &Limits::default()).expect_err("unclosed");
@@ -790,55 +794,57 @@ fn errors_in_a_file() {
 
 #[test]
 fn expected_messages_say_what_was_expected_in_words() {
+    const OPERATOR: &str = "expected an operator such as `=` or `~`";
+    const VALUE: &str = "expected a value";
+    const EXPRESSION: &str = "expected an expression";
+    const AND_OR: &str = "expected `and`, `or`, or the end of the expression";
+    const COUNT: &str = "expected a whole number";
+    const CLAUSE: &str = "expected another clause or the end of the query";
+    // (input, message, offset and length of the label). At the end of the
+    // input the label is on the last token: "the input ends after this".
     let cases: &[(&str, &str, usize, usize)] = &[
-        (
-            "email gmail",
-            "expected an operator such as `=` or `~`",
-            6,
-            5,
-        ),
-        ("email", "expected an operator such as `=` or `~`", 5, 0),
-        ("email =", "expected a value", 7, 0),
-        ("email = ,", "expected a value", 8, 1),
-        ("email = @x", "expected a value", 8, 2),
-        ("= 5", "expected an expression", 0, 1),
-        ("a = 1 and", "expected an expression", 9, 0),
-        ("a = 1 and or b = 2", "expected an expression", 10, 2),
-        ("not", "expected an expression", 3, 0),
-        (
-            "a = 1 b = 2",
-            "expected `and`, `or`, or the end of the expression",
-            6,
-            1,
-        ),
-        (
-            "a = \"x\" \"y\"",
-            "expected `and`, `or`, or the end of the expression",
-            8,
-            3,
-        ),
+        ("email gmail", OPERATOR, 6, 5),
+        ("email", OPERATOR, 0, 5),
+        ("x not = 5", OPERATOR, 2, 3),
+        ("email =", VALUE, 6, 1),
+        ("email = ,", VALUE, 8, 1),
+        ("email = @x", VALUE, 8, 2),
+        ("x in ()", VALUE, 6, 1),
+        ("x = []", VALUE, 5, 1),
+        ("x = [[a]]", VALUE, 5, 1),
+        ("a == 1", VALUE, 3, 1),
+        ("= 5", EXPRESSION, 0, 1),
+        ("and = 1", EXPRESSION, 0, 3),
+        ("a = 1 and", EXPRESSION, 6, 3),
+        ("a = 1 and # more\r\n", EXPRESSION, 6, 3),
+        ("a = 1 and or b = 2", EXPRESSION, 10, 2),
+        ("not", EXPRESSION, 0, 3),
+        ("a = 1 b = 2", AND_OR, 6, 1),
+        ("a = \"x\" \"y\"", AND_OR, 8, 3),
         ("(a = 1 b = 2)", "expected `and`, `or`, or `)`", 7, 1),
         ("x in (a b)", "expected `,` or `)`", 8, 1),
         ("x = [a b]", "expected `,` or `]`", 7, 1),
-        ("x in ()", "expected a value", 6, 1),
-        ("x = []", "expected a value", 5, 1),
-        ("x = [[a]]", "expected a value", 5, 1),
         ("x in 5", "expected a list in parentheses", 5, 1),
-        ("x not = 5", "expected an operator such as `=` or `~`", 2, 3),
         (
             "x = now -",
             "expected an amount of time such as `30d`",
-            9,
-            0,
+            8,
+            1,
         ),
         (
             "x = now - 30",
+            "expected a unit of time such as `d` or `h`",
+            10,
+            2,
+        ),
+        (
+            "x = now - 30 d",
             "expected a unit of time such as `d` or `h`",
             12,
             0,
         ),
         ("a = 1 sort lastSeen", "expected `by`", 11, 8),
-        ("a = 1 sort by", "expected a field name", 13, 0),
+        ("a = 1 sort by", "expected a field name", 11, 2),
         ("a = 1 sort by desc", "expected a field name", 14, 4),
         (
             "a = 1 sort by x up",
@@ -846,25 +852,13 @@ fn expected_messages_say_what_was_expected_in_words() {
             16,
             2,
         ),
-        ("a = 1 limit", "expected a whole number", 11, 0),
-        ("a = 1 limit -5", "expected a whole number", 12, 2),
-        ("a = 1 offset ten", "expected a whole number", 13, 3),
-        (
-            "a = 1 limit 5 b = 2",
-            "expected another clause or the end of the query",
-            14,
-            1,
-        ),
-        (
-            "a = 1 limit 5 and b = 2",
-            "expected another clause or the end of the query",
-            14,
-            3,
-        ),
-        ("@", "expected a segment name", 1, 0),
+        ("a = 1 limit", COUNT, 6, 5),
+        ("a = 1 limit -5", COUNT, 12, 2),
+        ("a = 1 offset ten", COUNT, 13, 3),
+        ("a = 1 limit 5 b = 2", CLAUSE, 14, 1),
+        ("a = 1 limit 5 and b = 2", CLAUSE, 14, 3),
+        ("@", "expected a segment name", 0, 1),
         ("@and", "expected a segment name", 1, 3),
-        ("and = 1", "expected an expression", 0, 3),
-        ("a == 1", "expected a value", 3, 1),
     ];
     for &(source, expected, offset, len) in cases {
         let error = query_error(source);
@@ -888,7 +882,8 @@ fn the_label_names_what_was_found() {
         .labels()
         .and_then(|mut labels| labels.next())
         .and_then(|label| label.label().map(str::to_owned));
-    assert_eq!(found.as_deref(), Some("found the end of the input"));
+    assert_eq!(found.as_deref(), Some("the input ends after this"));
+    assert_eq!(label(&error), (6, 1));
 }
 
 #[test]
@@ -901,7 +896,7 @@ fn empty_input() {
         "\u{FEFF}",
     ] {
         let error = query_error(source);
-        assert_error(&error, "hcq::parse::empty", source.len(), 0);
+        assert_error(&error, "hcq::parse::empty", 0, source.len());
         assert_eq!(message(&error), "expected an expression");
     }
 }
@@ -992,6 +987,15 @@ fn too_large() {
     // Before anything else, even an unclosed string.
     let error = query_error_with("\"(((((((((((((", &limits);
     assert_eq!(code(&error), "hcq::parse::too_large");
+    // The label starts on a character boundary.
+    let error = query_error_with("a = \"Київ\"", &limits);
+    assert_error(&error, "hcq::parse::too_large", 9, 5);
+    // Segment files have their own, larger bound.
+    assert!(parse_file("segment a x = 1", &limits).is_ok());
+    let limits = Limits {
+        max_file_bytes: 10,
+        ..limits
+    };
     let error = parse_file("segment a x = 1", &limits).expect_err("too large");
     assert_eq!(code(&error), "hcq::parse::too_large");
 }
@@ -1111,4 +1115,184 @@ fn errors_are_comparable_and_cloneable() {
     let error = query_error("a =");
     assert_eq!(error.clone(), error);
     assert_ne!(error, query_error("a = 1 and"));
+}
+
+// ------------------------------------------------------------------ properties
+
+/// Every span of a parsed query, for checking that they all lie in the input.
+fn spans_of_query(query: &Query, out: &mut Vec<Span>) {
+    out.push(query.span);
+    let mut stack = vec![&query.expr];
+    while let Some(expr) = stack.pop() {
+        out.push(expr.span);
+        match &expr.kind {
+            ExprKind::Or(operands) | ExprKind::And(operands) => stack.extend(operands),
+            ExprKind::Not(operand) => stack.push(operand),
+            ExprKind::Compare {
+                field,
+                op_span,
+                value,
+                ..
+            } => {
+                out.extend([field.span, *op_span]);
+                spans_of_value(value, out);
+            }
+            ExprKind::In {
+                field,
+                op_span,
+                values,
+                ..
+            } => {
+                out.extend([field.span, *op_span]);
+                values.iter().for_each(|value| spans_of_value(value, out));
+            }
+            ExprKind::Ref(name) => out.push(name.span),
+        }
+    }
+    for clause in &query.clauses {
+        out.push(clause.span);
+        match &clause.kind {
+            ClauseKind::Sort { field, order } => {
+                out.push(field.span);
+                out.extend(order.map(|(_, span)| span));
+            }
+            ClauseKind::Limit(_, span) | ClauseKind::Offset(_, span) => out.push(*span),
+        }
+    }
+}
+
+fn spans_of_value(value: &Value, out: &mut Vec<Span>) {
+    out.push(value.span);
+    match &value.kind {
+        ValueKind::List(values) => values.iter().for_each(|value| spans_of_value(value, out)),
+        ValueKind::Now(Some(offset)) => out.push(offset.span),
+        _ => {}
+    }
+}
+
+fn assert_spans_in(source: &str, spans: &[Span]) {
+    for span in spans {
+        assert!(
+            span.start <= span.end && span.end <= source.len(),
+            "{span:?} in {source:?}"
+        );
+        assert!(
+            source.is_char_boundary(span.start) && source.is_char_boundary(span.end),
+            "{span:?} in {source:?}"
+        );
+    }
+}
+
+fn assert_well_formed(source: &str) {
+    let limits = Limits {
+        max_depth: 6,
+        max_list_len: 4,
+        ..Limits::default()
+    };
+    match parse_query(source, &limits) {
+        Ok(query) => {
+            let mut spans = Vec::new();
+            spans_of_query(&query, &mut spans);
+            assert_spans_in(source, &spans);
+        }
+        Err(error) => {
+            let spans: Vec<_> = error
+                .labels()
+                .into_iter()
+                .flatten()
+                .map(|label| Span::new(label.offset(), label.offset() + label.len()))
+                .collect();
+            assert!(!spans.is_empty(), "{error:?}");
+            assert_spans_in(source, &spans);
+            assert!(code(&error).starts_with("hcq::parse::"));
+            // Every failure is named by what was expected, never by the fallback.
+            assert_ne!(message(&error), "expected valid syntax", "{source:?}");
+        }
+    }
+    match parse_file(source, &limits) {
+        Ok(file) => {
+            let mut spans = Vec::new();
+            for segment in &file.segments {
+                spans.extend([segment.span, segment.name.span]);
+                spans_of_query(&segment.query, &mut spans);
+            }
+            assert_spans_in(source, &spans);
+        }
+        Err(error) => assert!(error.labels().is_some_and(|mut l| l.next().is_some())),
+    }
+}
+
+/// Pieces of the language and near misses, to build inputs from.
+const TOKENS: &[&str] = &[
+    "email",
+    "customers.tagsData",
+    "a",
+    "=",
+    "!=",
+    ">",
+    "<",
+    ">=",
+    "<=",
+    "~",
+    "!~",
+    "and",
+    "OR",
+    "not",
+    "in",
+    "(",
+    ")",
+    "[",
+    "]",
+    ",",
+    "@seg",
+    "@",
+    "\"x\"",
+    "\"a\\qb\"",
+    "\"\\u{41}\"",
+    "\"",
+    "42",
+    "-7",
+    "+1",
+    "2024-01-01",
+    "2024-01-01T10:00:00Z",
+    "now",
+    "-",
+    "+",
+    "30d",
+    "Lead",
+    "gmail.com",
+    "Київ",
+    "sort",
+    "by",
+    "asc",
+    "desc",
+    "limit",
+    "offset",
+    "segment",
+    "#c\n",
+    "\r\n",
+    "\u{FEFF}",
+    " ",
+    "\t",
+    "!",
+    "é",
+];
+
+proptest::proptest! {
+    #[test]
+    fn token_soup_never_panics(indices in proptest::collection::vec(0..TOKENS.len(), 0..40)) {
+        let source: String = indices
+            .iter()
+            .map(|&i| TOKENS[i])
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert_well_formed(&source);
+        let source: String = indices.iter().map(|&i| TOKENS[i]).collect();
+        assert_well_formed(&source);
+    }
+
+    #[test]
+    fn arbitrary_text_never_panics(source in "\\PC{0,60}") {
+        assert_well_formed(&source);
+    }
 }

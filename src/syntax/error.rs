@@ -13,14 +13,14 @@ use thiserror::Error;
 /// that breaks a bound checked while parsing.
 #[derive(Debug, Clone, PartialEq, Eq, Error, Diagnostic)]
 pub enum ParseError {
-    /// The input is larger than [`Limits::max_input_bytes`](crate::Limits);
-    /// checked before anything else. Triggered by, e.g., a 20 MiB expression
-    /// under the default 16 MiB bound.
+    /// The input is larger than [`Limits::max_input_bytes`](crate::Limits)
+    /// (for a segment file, `max_file_bytes`); checked before anything else.
+    /// Triggered by, e.g., a 2 MiB expression under the default 1 MiB bound.
     #[error("the input is {size} bytes, more than the {max} bytes allowed")]
     #[diagnostic(
         code(hcq::parse::too_large),
         help(
-            "split the input into smaller ones, or raise the bound `max_input_bytes` ({max} bytes)"
+            "split the input into smaller ones, or raise the bound ({max} bytes: `max_input_bytes` for an expression, `max_file_bytes` for a segment file)"
         )
     )]
     TooLarge {
@@ -61,8 +61,8 @@ pub enum ParseError {
         help("write a condition such as `email ~ \"gmail\"`")
     )]
     Empty {
-        /// The end of the input.
-        #[label("the input ends here without an expression")]
+        /// The whole input.
+        #[label("only blanks and comments")]
         span: SourceSpan,
     },
 
@@ -414,14 +414,16 @@ fn value_help(token: Token<'_>) -> String {
 /// What stands at an error's byte.
 #[derive(Clone, Copy)]
 enum Token<'s> {
+    /// The end of the input; the span is the last token, if any.
     End,
+    /// A blank where something else had to follow at once (`30 d`).
     Blank,
     Text(&'s str),
 }
 
 fn describe(token: Token<'_>) -> String {
     match token {
-        Token::End => "found the end of the input".into(),
+        Token::End => "the input ends after this".into(),
         Token::Blank => "expected here".into(),
         // Long tokens (a whole string, a long word) would only repeat what
         // the label underlines.
@@ -437,20 +439,34 @@ fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || matches!(c, '_' | '.' | '@' | '+' | '-' | ':' | '/')
 }
 
+/// The blanks of the grammar.
+fn is_blank(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r' | '\n')
+}
+
 /// The token starting at byte `pos` and its span: a word, a string, an
-/// operator, one character, or the end of the input.
+/// operator, or one character. At the end of the input, the span is the
+/// last token instead: a terminal cannot show a label past the last
+/// character, and "the input ends after this" is what the user must fix.
 fn token_at(source: &str, pos: usize) -> (SourceSpan, Token<'_>) {
     let pos = pos.min(source.len());
-    let Some(rest) = source.get(pos..) else {
-        return ((pos, 0).into(), Token::End);
-    };
+    let rest = source.get(pos..).unwrap_or_default();
     let Some(first) = rest.chars().next() else {
-        return ((pos, 0).into(), Token::End);
+        let (start, len) = last_token(source).unwrap_or((pos, 0));
+        return ((start, len).into(), Token::End);
     };
-    if first.is_whitespace() {
+    if is_blank(first) {
         return ((pos, 0).into(), Token::Blank);
     }
-    let len = if first == '"' {
+    let len = token_len(rest);
+    ((pos, len).into(), Token::Text(&rest[..len]))
+}
+
+/// The length of the token at the start of `rest`, which is not empty and
+/// does not start with a blank.
+fn token_len(rest: &str) -> usize {
+    let first = rest.chars().next().unwrap_or('\0');
+    if first == '"' {
         string_len(rest)
     } else if is_word_char(first) {
         rest.find(|c: char| !is_word_char(c)).unwrap_or(rest.len())
@@ -461,8 +477,26 @@ fn token_at(source: &str, pos: usize) -> (SourceSpan, Token<'_>) {
         2
     } else {
         first.len_utf8()
-    };
-    ((pos, len).into(), Token::Text(&rest[..len]))
+    }
+}
+
+/// Start and length of the last token of `source`, skipping blanks and
+/// comments. One pass, run only when an error is at the very end.
+fn last_token(source: &str) -> Option<(usize, usize)> {
+    let mut i = if source.starts_with('\u{FEFF}') { 3 } else { 0 };
+    let mut last = None;
+    while let Some(c) = source[i..].chars().next() {
+        if is_blank(c) {
+            i += 1;
+        } else if c == '#' {
+            i = source[i..].find('\n').map_or(source.len(), |n| i + n);
+        } else {
+            let len = token_len(&source[i..]);
+            last = Some((i, len));
+            i += len;
+        }
+    }
+    last
 }
 
 /// The length of the string literal at the start of `rest`, quotes included
