@@ -1,17 +1,511 @@
-//! [`crate::typed`] to [`crate::plan`]. (Scaffold: the lowering helper replaces this file.)
+//! [`crate::typed`] to [`crate::plan`]: the fewest API requests whose union
+//! selects exactly the contacts an expression selects.
+//!
+//! Four stages, one module each, data flowing one way:
+//!
+//! 1. [`nnf`]: `not` pushed down to the comparisons;
+//! 2. [`dnf`]: an `or` of AND-terms, estimated before it is built;
+//! 3. [`simplify`]: fewer, smaller terms, by laws that hold whatever the
+//!    API's string rules are (API.md, "Semantics we assume");
+//! 4. [`pack`]: single-filter terms share one `OR` request, every other
+//!    term is one `AND` request.
+//!
+//! [`lower`] runs them all and keeps a [`Trace`] of what each produced and
+//! of every rewrite, which [`explain::render`] shows to a person.
 
+pub mod dnf;
+pub mod explain;
+pub mod nnf;
+pub mod pack;
+pub mod simplify;
+
+use crate::ast::{self, Span};
+use crate::limits::Limits;
+use crate::plan::{self, Plan};
+use crate::schema::{self, FieldType};
+use crate::typed::{self, Filter, Literal};
 use miette::{Diagnostic, SourceSpan};
+use std::collections::HashSet;
+use std::fmt::Write as _;
 use thiserror::Error;
+
+/// Overrides of a query's `sort by`, `limit` and `offset` clauses (from the
+/// command line, say). `PlanOptions::default()` overrides nothing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PlanOptions {
+    /// The sort field; must be one the schema marks sortable.
+    pub sort: Option<&'static schema::Field>,
+    /// The sort order.
+    pub order: Option<ast::Order>,
+    /// Rows to skip.
+    pub offset: Option<u64>,
+    /// Rows to return.
+    pub limit: Option<u64>,
+}
+
+/// A lowered query: the plan, what to warn about, and how it was reached.
+#[derive(Clone, Debug)]
+pub struct Lowered {
+    /// The requests and how to merge them.
+    pub plan: Plan,
+    /// Things the user probably did not mean (an expression that is always
+    /// true, or never).
+    pub warnings: Vec<LowerWarning>,
+    /// What each stage produced.
+    pub trace: Trace,
+}
+
+/// What each stage produced, and every rewrite with its reason and span.
+#[derive(Clone, Debug)]
+pub struct Trace {
+    /// The span of the whole expression.
+    pub span: Span,
+    /// The negation normal form.
+    pub nnf: nnf::Expr,
+    /// The DNF's size as estimated before building it.
+    pub estimate: dnf::Estimate,
+    /// The DNF's terms, as distributed.
+    pub dnf: Vec<dnf::Term>,
+    /// The terms after simplification: none when the expression matches
+    /// nothing, one without filters when it matches everything.
+    pub simplified: Vec<dnf::Term>,
+    /// Every rewrite, in the order made (identical ones recorded once).
+    pub rewrites: Vec<Rewrite>,
+    /// Rewrites made but not recorded, past [`MAX_RECORDED_REWRITES`].
+    pub unrecorded_rewrites: usize,
+    /// The sort, order and page the plan serves.
+    pub paging: pack::Paging,
+    /// For each request of the plan, which simplified terms it carries.
+    pub requests: Vec<pack::Origin>,
+}
+
+/// Most rewrites a [`Log`] keeps; past it, it only counts them.
+pub const MAX_RECORDED_REWRITES: usize = 1000;
+
+/// The kinds of rewrite the stages make.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Rule {
+    /// `not (x > 5)` is `x <= 5`.
+    NegatedComparison,
+    /// `not (a and b)` is `not a or not b`, and the dual.
+    DeMorgan,
+    /// `not not a` is `a`.
+    DoubleNegation,
+    /// A filter written twice in one term.
+    DuplicateFilter,
+    /// A bound or `!=` on a number implied by the term's other bounds
+    /// (`id > 5 and id > 10` is `id > 10`).
+    ImpliedFilter,
+    /// Bounds that meet, or a bound next to a `!=`, rewritten
+    /// (`id >= 10 and id <= 10` is `id = 10`; `id >= 10 and id != 10` is `id > 10`).
+    RangeRewritten,
+    /// A term that no contact can satisfy, dropped.
+    Contradiction,
+    /// Tag tests of one term merged into one filter.
+    TagsMerged,
+    /// A term identical to an earlier one, dropped.
+    DuplicateTerm,
+    /// A term implied by another (`a or (a and b)` is `a`), dropped.
+    SubsumedTerm,
+    /// `(a and b) or (a and not b)`-style: a filter dropped from a term
+    /// because another term covers the contacts where it fails.
+    Complement,
+    /// Two ranges on one field joined into one (`id > 5 or id <= 5`).
+    RangeUnion,
+    /// A term with no filters left: the expression holds for every contact.
+    AlwaysTrue,
+}
+
+impl Rule {
+    /// A short name for the rule, as `explain` prints it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::NegatedComparison => "negated comparison",
+            Rule::DeMorgan => "De Morgan",
+            Rule::DoubleNegation => "double negation",
+            Rule::DuplicateFilter => "duplicate filter",
+            Rule::ImpliedFilter => "implied filter",
+            Rule::RangeRewritten => "range rewritten",
+            Rule::Contradiction => "contradiction",
+            Rule::TagsMerged => "tags merged",
+            Rule::DuplicateTerm => "duplicate term",
+            Rule::SubsumedTerm => "absorption",
+            Rule::Complement => "complement",
+            Rule::RangeUnion => "range union",
+            Rule::AlwaysTrue => "always true",
+        }
+    }
+}
+
+/// One rewrite: which law, where in the source, and what it did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rewrite {
+    /// The law applied.
+    pub rule: Rule,
+    /// The source it applied to.
+    pub span: Span,
+    /// What it did, for a person (`` `id > 5` is implied by `id > 10` ``).
+    pub message: String,
+}
+
+/// Collects rewrites as the stages make them, each distinct one once, up to
+/// [`MAX_RECORDED_REWRITES`].
+#[derive(Clone, Debug, Default)]
+pub struct Log {
+    rewrites: Vec<Rewrite>,
+    seen: HashSet<(Rule, usize, usize, String)>,
+    unrecorded: usize,
+}
+
+impl Log {
+    /// Records that `rule` rewrote the source at `span`.
+    pub fn record(&mut self, rule: Rule, span: Span, message: String) {
+        let key = (rule, span.start, span.end, message);
+        if self.seen.contains(&key) {
+            return;
+        }
+        if self.rewrites.len() >= MAX_RECORDED_REWRITES {
+            self.unrecorded += 1;
+            return;
+        }
+        let message = key.3.clone();
+        self.seen.insert(key);
+        self.rewrites.push(Rewrite {
+            rule,
+            span,
+            message,
+        });
+    }
+
+    /// The rewrites recorded so far.
+    pub fn rewrites(&self) -> &[Rewrite] {
+        &self.rewrites
+    }
+
+    /// How many rewrites were made past the cap and not recorded.
+    pub fn unrecorded(&self) -> usize {
+        self.unrecorded
+    }
+}
 
 /// Why an expression cannot become a plan.
 #[derive(Debug, Clone, PartialEq, Eq, Error, Diagnostic)]
 pub enum LowerError {
-    /// Placeholder.
-    #[error("lowering is not written yet")]
-    #[diagnostic(code(hcq::lower::unimplemented))]
-    Unimplemented {
-        /// Where.
-        #[label]
+    /// The DNF would have more AND-terms than [`Limits::max_dnf_terms`]:
+    /// fourteen groups of two alternatives,
+    /// `(a = 1 or a = 2) and (b = 1 or b = 2) and …`, make 16 384 terms.
+    #[error("this expression expands to {} AND-terms, more than the {limit} allowed", count(.terms))]
+    #[diagnostic(
+        code(hcq::lower::too_many_terms),
+        help(
+            "every choice of one alternative from each group of an `and` is an AND-term, \
+             and each may need its own request. Split the expression into several \
+             segments, e.g. one per alternative of the largest group, or remove \
+             alternatives that other conditions already cover"
+        )
+    )]
+    TooManyTerms {
+        /// The estimated number of terms (saturating at `u64::MAX`).
+        terms: u64,
+        /// The bound.
+        limit: u64,
+        /// The `and` whose operands multiply the most.
+        #[label("{factors}")]
+        span: SourceSpan,
+        /// The operands' term counts, as `2 × 2 × … = N`.
+        factors: String,
+    },
+    /// The DNF would hold more than [`dnf::MAX_DNF_FILTERS`] filters in all:
+    /// an `and` of 600 comparisons with `(a or b) and (c or d) and …` of
+    /// eleven groups repeats the 600 comparisons in 2048 terms.
+    #[error("this expression expands to {} filters across {} AND-terms, more than the {limit} allowed", count(.filters), count(.terms))]
+    #[diagnostic(
+        code(hcq::lower::dnf_too_large),
+        help(
+            "each alternative of an `or` inside an `and` repeats every other \
+             condition of the `and`; split the expression into several segments, \
+             or move the long list of conditions into fewer alternatives"
+        )
+    )]
+    DnfTooLarge {
+        /// The estimated number of filters (saturating).
+        filters: u64,
+        /// The bound.
+        limit: u64,
+        /// The estimated number of terms.
+        terms: u64,
+        /// The `and` whose operands multiply the most.
+        #[label("this `and` repeats its conditions in every term")]
         span: SourceSpan,
     },
+    /// The plan would need more requests than [`Limits::max_requests`]:
+    /// `(a = 1 or a = 2 or … or a = 6) and (b = 1 or … or b = 6)` needs 36.
+    #[error("this expression needs {requests} requests, more than the cap of {limit}")]
+    #[diagnostic(
+        code(hcq::lower::too_many_requests),
+        help(
+            "the API allows 120 requests a minute for the whole account. {shape} \
+             Split the expression into several segments, or rewrite it so that \
+             more alternatives are single comparisons, which share one OR request"
+        )
+    )]
+    TooManyRequests {
+        /// Requests the plan would need.
+        requests: usize,
+        /// The cap.
+        limit: usize,
+        /// Why so many, in words.
+        shape: String,
+        /// The whole expression.
+        #[label("needs {requests} requests")]
+        span: SourceSpan,
+    },
+    /// A negated tag test (`not tag = Lead`) reached lowering; the checker
+    /// rejects these, since the API has no "has not this tag".
+    #[error("a negated tag test cannot be sent to the API")]
+    #[diagnostic(
+        code(hcq::lower::negated_tag),
+        help("the API cannot search for contacts without a tag; `!=` is not valid for tags")
+    )]
+    NegatedTag {
+        /// The tag test.
+        #[label("negated here")]
+        span: SourceSpan,
+    },
+}
+
+impl LowerError {
+    fn too_many_terms(estimate: &dnf::Estimate, whole: Span, limit: u64) -> LowerError {
+        let terms = estimate.peak.terms;
+        let (span, factors) = match &estimate.largest_and {
+            Some(and) => {
+                let mut text = String::new();
+                let shown = 8;
+                for (i, factor) in and.factors.iter().take(shown).enumerate() {
+                    if i > 0 {
+                        text.push_str(" × ");
+                    }
+                    let _ = write!(text, "{}", count(factor));
+                }
+                if and.factors.len() > shown {
+                    let _ = write!(text, " × … ({} operands)", and.factors.len());
+                }
+                let _ = write!(text, " = {} terms from this `and`", count(&and.terms));
+                (and.span, text)
+            }
+            None => (whole, format!("{} terms", count(&terms))),
+        };
+        LowerError::TooManyTerms {
+            terms,
+            limit,
+            span: span.into(),
+            factors,
+        }
+    }
+}
+
+/// A number, or "at least …" where the estimate saturated.
+fn count(n: &u64) -> String {
+    if *n == u64::MAX {
+        format!("at least {n}")
+    } else {
+        n.to_string()
+    }
+}
+
+/// Something about an expression that is valid but probably not meant.
+#[derive(Debug, Clone, PartialEq, Eq, Error, Diagnostic)]
+pub enum LowerWarning {
+    /// The expression holds for every contact: `id > 5 or id <= 5`.
+    #[error("this expression matches every contact")]
+    #[diagnostic(
+        code(hcq::lower::always_true),
+        severity(Warning),
+        help(
+            "its conditions cancel out (see `hcq explain`). The plan sends one request \
+             that selects every contact: `customers.id < 0 OR customers.id >= 0`"
+        )
+    )]
+    AlwaysTrue {
+        /// The whole expression.
+        #[label("always true")]
+        span: SourceSpan,
+    },
+    /// The expression holds for no contact: `id > 10 and id < 5`.
+    #[error("this expression matches no contact")]
+    #[diagnostic(
+        code(hcq::lower::never_matches),
+        severity(Warning),
+        help(
+            "every alternative contradicts itself (see `hcq explain`). The plan has no \
+             requests: there is nothing to ask the API"
+        )
+    )]
+    NeverMatches {
+        /// The whole expression.
+        #[label("never true")]
+        span: SourceSpan,
+    },
+}
+
+/// Lowers a checked query to a plan.
+///
+/// `options` override the query's own `sort by`, `limit` and `offset`.
+/// Fails when the expression needs more AND-terms, filters or requests than
+/// `limits` allow (or carries a negated tag test, which the checker rejects).
+///
+/// ```
+/// use hcq::ast::{CompareOp, Span};
+/// use hcq::lower::{lower, PlanOptions};
+/// use hcq::schema::Schema;
+/// use hcq::typed::{Expr, Filter, Literal, Query};
+/// use hcq::Limits;
+///
+/// let schema = Schema::CONTACTS;
+/// let filter = |field, op, value| Expr::Filter(Filter { field: schema.by_name(field), op, value, span: Span::default() });
+/// // email ~ gmail or city = Kyiv
+/// let expr = Expr::Or(vec![
+///     filter("customers.email", CompareOp::Contains, Literal::Text("gmail".into())),
+///     filter("customers.city", CompareOp::Eq, Literal::Text("Kyiv".into())),
+/// ], Span::default());
+/// let query = Query { expr, sort: None, limit: None, offset: None, span: Span::default() };
+/// let lowered = lower(&query, &PlanOptions::default(), &Limits::default()).unwrap();
+/// assert_eq!(lowered.plan.requests.len(), 1);
+/// ```
+pub fn lower(
+    query: &typed::Query,
+    options: &PlanOptions,
+    limits: &Limits,
+) -> Result<Lowered, LowerError> {
+    let mut log = Log::default();
+    let span = query.expr.span();
+    let nnf = nnf::to_nnf(&query.expr, &mut log);
+    if let Some(tag) = nnf
+        .filters()
+        .into_iter()
+        .find(|f| f.field.ty == FieldType::Tags && f.op != ast::CompareOp::Eq)
+    {
+        return Err(LowerError::NegatedTag {
+            span: tag.span.into(),
+        });
+    }
+    let estimate = dnf::estimate(&nnf);
+    let terms = dnf::distribute(&nnf, limits)?;
+    let simplified = simplify::simplify(terms.clone(), &mut log);
+    let mut warnings = Vec::new();
+    match simplified.as_slice() {
+        [] => warnings.push(LowerWarning::NeverMatches { span: span.into() }),
+        [only] if only.filters.is_empty() => {
+            warnings.push(LowerWarning::AlwaysTrue { span: span.into() })
+        }
+        _ => {}
+    }
+    let paging = pack::Paging::resolve(query, options);
+    let packed = pack::pack(&simplified, &paging, limits, span)?;
+    Ok(Lowered {
+        plan: packed.plan,
+        warnings,
+        trace: Trace {
+            span,
+            nnf,
+            estimate,
+            dnf: terms,
+            simplified,
+            rewrites: log.rewrites,
+            unrecorded_rewrites: log.unrecorded,
+            paging,
+            requests: packed.origins,
+        },
+    })
+}
+
+/// Longest text value shown in a message before it is cut with `…`.
+const SHOWN_TEXT: usize = 40;
+
+/// A filter in the language's syntax, for messages: `email ~ "gmail"`,
+/// `lastSeen >= 2024-01-01T00:00:00Z`, `tags = [Lead, Paid]`. Long text is
+/// shortened.
+pub fn show_filter(filter: &Filter) -> String {
+    format!(
+        "{} {} {}",
+        filter.field.short_name(),
+        filter.op,
+        show_literal(&filter.value)
+    )
+}
+
+/// A value in the language's syntax, for messages.
+pub fn show_literal(value: &Literal) -> String {
+    match value {
+        Literal::Text(text) => quote(text),
+        Literal::Integer(n) => n.to_string(),
+        Literal::Timestamp(secs) => match jiff::Timestamp::from_second(*secs) {
+            Ok(ts) => ts.to_string(),
+            Err(_) => secs.to_string(),
+        },
+        Literal::Tags(names) => {
+            let names: Vec<String> = names.iter().map(|n| tag_name(n)).collect();
+            format!("[{}]", names.join(", "))
+        }
+    }
+}
+
+fn quote(text: &str) -> String {
+    let mut out = String::from("\"");
+    for (i, c) in text.chars().enumerate() {
+        if i == SHOWN_TEXT {
+            out.push('…');
+            break;
+        }
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A tag name bare when it is a plain word, quoted otherwise.
+fn tag_name(name: &str) -> String {
+    let bare = !name.is_empty()
+        && name.chars().count() <= SHOWN_TEXT
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if bare { name.to_owned() } else { quote(name) }
+}
+
+/// The `and` of several filters, for messages.
+pub fn show_filters<'a>(filters: impl IntoIterator<Item = &'a Filter>) -> String {
+    let parts: Vec<String> = filters.into_iter().map(show_filter).collect();
+    if parts.is_empty() {
+        "(no condition)".to_owned()
+    } else {
+        parts.join(" and ")
+    }
+}
+
+/// A plan filter for one typed filter.
+pub(crate) fn plan_filter(filter: &Filter) -> plan::Filter {
+    plan::Filter {
+        field: filter.field.name.to_owned(),
+        operator: filter.op.into(),
+        value: match &filter.value {
+            Literal::Text(text) => plan::Value::Text(text.clone()),
+            Literal::Integer(n) | Literal::Timestamp(n) => plan::Value::Number(*n),
+            Literal::Tags(names) => plan::Value::Tags(
+                names
+                    .iter()
+                    .map(|name| plan::Tag { name: name.clone() })
+                    .collect(),
+            ),
+        },
+    }
 }

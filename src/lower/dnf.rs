@@ -1,0 +1,249 @@
+//! Disjunctive normal form: an `or` of AND-terms, built only after an
+//! estimate shows it stays within the bounds.
+
+use super::{LowerError, nnf};
+use crate::ast::Span;
+use crate::limits::Limits;
+use crate::typed::{Filter, Literal};
+use std::sync::Arc;
+
+/// Most filters, summed over every term, the DNF may hold, counting a tag
+/// list as one plus its names. Terms share their filters, so this bounds
+/// the work per term (and the memory) rather than the terms themselves,
+/// which [`Limits::max_dnf_terms`] bounds.
+pub const MAX_DNF_FILTERS: u64 = 1_000_000;
+
+/// One AND-term: every filter must hold.
+///
+/// Filters are shared with other terms (one `Arc` per filter of the source),
+/// so a long value repeated in many terms is stored once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Term {
+    /// The filters, in source order.
+    pub filters: Vec<Arc<Filter>>,
+}
+
+impl Term {
+    /// The smallest span covering every filter of the term.
+    pub fn span(&self) -> Span {
+        let mut filters = self.filters.iter();
+        let first = filters.next().map_or(Span::default(), |f| f.span);
+        filters.fold(first, |span, f| span.to(f.span))
+    }
+}
+
+/// The size the DNF of an expression would have, computed without building
+/// it. Arithmetic saturates at `u64::MAX`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Size {
+    /// AND-terms.
+    pub terms: u64,
+    /// Filters summed over every term, each weighted by [`weight`].
+    pub filters: u64,
+}
+
+impl Size {
+    const ONE_EMPTY_TERM: Size = Size {
+        terms: 1,
+        filters: 0,
+    };
+
+    /// The size of `a or b`.
+    fn or(self, other: Size) -> Size {
+        Size {
+            terms: self.terms.saturating_add(other.terms),
+            filters: self.filters.saturating_add(other.filters),
+        }
+    }
+
+    /// The size of `a and b`: every term of `a` with every term of `b`.
+    fn and(self, other: Size) -> Size {
+        Size {
+            terms: self.terms.saturating_mul(other.terms),
+            filters: self
+                .filters
+                .saturating_mul(other.terms)
+                .saturating_add(other.filters.saturating_mul(self.terms)),
+        }
+    }
+}
+
+/// What [`estimate`] finds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Estimate {
+    /// The size of the whole DNF.
+    pub size: Size,
+    /// The largest size of any part built on the way (the whole DNF, unless
+    /// an operand has no terms at all, which only hand-built trees have).
+    pub peak: Size,
+    /// The `and` whose operands multiply into the most terms, if any `and`
+    /// has more than one term: its span, its term count and the term count
+    /// of each operand.
+    pub largest_and: Option<LargestAnd>,
+}
+
+/// The `and` node that contributes the largest product of terms.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LargestAnd {
+    /// Where it is.
+    pub span: Span,
+    /// How many terms it expands to (saturating).
+    pub terms: u64,
+    /// How many terms each operand has, in order.
+    pub factors: Vec<u64>,
+}
+
+/// How much one filter costs in a term: one, plus its tag names.
+pub fn weight(filter: &Filter) -> u64 {
+    match &filter.value {
+        Literal::Tags(names) => 1 + names.len() as u64,
+        _ => 1,
+    }
+}
+
+/// The size of `expr`'s DNF, and the `and` that multiplies the most.
+///
+/// ```
+/// use hcq::ast::{CompareOp, Span};
+/// use hcq::lower::{dnf, nnf};
+/// use hcq::schema::Schema;
+/// use hcq::typed::{Filter, Literal};
+///
+/// let id = Schema::CONTACTS.by_name("customers.id");
+/// let leaf = |n| nnf::Expr::Filter(Filter { field: id, op: CompareOp::Eq, value: Literal::Integer(n), span: Span::default() });
+/// let or = |a, b| nnf::Expr::Or(vec![leaf(a), leaf(b)], Span::default());
+/// // (a or b) and (c or d) and (e or f): 2 × 2 × 2 terms
+/// let and = nnf::Expr::And(vec![or(1, 2), or(3, 4), or(5, 6)], Span::default());
+/// assert_eq!(dnf::estimate(&and).size.terms, 8);
+/// ```
+pub fn estimate(expr: &nnf::Expr) -> Estimate {
+    let mut largest = None;
+    let mut peak = Size::default();
+    let size = size_of(expr, &mut largest, &mut peak);
+    Estimate {
+        size,
+        peak,
+        largest_and: largest,
+    }
+}
+
+impl Size {
+    fn max(self, other: Size) -> Size {
+        Size {
+            terms: self.terms.max(other.terms),
+            filters: self.filters.max(other.filters),
+        }
+    }
+}
+
+/// The recursion follows the nesting, which the parser bounds.
+fn size_of(expr: &nnf::Expr, largest: &mut Option<LargestAnd>, peak: &mut Size) -> Size {
+    let size = match expr {
+        nnf::Expr::Filter(filter) => Size {
+            terms: 1,
+            filters: weight(filter),
+        },
+        nnf::Expr::Or(items, _) => items
+            .iter()
+            .map(|item| size_of(item, largest, peak))
+            .fold(Size::default(), Size::or),
+        nnf::Expr::And(items, span) => {
+            let sizes: Vec<Size> = items
+                .iter()
+                .map(|item| size_of(item, largest, peak))
+                .collect();
+            // Every prefix product is built on the way.
+            let size = sizes.iter().fold(Size::ONE_EMPTY_TERM, |acc, s| {
+                let next = acc.and(*s);
+                *peak = peak.max(next);
+                next
+            });
+            let beats = largest.as_ref().is_none_or(|l| size.terms > l.terms);
+            if size.terms > 1 && beats {
+                *largest = Some(LargestAnd {
+                    span: *span,
+                    terms: size.terms,
+                    factors: sizes.iter().map(|s| s.terms).collect(),
+                });
+            }
+            size
+        }
+    };
+    *peak = peak.max(size);
+    size
+}
+
+/// Distributes `and` over `or`: the AND-terms of `expr`, in source order
+/// (`(a or b) and (c or d)` gives `a c`, `a d`, `b c`, `b d`).
+///
+/// Estimates first and refuses, with [`LowerError::TooManyTerms`] or
+/// [`LowerError::DnfTooLarge`], a DNF past [`Limits::max_dnf_terms`] terms
+/// or [`MAX_DNF_FILTERS`] filters; nothing is built in that case.
+///
+/// ```
+/// use hcq::ast::{CompareOp, Span};
+/// use hcq::lower::{dnf, nnf};
+/// use hcq::schema::Schema;
+/// use hcq::typed::{Filter, Literal};
+/// use hcq::Limits;
+///
+/// let id = Schema::CONTACTS.by_name("customers.id");
+/// let leaf = |n| nnf::Expr::Filter(Filter { field: id, op: CompareOp::Eq, value: Literal::Integer(n), span: Span::default() });
+/// let or = |a, b| nnf::Expr::Or(vec![leaf(a), leaf(b)], Span::default());
+/// let and = nnf::Expr::And(vec![or(1, 2), or(3, 4)], Span::default());
+/// let terms = dnf::distribute(&and, &Limits::default()).unwrap();
+/// assert_eq!(terms.len(), 4);
+/// assert_eq!(terms[1].filters[1].value, Literal::Integer(4));
+/// ```
+pub fn distribute(expr: &nnf::Expr, limits: &Limits) -> Result<Vec<Term>, LowerError> {
+    let estimate = estimate(expr);
+    let max_terms = limits.max_dnf_terms as u64;
+    let span = estimate
+        .largest_and
+        .as_ref()
+        .map_or(expr.span(), |and| and.span);
+    if estimate.peak.terms > max_terms {
+        return Err(LowerError::too_many_terms(
+            &estimate,
+            expr.span(),
+            max_terms,
+        ));
+    }
+    if estimate.peak.filters > MAX_DNF_FILTERS {
+        return Err(LowerError::DnfTooLarge {
+            filters: estimate.peak.filters,
+            limit: MAX_DNF_FILTERS,
+            terms: estimate.peak.terms,
+            span: span.into(),
+        });
+    }
+    Ok(build(expr))
+}
+
+/// Builds the terms; the estimate above bounds every intermediate list,
+/// since each is at most the size of the final one.
+fn build(expr: &nnf::Expr) -> Vec<Term> {
+    match expr {
+        nnf::Expr::Filter(filter) => vec![Term {
+            filters: vec![Arc::new(filter.clone())],
+        }],
+        nnf::Expr::Or(items, _) => items.iter().flat_map(build).collect(),
+        nnf::Expr::And(items, _) => {
+            let mut acc = vec![Term {
+                filters: Vec::new(),
+            }];
+            for item in items {
+                let right = build(item);
+                acc = acc
+                    .iter()
+                    .flat_map(|left| {
+                        right.iter().map(move |right| Term {
+                            filters: left.filters.iter().chain(&right.filters).cloned().collect(),
+                        })
+                    })
+                    .collect();
+            }
+            acc
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! Negation normal form: `not` pushed down to the comparisons, where it
+//! becomes the negated operator (`not (x > 5)` is `x <= 5`, API.md
+//! "Semantics we assume"), with De Morgan's laws over `and`/`or`.
+
+use super::{Log, Rule, show_filter};
+use crate::ast::Span;
+use crate::typed::{self, Filter};
+
+/// An expression without `not`: `or` and `and` of filters.
+///
+/// `Or` and `And` have at least two operands and are never nested directly
+/// in a node of their own kind (an `or` inside an `or` is spliced in).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Expr {
+    /// Any operand holds.
+    Or(Vec<Expr>, Span),
+    /// Every operand holds.
+    And(Vec<Expr>, Span),
+    /// One filter, its operator already negated where a `not` applied.
+    Filter(Filter),
+}
+
+impl Expr {
+    /// Where this expression came from in the source.
+    pub fn span(&self) -> Span {
+        match self {
+            Expr::Or(_, span) | Expr::And(_, span) => *span,
+            Expr::Filter(filter) => filter.span,
+        }
+    }
+
+    /// Every filter, left to right.
+    pub fn filters(&self) -> Vec<&Filter> {
+        let mut out = Vec::new();
+        let mut stack = vec![self];
+        while let Some(expr) = stack.pop() {
+            match expr {
+                Expr::Or(items, _) | Expr::And(items, _) => stack.extend(items.iter().rev()),
+                Expr::Filter(filter) => out.push(filter),
+            }
+        }
+        out
+    }
+}
+
+/// Pushes every `not` in `expr` down to its comparisons, recording each
+/// rewrite in `log`.
+///
+/// A negated tag test has no API form (`!=` is not valid for tags); the
+/// checker rejects it, and should one arrive anyway it comes out as a tags
+/// filter with `!=`, which [`crate::lower::lower`] reports as an error.
+///
+/// ```
+/// use hcq::ast::{CompareOp, Span};
+/// use hcq::lower::{Log, nnf};
+/// use hcq::schema::Schema;
+/// use hcq::typed::{Expr, Filter, Literal};
+///
+/// let id = Schema::CONTACTS.by_name("customers.id");
+/// let gt5 = Expr::Filter(Filter { field: id, op: CompareOp::Gt, value: Literal::Integer(5), span: Span::default() });
+/// let not = Expr::Not(Box::new(gt5), Span::default());
+/// let nnf::Expr::Filter(filter) = nnf::to_nnf(&not, &mut Log::default()) else { panic!() };
+/// assert_eq!(filter.op, CompareOp::Le);
+/// ```
+pub fn to_nnf(expr: &typed::Expr, log: &mut Log) -> Expr {
+    convert(expr, false, log)
+}
+
+/// The recursion follows the tree's nesting, which the parser bounds
+/// (`Limits::max_depth`); long `and`/`or` chains are one flat node.
+fn convert(expr: &typed::Expr, negated: bool, log: &mut Log) -> Expr {
+    match expr {
+        typed::Expr::Filter(filter) if negated => {
+            let mut out = filter.clone();
+            out.op = filter.op.negate();
+            Expr::Filter(out)
+        }
+        typed::Expr::Filter(filter) => Expr::Filter(filter.clone()),
+        typed::Expr::Not(inner, span) => {
+            if !negated {
+                note_not(inner, *span, log);
+            }
+            convert(inner, !negated, log)
+        }
+        typed::Expr::Or(items, span) | typed::Expr::And(items, span) => {
+            let is_or = matches!(expr, typed::Expr::Or(..));
+            // De Morgan: under a `not`, `or` becomes `and` and back.
+            let or = is_or != negated;
+            let items = items.iter().map(|item| convert(item, negated, log));
+            node(or, items, *span)
+        }
+    }
+}
+
+/// Records what pushing the `not` at `span` into `inner` does.
+fn note_not(inner: &typed::Expr, span: Span, log: &mut Log) {
+    match inner {
+        typed::Expr::Filter(filter) => {
+            let mut negated = filter.clone();
+            negated.op = filter.op.negate();
+            log.record(
+                Rule::NegatedComparison,
+                span,
+                format!(
+                    "`not ({})` is `{}`",
+                    show_filter(filter),
+                    show_filter(&negated)
+                ),
+            );
+        }
+        typed::Expr::Not(..) => {
+            log.record(Rule::DoubleNegation, span, "`not not a` is `a`".to_owned())
+        }
+        typed::Expr::And(..) => log.record(
+            Rule::DeMorgan,
+            span,
+            "`not (a and b)` is `not a or not b` (De Morgan)".to_owned(),
+        ),
+        typed::Expr::Or(..) => log.record(
+            Rule::DeMorgan,
+            span,
+            "`not (a or b)` is `not a and not b` (De Morgan)".to_owned(),
+        ),
+    }
+}
+
+/// An `or` (or `and`) of `items`, splicing in operands of the same kind.
+fn node(or: bool, items: impl Iterator<Item = Expr>, span: Span) -> Expr {
+    let mut flat = Vec::new();
+    for item in items {
+        match item {
+            Expr::Or(inner, _) if or => flat.extend(inner),
+            Expr::And(inner, _) if !or => flat.extend(inner),
+            other => flat.push(other),
+        }
+    }
+    if flat.len() == 1 {
+        return flat.pop().expect("one operand");
+    }
+    if or {
+        Expr::Or(flat, span)
+    } else {
+        Expr::And(flat, span)
+    }
+}

@@ -1,0 +1,963 @@
+//! Fewer, smaller AND-terms, by laws that hold whatever the API's string
+//! comparison rules are (API.md, "Semantics we assume"): `!=` and `!~` are
+//! exact negations of `=` and `~`; Integer and Date fields are always
+//! present, so their ranges can be intersected, joined and found empty; tag
+//! tests of one term are one tags filter; Boolean laws hold. Nothing
+//! assumes how two different strings compare.
+//!
+//! Within a term: duplicates go, ranges on one number field merge
+//! (`id > 5 and id > 10` is `id > 10`; `id >= 10 and id <= 10` is `id = 10`;
+//! `id != 7 and id > 10` is `id > 10`), tag tests merge into one filter, and a
+//! term that cannot hold (`id > 10 and id < 5`, `x = a and x != a`) goes.
+//!
+//! Across terms: a term implied by another goes (`a or (a and b)` is `a`;
+//! `id > 500 or id > 1000` is `id > 500`; `tags = [A, B] or tags = [A]` is
+//! `tags = [A]`); a filter goes when another term covers where it fails
+//! (`(a and b) or (a and not b)` is `a`, and `a or (not a and b)` is
+//! `a or b`); ranges on one field join (`id > 5 or id <= 5` holds for every
+//! contact).
+
+use super::dnf::Term;
+use super::{Log, Rule, show_filter, show_filters};
+use crate::ast::{CompareOp, Span};
+use crate::schema::{Field, FieldType};
+use crate::typed::{Filter, Literal};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+/// Most pairs of terms compared across terms. Past it the remaining terms
+/// are kept as they are: still exact, perhaps not the fewest. It bounds the
+/// time of the quadratic step for DNFs with thousands of distinct terms.
+pub const MAX_PAIR_CHECKS: u64 = 2_000_000;
+
+/// Simplifies `terms`, recording every rewrite in `log`.
+///
+/// Returns no terms when the expression can match nothing, and a single
+/// term without filters when it matches everything. Terms and their filters
+/// keep the order in which they first appear.
+///
+/// ```
+/// use hcq::ast::{CompareOp, Span};
+/// use hcq::lower::{Log, dnf::Term, simplify};
+/// use hcq::schema::Schema;
+/// use hcq::typed::{Filter, Literal};
+/// use std::sync::Arc;
+///
+/// let id = Schema::CONTACTS.by_name("customers.id");
+/// let f = |op, n| Arc::new(Filter { field: id, op, value: Literal::Integer(n), span: Span::default() });
+/// // id > 500 or id > 1000
+/// let terms = vec![
+///     Term { filters: vec![f(CompareOp::Gt, 500)] },
+///     Term { filters: vec![f(CompareOp::Gt, 1000)] },
+/// ];
+/// let out = simplify::simplify(terms, &mut Log::default());
+/// assert_eq!(out.len(), 1);
+/// assert_eq!(out[0].filters[0].value, Literal::Integer(500));
+/// ```
+pub fn simplify(terms: Vec<Term>, log: &mut Log) -> Vec<Term> {
+    let mut arena = Arena::default();
+    let raw: Vec<Vec<Id>> = terms
+        .iter()
+        .map(|term| term.filters.iter().map(|f| arena.intern(f)).collect())
+        .collect();
+    drop(terms);
+
+    // Identical terms (as sets of filters) need normalising only once.
+    let raw = dedup_terms(&arena, raw, log);
+
+    let mut work = Vec::with_capacity(raw.len());
+    for ids in raw {
+        if let Some(normal) = arena.normalize(&ids, log) {
+            if normal.is_empty() {
+                return always(&arena, &ids, log);
+            }
+            work.push(normal);
+        }
+    }
+    let work = dedup_terms(&arena, work, log);
+    let work = across(&mut arena, work, log);
+    work.into_iter()
+        .map(|ids| Term {
+            filters: ids.iter().map(|&id| arena.filter(id).clone()).collect(),
+        })
+        .collect()
+}
+
+/// The single empty term: every contact matches.
+fn always(arena: &Arena, before: &[Id], log: &mut Log) -> Vec<Term> {
+    log.record(
+        Rule::AlwaysTrue,
+        arena.span(before),
+        "no condition is left in a term, so the expression holds for every contact".to_owned(),
+    );
+    vec![Term {
+        filters: Vec::new(),
+    }]
+}
+
+/// Drops terms equal, as sets of filters, to an earlier one.
+fn dedup_terms(arena: &Arena, terms: Vec<Vec<Id>>, log: &mut Log) -> Vec<Vec<Id>> {
+    let mut seen: HashMap<Vec<Id>, usize> = HashMap::new();
+    let mut out: Vec<Vec<Id>> = Vec::with_capacity(terms.len());
+    for ids in terms {
+        let mut key = ids.clone();
+        key.sort_unstable();
+        key.dedup();
+        if let Some(&first) = seen.get(&key) {
+            log.record(
+                Rule::DuplicateTerm,
+                arena.span(&ids),
+                format!(
+                    "`{}` repeats `{}`",
+                    arena.show(&ids),
+                    arena.show(&out[first])
+                ),
+            );
+            continue;
+        }
+        seen.insert(key, out.len());
+        out.push(ids);
+    }
+    out
+}
+
+/// An index into the [`Arena`].
+type Id = u32;
+
+/// Every distinct filter once, so that terms are lists of small ids and
+/// filters compare by id: a long value repeated in a thousand terms is
+/// hashed once, not a thousand times.
+#[derive(Default)]
+struct Arena {
+    filters: Vec<Arc<Filter>>,
+    kinds: Vec<Kind>,
+    /// Pointer of an `Arc` already seen to its id; `pinned` keeps each such
+    /// `Arc` alive so that an address is never reused for another filter.
+    by_ptr: HashMap<usize, Id>,
+    pinned: Vec<Arc<Filter>>,
+    by_value: HashMap<Arc<Filter>, Id>,
+    tag_names: HashMap<String, u32>,
+}
+
+/// What the rules need to know about one filter.
+enum Kind {
+    /// A comparison on an Integer or Date field.
+    Number {
+        field: &'static Field,
+        op: CompareOp,
+        value: i64,
+    },
+    /// A tags test; names as sorted, distinct ids.
+    Tags { names: Vec<u32> },
+    /// Anything else (text comparisons): equal only to itself, with its
+    /// exact negation if that filter exists too.
+    Plain { negation: Option<Id> },
+}
+
+impl Arena {
+    fn intern(&mut self, filter: &Arc<Filter>) -> Id {
+        let ptr = Arc::as_ptr(filter) as usize;
+        if let Some(&id) = self.by_ptr.get(&ptr) {
+            return id;
+        }
+        let id = match self.by_value.get(filter) {
+            Some(&id) => id,
+            None => self.insert(filter.clone()),
+        };
+        self.by_ptr.insert(ptr, id);
+        self.pinned.push(filter.clone());
+        id
+    }
+
+    fn intern_new(&mut self, filter: Filter) -> Id {
+        self.intern(&Arc::new(filter))
+    }
+
+    fn insert(&mut self, filter: Arc<Filter>) -> Id {
+        let id = Id::try_from(self.filters.len()).expect("filters are bounded far below u32::MAX");
+        let kind = match (&filter.value, filter.field.ty, filter.op) {
+            (
+                Literal::Integer(n) | Literal::Timestamp(n),
+                FieldType::Integer | FieldType::Date,
+                op,
+            ) if FieldType::Integer.allows(op) => Kind::Number {
+                field: filter.field,
+                op,
+                value: *n,
+            },
+            (Literal::Tags(names), FieldType::Tags, CompareOp::Eq) => {
+                let mut ids: Vec<u32> = names.iter().map(|n| self.tag_name(n)).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                Kind::Tags { names: ids }
+            }
+            _ => {
+                let mut negated = (*filter).clone();
+                negated.op = filter.op.negate();
+                let negation = self.by_value.get(&negated).copied();
+                if let Some(other) = negation {
+                    if let Kind::Plain { negation } = &mut self.kinds[other as usize] {
+                        *negation = Some(id);
+                    }
+                }
+                Kind::Plain { negation }
+            }
+        };
+        self.filters.push(filter.clone());
+        self.kinds.push(kind);
+        self.by_value.insert(filter, id);
+        id
+    }
+
+    fn tag_name(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.tag_names.get(name) {
+            return id;
+        }
+        let id = self.tag_names.len() as u32;
+        self.tag_names.insert(name.to_owned(), id);
+        id
+    }
+
+    fn filter(&self, id: Id) -> &Arc<Filter> {
+        &self.filters[id as usize]
+    }
+
+    fn kind(&self, id: Id) -> &Kind {
+        &self.kinds[id as usize]
+    }
+
+    fn show(&self, ids: &[Id]) -> String {
+        show_filters(ids.iter().map(|&id| &**self.filter(id)))
+    }
+
+    fn span(&self, ids: &[Id]) -> Span {
+        let mut spans = ids.iter().map(|&id| self.filter(id).span);
+        let first = spans.next().unwrap_or_default();
+        spans.fold(first, Span::to)
+    }
+
+    /// One term on its own: duplicates dropped, ranges merged, tags merged.
+    /// `None` when the term cannot hold. Numbers of one field come out where
+    /// the field first appears, as lower bound, upper bound (or one `=`),
+    /// then `!=` in ascending order; tags where the first tag test was.
+    fn normalize(&mut self, ids: &[Id], log: &mut Log) -> Option<Vec<Id>> {
+        enum Slot {
+            Keep(Id),
+            Numbers(usize),
+            Tags,
+        }
+        let mut seen = HashSet::new();
+        let mut slots = Vec::new();
+        let mut groups: Vec<(&'static Field, Vec<Id>)> = Vec::new();
+        let mut tags = Vec::new();
+        for &id in ids {
+            if !seen.insert(id) {
+                log.record(
+                    Rule::DuplicateFilter,
+                    self.filter(id).span,
+                    format!(
+                        "`{}` is written twice in one term",
+                        show_filter(self.filter(id))
+                    ),
+                );
+                continue;
+            }
+            match self.kind(id) {
+                Kind::Number { field, .. } => {
+                    match groups.iter_mut().position(|(f, _)| f.name == field.name) {
+                        Some(g) => groups[g].1.push(id),
+                        None => {
+                            slots.push(Slot::Numbers(groups.len()));
+                            groups.push((field, vec![id]));
+                        }
+                    }
+                }
+                Kind::Tags { .. } => {
+                    if tags.is_empty() {
+                        slots.push(Slot::Tags);
+                    }
+                    tags.push(id);
+                }
+                Kind::Plain { negation } => {
+                    if let Some(negation) = negation.filter(|n| seen.contains(n)) {
+                        log.record(
+                            Rule::Contradiction,
+                            self.span(ids),
+                            format!(
+                                "`{}` and `{}` cannot both hold, so the term `{}` is dropped",
+                                show_filter(self.filter(negation)),
+                                show_filter(self.filter(id)),
+                                self.show(ids)
+                            ),
+                        );
+                        return None;
+                    }
+                    slots.push(Slot::Keep(id));
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(ids.len());
+        for slot in slots {
+            match slot {
+                Slot::Keep(id) => out.push(id),
+                Slot::Tags => out.push(self.merge_tags(&tags, log)),
+                Slot::Numbers(g) => {
+                    let (field, group) = &groups[g];
+                    let Some(set) = NumSet::build(self, field, group) else {
+                        log.record(
+                            Rule::Contradiction,
+                            self.span(ids),
+                            format!(
+                                "no value of `{}` satisfies `{}`, so the term `{}` is dropped",
+                                field.short_name(),
+                                self.show(group),
+                                self.show(ids)
+                            ),
+                        );
+                        return None;
+                    };
+                    let kept = set.to_filters(self);
+                    self.note_numbers(group, &kept, log);
+                    out.extend(kept);
+                }
+            }
+        }
+        Some(out)
+    }
+
+    /// Records how the filters of one number field were rewritten.
+    fn note_numbers(&self, before: &[Id], after: &[Id], log: &mut Log) {
+        if after.iter().any(|id| !before.contains(id)) {
+            log.record(
+                Rule::RangeRewritten,
+                self.span(before),
+                format!("`{}` is `{}`", self.show(before), self.show(after)),
+            );
+            return;
+        }
+        for &id in before.iter().filter(|id| !after.contains(id)) {
+            let message = if after.is_empty() {
+                format!("`{}` holds for every contact", show_filter(self.filter(id)))
+            } else {
+                format!(
+                    "`{}` is implied by `{}`",
+                    show_filter(self.filter(id)),
+                    self.show(after)
+                )
+            };
+            log.record(Rule::ImpliedFilter, self.filter(id).span, message);
+        }
+    }
+
+    /// One tags filter with every name of `tags`, in order of first
+    /// appearance (API.md: `[A]` and `[B]` in one AND-list is `[A, B]`).
+    fn merge_tags(&mut self, tags: &[Id], log: &mut Log) -> Id {
+        let mut names: Vec<String> = Vec::new();
+        let mut seen = HashSet::new();
+        let mut written = 0;
+        for &id in tags {
+            if let Literal::Tags(list) = &self.filter(id).value {
+                written += list.len();
+                for name in list {
+                    if seen.insert(name.as_str()) {
+                        names.push(name.clone());
+                    }
+                }
+            }
+        }
+        if tags.len() == 1 && names.len() == written {
+            return tags[0];
+        }
+        let first = self.filter(tags[0]);
+        let merged = Filter {
+            field: first.field,
+            op: CompareOp::Eq,
+            value: Literal::Tags(names),
+            span: self.span(tags),
+        };
+        let message = format!(
+            "`{}` is one filter `{}`",
+            self.show(tags),
+            show_filter(&merged)
+        );
+        log.record(Rule::TagsMerged, merged.span, message);
+        self.intern_new(merged)
+    }
+
+    /// What a term requires, for comparing it with other terms. `keep`
+    /// selects the filters to look at.
+    fn profile(&self, ids: &[Id], keep: impl Fn(Id) -> bool) -> Profile {
+        let mut groups: Vec<(&'static Field, Vec<Id>)> = Vec::new();
+        let mut plain = Vec::new();
+        let mut tags = Vec::new();
+        for &id in ids.iter().filter(|&&id| keep(id)) {
+            match self.kind(id) {
+                Kind::Number { field, .. } => {
+                    match groups.iter_mut().find(|(f, _)| f.name == field.name) {
+                        Some((_, group)) => group.push(id),
+                        None => groups.push((field, vec![id])),
+                    }
+                }
+                Kind::Tags { names } => tags.extend_from_slice(names),
+                Kind::Plain { .. } => plain.push(id),
+            }
+        }
+        plain.sort_unstable();
+        plain.dedup();
+        tags.sort_unstable();
+        tags.dedup();
+        let mut empty = false;
+        let mut numbers = Vec::with_capacity(groups.len());
+        for (field, group) in groups {
+            match NumSet::build(self, field, &group) {
+                Some(set) => numbers.push(set),
+                None => empty = true,
+            }
+        }
+        numbers.sort_by_key(|set| set.field.name);
+        Profile {
+            numbers,
+            plain,
+            tags,
+            empty,
+        }
+    }
+
+    fn number(&self, id: Id) -> Option<(CompareOp, i64)> {
+        match self.kind(id) {
+            Kind::Number { op, value, .. } => Some((*op, *value)),
+            _ => None,
+        }
+    }
+
+    fn field_of(&self, id: Id) -> &'static str {
+        self.filter(id).field.name
+    }
+}
+
+/// What a term requires, in a form that makes implication cheap to test.
+struct Profile {
+    /// One set per number field, by field name.
+    numbers: Vec<NumSet>,
+    /// Text filters (and anything else compared by identity), sorted ids.
+    plain: Vec<Id>,
+    /// Tag names every contact must carry, sorted ids.
+    tags: Vec<u32>,
+    /// The filters cannot all hold.
+    empty: bool,
+}
+
+impl Profile {
+    /// Whether every contact this profile admits is admitted by `other`.
+    fn implies(&self, other: &Profile) -> bool {
+        if self.empty {
+            return true;
+        }
+        is_subset(&other.plain, &self.plain)
+            && is_subset(&other.tags, &self.tags)
+            && other.numbers.iter().all(|theirs| {
+                match self
+                    .numbers
+                    .iter()
+                    .find(|s| s.field.name == theirs.field.name)
+                {
+                    Some(ours) => ours.is_subset(theirs),
+                    None => theirs.is_full(),
+                }
+            })
+    }
+
+    fn numbers_of(&self, field: &str) -> Option<&NumSet> {
+        self.numbers.iter().find(|s| s.field.name == field)
+    }
+}
+
+/// Whether sorted `small` is contained in sorted `big`.
+fn is_subset<T: Ord>(small: &[T], big: &[T]) -> bool {
+    let mut big = big.iter();
+    small.iter().all(|x| big.any(|y| y == x))
+}
+
+/// Where a bound of a [`NumSet`] came from.
+#[derive(Clone, Copy, Debug)]
+enum Source {
+    /// No bound (the value is `i64::MIN` or `i64::MAX`).
+    None,
+    /// This filter's bound.
+    Filter(Id),
+    /// Pushed one step past this `!=` filter.
+    Tightened(Id),
+}
+
+/// The values of one Integer or Date field a term admits: `lo..=hi` minus
+/// `holes`, each bound remembering the filter it came from so that the
+/// user's own filters are kept where they still say the right thing.
+///
+/// Always normalised: `lo <= hi`, and every hole strictly between them.
+#[derive(Clone, Debug)]
+struct NumSet {
+    field: &'static Field,
+    lo: i64,
+    lo_from: Source,
+    hi: i64,
+    hi_from: Source,
+    holes: BTreeMap<i64, Id>,
+}
+
+impl NumSet {
+    fn full(field: &'static Field) -> NumSet {
+        NumSet {
+            field,
+            lo: i64::MIN,
+            lo_from: Source::None,
+            hi: i64::MAX,
+            hi_from: Source::None,
+            holes: BTreeMap::new(),
+        }
+    }
+
+    /// The set `group` (filters on `field`) admits; `None` if empty.
+    fn build(arena: &Arena, field: &'static Field, group: &[Id]) -> Option<NumSet> {
+        let mut set = NumSet::full(field);
+        for &id in group {
+            let Some((op, v)) = arena.number(id) else {
+                continue;
+            };
+            match op {
+                CompareOp::Gt => set.raise(v.checked_add(1)?, id),
+                CompareOp::Ge => set.raise(v, id),
+                CompareOp::Lt => set.lower(v.checked_sub(1)?, id),
+                CompareOp::Le => set.lower(v, id),
+                CompareOp::Eq => {
+                    set.raise(v, id);
+                    set.lower(v, id);
+                }
+                CompareOp::Ne => {
+                    set.holes.entry(v).or_insert(id);
+                }
+                CompareOp::Contains | CompareOp::NotContains => {}
+            }
+        }
+        set.normalized()
+    }
+
+    fn raise(&mut self, lo: i64, id: Id) {
+        if lo > self.lo {
+            self.lo = lo;
+            self.lo_from = Source::Filter(id);
+        }
+    }
+
+    fn lower(&mut self, hi: i64, id: Id) {
+        if hi < self.hi {
+            self.hi = hi;
+            self.hi_from = Source::Filter(id);
+        }
+    }
+
+    /// Bounds moved past holes on them, holes outside dropped; `None` if
+    /// nothing is left.
+    fn normalized(mut self) -> Option<NumSet> {
+        if self.lo > self.hi {
+            return None;
+        }
+        while let Some(&hole) = self.holes.get(&self.lo) {
+            if self.lo == self.hi {
+                return None;
+            }
+            self.lo += 1;
+            self.lo_from = Source::Tightened(hole);
+        }
+        while let Some(&hole) = self.holes.get(&self.hi) {
+            if self.lo == self.hi {
+                return None;
+            }
+            self.hi -= 1;
+            self.hi_from = Source::Tightened(hole);
+        }
+        let (lo, hi) = (self.lo, self.hi);
+        self.holes.retain(|&v, _| lo < v && v < hi);
+        Some(self)
+    }
+
+    fn is_full(&self) -> bool {
+        self.lo == i64::MIN && self.hi == i64::MAX && self.holes.is_empty()
+    }
+
+    fn contains(&self, v: i64) -> bool {
+        self.lo <= v && v <= self.hi && !self.holes.contains_key(&v)
+    }
+
+    fn is_subset(&self, other: &NumSet) -> bool {
+        self.lo >= other.lo
+            && self.hi <= other.hi
+            && other
+                .holes
+                .range(self.lo..=self.hi)
+                .all(|(v, _)| self.holes.contains_key(v))
+    }
+
+    fn same_values(&self, other: &NumSet) -> bool {
+        self.lo == other.lo && self.hi == other.hi && self.holes.keys().eq(other.holes.keys())
+    }
+
+    /// `self ∪ other`, when it is again one range minus points.
+    fn union(&self, other: &NumSet) -> Option<NumSet> {
+        let touching = |a: &NumSet, b: &NumSet| i128::from(a.lo) <= i128::from(b.hi) + 1;
+        if !touching(self, other) || !touching(other, self) {
+            return None;
+        }
+        let (lo, lo_from) = if self.lo <= other.lo {
+            (self.lo, self.lo_from)
+        } else {
+            (other.lo, other.lo_from)
+        };
+        let (hi, hi_from) = if self.hi >= other.hi {
+            (self.hi, self.hi_from)
+        } else {
+            (other.hi, other.hi_from)
+        };
+        let mut holes = BTreeMap::new();
+        for (a, b) in [(self, other), (other, self)] {
+            for (&v, &id) in &a.holes {
+                if !b.contains(v) {
+                    holes.entry(v).or_insert(id);
+                }
+            }
+        }
+        NumSet {
+            field: self.field,
+            lo,
+            lo_from,
+            hi,
+            hi_from,
+            holes,
+        }
+        .normalized()
+    }
+
+    /// How many filters [`NumSet::to_filters`] gives.
+    fn filter_count(&self) -> usize {
+        let bounds = if self.lo == self.hi {
+            1
+        } else {
+            usize::from(self.lo != i64::MIN) + usize::from(self.hi != i64::MAX)
+        };
+        bounds + self.holes.len()
+    }
+
+    /// The filters that say exactly this set, reusing the user's own where
+    /// they fit.
+    fn to_filters(&self, arena: &mut Arena) -> Vec<Id> {
+        if self.lo == self.hi {
+            for from in [self.lo_from, self.hi_from] {
+                if let Source::Filter(id) = from {
+                    if arena.number(id) == Some((CompareOp::Eq, self.lo)) {
+                        return vec![id];
+                    }
+                }
+            }
+            let span = match (self.lo_from, self.hi_from) {
+                (Source::None, other) | (other, Source::None) => self.span_of(arena, other),
+                (lo, hi) => self.span_of(arena, lo).to(self.span_of(arena, hi)),
+            };
+            return vec![self.synthesize(arena, CompareOp::Eq, self.lo, span)];
+        }
+        let mut out = Vec::with_capacity(2 + self.holes.len());
+        if self.lo != i64::MIN {
+            out.push(self.bound(arena, true));
+        }
+        if self.hi != i64::MAX {
+            out.push(self.bound(arena, false));
+        }
+        out.extend(self.holes.values().copied());
+        out
+    }
+
+    /// The filter for the lower (or upper) bound.
+    fn bound(&self, arena: &mut Arena, lower: bool) -> Id {
+        let (value, from) = if lower {
+            (self.lo, self.lo_from)
+        } else {
+            (self.hi, self.hi_from)
+        };
+        let span = self.span_of(arena, from);
+        match from {
+            Source::Filter(id) => {
+                let fits = match arena.number(id) {
+                    Some((CompareOp::Ge, v)) => lower && v == value,
+                    Some((CompareOp::Gt, v)) => lower && v.checked_add(1) == Some(value),
+                    Some((CompareOp::Le, v)) => !lower && v == value,
+                    Some((CompareOp::Lt, v)) => !lower && v.checked_sub(1) == Some(value),
+                    _ => false,
+                };
+                if fits {
+                    return id;
+                }
+                let op = if lower { CompareOp::Ge } else { CompareOp::Le };
+                self.synthesize(arena, op, value, span)
+            }
+            // `id >= 10 and id != 10` reads best as `id > 10`; the bound is
+            // not at the end of the range, so `± 1` cannot overflow.
+            Source::Tightened(_) if lower => self.synthesize(arena, CompareOp::Gt, value - 1, span),
+            Source::Tightened(_) => self.synthesize(arena, CompareOp::Lt, value + 1, span),
+            Source::None => {
+                let op = if lower { CompareOp::Ge } else { CompareOp::Le };
+                self.synthesize(arena, op, value, span)
+            }
+        }
+    }
+
+    fn span_of(&self, arena: &Arena, from: Source) -> Span {
+        match from {
+            Source::Filter(id) | Source::Tightened(id) => arena.filter(id).span,
+            Source::None => Span::default(),
+        }
+    }
+
+    fn synthesize(&self, arena: &mut Arena, op: CompareOp, value: i64, span: Span) -> Id {
+        let value = match self.field.ty {
+            FieldType::Date => Literal::Timestamp(value),
+            _ => Literal::Integer(value),
+        };
+        arena.intern_new(Filter {
+            field: self.field,
+            op,
+            value,
+            span,
+        })
+    }
+}
+
+/// The rules that compare terms, applied until none applies (or
+/// [`MAX_PAIR_CHECKS`] runs out). Terms keep their relative order.
+fn across(arena: &mut Arena, terms: Vec<Vec<Id>>, log: &mut Log) -> Vec<Vec<Id>> {
+    let mut terms: Vec<Option<Vec<Id>>> = terms.into_iter().map(Some).collect();
+    let mut profiles: Vec<Profile> = terms
+        .iter()
+        .map(|t| arena.profile(t.as_deref().unwrap_or_default(), |_| true))
+        .collect();
+    let mut budget = MAX_PAIR_CHECKS;
+    let n = terms.len();
+    'rounds: loop {
+        let mut changed = false;
+        for i in 0..n {
+            for j in 0..n {
+                if i == j || terms[i].is_none() || terms[j].is_none() {
+                    continue;
+                }
+                if budget == 0 {
+                    break 'rounds;
+                }
+                budget -= 1;
+                let (Some(a), Some(b)) = (&terms[i], &terms[j]) else {
+                    continue;
+                };
+                let step = pair(arena, a, &profiles[i], b, &profiles[j], log);
+                match step {
+                    Step::None => continue,
+                    Step::Drop(k) => {
+                        let k = if k == Side::A { i } else { j };
+                        terms[k] = None;
+                    }
+                    Step::Replace(side, ids) => {
+                        let k = if side == Side::A { i } else { j };
+                        if ids.is_empty() {
+                            return vec![always_ids(arena, terms[k].as_deref(), log)];
+                        }
+                        profiles[k] = arena.profile(&ids, |_| true);
+                        terms[k] = Some(ids);
+                    }
+                    Step::Merge(ids) => {
+                        let (keep, gone) = (i.min(j), i.max(j));
+                        if ids.is_empty() {
+                            return vec![always_ids(arena, terms[keep].as_deref(), log)];
+                        }
+                        profiles[keep] = arena.profile(&ids, |_| true);
+                        terms[keep] = Some(ids);
+                        terms[gone] = None;
+                    }
+                }
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    terms.into_iter().flatten().collect()
+}
+
+fn always_ids(arena: &Arena, before: Option<&[Id]>, log: &mut Log) -> Vec<Id> {
+    always(arena, before.unwrap_or_default(), log);
+    Vec::new()
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Side {
+    A,
+    B,
+}
+
+/// What one comparison of two terms decided.
+enum Step {
+    None,
+    /// Drop that term.
+    Drop(Side),
+    /// Replace that term's filters.
+    Replace(Side, Vec<Id>),
+    /// Replace both terms by one, at the earlier one's place.
+    Merge(Vec<Id>),
+}
+
+/// Compares term `a` with term `b`; only rewrites `b`, except where the two
+/// merge or `a` is a later duplicate of `b` (the pair is also visited the
+/// other way round).
+fn pair(arena: &mut Arena, a: &[Id], pa: &Profile, b: &[Id], pb: &Profile, log: &mut Log) -> Step {
+    // Absorption: `b` implies `a`, so `a or b` is `a`.
+    if pb.implies(pa) {
+        log.record(
+            Rule::SubsumedTerm,
+            arena.span(b),
+            format!(
+                "`{}` is covered by `{}` (`a or (a and b)` is `a`)",
+                arena.show(b),
+                arena.show(a)
+            ),
+        );
+        return Step::Drop(Side::B);
+    }
+    if let Some(step) = complement(arena, a, pa, b, pb, log) {
+        return step;
+    }
+    union(arena, a, pa, b, pb, log).unwrap_or(Step::None)
+}
+
+/// `a = R and f`, `b` has `not f` and `b` without it implies `R`: where `f`
+/// holds, `a` covers `b`'s contacts, so `b` needs no `not f`
+/// (`(x and y) or (x and not y)` is `x`; `y or (not y and z)` is `y or z`).
+fn complement(
+    arena: &mut Arena,
+    a: &[Id],
+    pa: &Profile,
+    b: &[Id],
+    pb: &Profile,
+    log: &mut Log,
+) -> Option<Step> {
+    for &f in &pa.plain {
+        let Kind::Plain {
+            negation: Some(not_f),
+        } = *arena.kind(f)
+        else {
+            continue;
+        };
+        if pb.plain.binary_search(&not_f).is_err() {
+            continue;
+        }
+        let rest_b = arena.profile(b, |id| id != not_f);
+        let rest_a = arena.profile(a, |id| id != f);
+        if !rest_b.implies(&rest_a) {
+            continue;
+        }
+        let kept: Vec<Id> = b.iter().copied().filter(|&id| id != not_f).collect();
+        log.record(
+            Rule::Complement,
+            arena.filter(not_f).span,
+            format!(
+                "`{}` is dropped from `{}`: where it fails, `{}` matches instead",
+                show_filter(arena.filter(not_f)),
+                arena.show(b),
+                arena.show(a)
+            ),
+        );
+        let kept = arena.normalize(&kept, log).unwrap_or(kept);
+        return Some(Step::Replace(Side::B, kept));
+    }
+    None
+}
+
+/// `a = R and C1`, `b = S and C2`, with `C1`, `C2` the filters on one number
+/// field and `S` implying `R`: `b` may admit `C1 ∪ C2` instead of `C2`,
+/// since the extra contacts match `a`. When `S` and `R` are the same the two
+/// terms become one; otherwise `b` is widened only if that takes no more
+/// filters.
+fn union(
+    arena: &mut Arena,
+    a: &[Id],
+    pa: &Profile,
+    b: &[Id],
+    pb: &Profile,
+    log: &mut Log,
+) -> Option<Step> {
+    for c1 in &pa.numbers {
+        let field = c1.field.name;
+        let Some(c2) = pb.numbers_of(field) else {
+            continue;
+        };
+        let Some(joined) = c1.union(c2) else {
+            continue;
+        };
+        if joined.same_values(c2) {
+            continue;
+        }
+        let rest_a = arena.profile(a, |id| arena.field_of(id) != field);
+        let rest_b = arena.profile(b, |id| arena.field_of(id) != field);
+        if !rest_b.implies(&rest_a) {
+            continue;
+        }
+        let same_rest = rest_a.implies(&rest_b);
+        if !same_rest && joined.filter_count() > c2.filter_count() {
+            continue;
+        }
+        let new_filters = joined.to_filters(arena);
+        let base = if same_rest { a } else { b };
+        let rebuilt = replace_field(arena, base, field, &new_filters);
+        let rebuilt = arena.normalize(&rebuilt, log).unwrap_or(rebuilt);
+        if same_rest {
+            log.record(
+                Rule::RangeUnion,
+                arena.span(a).to(arena.span(b)),
+                format!(
+                    "`{}` or `{}` is `{}`",
+                    arena.show(a),
+                    arena.show(b),
+                    arena.show(&rebuilt)
+                ),
+            );
+            return Some(Step::Merge(rebuilt));
+        }
+        log.record(
+            Rule::RangeUnion,
+            arena.span(b),
+            format!(
+                "`{}` widens to `{}`: the contacts it adds match `{}`",
+                arena.show(b),
+                arena.show(&rebuilt),
+                arena.show(a)
+            ),
+        );
+        return Some(Step::Replace(Side::B, rebuilt));
+    }
+    None
+}
+
+/// `term` with its filters on `field` replaced by `filters`, placed where
+/// the field first appeared.
+fn replace_field(arena: &Arena, term: &[Id], field: &str, filters: &[Id]) -> Vec<Id> {
+    let mut out = Vec::with_capacity(term.len() + filters.len());
+    let mut placed = false;
+    for &id in term {
+        if arena.field_of(id) == field && matches!(arena.kind(id), Kind::Number { .. }) {
+            if !placed {
+                out.extend_from_slice(filters);
+                placed = true;
+            }
+        } else {
+            out.push(id);
+        }
+    }
+    if !placed {
+        out.extend_from_slice(filters);
+    }
+    out
+}
