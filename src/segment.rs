@@ -37,8 +37,10 @@ use crate::ast::{self, Span};
 use crate::check;
 use crate::diagnostic::{JsonDiagnostic, LineIndex};
 use crate::limits::Limits;
+use crate::lower::{self, LowerWarning, Lowered, PlanOptions};
+use crate::plan::Plan;
 use crate::syntax::{self, ParseError};
-use crate::{Problem, typed};
+use crate::{Options, Problem, typed};
 use miette::{Diagnostic, LabeledSpan, NamedSource, SourceSpan};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -214,7 +216,7 @@ pub enum SegmentError {
     /// ```
     /// with a budget of 2.
     #[error(
-        "the segments need {total} requests together, over the budget of {budget} \
+        "the segments need {total} API calls together, over the budget of {budget} \
          (at least {seconds} at {REQUESTS_PER_MINUTE} requests a minute)"
     )]
     #[diagnostic(
@@ -223,9 +225,9 @@ pub enum SegmentError {
     )]
     OverBudget {
         /// Requests all segments need.
-        total: usize,
+        total: u64,
         /// The budget.
-        budget: usize,
+        budget: u64,
         /// The minimum time, as text.
         seconds: String,
         /// The segments needing the most requests (at most five), with their counts.
@@ -323,6 +325,10 @@ pub enum FileProblem {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Segment(#[from] SegmentError),
+    /// Something lowering found that the user probably did not mean.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Lower(#[from] LowerWarning),
 }
 
 impl FileProblem {
@@ -418,13 +424,6 @@ impl FileError {
 }
 
 impl Diagnostic for FileError {
-    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        match self.problems.as_slice() {
-            [only] => only.code(),
-            _ => None,
-        }
-    }
-
     fn severity(&self) -> Option<miette::Severity> {
         (!self.has_errors()).then_some(miette::Severity::Warning)
     }
@@ -581,7 +580,7 @@ pub(crate) fn parse_recovering(text: &str, limits: &Limits) -> Parsed {
         broken: HashSet::new(),
     };
     // Bounds on the whole input hold for the whole input, not per chunk.
-    if text.len() > limits.max_input_bytes {
+    if text.len() > limits.max_file_bytes {
         return whole_failure();
     }
     let starts = scan(text, Strings::OneLine).segment_starts;
@@ -1228,12 +1227,14 @@ fn check_parts(query: &ast::Query, cx: &check::Context, problems: &mut Problems)
 ///
 /// ```
 /// # use hcq::segment::SegmentFile;
-/// # fn demo(cx: &hcq::check::Context) -> Result<(), hcq::segment::FileError> {
+/// let options = hcq::Options::at(jiff::Timestamp::UNIX_EPOCH);
 /// let text = "segment leads\n  tag = Lead\n\nsegment kyiv_leads\n  @leads and city = Kyiv\n";
-/// let file = SegmentFile::parse("segments.hcq", text, cx)?;
+/// let file = SegmentFile::parse("segments.hcq", text, &options)?;
 /// let names: Vec<&str> = file.segments().map(|s| s.name()).collect();
 /// assert_eq!(names, ["leads", "kyiv_leads"]);
-/// # Ok(()) }
+/// let lowered = file.compile_segment("kyiv_leads", &options.page).expect("defined")?;
+/// assert_eq!(lowered.plan.requests.len(), 1);
+/// # Ok::<(), hcq::segment::FileError>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct SegmentFile {
@@ -1242,6 +1243,7 @@ pub struct SegmentFile {
     segments: Vec<Segment>,
     by_name: HashMap<String, usize>,
     warnings: Vec<FileProblem>,
+    limits: Limits,
 }
 
 /// One segment of a checked file.
@@ -1286,8 +1288,9 @@ impl SegmentFile {
     /// Parses and checks the segment file `text`, named `name` in
     /// diagnostics. The error holds every problem of the file (and its
     /// warnings); on success, [`SegmentFile::warnings`] has the warnings.
-    pub fn parse(name: &str, text: &str, cx: &check::Context) -> Result<SegmentFile, FileError> {
-        let analysis = analyse(text, cx);
+    pub fn parse(name: &str, text: &str, options: &Options) -> Result<SegmentFile, FileError> {
+        let cx = check_context(options);
+        let analysis = analyse(text, &cx);
         if analysis.problems.has_errors() {
             return Err(FileError::new(name, text, analysis.problems.list));
         }
@@ -1312,6 +1315,7 @@ impl SegmentFile {
             segments,
             by_name,
             warnings: analysis.problems.list,
+            limits: cx.limits,
         })
     }
 
@@ -1344,28 +1348,326 @@ impl SegmentFile {
     /// The warnings found while checking, rendered against the file, or
     /// `None` when there are none.
     pub fn warnings(&self) -> Option<FileError> {
+        (!self.warnings.is_empty()).then(|| self.report(self.warnings.clone()))
+    }
+
+    /// `problems` (say, the warnings of a [`Lowered`]) as a report against
+    /// this file.
+    pub fn report<P: Into<FileProblem>>(&self, problems: impl IntoIterator<Item = P>) -> FileError {
+        let problems = problems.into_iter().map(Into::into).collect();
+        FileError::new(self.name.clone(), self.text.clone(), problems)
+    }
+
+    /// Lowers the segment named `name` to its plan, with `options` over
+    /// its clauses; `None` when the file has no such segment (see
+    /// [`SegmentFile::suggest`]).
+    pub fn compile_segment(
+        &self,
+        name: &str,
+        options: &PlanOptions,
+    ) -> Option<Result<Lowered, FileError>> {
+        let segment = self.get(name)?;
+        Some(
+            lower::lower(&segment.query, options, &self.limits)
+                .map_err(|error| self.report([Problem::Lower(error)])),
+        )
+    }
+
+    /// Lowers every segment, in file order, with `options` over each one's
+    /// clauses. The error holds every segment's lowering errors.
+    pub fn compile_all(&self, options: &PlanOptions) -> Result<Compiled, FileError> {
+        let mut problems = Problems::default();
+        let mut compiled = Vec::with_capacity(self.segments.len());
+        for segment in &self.segments {
+            let info = Info {
+                name: segment.name.clone(),
+                span: segment.span,
+                uses: segment.uses.clone(),
+            };
+            if let Some(done) =
+                lower_one(info, &segment.query, options, &self.limits, &mut problems)
+            {
+                compiled.push(done);
+            }
+        }
+        if problems.has_errors() {
+            return Err(self.report(problems.list));
+        }
+        Ok(Compiled {
+            name: self.name.clone(),
+            text: self.text.clone(),
+            segments: compiled,
+            warnings: problems.list,
+        })
+    }
+}
+
+/// What a caller may want to know of a segment besides its plan.
+#[derive(Debug, Clone)]
+struct Info {
+    name: ast::Ident,
+    span: Span,
+    uses: Vec<String>,
+}
+
+/// Lowers one checked segment, collecting its errors and warnings.
+fn lower_one(
+    info: Info,
+    query: &typed::Query,
+    options: &PlanOptions,
+    limits: &Limits,
+    problems: &mut Problems,
+) -> Option<CompiledSegment> {
+    match lower::lower(query, options, limits) {
+        Ok(lowered) => {
+            for warning in &lowered.warnings {
+                problems.push(warning.clone());
+            }
+            Some(CompiledSegment { info, lowered })
+        }
+        Err(error) => {
+            problems.push(Problem::Lower(error));
+            None
+        }
+    }
+}
+
+/// The checker's context for `options`: the clock read once when it is
+/// not fixed.
+fn check_context(options: &Options) -> check::Context {
+    check::Context {
+        schema: options.schema,
+        now: options.now.unwrap_or_else(jiff::Timestamp::now),
+        limits: options.limits,
+    }
+}
+
+/// Parses, checks and lowers every segment of a file: everything `hcq
+/// check FILE` reports, in one run. `options.page` applies over every
+/// segment's clauses; `options.source_name` is not used (`name` is). The error holds every problem of
+/// every stage and every segment (a segment that fails to check is not
+/// lowered, the others are); on success the result holds each segment's
+/// plan and the file's warnings.
+///
+/// ```
+/// # use hcq::segment::check_file;
+/// let options = hcq::Options::at(jiff::Timestamp::UNIX_EPOCH);
+/// let text = "segment leads\n  tag = Lead or tag = Trial\n\nsegment kyiv\n  @leads and city = Kyiv\n";
+/// let compiled = check_file("segments.hcq", text, &options).unwrap();
+/// let counts: Vec<(&str, usize)> = compiled.segments().map(|s| (s.name(), s.requests())).collect();
+/// assert_eq!(counts, [("leads", 1), ("kyiv", 2)]);
+/// assert_eq!(compiled.budget().total_requests, 3);
+/// ```
+pub fn check_file(name: &str, text: &str, options: &Options) -> Result<Compiled, FileError> {
+    let cx = check_context(options);
+    let Analysis {
+        segments,
+        mut problems,
+    } = analyse(text, &cx);
+    let mut compiled = Vec::with_capacity(segments.len());
+    for segment in segments {
+        let Some(query) = segment.query else {
+            continue;
+        };
+        let info = Info {
+            name: segment.name,
+            span: segment.span,
+            uses: segment.uses,
+        };
+        if let Some(done) = lower_one(info, &query, &options.page, &cx.limits, &mut problems) {
+            compiled.push(done);
+        }
+    }
+    if problems.has_errors() {
+        return Err(FileError::new(name, text, problems.list));
+    }
+    Ok(Compiled {
+        name: name.to_owned(),
+        text: text.into(),
+        segments: compiled,
+        warnings: problems.list,
+    })
+}
+
+/// Every segment of a file lowered to its plan, in file order.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    name: String,
+    text: Arc<str>,
+    segments: Vec<CompiledSegment>,
+    warnings: Vec<FileProblem>,
+}
+
+/// One segment and its plan.
+#[derive(Debug, Clone)]
+pub struct CompiledSegment {
+    info: Info,
+    lowered: Lowered,
+}
+
+impl CompiledSegment {
+    /// The segment's name.
+    pub fn name(&self) -> &str {
+        &self.info.name.name
+    }
+
+    /// Where its name is written.
+    pub fn name_span(&self) -> Span {
+        self.info.name.span
+    }
+
+    /// The whole definition.
+    pub fn span(&self) -> Span {
+        self.info.span
+    }
+
+    /// The segments it uses directly through `@`, each once.
+    pub fn uses(&self) -> &[String] {
+        &self.info.uses
+    }
+
+    /// The lowering: plan, warnings and trace.
+    pub fn lowered(&self) -> &Lowered {
+        &self.lowered
+    }
+
+    /// The plan.
+    pub fn plan(&self) -> &Plan {
+        &self.lowered.plan
+    }
+
+    /// The request bodies in the plan.
+    pub fn requests(&self) -> usize {
+        self.lowered.plan.requests.len()
+    }
+
+    /// The most API calls running the plan once takes: one per request
+    /// body, and with a `merge`, as many pages of each request as it takes
+    /// to hold `merge.offset + merge.limit` rows (`plan.rs`, "The JSON
+    /// format").
+    pub fn api_calls(&self) -> u64 {
+        api_calls(&self.lowered.plan)
+    }
+}
+
+/// See [`CompiledSegment::api_calls`].
+fn api_calls(plan: &Plan) -> u64 {
+    match &plan.merge {
+        None => plan.requests.len() as u64,
+        Some(merge) => {
+            let rows = merge.offset.saturating_add(merge.limit);
+            plan.requests
+                .iter()
+                .map(|request| rows.div_ceil(request.limit.max(1)).max(1))
+                .fold(0, u64::saturating_add)
+        }
+    }
+}
+
+impl Compiled {
+    /// The segments and their plans, in file order.
+    pub fn segments(&self) -> impl ExactSizeIterator<Item = &CompiledSegment> + '_ {
+        self.segments.iter()
+    }
+
+    /// The segment named `name`.
+    pub fn get(&self, name: &str) -> Option<&CompiledSegment> {
+        self.segments.iter().find(|s| s.name() == name)
+    }
+
+    /// The segment name closest to `name`, for "did you mean".
+    pub fn suggest(&self, name: &str) -> Option<&str> {
+        suggest(name, self.segments.iter().map(|s| s.name()))
+    }
+
+    /// The warnings of the file and of lowering, rendered against the
+    /// file, or `None` when there are none.
+    pub fn warnings(&self) -> Option<FileError> {
         (!self.warnings.is_empty())
             .then(|| FileError::new(self.name.clone(), self.text.clone(), self.warnings.clone()))
+    }
+
+    /// What running every segment once costs.
+    pub fn budget(&self) -> Budget {
+        Budget::of(
+            self.segments
+                .iter()
+                .map(CompiledSegment::api_calls)
+                .fold(0, u64::saturating_add),
+        )
+    }
+
+    /// The cost, or an error labelling the costliest segments when it is
+    /// over `max_requests` API calls (`hcq check --budget N`, for CI).
+    pub fn check_budget(&self, max_requests: u64) -> Result<Budget, FileError> {
+        let budget = self.budget();
+        if budget.total_requests <= max_requests {
+            return Ok(budget);
+        }
+        let mut costliest: Vec<&CompiledSegment> = self.segments.iter().collect();
+        costliest.sort_by_key(|s| std::cmp::Reverse(s.api_calls()));
+        let largest = costliest
+            .iter()
+            .take(5)
+            .map(|s| {
+                let calls = s.api_calls();
+                let plural = if calls == 1 { "" } else { "s" };
+                LabeledSpan::new_with_span(Some(format!("{calls} API call{plural}")), s.name_span())
+            })
+            .collect();
+        let error = SegmentError::OverBudget {
+            total: budget.total_requests,
+            budget: max_requests,
+            seconds: budget.minimum_time(),
+            largest,
+        };
+        Err(FileError::new(
+            self.name.clone(),
+            self.text.clone(),
+            vec![error.into()],
+        ))
+    }
+
+    /// Every plan as one JSON object keyed by segment name, in file order,
+    /// pretty-printed like [`Plan::to_json`] (what `hcq emit FILE` prints).
+    pub fn to_json(&self) -> String {
+        if self.segments.is_empty() {
+            return "{}".to_owned();
+        }
+        let mut out = String::from("{\n");
+        for (i, segment) in self.segments.iter().enumerate() {
+            if i > 0 {
+                out.push_str(",\n");
+            }
+            let key = serde_json::to_string(segment.name()).expect("a string serialises");
+            let plan = segment.plan().to_json().replace('\n', "\n  ");
+            out.push_str("  ");
+            out.push_str(&key);
+            out.push_str(": ");
+            out.push_str(&plan);
+        }
+        out.push_str("\n}");
+        out
     }
 }
 
 /// The API's rate limit for a whole account (API.md).
-pub const REQUESTS_PER_MINUTE: usize = 120;
+pub const REQUESTS_PER_MINUTE: u64 = 120;
 
 /// What running every segment of a file costs.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Budget {
-    /// Requests all segments need together (each segment run once, one
-    /// page per request).
-    pub total_requests: usize,
+    /// The most API calls running every segment once takes (see
+    /// [`CompiledSegment::api_calls`]).
+    pub total_requests: u64,
     /// The least time those requests take at [`REQUESTS_PER_MINUTE`],
     /// spread evenly: half a second per request.
     pub minimum_seconds: f64,
 }
 
 impl Budget {
-    /// The cost of `total_requests` requests.
-    pub fn of(total_requests: usize) -> Budget {
+    /// The cost of `total_requests` API calls.
+    pub fn of(total_requests: u64) -> Budget {
         Budget {
             total_requests,
             // Precision loss above 2^53 requests does not matter here.
@@ -1395,7 +1697,7 @@ impl fmt::Display for Budget {
         let plural = if self.total_requests == 1 { "" } else { "s" };
         write!(
             f,
-            "{} request{plural}, at least {} at {REQUESTS_PER_MINUTE} requests a minute",
+            "{} API call{plural}, at least {} at {REQUESTS_PER_MINUTE} requests a minute",
             self.total_requests,
             self.minimum_time()
         )
@@ -1503,7 +1805,7 @@ mod tests {
             .iter()
             .filter_map(|p| match p {
                 FileProblem::Segment(e) => Some(e),
-                FileProblem::Stage(_) => None,
+                FileProblem::Stage(_) | FileProblem::Lower(_) => None,
             })
             .collect()
     }
@@ -1790,13 +2092,13 @@ mod tests {
         assert_eq!(budget.minimum_seconds, 6.5);
         assert_eq!(
             budget.to_string(),
-            "13 requests, at least 6.5 s at 120 requests a minute"
+            "13 API calls, at least 6.5 s at 120 requests a minute"
         );
         assert_eq!(Budget::of(300).minimum_time(), "2 min 30 s");
         assert_eq!(Budget::of(240).minimum_time(), "2 min");
         assert_eq!(
             Budget::of(1).to_string(),
-            "1 request, at least 0.5 s at 120 requests a minute"
+            "1 API call, at least 0.5 s at 120 requests a minute"
         );
     }
 }

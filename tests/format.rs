@@ -6,6 +6,7 @@
 use hcq::Limits;
 use hcq::format::{self, format_source};
 use hcq::syntax;
+use miette::Diagnostic as _;
 use proptest::prelude::*;
 
 fn fmt(text: &str) -> String {
@@ -427,5 +428,106 @@ proptest! {
         prop_assert_eq!(before.expect("checked above"), after, "formatted:\n{}", once);
         let twice = fmt(&once);
         prop_assert!(once == twice, "{}", format::diff("once", &once, &twice));
+    }
+}
+
+// ------------------------------------------------- splicing keeps meaning
+
+/// A comparison the checker accepts (apart from a negated tag test,
+/// which `not` around it may make).
+fn typed_comparison() -> impl Strategy<Value = String> {
+    let text_field = prop::sample::select(vec!["email", "city", "name", "company"]);
+    let text_op = prop::sample::select(vec!["=", "!=", "~", "!~"]);
+    let text_value = prop::sample::select(vec!["gmail", "Kyiv", "Acme", "\"a b\""]);
+    let number_op = prop::sample::select(vec!["=", "!=", ">", "<", ">=", "<="]);
+    prop_oneof![
+        3 => (text_field.clone(), text_op, text_value.clone()).prop_map(|(f, o, v)| format!("{f} {o} {v}")),
+        2 => (number_op.clone(), 0..50u32).prop_map(|(o, n)| format!("id {o} {n}")),
+        1 => (number_op, prop::sample::select(vec!["2024-01-01", "now - 30d", "now"]))
+            .prop_map(|(o, v)| format!("lastSeen {o} {v}")),
+        1 => (text_field, prop::bool::ANY, text_value)
+            .prop_map(|(f, not, v)| format!("{f} {}in ({v}, Lviv)", if not { "not " } else { "" })),
+        1 => prop::sample::select(vec!["Lead", "Paid"]).prop_map(|t| format!("tag = {t}")),
+    ]
+}
+
+/// Expressions over `leaf`, written with only the parentheses precedence
+/// needs, and their shape.
+fn expressions(leaf: BoxedStrategy<String>) -> impl Strategy<Value = (String, Shape)> {
+    leaf.prop_map(|text| (text, Shape::Atom))
+        .prop_recursive(3, 8, 3, |inner| {
+            prop_oneof![
+                inner.clone().prop_map(|(text, shape)| match shape {
+                    Shape::And | Shape::Or => (format!("not ({text})"), Shape::Not),
+                    Shape::Atom | Shape::Not => (format!("not {text}"), Shape::Not),
+                }),
+                prop::collection::vec(inner.clone(), 2..4).prop_map(|operands| {
+                    let texts: Vec<String> = operands
+                        .into_iter()
+                        .map(|(text, shape)| match shape {
+                            Shape::Or => parens(&text),
+                            _ => text,
+                        })
+                        .collect();
+                    (texts.join(" and "), Shape::And)
+                }),
+                prop::collection::vec(inner, 2..4).prop_map(|operands| {
+                    let texts: Vec<String> = operands.into_iter().map(|(text, _)| text).collect();
+                    (texts.join(" or "), Shape::Or)
+                }),
+            ]
+        })
+}
+
+/// The plan of segment `user` in `text`, or the codes of its problems.
+fn user_plan(text: &str) -> Result<hcq::plan::Plan, std::collections::BTreeSet<String>> {
+    let cx = hcq::Options::at(jiff::Timestamp::from_second(1_750_000_000).expect("valid"));
+    let codes = |error: hcq::segment::FileError| -> std::collections::BTreeSet<String> {
+        error
+            .problems()
+            .iter()
+            .filter(|p| p.severity() != Some(miette::Severity::Warning))
+            .filter_map(|p| p.code().map(|c| c.to_string()))
+            .collect()
+    };
+    let file = hcq::segment::SegmentFile::parse("splice.hcq", text, &cx).map_err(codes)?;
+    let lowered = file
+        .compile_segment("user", &Default::default())
+        .expect("the file defines `user`")
+        .map_err(codes)?;
+    Ok(lowered.plan)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 256,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// `@other` means `(other)`: the user compiles to the same plan (or
+    /// fails with the same errors) whether it refers to a valid `other` or
+    /// has it written out in parentheses.
+    #[test]
+    fn a_reference_compiles_like_its_segment_in_parentheses(
+        (other, _) in expressions(typed_comparison().boxed()),
+        (user, shape) in expressions(prop_oneof![3 => typed_comparison(), 1 => Just("@other".to_owned())].boxed()),
+        joined_by_and in prop::bool::ANY,
+        clauses in prop::sample::select(vec!["", "\n  limit 20", "\n  sort by lastSeen asc\n  offset 10"]),
+    ) {
+        let user = match (user.contains("@other"), joined_by_and, shape) {
+            (true, _, _) => user,
+            (false, true, Shape::Or) => format!("({user}) and @other"),
+            (false, true, _) => format!("{user} and @other"),
+            (false, false, _) => format!("@other or {user}"),
+        };
+        // `other` must be a valid segment itself: `not tag = Lead` is not,
+        // though `not @other` written out would be.
+        let cx = hcq::Options::at(jiff::Timestamp::UNIX_EPOCH);
+        prop_assume!(hcq::segment::SegmentFile::parse("other.hcq", &format!("segment other {other}"), &cx).is_ok());
+        let referring = format!("segment other\n  {other}\n\nsegment user\n  {user}{clauses}\n");
+        let written_out = format!("segment user\n  {}{clauses}\n", user.replace("@other", &parens(&other)));
+        let (a, b) = (user_plan(&referring), user_plan(&written_out));
+        prop_assert_eq!(a, b, "\n{}\n---\n{}", referring, written_out);
     }
 }
