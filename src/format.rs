@@ -26,6 +26,7 @@
 //!   `a and b or c` and means the same;
 //! - names, words, numbers and dates exactly as written; quoted strings
 //!   quoted again, with escapes;
+//! - line ends are `\n`, and a byte-order mark at the start is dropped;
 //! - comments kept: a comment on its own line stays before the line that
 //!   followed it, a comment after code stays at the end of that code's
 //!   line; blank lines between segments become exactly one, and blank

@@ -1628,6 +1628,50 @@ impl Compiled {
         ))
     }
 
+    /// A table for people (`hcq check FILE`, `hcq list FILE`): a headline
+    /// with the file's name, its segment count and [`Budget`], then one line
+    /// per segment with its request count (and its API calls when paging
+    /// needs more).
+    ///
+    /// ```text
+    /// segments.hcq: 2 segments, 3 API calls, at least 1.5 s at 120 requests a minute
+    ///   leads  1 request
+    ///   kyiv   2 requests
+    /// ```
+    pub fn summary(&self) -> String {
+        use fmt::Write as _;
+        let count = self.segments.len();
+        let plural = if count == 1 { "" } else { "s" };
+        let mut out = format!(
+            "{}: {count} segment{plural}, {}\n",
+            self.name,
+            self.budget()
+        );
+        // Align the counts, but not to one very long name.
+        let width = self
+            .segments
+            .iter()
+            .map(|s| s.name().chars().count())
+            .max()
+            .unwrap_or(0)
+            .min(32);
+        for segment in &self.segments {
+            let requests = segment.requests();
+            let plural = if requests == 1 { "" } else { "s" };
+            let _ = write!(
+                out,
+                "  {:width$}  {requests} request{plural}",
+                segment.name()
+            );
+            let calls = segment.api_calls();
+            if calls != requests as u64 {
+                let _ = write!(out, " ({calls} API calls)");
+            }
+            out.push('\n');
+        }
+        out
+    }
+
     /// Every plan as one JSON object keyed by segment name, in file order,
     /// pretty-printed like [`Plan::to_json`] (what `hcq emit FILE` prints).
     pub fn to_json(&self) -> String {

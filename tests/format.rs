@@ -90,7 +90,12 @@ fn segments_are_one_blank_line_apart() {
     );
     assert_formats("", "");
     assert_formats("# only a comment", "# only a comment\n");
+    // A byte-order mark is dropped, CRLF line ends become LF.
     assert_formats("\u{feff}segment a x = 1\n", "segment a\n  x = 1\n");
+    assert_formats(
+        "# c\r\nsegment a\r\n  x = 1 # d\r\n\r\nsegment b\r\n  y = 2\r\n",
+        "# c\nsegment a\n  x = 1  # d\n\nsegment b\n  y = 2\n",
+    );
 }
 
 #[test]

@@ -200,6 +200,13 @@ fn a_budget_counts_every_page_of_every_request() {
         .collect();
     // `paged` reads 150 rows from each of its two requests, 100 a page.
     assert_eq!(calls, [("one", 1, 1), ("two", 2, 2), ("paged", 2, 4)]);
+    assert_eq!(
+        compiled.summary(),
+        "budget.hcq: 3 segments, 7 API calls, at least 3.5 s at 120 requests a minute\n\
+         \x20 one    1 request\n\
+         \x20 two    2 requests\n\
+         \x20 paged  2 requests (4 API calls)\n"
+    );
     let budget = compiled.budget();
     assert_eq!(
         budget,
