@@ -207,6 +207,34 @@ pub enum SegmentError {
         max: usize,
     },
 
+    /// The file's segments hold more than [`SPLICED_FILTERS_PER_FILE`] ×
+    /// [`Limits::max_filters`] filters together once references are
+    /// spliced in; this segment and those after it (in dependency order)
+    /// are not checked.
+    ///
+    /// ```text
+    /// segment big   (4,000 filters)
+    /// segment u1    @big and city = Kyiv
+    /// segment u2    @big and city = Lviv
+    /// …             (hundreds more users of `big`)
+    /// ```
+    #[error(
+        "the file's segments hold more than {max} filters together once `@` references are spliced in"
+    )]
+    #[diagnostic(
+        code(hcq::segment::file_too_large),
+        help("each `@big` repeats all of `big`; split the file, or use large segments less often")
+    )]
+    FileTooLarge {
+        /// The segment that crossed the bound.
+        name: String,
+        /// Its name.
+        #[label("the bound is crossed here")]
+        span: SourceSpan,
+        /// The bound.
+        max: usize,
+    },
+
     /// The file's segments together need more requests than the budget
     /// the caller set (for CI: `hcq check --budget N`).
     ///
@@ -647,7 +675,11 @@ fn without_trailing_comments(chunk: &str) -> &str {
 
 /// The name after `segment` on a chunk's first line, read lexically.
 fn chunk_name(chunk: &str) -> Option<&str> {
-    let rest = chunk.trim_start().get("segment".len()..)?.trim_start();
+    let chunk = chunk.trim_start();
+    if !starts_with_keyword(chunk, "segment") {
+        return None;
+    }
+    let rest = chunk["segment".len()..].trim_start();
     let end = rest
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .unwrap_or(rest.len());
@@ -827,8 +859,9 @@ fn needs_parens(child: &ast::ExprKind, parent_is_and: bool) -> bool {
 }
 
 /// The size of `expr` with each reference resolved by `target`, which
-/// gives the size of the referenced segment.
-fn spliced_size(expr: &ast::Expr, target: &dyn Fn(&ast::Ident) -> Size) -> Size {
+/// gives the size of the referenced segment; references are visited in
+/// the order written.
+fn spliced_size(expr: &ast::Expr, target: &mut dyn FnMut(&ast::Ident) -> Size) -> Size {
     match &expr.kind {
         ast::ExprKind::Compare { .. } => Size {
             filters: 1,
@@ -871,10 +904,11 @@ fn spliced_size(expr: &ast::Expr, target: &dyn Fn(&ast::Ident) -> Size) -> Size 
 }
 
 /// `expr` with every reference replaced by the referenced segment's
-/// spliced expression. An `Or` spliced into an `Or` (or an `And` into an
+/// spliced expression, as `target` gives it; references are visited in
+/// the order written. An `Or` spliced into an `Or` (or an `And` into an
 /// `And`) is flattened, as the parser flattens `a or (b or c)`; that is
 /// associativity and never changes meaning.
-fn splice(expr: &ast::Expr, target: &dyn Fn(&ast::Ident) -> ast::Expr) -> ast::Expr {
+fn splice(expr: &ast::Expr, target: &mut dyn FnMut(&ast::Ident) -> ast::Expr) -> ast::Expr {
     let kind = match &expr.kind {
         ast::ExprKind::Ref(ident) => return target(ident),
         ast::ExprKind::Not(operand) => ast::ExprKind::Not(Box::new(splice(operand, target))),
@@ -995,165 +1029,15 @@ fn analyse_parsed(parsed: Parsed, cx: &check::Context) -> Analysis {
         problems.push(problem);
     }
     let segments = &parsed.file.segments;
-
-    // Names: the first definition wins; later ones are errors.
-    let mut by_name: HashMap<&str, usize> = HashMap::with_capacity(segments.len());
-    for (i, segment) in segments.iter().enumerate() {
-        let name = segment.name.name.as_str();
-        match by_name.get(name) {
-            Some(&first) => problems.push(SegmentError::Duplicate {
-                name: name.to_owned(),
-                again: segment.name.span.into(),
-                first: segments[first].name.span.into(),
-            }),
-            None => {
-                by_name.insert(name, i);
-            }
-        }
-    }
-
-    // References: each `@name` resolved, or reported.
-    let mut refs: Vec<Vec<Use<'_>>> = Vec::with_capacity(segments.len());
-    let mut adjacent: Vec<Vec<usize>> = Vec::with_capacity(segments.len());
-    // A segment whose references cannot all be spliced in.
-    let mut unresolved = vec![false; segments.len()];
-    let mut suggestions: HashMap<&str, Option<&str>> = HashMap::new();
-    for (i, segment) in segments.iter().enumerate() {
-        let mut own = Vec::new();
-        collect_refs(&segment.query.expr, &mut own);
-        let mut edges = Vec::with_capacity(own.len());
-        for used in &own {
-            let name = used.ident.name.as_str();
-            match by_name.get(name) {
-                Some(&target) => edges.push(target),
-                None => {
-                    unresolved[i] = true;
-                    if parsed.broken.contains(name) {
-                        continue;
-                    }
-                    let suggestion = if suggestions.len() < MAX_SUGGESTIONS {
-                        *suggestions
-                            .entry(name)
-                            .or_insert_with(|| suggest(name, by_name.keys().copied()))
-                    } else {
-                        suggestions.get(name).copied().flatten()
-                    };
-                    problems.push(SegmentError::UnknownReference {
-                        name: name.to_owned(),
-                        span: used.span.into(),
-                        suggestion: suggestion.map(str::to_owned),
-                    });
-                }
-            }
-        }
-        refs.push(own);
-        adjacent.push(edges);
-    }
-
-    // Cycles, and the order in which to splice: dependencies first.
-    let components = strongly_connected(&adjacent);
-    for component in &components {
-        let cyclic = component.len() > 1 || adjacent[component[0]].contains(&component[0]);
-        if !cyclic {
-            continue;
-        }
-        let members: HashSet<usize> = component.iter().copied().collect();
-        let mut uses = Vec::new();
-        for &member in component {
-            unresolved[member] = true;
-            for used in &refs[member] {
-                if by_name
-                    .get(used.ident.name.as_str())
-                    .is_some_and(|target| members.contains(target))
-                {
-                    uses.push(LabeledSpan::new_with_span(
-                        Some(format!(
-                            "`{}` uses `{}`",
-                            segments[member].name.name, used.ident.name
-                        )),
-                        used.span,
-                    ));
-                }
-            }
-        }
-        problems.push(SegmentError::Cycle {
-            names: component
-                .iter()
-                .map(|&m| segments[m].name.name.clone())
-                .collect(),
-            uses,
-        });
-    }
-
-    // Clauses of a used segment do not apply where it is used.
-    for segment_refs in &refs {
-        for used in segment_refs {
-            let Some(&target) = by_name.get(used.ident.name.as_str()) else {
-                continue;
-            };
-            let clauses = &segments[target].query.clauses;
-            if !clauses.is_empty() {
-                problems.push(SegmentError::IgnoredClauses {
-                    name: used.ident.name.clone(),
-                    use_span: used.span.into(),
-                    clauses: clauses.iter().map(|c| c.span.into()).collect(),
-                });
-            }
-        }
-    }
-
-    // Sizes and spliced trees, dependencies first; a segment that uses one
-    // that cannot be spliced cannot be spliced either.
-    let limits = &cx.limits;
-    let mut sizes = vec![Size::default(); segments.len()];
-    let mut spliced: Vec<Option<ast::Expr>> = vec![None; segments.len()];
-    for component in &components {
-        for &i in component {
-            if unresolved[i] || adjacent[i].iter().any(|&t| spliced[t].is_none()) {
-                unresolved[i] = true;
-                continue;
-            }
-            let segment = &segments[i];
-            let size = spliced_size(&segment.query.expr, &|ident| {
-                by_name
-                    .get(ident.name.as_str())
-                    .map_or(Size::default(), |&t| sizes[t])
-            });
-            sizes[i] = size;
-            let bound = if size.filters > limits.max_filters {
-                Some(SegmentError::TooManyFilters {
-                    name: segment.name.name.clone(),
-                    span: segment.name.span.into(),
-                    filters: size.filters,
-                    max: limits.max_filters,
-                })
-            } else if size.depth > limits.max_depth {
-                Some(SegmentError::TooDeep {
-                    name: segment.name.name.clone(),
-                    span: segment.name.span.into(),
-                    depth: size.depth,
-                    max: limits.max_depth,
-                })
-            } else {
-                None
-            };
-            if let Some(error) = bound {
-                problems.push(error);
-                unresolved[i] = true;
-                continue;
-            }
-            let expr = splice(&segment.query.expr, &|ident| {
-                let target = by_name[ident.name.as_str()];
-                spliced[target]
-                    .clone()
-                    .expect("dependencies are spliced first")
-            });
-            spliced[i] = Some(expr);
-        }
-    }
+    let by_name = index_names(segments, &mut problems);
+    let mut graph = resolve_references(segments, &by_name, &parsed.broken, &mut problems);
+    let order = strongly_connected(&graph.edges);
+    report_cycles(segments, &order, &mut graph, &mut problems);
+    warn_ignored_clauses(segments, &graph, &mut problems);
+    let mut spliced = splice_all(segments, &order, &mut graph, &cx.limits, &mut problems);
 
     // Check each segment: spliced when possible; otherwise its own
-    // reference-free parts, so its own errors are still found.
+    // reference-free parts, so that its own errors are still found.
     let mut analysed = Vec::with_capacity(segments.len());
     for (i, segment) in segments.iter().enumerate() {
         let query = match spliced[i].take() {
@@ -1163,15 +1047,13 @@ fn analyse_parsed(parsed: Parsed, cx: &check::Context) -> Analysis {
                     clauses: segment.query.clauses.clone(),
                     span: segment.query.span,
                 };
-                match check::check_query(&query, cx) {
-                    Ok(typed) => Some(typed),
-                    Err(errors) => {
+                check::check_query(&query, cx)
+                    .map_err(|errors| {
                         for error in errors {
                             problems.push(Problem::Check(error));
                         }
-                        None
-                    }
-                }
+                    })
+                    .ok()
             }
             None => {
                 check_parts(&segment.query, cx, &mut problems);
@@ -1179,7 +1061,7 @@ fn analyse_parsed(parsed: Parsed, cx: &check::Context) -> Analysis {
             }
         };
         let mut uses: Vec<String> = Vec::new();
-        for used in &refs[i] {
+        for used in &graph.uses[i] {
             if !uses.contains(&used.ident.name) {
                 uses.push(used.ident.name.clone());
             }
@@ -1195,6 +1077,244 @@ fn analyse_parsed(parsed: Parsed, cx: &check::Context) -> Analysis {
         segments: analysed,
         problems,
     }
+}
+
+/// Each name's first definition; a later one is reported.
+fn index_names<'a>(
+    segments: &'a [ast::Segment],
+    problems: &mut Problems,
+) -> HashMap<&'a str, usize> {
+    let mut by_name: HashMap<&str, usize> = HashMap::with_capacity(segments.len());
+    for (i, segment) in segments.iter().enumerate() {
+        let name = segment.name.name.as_str();
+        match by_name.get(name) {
+            Some(&first) => problems.push(SegmentError::Duplicate {
+                name: name.to_owned(),
+                again: segment.name.span.into(),
+                first: segments[first].name.span.into(),
+            }),
+            None => {
+                by_name.insert(name, i);
+            }
+        }
+    }
+    by_name
+}
+
+/// Who uses whom.
+struct Graph<'a> {
+    /// Each segment's `@name`s, in the order written.
+    uses: Vec<Vec<Use<'a>>>,
+    /// The segment each of those names, when it names one, in one list
+    /// per segment (an edge for each `@`).
+    edges: Vec<Vec<usize>>,
+    /// Each `@name`'s segment, in the order of `uses` (`None` for an
+    /// unknown name).
+    targets: Vec<Vec<Option<usize>>>,
+    /// Segments whose references cannot all be spliced in: an unknown
+    /// name, a cycle, a bound, or a segment used that has one of those.
+    unresolved: Vec<bool>,
+}
+
+/// Resolves every `@name`, reporting unknown ones (except names of
+/// segments that failed to parse, already reported).
+fn resolve_references<'a>(
+    segments: &'a [ast::Segment],
+    by_name: &HashMap<&str, usize>,
+    broken: &HashSet<String>,
+    problems: &mut Problems,
+) -> Graph<'a> {
+    let mut graph = Graph {
+        uses: Vec::with_capacity(segments.len()),
+        edges: Vec::with_capacity(segments.len()),
+        targets: Vec::with_capacity(segments.len()),
+        unresolved: vec![false; segments.len()],
+    };
+    let mut suggestions: HashMap<&str, Option<&str>> = HashMap::new();
+    for (i, segment) in segments.iter().enumerate() {
+        let mut uses = Vec::new();
+        collect_refs(&segment.query.expr, &mut uses);
+        let targets: Vec<Option<usize>> = uses
+            .iter()
+            .map(|used| by_name.get(used.ident.name.as_str()).copied())
+            .collect();
+        for (used, target) in uses.iter().zip(&targets) {
+            let name = used.ident.name.as_str();
+            if target.is_some() {
+                continue;
+            }
+            graph.unresolved[i] = true;
+            if broken.contains(name) {
+                continue;
+            }
+            let suggestion = if suggestions.len() < MAX_SUGGESTIONS {
+                *suggestions
+                    .entry(name)
+                    .or_insert_with(|| suggest(name, by_name.keys().copied()))
+            } else {
+                suggestions.get(name).copied().flatten()
+            };
+            problems.push(SegmentError::UnknownReference {
+                name: name.to_owned(),
+                span: used.span.into(),
+                suggestion: suggestion.map(str::to_owned),
+            });
+        }
+        graph
+            .edges
+            .push(targets.iter().flatten().copied().collect());
+        graph.targets.push(targets);
+        graph.uses.push(uses);
+    }
+    graph
+}
+
+/// Reports each cycle (a strongly connected component with more than one
+/// segment, or a segment that uses itself), labelling every `@name` that
+/// joins two of its segments.
+fn report_cycles(
+    segments: &[ast::Segment],
+    components: &[Vec<usize>],
+    graph: &mut Graph<'_>,
+    problems: &mut Problems,
+) {
+    for component in components {
+        let cyclic = component.len() > 1 || graph.edges[component[0]].contains(&component[0]);
+        if !cyclic {
+            continue;
+        }
+        let members: HashSet<usize> = component.iter().copied().collect();
+        let mut uses = Vec::new();
+        for &member in component {
+            graph.unresolved[member] = true;
+            for (used, target) in graph.uses[member].iter().zip(&graph.targets[member]) {
+                if target.is_some_and(|t| members.contains(&t)) {
+                    let label = format!(
+                        "`{}` uses `{}`",
+                        segments[member].name.name, used.ident.name
+                    );
+                    uses.push(LabeledSpan::new_with_span(Some(label), used.span));
+                }
+            }
+        }
+        problems.push(SegmentError::Cycle {
+            names: component
+                .iter()
+                .map(|&m| segments[m].name.name.clone())
+                .collect(),
+            uses,
+        });
+    }
+}
+
+/// Warns at each `@name` whose segment has clauses: they do not apply
+/// where it is used.
+fn warn_ignored_clauses(segments: &[ast::Segment], graph: &Graph<'_>, problems: &mut Problems) {
+    for (uses, targets) in graph.uses.iter().zip(&graph.targets) {
+        for (used, target) in uses.iter().zip(targets) {
+            let Some(target) = *target else {
+                continue;
+            };
+            let clauses = &segments[target].query.clauses;
+            if !clauses.is_empty() {
+                problems.push(SegmentError::IgnoredClauses {
+                    name: used.ident.name.clone(),
+                    use_span: used.span.into(),
+                    clauses: clauses.iter().map(|c| c.span.into()).collect(),
+                });
+            }
+        }
+    }
+}
+
+/// How many segments' worth of [`Limits::max_filters`] all segments of a
+/// file may hold together once references are spliced in (by default
+/// 256 × 4096, about a million filters: seconds to check and lower). Each
+/// segment is bounded on its own, but many segments that each splice in a
+/// large one would still cost time and memory in proportion to their
+/// number times that bound.
+pub const SPLICED_FILTERS_PER_FILE: usize = 256;
+
+/// Splices every segment whose references all resolve, dependencies
+/// first (`order` is [`strongly_connected`]'s), bounding each spliced
+/// segment's size and depth and the file's total size.
+fn splice_all(
+    segments: &[ast::Segment],
+    order: &[Vec<usize>],
+    graph: &mut Graph<'_>,
+    limits: &Limits,
+    problems: &mut Problems,
+) -> Vec<Option<ast::Expr>> {
+    let mut sizes = vec![Size::default(); segments.len()];
+    let mut spliced: Vec<Option<ast::Expr>> = vec![None; segments.len()];
+    let mut total: usize = 0;
+    let max_total = limits.max_filters.saturating_mul(SPLICED_FILTERS_PER_FILE);
+    for &i in order.iter().flatten() {
+        if graph.unresolved[i] || graph.edges[i].iter().any(|&t| spliced[t].is_none()) {
+            graph.unresolved[i] = true;
+            continue;
+        }
+        let segment = &segments[i];
+        let targets = &graph.targets[i];
+        // References are visited in the order written, as `uses` lists them.
+        let mut next = 0;
+        let size = spliced_size(&segment.query.expr, &mut |_| {
+            let target = targets[next].expect("resolved segments have every target");
+            next += 1;
+            sizes[target]
+        });
+        sizes[i] = size;
+        total = total.saturating_add(size.filters);
+        let name = || segment.name.name.clone();
+        let span = segment.name.span.into();
+        let bound = if size.filters > limits.max_filters {
+            Some(SegmentError::TooManyFilters {
+                name: name(),
+                span,
+                filters: size.filters,
+                max: limits.max_filters,
+            })
+        } else if size.depth > limits.max_depth {
+            Some(SegmentError::TooDeep {
+                name: name(),
+                span,
+                depth: size.depth,
+                max: limits.max_depth,
+            })
+        } else if total > max_total {
+            Some(SegmentError::FileTooLarge {
+                name: name(),
+                span,
+                max: max_total,
+            })
+        } else {
+            None
+        };
+        if let Some(error) = bound {
+            // Past the file's bound, every later segment is past it too:
+            // report it once.
+            if !matches!(error, SegmentError::FileTooLarge { .. })
+                || !problems
+                    .list
+                    .iter()
+                    .any(|p| matches!(p, FileProblem::Segment(SegmentError::FileTooLarge { .. })))
+            {
+                problems.push(error);
+            }
+            graph.unresolved[i] = true;
+            continue;
+        }
+        let mut next = 0;
+        let expr = splice(&segment.query.expr, &mut |_| {
+            let target = targets[next].expect("resolved segments have every target");
+            next += 1;
+            spliced[target]
+                .clone()
+                .expect("dependencies are spliced first")
+        });
+        spliced[i] = Some(expr);
+    }
+    spliced
 }
 
 /// Checks the reference-free parts of a query whose references cannot be
@@ -2027,6 +2147,46 @@ mod tests {
     }
 
     #[test]
+    fn the_whole_file_is_bounded_once_spliced() {
+        let limits = Limits {
+            max_filters: 4,
+            ..Limits::default()
+        };
+        let cx = check::Context {
+            limits,
+            ..context()
+        };
+        // `big` holds 4 filters; each user 5: the file's bound is 4 × 256.
+        let big = or(vec![
+            compare("city", "a", 1),
+            compare("city", "b", 2),
+            compare("city", "c", 3),
+            compare("city", "d", 4),
+        ]);
+        let mut segments = vec![segment("big", 0, big, vec![])];
+        for i in 1..300 {
+            segments.push(segment(
+                &format!("u{i}"),
+                i * 100,
+                and(vec![reference("big", i * 100 + 10)]),
+                vec![],
+            ));
+        }
+        let analysis = analyse_segments(segments, &cx);
+        let errors = segment_errors(&analysis);
+        // 4 + 255 × 4 = 1024 fit; the 256th user crosses the bound, once.
+        assert!(
+            matches!(
+                errors.as_slice(),
+                [SegmentError::FileTooLarge { name, max: 1024, .. }] if name == "u256"
+            ),
+            "{errors:?}"
+        );
+        assert!(analysis.segments[255].query.is_some());
+        assert!(analysis.segments[256].query.is_none());
+    }
+
+    #[test]
     fn spliced_depth_counts_each_reference_as_parentheses() {
         let mut segments = vec![segment("s0", 0, compare("x", "1", 1), vec![])];
         for i in 1..=100 {
@@ -2054,7 +2214,7 @@ mod tests {
     fn splicing_flattens_like_parentheses_would() {
         let target = or(vec![compare("a", "1", 0), compare("b", "2", 0)]);
         let user = or(vec![reference("t", 0), compare("c", "3", 0)]);
-        let spliced = splice(&user, &|_| target.clone());
+        let spliced = splice(&user, &mut |_| target.clone());
         assert_eq!(
             spliced,
             or(vec![
@@ -2065,7 +2225,7 @@ mod tests {
         );
         let user = and(vec![reference("t", 0), compare("c", "3", 0)]);
         assert_eq!(
-            splice(&user, &|_| target.clone()),
+            splice(&user, &mut |_| target.clone()),
             and(vec![target.clone(), compare("c", "3", 0)])
         );
     }
@@ -2128,6 +2288,7 @@ mod tests {
         );
         assert_eq!(chunk_name("  segment  a_1-b # x"), Some("a_1"));
         assert_eq!(chunk_name("segment\n"), None);
+        assert_eq!(chunk_name("email = x y z"), None);
     }
 
     #[test]
