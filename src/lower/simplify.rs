@@ -778,17 +778,13 @@ fn across(arena: &mut Arena, terms: Vec<Vec<Id>>, log: &mut Log) -> Vec<Vec<Id>>
                 let step = pair(arena, a, &profiles[i], b, &profiles[j], log);
                 match step {
                     Step::None => continue,
-                    Step::Drop(k) => {
-                        let k = if k == Side::A { i } else { j };
-                        terms[k] = None;
-                    }
-                    Step::Replace(side, ids) => {
-                        let k = if side == Side::A { i } else { j };
+                    Step::DropB => terms[j] = None,
+                    Step::ReplaceB(ids) => {
                         if ids.is_empty() {
-                            return vec![always_ids(arena, terms[k].as_deref(), log)];
+                            return vec![always_ids(arena, terms[j].as_deref(), log)];
                         }
-                        profiles[k] = arena.profile(&ids, |_| true);
-                        terms[k] = Some(ids);
+                        profiles[j] = arena.profile(&ids, |_| true);
+                        terms[j] = Some(ids);
                     }
                     Step::Merge(ids) => {
                         let (keep, gone) = (i.min(j), i.max(j));
@@ -815,26 +811,21 @@ fn always_ids(arena: &Arena, before: Option<&[Id]>, log: &mut Log) -> Vec<Id> {
     Vec::new()
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Side {
-    A,
-    B,
-}
-
-/// What one comparison of two terms decided.
+/// What one comparison of terms `a` and `b` decided.
 enum Step {
+    /// Nothing applies.
     None,
-    /// Drop that term.
-    Drop(Side),
-    /// Replace that term's filters.
-    Replace(Side, Vec<Id>),
+    /// Drop `b`.
+    DropB,
+    /// Replace `b`'s filters.
+    ReplaceB(Vec<Id>),
     /// Replace both terms by one, at the earlier one's place.
     Merge(Vec<Id>),
 }
 
-/// Compares term `a` with term `b`; only rewrites `b`, except where the two
-/// merge or `a` is a later duplicate of `b` (the pair is also visited the
-/// other way round).
+/// Compares term `a` with term `b`. Only `b` is rewritten, or both merge;
+/// every pair is also visited the other way round. Visiting `i` before `j`
+/// means that of two equivalent terms the later one goes.
 fn pair(arena: &mut Arena, a: &[Id], pa: &Profile, b: &[Id], pb: &Profile, log: &mut Log) -> Step {
     // Absorption: `b` implies `a`, so `a or b` is `a`.
     if pb.implies(pa) {
@@ -847,7 +838,7 @@ fn pair(arena: &mut Arena, a: &[Id], pa: &Profile, b: &[Id], pb: &Profile, log: 
                 arena.show(a)
             ),
         );
-        return Step::Drop(Side::B);
+        return Step::DropB;
     }
     if let Some(step) = complement(arena, a, pa, b, pb, log) {
         return step;
@@ -893,7 +884,7 @@ fn complement(
             ),
         );
         let kept = arena.normalize(&kept, log).unwrap_or(kept);
-        return Some(Step::Replace(Side::B, kept));
+        return Some(Step::ReplaceB(kept));
     }
     None
 }
@@ -901,8 +892,9 @@ fn complement(
 /// `a = R and C1`, `b = S and C2`, with `C1`, `C2` the filters on one number
 /// field and `S` implying `R`: `b` may admit `C1 ∪ C2` instead of `C2`,
 /// since the extra contacts match `a`. When `S` and `R` are the same the two
-/// terms become one; otherwise `b` is widened only if that takes no more
-/// filters.
+/// terms become one (unless two single comparisons would become a term of
+/// two, which costs a request); otherwise `b` is widened only if that takes
+/// no more filters.
 fn union(
     arena: &mut Arena,
     a: &[Id],
@@ -935,6 +927,12 @@ fn union(
         let base = if same_rest { a } else { b };
         let rebuilt = replace_field(arena, base, field, &new_filters);
         let rebuilt = arena.normalize(&rebuilt, log).unwrap_or(rebuilt);
+        // Two single comparisons share the OR request already; one term of
+        // two filters would need a request of its own
+        // (`id = 1 or id = 2` stays, rather than `id >= 1 and id <= 2`).
+        if same_rest && a.len() == 1 && b.len() == 1 && rebuilt.len() > 1 {
+            continue;
+        }
         if same_rest {
             log.record_parts(
                 Rule::RangeUnion,
@@ -958,7 +956,7 @@ fn union(
                 arena.show(a)
             ),
         );
-        return Some(Step::Replace(Side::B, rebuilt));
+        return Some(Step::ReplaceB(rebuilt));
     }
     None
 }
