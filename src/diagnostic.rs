@@ -29,7 +29,7 @@ pub enum Problem {
 /// is a related diagnostic with its own code, labels and help, rendered
 /// against the input.
 #[derive(Debug, Error)]
-#[error("{}", headline(.problems.len(), &.name))]
+#[error("{}", headline(.problems.len(), .name))]
 pub struct Error {
     name: String,
     text: NamedSource<Arc<str>>,
@@ -76,13 +76,6 @@ impl Error {
 }
 
 impl Diagnostic for Error {
-    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        match self.problems.as_slice() {
-            [only] => only.code(),
-            _ => None,
-        }
-    }
-
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         Some(&self.text)
     }
@@ -217,5 +210,60 @@ mod tests {
         assert_eq!(index.line_column(3), (2, 1));
         assert_eq!(index.line_column(6), (2, 3));
         assert_eq!(index.line_column(8), (3, 1));
+    }
+}
+
+/// Warnings about one input (an expression that matches nothing, or
+/// everything), with the input attached for rendering.
+#[derive(Debug, Error)]
+#[error("{} in {name}", if .warnings.len() == 1 { "1 warning".to_owned() } else { format!("{} warnings", .warnings.len()) })]
+pub struct Warnings {
+    name: String,
+    text: NamedSource<Arc<str>>,
+    warnings: Vec<crate::lower::LowerWarning>,
+}
+
+impl Warnings {
+    /// The warnings about `source` (named `name`).
+    pub fn new(
+        name: impl Into<String>,
+        source: impl Into<Arc<str>>,
+        warnings: Vec<crate::lower::LowerWarning>,
+    ) -> Self {
+        let name = name.into();
+        let text = NamedSource::new(name.clone(), source.into()).with_language("hcq");
+        Warnings {
+            name,
+            text,
+            warnings,
+        }
+    }
+
+    /// Whether there is nothing to warn about.
+    pub fn is_empty(&self) -> bool {
+        self.warnings.is_empty()
+    }
+
+    /// Every warning in its JSON form.
+    pub fn as_json(&self) -> Vec<JsonDiagnostic> {
+        let index = LineIndex::new(self.text.inner());
+        self.warnings
+            .iter()
+            .map(|w| to_json(w, &self.name, &index))
+            .collect()
+    }
+}
+
+impl Diagnostic for Warnings {
+    fn severity(&self) -> Option<Severity> {
+        Some(Severity::Warning)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.text)
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        Some(Box::new(self.warnings.iter().map(|w| w as &dyn Diagnostic)))
     }
 }

@@ -1,5 +1,24 @@
 //! hcq compiles a small filter language into the JSON requests of
 //! HelpCrunch's contact search.
+//!
+//! ```
+//! let options = hcq::Options::at("2024-06-01T00:00:00Z".parse().unwrap());
+//! let plan = hcq::compile(r#"email ~ "gmail" and (tag = Lead or id > 1000)"#, &options)?;
+//! // `a and (b or c)` needs two requests: the API takes one flat list per request.
+//! assert_eq!(plan.requests.len(), 2);
+//! let json = serde_json::to_string(&plan.requests[0].filter[0]).unwrap();
+//! assert_eq!(json, r#"{"field":"customers.email","operator":"~","value":"gmail"}"#);
+//!
+//! // Mistakes come back as one error holding every problem, with spans.
+//! let error = hcq::compile("emial ~ gmail and id > abc", &options).unwrap_err();
+//! assert_eq!(error.problems().len(), 2);
+//! # Ok::<(), hcq::Error>(())
+//! ```
+//!
+//! The pipeline, one module per stage: [`syntax`] (text to [`ast`]),
+//! [`check`] (to [`typed`], against a [`schema`]), [`lower`] (negation
+//! normal form, DNF, simplification, packing) and [`plan`] (the requests).
+//! [`eval`] evaluates expressions and plans over contacts offline.
 
 pub mod ast;
 pub mod check;
@@ -14,4 +33,81 @@ pub mod typed;
 
 pub use diagnostic::{Error, Problem};
 pub use limits::Limits;
+pub use lower::{Lowered, PlanOptions};
+pub use plan::Plan;
 pub use schema::Schema;
+
+/// How to compile: the target, the bounds, the clock, and overrides of the
+/// expression's `sort by` / `limit` / `offset` clauses.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// The fields of the target.
+    pub schema: Schema,
+    /// The bounds on input and output.
+    pub limits: Limits,
+    /// What `now` means; `None` reads the system clock once per compilation.
+    pub now: Option<jiff::Timestamp>,
+    /// Overrides of the expression's clauses.
+    pub page: PlanOptions,
+    /// The name of the input in diagnostics (default `<expression>`).
+    pub source_name: Option<String>,
+}
+
+impl Options {
+    /// Default options with the clock fixed at `now`, for reproducible output.
+    pub fn at(now: jiff::Timestamp) -> Self {
+        Options {
+            now: Some(now),
+            ..Options::default()
+        }
+    }
+
+    fn check_context(&self) -> check::Context {
+        check::Context {
+            schema: self.schema,
+            now: self.now.unwrap_or_else(jiff::Timestamp::now),
+            limits: self.limits,
+        }
+    }
+
+    fn error(&self, text: &str, problems: Vec<Problem>) -> Error {
+        let name = self.source_name.as_deref().unwrap_or("<expression>");
+        Error::new(name, text, problems)
+    }
+}
+
+/// Everything one compilation produced: the checked query and the lowering
+/// with its plan, warnings and a trace of each stage.
+#[derive(Clone, Debug)]
+pub struct Compilation {
+    /// The checked query.
+    pub query: typed::Query,
+    /// The plan, the warnings, and what each stage did.
+    pub lowered: Lowered,
+}
+
+/// Parses `text` (one expression with optional clauses) into a syntax tree.
+pub fn parse(text: &str, options: &Options) -> Result<ast::Query, Error> {
+    syntax::parse_query(text, &options.limits).map_err(|e| options.error(text, vec![e.into()]))
+}
+
+/// Parses and type-checks `text`, reporting every problem at once.
+pub fn check(text: &str, options: &Options) -> Result<typed::Query, Error> {
+    let query = parse(text, options)?;
+    check::check_query(&query, &options.check_context())
+        .map_err(|errors| options.error(text, errors.into_iter().map(Problem::from).collect()))
+}
+
+/// Compiles `text` into a plan and keeps what each stage produced.
+pub fn compile_detailed(text: &str, options: &Options) -> Result<Compilation, Error> {
+    let query = check(text, options)?;
+    let lowered = lower::lower(&query, &options.page, &options.limits)
+        .map_err(|e| options.error(text, vec![e.into()]))?;
+    Ok(Compilation { query, lowered })
+}
+
+/// Compiles `text` into the fewest API requests whose union is exactly the
+/// contacts it selects.
+pub fn compile(text: &str, options: &Options) -> Result<Plan, Error> {
+    compile_detailed(text, options).map(|c| c.lowered.plan)
+}

@@ -1,8 +1,12 @@
 //! Bounds on every input, each a named constant and a field of [`Limits`].
 //! Going past one is a diagnostic, never a crash or a runaway.
 
-/// Largest input, in bytes, for one expression or one segment file.
-pub const MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;
+/// Largest expression, in bytes (1 MiB): far beyond any filter a person
+/// writes, small enough that parsing it stays well under a second.
+pub const MAX_INPUT_BYTES: usize = 1024 * 1024;
+/// Largest segment file, in bytes (64 MiB): room for hundreds of thousands
+/// of segments, while pest's token buffer stays within a few GiB.
+pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
 /// Deepest nesting of parentheses and `not`, checked before parsing.
 pub const MAX_DEPTH: usize = 64;
 /// Most filters (comparisons, counting each `in` value) in one expression.
@@ -21,6 +25,8 @@ pub const MAX_REQUESTS: usize = 30;
 pub struct Limits {
     /// See [`MAX_INPUT_BYTES`].
     pub max_input_bytes: usize,
+    /// See [`MAX_FILE_BYTES`].
+    pub max_file_bytes: usize,
     /// See [`MAX_DEPTH`].
     pub max_depth: usize,
     /// See [`MAX_FILTERS`].
@@ -37,6 +43,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_input_bytes: MAX_INPUT_BYTES,
+            max_file_bytes: MAX_FILE_BYTES,
             max_depth: MAX_DEPTH,
             max_filters: MAX_FILTERS,
             max_list_len: MAX_LIST_LEN,

@@ -493,6 +493,15 @@ fn sort_only_field_in_a_filter_says_how_to_sort() {
     assert_eq!(under(&e), ["firstSeen"]);
     assert!(e.help.contains("`sort by firstSeen`"), "{}", e.help);
     assert!(e.help.contains("use `lastSeen`"), "{}", e.help);
+
+    // Its operator and value are still checked by its type.
+    let errors = expr_errors(cmp("firstSeen", "~", now_offset('-', "30", "x")));
+    assert_eq!(
+        codes(&errors),
+        ["sort_only_field", "operator_type", "time_unit"]
+    );
+    let errors = expr_errors(is_in("firstSeen", vec![int("1"), word("x")]));
+    assert_eq!(codes(&errors), ["sort_only_field", "value_type"]);
 }
 
 // Operators.
@@ -769,7 +778,7 @@ fn tag_lists_hold_only_names() {
         list(vec![word("Lead"), list(vec![word("x")])]),
     ));
     assert_eq!(e.code, "hcq::check::value_type");
-    assert_eq!(e.message, "`tags` takes a list of tags, not a nested list");
+    assert_eq!(e.message, "`tags` takes tag names, not a nested list");
     assert_eq!(under(&e), ["[x]"]);
 
     // Each wrong name in a list is reported.
@@ -892,7 +901,7 @@ fn tag_not_equal_has_its_own_message() {
     let e = one_error(not(paren(cmp("tag", "!=", word("Spam")))));
     assert_eq!(e.code, "hcq::check::tag_not_equal");
     assert!(
-        e.help.contains("`tag != X` would mean `tag = X`"),
+        e.help.contains("`tag != X` means `tag = X`: write that"),
         "{}",
         e.help
     );

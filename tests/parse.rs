@@ -990,6 +990,12 @@ fn too_large() {
     // The label starts on a character boundary.
     let error = query_error_with("a = \"Київ\"", &limits);
     assert_error(&error, "hcq::parse::too_large", 9, 5);
+    // Segment files have their own, larger bound.
+    assert!(parse_file("segment a x = 1", &limits).is_ok());
+    let limits = Limits {
+        max_file_bytes: 10,
+        ..limits
+    };
     let error = parse_file("segment a x = 1", &limits).expect_err("too large");
     assert_eq!(code(&error), "hcq::parse::too_large");
 }

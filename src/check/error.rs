@@ -62,11 +62,15 @@ pub enum CheckError {
         /// The field as written.
         field: String,
         /// The field's type.
-        expected: FieldType,
+        ty: FieldType,
+        /// What the field takes ("a date", "tag names").
+        expected: &'static str,
+        /// One value the field takes ("a date", "a tag name"), for the label.
+        one: &'static str,
         /// What was written instead ("quoted text", "a list").
         found: &'static str,
         /// Where the value was written.
-        #[label("not {expected}")]
+        #[label("not {one}")]
         span: SourceSpan,
         /// What a value of the field's type looks like.
         help: String,
@@ -168,7 +172,7 @@ pub enum CheckError {
     #[diagnostic(
         code(hcq::check::tag_negation),
         help(
-            "the API has no \"has not this tag\": a tags filter only matches contacts that carry the tags. Test for tags the contacts do carry (`tag = Customer`, `tag in (Lead, Paid)`), or leave the exclusion out and filter the results yourself"
+            "the API has no \"has not this tag\": a tags filter only finds contacts that carry the tags. Test for tags the contacts do carry, such as `tag in (Lead, Paid)`, or leave the exclusion out and filter the results yourself"
         )
     )]
     TagNegation {
@@ -258,7 +262,9 @@ pub enum CheckError {
     #[error("more than {max} filters")]
     #[diagnostic(
         code(hcq::check::too_many_filters),
-        help("split the query into several smaller ones")
+        help(
+            "split the query into several smaller ones, or raise the bound `max_filters` ({max})"
+        )
     )]
     TooManyFilters {
         /// The bound.

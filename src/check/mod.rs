@@ -164,7 +164,7 @@ impl<'a> Checker<'a> {
         let resolved = self.filter_field(field)?;
         let op_ok = self.operator(resolved, field, op, op_span, span);
         let literal = self.reader(resolved, field).read(value, &mut self.errors);
-        let value = literal.filter(|_| op_ok)?;
+        let value = literal.filter(|_| op_ok && resolved.usage.search)?;
         Some(typed::Expr::Filter(typed::Filter {
             field: resolved,
             op,
@@ -183,19 +183,17 @@ impl<'a> Checker<'a> {
         test: Span,
     ) -> bool {
         if field.ty == FieldType::Tags && op == CompareOp::Ne {
-            let mut help = "a tags filter only matches contacts that carry the tags, so \
-                            neither `!=` nor `not (tag = …)` can be sent"
-                .to_owned();
-            if self.negated_by.is_some() {
-                help.push_str(&format!(
-                    "; under `not`, `{} != X` would mean `{} = X`: write that",
-                    written.name, written.name
-                ));
+            let help = if self.negated_by.is_some() {
+                format!(
+                    "a tags filter only finds contacts that carry the tags; under `not`, \
+                     `{0} != X` means `{0} = X`: write that",
+                    written.name
+                )
             } else {
-                help.push_str(
-                    "; test for a tag the contacts do carry instead, such as `tag = Customer`",
-                );
-            }
+                "a tags filter only finds contacts that carry the tags; test for a tag \
+                 the contacts do carry instead, such as `tag = Customer`"
+                    .to_owned()
+            };
             self.errors.push(CheckError::TagNotEqual {
                 span: at(op_span),
                 help,
@@ -238,14 +236,15 @@ impl<'a> Checker<'a> {
             self.count_filter(value.span);
         }
         let resolved = self.filter_field(field)?;
+        let mut ok = resolved.usage.search;
         let max = self.cx.limits.max_list_len;
-        let mut ok = values.len() <= max;
-        if !ok {
+        if values.len() > max {
             self.errors.push(CheckError::ListTooLong {
                 len: values.len(),
                 max,
                 span: at(span),
             });
+            ok = false;
         }
         // `not in` inside an odd number of `not`s asks for the tags themselves.
         if resolved.ty == FieldType::Tags && negated != self.negated_by.is_some() {
@@ -308,7 +307,9 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// The field a filter names, if it exists and may be filtered on.
+    /// The field a filter names, if it exists. One that cannot be filtered
+    /// on is reported but still returned, so that the operator and values
+    /// written with it are checked by its type too.
     fn filter_field(&mut self, written: &ast::Ident) -> Option<&'static Field> {
         let schema = &self.cx.schema;
         let Some(field) = schema.field(&written.name) else {
@@ -343,7 +344,6 @@ impl<'a> Checker<'a> {
                 span: at(written.span),
                 help,
             });
-            return None;
         }
         Some(field)
     }

@@ -46,7 +46,10 @@ impl Reader<'_> {
             | ValueKind::DateTime(text) => Ok(text.clone()),
             // A text field may well hold the word "now"; only an offset makes it a time.
             ValueKind::Now(None) => Ok("now".to_owned()),
-            ValueKind::Now(Some(_)) => Err(self.wrong(value, None)),
+            ValueKind::Now(Some(_)) => Err(self.wrong(
+                value,
+                Some("to match these words as text, put them in quotes".to_owned()),
+            )),
             ValueKind::List(_) => Err(self.wrong(value, Some(self.in_hint()))),
         }
     }
@@ -175,7 +178,7 @@ impl Reader<'_> {
             ValueKind::Date(_) | ValueKind::DateTime(_) | ValueKind::Now(_) => Err(self.wrong(
                 value,
                 Some(
-                    "quote a tag name that looks like a date or time, as in \"2024-01-01\""
+                    "quote a tag name that looks like a date or `now`, as in \"2024-01-01\""
                         .to_owned(),
                 ),
             )),
@@ -194,14 +197,23 @@ impl Reader<'_> {
     }
 
     fn wrong_found(&self, value: &Value, found: &'static str, hint: Option<String>) -> CheckError {
-        let mut help = format!("write {} such as {}", self.ty, self.ty.example());
+        // A tag field takes names, one at a time or in a list.
+        let (expected, one) = match self.ty {
+            FieldType::Tags => ("tag names", "a tag name"),
+            FieldType::Integer => ("an integer", "an integer"),
+            FieldType::String => ("text", "text"),
+            FieldType::Date => ("a date", "a date"),
+        };
+        let mut help = format!("write {expected} such as {}", self.ty.example());
         if let Some(hint) = hint {
             help.push_str("; ");
             help.push_str(&hint);
         }
         CheckError::ValueType {
             field: self.field.to_owned(),
-            expected: self.ty,
+            ty: self.ty,
+            expected,
+            one,
             found,
             span: at(value.span),
             help,

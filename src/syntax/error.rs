@@ -13,14 +13,14 @@ use thiserror::Error;
 /// that breaks a bound checked while parsing.
 #[derive(Debug, Clone, PartialEq, Eq, Error, Diagnostic)]
 pub enum ParseError {
-    /// The input is larger than [`Limits::max_input_bytes`](crate::Limits);
-    /// checked before anything else. Triggered by, e.g., a 20 MiB expression
-    /// under the default 16 MiB bound.
+    /// The input is larger than [`Limits::max_input_bytes`](crate::Limits)
+    /// (for a segment file, `max_file_bytes`); checked before anything else.
+    /// Triggered by, e.g., a 2 MiB expression under the default 1 MiB bound.
     #[error("the input is {size} bytes, more than the {max} bytes allowed")]
     #[diagnostic(
         code(hcq::parse::too_large),
         help(
-            "split the input into smaller ones, or raise the bound `max_input_bytes` ({max} bytes)"
+            "split the input into smaller ones, or raise the bound ({max} bytes: `max_input_bytes` for an expression, `max_file_bytes` for a segment file)"
         )
     )]
     TooLarge {

@@ -68,7 +68,7 @@ static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
 /// # Ok::<(), hcq::syntax::ParseError>(())
 /// ```
 pub fn parse_query(source: &str, limits: &Limits) -> Result<ast::Query, ParseError> {
-    let scanned = prepare(source, limits)?;
+    let scanned = prepare(source, limits.max_input_bytes, limits)?;
     if !scanned.has_tokens {
         return Err(ParseError::Empty {
             span: (0, source.len()).into(),
@@ -94,7 +94,7 @@ pub fn parse_query(source: &str, limits: &Limits) -> Result<ast::Query, ParseErr
 /// # Ok::<(), hcq::syntax::ParseError>(())
 /// ```
 pub fn parse_file(source: &str, limits: &Limits) -> Result<ast::File, ParseError> {
-    prepare(source, limits)?;
+    prepare(source, limits.max_file_bytes, limits)?;
     let pairs = run(Rule::file, source)?;
     let builder = Builder {
         max_list_len: limits.max_list_len,
@@ -106,17 +106,18 @@ pub fn parse_file(source: &str, limits: &Limits) -> Result<ast::File, ParseError
     Ok(ast::File { segments })
 }
 
-/// The checks before pest: size first, then the lexical scan.
-fn prepare(source: &str, limits: &Limits) -> Result<scan::Scan, ParseError> {
-    if source.len() > limits.max_input_bytes {
+/// The checks before pest: size first (at most `max_bytes`), then the
+/// lexical scan.
+fn prepare(source: &str, max_bytes: usize, limits: &Limits) -> Result<scan::Scan, ParseError> {
+    if source.len() > max_bytes {
         // The label starts at the character holding the first byte too many.
-        let mut start = limits.max_input_bytes;
+        let mut start = max_bytes;
         while !source.is_char_boundary(start) {
             start -= 1;
         }
         return Err(ParseError::TooLarge {
             size: source.len(),
-            max: limits.max_input_bytes,
+            max: max_bytes,
             span: (start, source.len() - start).into(),
         });
     }

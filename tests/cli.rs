@@ -1,0 +1,287 @@
+//! The `hcq` binary, run for real: exit codes, standard input, JSON
+//! diagnostics, emitted plans.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn hcq() -> Command {
+    let mut cmd = Command::cargo_bin("hcq").expect("the hcq binary is built for tests");
+    cmd.env("NO_COLOR", "1").env("COLUMNS", "80");
+    cmd
+}
+
+const NOW: &str = "2024-06-01T00:00:00Z";
+
+#[test]
+fn check_accepts_a_valid_expression_silently() {
+    hcq()
+        .args([
+            "check",
+            "-e",
+            "email ~ gmail and (tag = Lead or lastSeen >= now - 30d)",
+        ])
+        .assert()
+        .success()
+        .stdout("")
+        .stderr("");
+}
+
+#[test]
+fn check_reports_every_error_and_exits_1() {
+    hcq()
+        .args(["check", "-e", "emial ~ gmail and id > abc"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("found 2 problems"))
+        .stderr(predicate::str::contains("did you mean `email`?"))
+        .stderr(predicate::str::contains("hcq::check::unknown_field"));
+}
+
+#[test]
+fn check_reads_standard_input() {
+    hcq()
+        .args(["check", "-"])
+        .write_stdin("id > 5\n")
+        .assert()
+        .success();
+    hcq()
+        .args(["check", "-"])
+        .write_stdin("id > \n")
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn check_reads_a_file_and_names_it() {
+    let dir = std::env::temp_dir().join(format!("hcq-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bad.txt");
+    std::fs::write(&path, "email > 5\n").unwrap();
+    hcq()
+        .arg("check")
+        .arg(&path)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("bad.txt"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn unreadable_file_is_a_usage_error() {
+    hcq()
+        .args(["check", "/no/such/file.hcq"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot read /no/such/file.hcq"));
+}
+
+#[test]
+fn invalid_utf8_on_stdin_names_the_byte_offset() {
+    hcq()
+        .args(["check", "-"])
+        .write_stdin(b"id > 5 and name = \xff".to_vec())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("byte offset 18"));
+}
+
+#[test]
+fn bad_usage_exits_2() {
+    hcq().args(["check"]).assert().code(2);
+    hcq().args(["frobnicate"]).assert().code(2);
+    hcq()
+        .args(["emit", "-e", "id > 5", "--limit", "0"])
+        .assert()
+        .code(2);
+    hcq()
+        .args(["emit", "-e", "id > 5", "--sort", "email"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("sorts only by"));
+}
+
+#[test]
+fn json_diagnostics_carry_code_span_line_and_column() {
+    let output = hcq()
+        .args([
+            "check",
+            "--message-format",
+            "json",
+            "-e",
+            "id = 1 and\nemial ~ x",
+        ])
+        .assert()
+        .code(1)
+        .get_output()
+        .stderr
+        .clone();
+    let text = String::from_utf8(output).unwrap();
+    let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(first["code"], "hcq::check::unknown_field");
+    assert_eq!(first["severity"], "error");
+    assert_eq!(first["help"], "did you mean `email`?");
+    let label = &first["labels"][0];
+    assert_eq!(label["offset"], 11);
+    assert_eq!(label["length"], 5);
+    assert_eq!(label["line"], 2);
+    assert_eq!(label["column"], 1);
+}
+
+#[test]
+fn emit_prints_one_or_request_for_a_flat_or() {
+    let output = hcq()
+        .args([
+            "emit",
+            "--compact",
+            "--now",
+            NOW,
+            "-e",
+            "email ~ gmail or tag = Lead or id > 5",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let plan: serde_json::Value = serde_json::from_slice(&output).unwrap();
+    assert_eq!(plan["requests"].as_array().unwrap().len(), 1);
+    assert_eq!(plan["requests"][0]["comparison"], "OR");
+    assert!(plan.get("merge").is_none());
+}
+
+#[test]
+fn emit_splits_and_over_or_and_says_how_to_merge() {
+    let output = hcq()
+        .args([
+            "emit",
+            "--now",
+            NOW,
+            "-e",
+            "(a_is_not_a_field = 1 or id = 2) and id > 1",
+        ])
+        .assert()
+        .code(1)
+        .get_output()
+        .stderr
+        .clone();
+    assert!(String::from_utf8_lossy(&output).contains("unknown field"));
+
+    let output = hcq()
+        .args([
+            "emit",
+            "--now",
+            NOW,
+            "-e",
+            "(email ~ a or name ~ b) and (city = Kyiv or id > 5)",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let plan: serde_json::Value = serde_json::from_slice(&output).unwrap();
+    assert_eq!(plan["requests"].as_array().unwrap().len(), 4);
+    assert_eq!(plan["merge"]["by"], "id");
+}
+
+#[test]
+fn emit_is_deterministic() {
+    let run = || {
+        hcq()
+            .args([
+                "emit",
+                "--now",
+                NOW,
+                "-e",
+                "(tag = A or tag = B) and lastSeen >= now - 30d and id in (1, 2)",
+            ])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone()
+    };
+    assert_eq!(run(), run());
+}
+
+#[test]
+fn emit_options_override_clauses() {
+    let output = hcq()
+        .args([
+            "emit",
+            "--compact",
+            "-e",
+            "id > 5 sort by lastSeen asc limit 10",
+            "--order",
+            "desc",
+            "--limit",
+            "20",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let plan: serde_json::Value = serde_json::from_slice(&output).unwrap();
+    assert_eq!(plan["requests"][0]["order"], "DESC");
+    assert_eq!(plan["requests"][0]["limit"], 20);
+    assert_eq!(plan["requests"][0]["sort"], "customers.lastSeen");
+}
+
+#[test]
+fn emit_refuses_plans_over_the_request_cap() {
+    hcq()
+        .args([
+            "emit",
+            "-e",
+            "(email ~ a or name ~ b) and (city = Kyiv or id > 5)",
+            "--max-requests",
+            "3",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("hcq::lower::too_many_requests"));
+}
+
+#[test]
+fn explain_shows_the_stages_and_the_reason_for_the_count() {
+    hcq()
+        .args([
+            "explain",
+            "--now",
+            NOW,
+            "-e",
+            "(tag = Lead or tag = Paid) and not (city = Kyiv)",
+        ])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("city != Kyiv")
+                .or(predicate::str::contains("customers.city != ")),
+        )
+        .stdout(predicate::str::contains("Requests: 2"));
+}
+
+#[test]
+fn help_teaches_with_examples() {
+    hcq()
+        .args(["emit", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Examples:"))
+        .stdout(predicate::str::contains("--max-requests"));
+}
+
+#[test]
+fn broken_pipe_is_quiet() {
+    // `head -c0` closes the pipe at once; hcq must not print an error or panic.
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "'{}' emit -e 'id > 5 or id < 2' | head -c0; exit ${{PIPESTATUS[0]:-0}}",
+            env!("CARGO_BIN_EXE_hcq")
+        ))
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&status.stderr).contains("panicked"));
+}

@@ -1,0 +1,224 @@
+//! Data-driven tests: inputs under `tests/fixtures/` next to what they must
+//! produce.
+//!
+//! - `invalid/NAME.hcq` must fail to parse or to check; its diagnostics,
+//!   rendered by miette without colour at 80 columns, must equal
+//!   `invalid/NAME.stderr`.
+//! - `valid/NAME.hcq` must parse and check; a dump of its typed query must
+//!   equal `valid/NAME.out`.
+//!
+//! `now` is 2024-06-01T00:00:00Z for every fixture.
+//!
+//! To write or rewrite the expected files from the current output, run
+//!
+//! ```text
+//! HCQ_BLESS=1 cargo test --test fixtures
+//! ```
+//!
+//! and read the diff before committing it.
+
+use hcq::check::{Context, check_query};
+use hcq::typed::{self, Literal};
+use hcq::{Error, Problem};
+use miette::{GraphicalReportHandler, GraphicalTheme};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// 2024-06-01T00:00:00Z.
+const NOW: i64 = 1_717_200_000;
+
+fn cx() -> Context {
+    Context::new(jiff::Timestamp::from_second(NOW).expect("a valid timestamp"))
+}
+
+/// What checking `source` gives: the typed query, or every problem found.
+fn compile(source: &str) -> Result<typed::Query, Vec<Problem>> {
+    let cx = cx();
+    let query = hcq::syntax::parse_query(source, &cx.limits).map_err(|e| vec![e.into()])?;
+    check_query(&query, &cx).map_err(|errors| errors.into_iter().map(Problem::from).collect())
+}
+
+fn render(name: &str, source: &str, problems: Vec<Problem>) -> String {
+    let error = Error::new(name, source, problems);
+    let mut out = String::new();
+    GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
+        .with_width(80)
+        .render_report(&mut out, &error)
+        .expect("rendering into a String cannot fail");
+    out
+}
+
+/// The inputs of one fixture directory, sorted by name.
+fn inputs(dir: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(dir);
+    let mut inputs: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .map(|entry| entry.expect("a directory entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "hcq"))
+        .collect();
+    inputs.sort();
+    inputs
+}
+
+fn blessing() -> bool {
+    std::env::var_os("HCQ_BLESS").is_some_and(|v| v == "1")
+}
+
+/// Compares `actual` with the file at `expected`, or writes it when
+/// blessing. Returns a description of the mismatch, if any.
+fn compare(expected: &Path, actual: &str) -> Option<String> {
+    if blessing() {
+        std::fs::write(expected, actual)
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", expected.display()));
+        return None;
+    }
+    let Ok(wanted) = std::fs::read_to_string(expected) else {
+        return Some(format!(
+            "{} is missing; run `HCQ_BLESS=1 cargo test --test fixtures` to write it, \
+             then read it. The output was:\n{actual}",
+            expected.display()
+        ));
+    };
+    (wanted != actual).then(|| {
+        format!(
+            "{} differs (rerun with HCQ_BLESS=1 to accept the new output)\n{}",
+            expected.display(),
+            diff(&wanted, actual)
+        )
+    })
+}
+
+/// The lines that differ, `-` expected and `+` actual, in order.
+fn diff(wanted: &str, actual: &str) -> String {
+    let mut out = String::new();
+    let (wanted, actual): (Vec<&str>, Vec<&str>) =
+        (wanted.lines().collect(), actual.lines().collect());
+    for i in 0..wanted.len().max(actual.len()) {
+        match (wanted.get(i), actual.get(i)) {
+            (Some(w), Some(a)) if w == a => {}
+            (w, a) => {
+                if let Some(w) = w {
+                    writeln!(out, "{:>4} - {w}", i + 1).expect("writing to a String");
+                }
+                if let Some(a) = a {
+                    writeln!(out, "{:>4} + {a}", i + 1).expect("writing to a String");
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Panics with every failure, so one run shows all of them.
+fn report(kind: &str, count: usize, failures: Vec<String>) {
+    assert!(count > 0, "no {kind} fixtures found");
+    assert!(
+        failures.is_empty(),
+        "{} of {count} {kind} fixtures failed:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+#[test]
+fn invalid_inputs_render_their_diagnostics() {
+    let inputs = inputs("invalid");
+    let mut failures = Vec::new();
+    for input in &inputs {
+        let name = input.file_name().expect("a file name").to_string_lossy();
+        let source = std::fs::read_to_string(input).expect("a readable fixture");
+        match compile(&source) {
+            Ok(query) => failures.push(format!(
+                "{name} should not check, but gave\n{}",
+                dump(&query, &source)
+            )),
+            Err(problems) => {
+                let rendered = render(&name, &source, problems);
+                failures.extend(compare(&input.with_extension("stderr"), &rendered));
+            }
+        }
+    }
+    report("invalid", inputs.len(), failures);
+}
+
+#[test]
+fn valid_inputs_give_their_typed_query() {
+    let inputs = inputs("valid");
+    let mut failures = Vec::new();
+    for input in &inputs {
+        let name = input.file_name().expect("a file name").to_string_lossy();
+        let source = std::fs::read_to_string(input).expect("a readable fixture");
+        match compile(&source) {
+            Ok(query) => failures.extend(compare(
+                &input.with_extension("out"),
+                &dump(&query, &source),
+            )),
+            Err(problems) => failures.push(format!(
+                "{name} should check, but gave\n{}",
+                render(&name, &source, problems)
+            )),
+        }
+    }
+    report("valid", inputs.len(), failures);
+}
+
+/// The typed query, one node a line, indented by depth, each with the
+/// source text its span covers.
+fn dump(query: &typed::Query, source: &str) -> String {
+    let mut out = String::new();
+    dump_expr(&mut out, &query.expr, source, 0);
+    if let Some(sort) = &query.sort {
+        let order = sort.order.map_or("(no order)", |o| o.as_api());
+        writeln!(out, "sort {} {order}", sort.field.name).expect("writing to a String");
+    }
+    if let Some(limit) = query.limit {
+        writeln!(out, "limit {limit}").expect("writing to a String");
+    }
+    if let Some(offset) = query.offset {
+        writeln!(out, "offset {offset}").expect("writing to a String");
+    }
+    out
+}
+
+fn dump_expr(out: &mut String, expr: &typed::Expr, source: &str, depth: usize) {
+    let indent = "  ".repeat(depth);
+    let span = expr.span();
+    let written = span.slice(source).replace('\n', "⏎");
+    let (head, operands) = match expr {
+        typed::Expr::Or(operands, _) => ("or".to_owned(), operands.as_slice()),
+        typed::Expr::And(operands, _) => ("and".to_owned(), operands.as_slice()),
+        typed::Expr::Not(operand, _) => ("not".to_owned(), std::slice::from_ref(&**operand)),
+        typed::Expr::Filter(filter) => (
+            format!(
+                "{} {} {}",
+                filter.field.name,
+                filter.op,
+                literal(&filter.value)
+            ),
+            &[][..],
+        ),
+    };
+    writeln!(
+        out,
+        "{indent}{head}    ⟵ {}..{} `{written}`",
+        span.start, span.end
+    )
+    .expect("writing to a String");
+    for operand in operands {
+        dump_expr(out, operand, source, depth + 1);
+    }
+}
+
+fn literal(value: &Literal) -> String {
+    match value {
+        Literal::Text(text) => format!("{text:?}"),
+        Literal::Integer(n) => n.to_string(),
+        Literal::Timestamp(seconds) => match jiff::Timestamp::from_second(*seconds) {
+            Ok(at) => format!("{seconds} ({at})"),
+            Err(_) => seconds.to_string(),
+        },
+        Literal::Tags(tags) => format!("{tags:?}"),
+    }
+}
