@@ -1,5 +1,5 @@
-//! Expressions compiled through the real front end (parser, checker, a
-//! fixed clock) and lowered, compared with the plans blessed in
+//! Expressions compiled by `hcq::compile_detailed` (parser, checker and
+//! lowering, with a fixed clock), compared with the plans blessed in
 //! `tests/plans/<name>.json`. The cases are listed in
 //! `tests/plans/cases.txt`: `name: expression`, each after a comment saying
 //! what it shows.
@@ -8,13 +8,11 @@
 //! removes those of cases no longer listed); read the diff before
 //! committing it.
 
-use hcq::Limits;
-use hcq::check::{self, Context};
+use hcq::Problem;
 use hcq::eval;
-use hcq::lower::{self, LowerError, PlanOptions};
+use hcq::lower::{self, LowerError};
 use hcq::plan::Plan;
 use hcq::schema::Schema;
-use hcq::syntax;
 use miette::Diagnostic;
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -88,16 +86,22 @@ fn error_snapshot(err: &LowerError) -> ErrorSnapshot {
     }
 }
 
+fn options() -> hcq::Options {
+    hcq::Options::at(NOW.parse().unwrap())
+}
+
 /// The case's snapshot as JSON, or why the front end refused it.
 fn render(case: &Case) -> Result<String, String> {
-    let limits = Limits::default();
-    let cx = Context::new(NOW.parse().unwrap());
-    let ast = syntax::parse_query(&case.source, &limits).map_err(|e| format!("parse: {e}"))?;
-    let typed = check::check_query(&ast, &cx).map_err(|errors| {
-        let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        format!("check: {}", messages.join("; "))
-    })?;
-    let lowered = lower::lower(&typed, &PlanOptions::default(), &limits);
+    let lowered = match hcq::compile_detailed(&case.source, &options()) {
+        Ok(compilation) => Ok(compilation.lowered),
+        Err(error) => match error.problems() {
+            [Problem::Lower(lower)] => Err(lower.clone()),
+            problems => {
+                let messages: Vec<String> = problems.iter().map(ToString::to_string).collect();
+                return Err(format!("refused: {}", messages.join("; ")));
+            }
+        },
+    };
     if let Ok(lowered) = &lowered {
         for request in &lowered.plan.requests {
             eval::validate(request, &Schema::CONTACTS)
@@ -193,10 +197,7 @@ fn plans_match_the_blessed_files() {
 #[test]
 fn explain_quotes_the_source_of_each_request() {
     let source = "(tag = Lead or tag = Paid) and not (city = Kyiv)\n  and (email ~ gmail or email ~ gmail and id > 5)";
-    let limits = Limits::default();
-    let ast = syntax::parse_query(source, &limits).unwrap();
-    let typed = check::check_query(&ast, &Context::new(NOW.parse().unwrap())).unwrap();
-    let lowered = lower::lower(&typed, &PlanOptions::default(), &limits).unwrap();
+    let lowered = hcq::compile_detailed(source, &options()).unwrap().lowered;
     let text = lower::explain::render(source, &lowered);
     for needle in [
         "(tag = Lead or tag = Paid) and not (city = Kyiv) and (email ~ gmail or email ~ gmail and id > 5)",
