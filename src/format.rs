@@ -35,9 +35,10 @@
 //! Formatting is idempotent and parses back to the same tree (both are
 //! property tests in `tests/format.rs`).
 
+use crate::Error;
 use crate::ast::{self, ClauseKind, Expr, ExprKind, Span, Value, ValueKind};
 use crate::limits::Limits;
-use crate::segment::{self, FileError, FileProblem, Strings};
+use crate::segment::{self, Strings};
 use crate::syntax;
 use std::fmt::Write as _;
 
@@ -48,28 +49,20 @@ pub const MAX_WIDTH: usize = 80;
 /// Formats `text` as a segment file when [`segment::is_segment_file`] says
 /// it is one (or when it holds only comments), and as a single expression
 /// otherwise.
-pub fn format_source(name: &str, text: &str, limits: &Limits) -> Result<String, FileError> {
+pub fn format_source(name: &str, text: &str, limits: &Limits) -> Result<String, Error> {
     if segment::is_segment_file(text) || segment::is_blank(text) {
         format_file(name, text, limits)
     } else {
-        format_query(name, text, limits).map_err(|error| {
-            let problems = error
-                .problems()
-                .iter()
-                .cloned()
-                .map(FileProblem::Stage)
-                .collect();
-            FileError::new(name, text, problems)
-        })
+        format_query(name, text, limits)
     }
 }
 
 /// Formats a segment file. Fails with every parse error of the file (a
 /// file that does not parse is left for the user to fix).
-pub fn format_file(name: &str, text: &str, limits: &Limits) -> Result<String, FileError> {
+pub fn format_file(name: &str, text: &str, limits: &Limits) -> Result<String, Error> {
     let parsed = segment::parse_recovering(text, limits);
     if !parsed.problems.is_empty() {
-        return Err(FileError::new(name, text, parsed.problems));
+        return Err(Error::new(name, text, parsed.problems));
     }
     let comments = comments(text);
     let items = parsed

@@ -2,10 +2,9 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use hcq::ast::Order;
-use hcq::diagnostic::JsonDiagnostic;
-use hcq::segment::{self, Compiled, FileError};
-use hcq::{Options, PlanOptions};
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
+use hcq::segment::{self, Compiled};
+use hcq::{Error, Options, PlanOptions, Problem};
+use miette::{GraphicalReportHandler, GraphicalTheme};
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -366,17 +365,17 @@ fn check(args: &CheckArgs) -> Outcome {
                     if let Some(budget) = args.budget
                         && let Err(error) = compiled.check_budget(budget)
                     {
-                        print_file_error(&error, args.report.message_format);
+                        print_error(&error, args.report.message_format);
                         failed = true;
                     }
                 }
                 Err(error) => {
-                    print_file_error(&error, args.report.message_format);
+                    print_error(&error, args.report.message_format);
                     failed = true;
                 }
             }
         } else if let Err(error) = hcq::check(&input.text, &options) {
-            print_diagnostic(&error, &error.to_json(), args.report.message_format);
+            print_error(&error, args.report.message_format);
             failed = true;
         }
     }
@@ -428,17 +427,17 @@ fn emit(args: &EmitArgs, explain: bool) -> Outcome {
         let compilation = match hcq::compile_detailed(&input.text, &options) {
             Ok(compilation) => compilation,
             Err(error) => {
-                print_diagnostic(&error, &error.to_json(), format);
+                print_error(&error, format);
                 return Ok(ExitCode::from(INVALID));
             }
         };
-        let warnings = hcq::diagnostic::Warnings::new(
-            &input.name,
-            input.text.as_str(),
-            compilation.lowered.warnings.clone(),
-        );
+        let warnings = &compilation.lowered.warnings;
         if !warnings.is_empty() {
-            print_diagnostic(&warnings, &warnings.as_json(), format);
+            let warnings = warnings.iter().cloned().map(Problem::Warning).collect();
+            print_error(
+                &Error::new(&input.name, input.text.as_str(), warnings),
+                format,
+            );
         }
         return write_stdout(&if explain {
             hcq::lower::explain::render(&input.text, &compilation.lowered)
@@ -450,7 +449,7 @@ fn emit(args: &EmitArgs, explain: bool) -> Outcome {
     let compiled = match segment::check_file(&input.name, &input.text, &options) {
         Ok(compiled) => compiled,
         Err(error) => {
-            print_file_error(&error, format);
+            print_error(&error, format);
             return Ok(ExitCode::from(INVALID));
         }
     };
@@ -508,7 +507,7 @@ fn list(args: &ListArgs) -> Outcome {
         match segment::check_file(&input.name, &input.text, &options(&args.report, &input)) {
             Ok(compiled) => out.push_str(&compiled.summary()),
             Err(error) => {
-                print_file_error(&error, args.report.message_format);
+                print_error(&error, args.report.message_format);
                 failed = true;
             }
         }
@@ -526,7 +525,7 @@ fn fmt(args: &FmtArgs) -> Outcome {
         let formatted = match hcq::format::format_source(&input.name, &input.text, &limits) {
             Ok(formatted) => formatted,
             Err(error) => {
-                print_file_error(&error, args.report.message_format);
+                print_error(&error, args.report.message_format);
                 failed = true;
                 continue;
             }
@@ -583,23 +582,21 @@ fn write_stdout(text: &str) -> Outcome {
 
 fn print_warnings(compiled: &Compiled, format: MessageFormat) {
     if let Some(warnings) = compiled.warnings() {
-        print_file_error(&warnings, format);
+        print_error(&warnings, format);
     }
 }
 
-fn print_file_error(error: &FileError, format: MessageFormat) {
-    print_diagnostic(error, &error.to_json(), format);
-}
-
-fn print_diagnostic(diagnostic: &dyn Diagnostic, json: &[JsonDiagnostic], format: MessageFormat) {
+/// Prints an input's errors or warnings on stderr.
+fn print_error(error: &Error, format: MessageFormat) {
     let text = match format {
-        MessageFormat::Json => json
+        MessageFormat::Json => error
+            .to_json()
             .iter()
             .map(|d| serde_json::to_string(d).expect("diagnostics always serialise") + "\n")
             .collect(),
         MessageFormat::Human => {
             let mut out = String::new();
-            let _ = human_handler().render_report(&mut out, diagnostic);
+            let _ = human_handler().render_report(&mut out, error);
             out
         }
     };

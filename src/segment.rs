@@ -35,20 +35,18 @@
 
 use crate::ast::{self, Span};
 use crate::check;
-use crate::diagnostic::{JsonDiagnostic, LineIndex};
 use crate::limits::Limits;
-use crate::lower::{self, LowerWarning, Lowered, PlanOptions};
+use crate::lower::{self, Lowered, PlanOptions};
 use crate::plan::Plan;
 use crate::syntax::{self, ParseError};
-use crate::{Options, Problem, typed};
-use miette::{Diagnostic, LabeledSpan, NamedSource, SourceSpan};
+use crate::{Error, Options, Problem, typed};
+use miette::{Diagnostic, LabeledSpan, SourceSpan};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
-use thiserror::Error;
 
 /// A problem that only a segment file can have.
-#[derive(Debug, Clone, Error, Diagnostic)]
+#[derive(Debug, Clone, thiserror::Error, Diagnostic)]
 pub enum SegmentError {
     /// A segment that failed to parse, found while parsing the file piece by
     /// piece; its spans are moved to point into the whole file.
@@ -341,130 +339,6 @@ impl Diagnostic for ShiftedParseError {
     }
 }
 
-/// One problem in a segment file: from a stage shared with single
-/// expressions, or one only segment files have.
-#[derive(Debug, Clone, Error, Diagnostic)]
-pub enum FileProblem {
-    /// A parse, check or lowering problem.
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Stage(#[from] Problem),
-    /// A problem only segment files have.
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Segment(#[from] SegmentError),
-    /// Something lowering found that the user probably did not mean.
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Lower(#[from] LowerWarning),
-}
-
-impl FileProblem {
-    fn is_error(&self) -> bool {
-        !matches!(
-            self.severity(),
-            Some(miette::Severity::Warning | miette::Severity::Advice)
-        )
-    }
-
-    /// Where the problem's first label starts, for ordering.
-    fn position(&self) -> usize {
-        self.labels()
-            .and_then(|mut labels| labels.next())
-            .map_or(0, |label| label.offset())
-    }
-}
-
-/// Everything wrong with one segment file, reported at once (errors and
-/// warnings), with the file attached so that any miette handler can render
-/// it.
-#[derive(Debug, Error)]
-#[error("{}", headline(.problems, .name))]
-pub struct FileError {
-    name: String,
-    text: NamedSource<Arc<str>>,
-    problems: Vec<FileProblem>,
-}
-
-fn headline(problems: &[FileProblem], name: &str) -> String {
-    let errors = problems.iter().filter(|p| p.is_error()).count();
-    let warnings = problems.len() - errors;
-    let count = |n: usize, what: &str| match n {
-        1 => format!("1 {what}"),
-        n => format!("{n} {what}s"),
-    };
-    match (errors, warnings) {
-        (0, w) => format!("found {} in {name}", count(w, "warning")),
-        (e, 0) => format!("found {} in {name}", count(e, "problem")),
-        (e, w) => format!(
-            "found {} and {} in {name}",
-            count(e, "problem"),
-            count(w, "warning")
-        ),
-    }
-}
-
-impl FileError {
-    /// The problems in `source` (named `name`), sorted by position.
-    pub fn new(
-        name: impl Into<String>,
-        source: impl Into<Arc<str>>,
-        mut problems: Vec<FileProblem>,
-    ) -> Self {
-        problems.sort_by_key(FileProblem::position);
-        let name = name.into();
-        let text = NamedSource::new(name.clone(), source.into()).with_language("hcq");
-        FileError {
-            name,
-            text,
-            problems,
-        }
-    }
-
-    /// The problems, by position in the file.
-    pub fn problems(&self) -> &[FileProblem] {
-        &self.problems
-    }
-
-    /// Whether any problem is an error (and not only a warning).
-    pub fn has_errors(&self) -> bool {
-        self.problems.iter().any(FileProblem::is_error)
-    }
-
-    /// The file the spans point into.
-    pub fn source_text(&self) -> &str {
-        self.text.inner()
-    }
-
-    /// The file's name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// Every problem in its JSON form (`--message-format json`).
-    pub fn to_json(&self) -> Vec<JsonDiagnostic> {
-        let index = LineIndex::new(self.source_text());
-        self.problems
-            .iter()
-            .map(|p| crate::diagnostic::to_json(p, &self.name, &index))
-            .collect()
-    }
-}
-
-impl Diagnostic for FileError {
-    fn severity(&self) -> Option<miette::Severity> {
-        (!self.has_errors()).then_some(miette::Severity::Warning)
-    }
-
-    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        Some(&self.text)
-    }
-
-    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
-        Some(Box::new(self.problems.iter().map(|p| p as &dyn Diagnostic)))
-    }
-}
-
 /// Whether `text` holds segments rather than one expression: its first
 /// token, after a byte-order mark, whitespace and `#` comments, is the
 /// keyword `segment` (in any case).
@@ -579,7 +453,7 @@ pub(crate) struct Parsed {
     /// Every segment that parsed, in file order, spans into the whole file.
     pub file: ast::File,
     /// Every parse problem.
-    pub problems: Vec<FileProblem>,
+    pub problems: Vec<Problem>,
     /// Names of segments that failed to parse, as far as a lexical look at
     /// their first line can tell: references to them are not reported as
     /// unknown.
@@ -604,7 +478,7 @@ pub(crate) fn parse_recovering(text: &str, limits: &Limits) -> Parsed {
         file: ast::File {
             segments: Vec::new(),
         },
-        problems: vec![FileProblem::Stage(Problem::Parse(whole.clone()))],
+        problems: vec![Problem::Parse(whole.clone())],
         broken: HashSet::new(),
     };
     // Bounds on the whole input hold for the whole input, not per chunk.
@@ -636,7 +510,7 @@ pub(crate) fn parse_recovering(text: &str, limits: &Limits) -> Parsed {
             }
             Err(error) => {
                 let problem = if start == 0 {
-                    Problem::Parse(error).into()
+                    Problem::Parse(error)
                 } else {
                     SegmentError::Parse(ShiftedParseError {
                         error,
@@ -978,12 +852,12 @@ const MAX_SUGGESTIONS: usize = 100;
 /// with the same message and spans, and is reported once.
 #[derive(Default)]
 struct Problems {
-    list: Vec<FileProblem>,
+    list: Vec<Problem>,
     seen: HashSet<(String, Vec<(usize, usize)>)>,
 }
 
 impl Problems {
-    fn push(&mut self, problem: impl Into<FileProblem>) {
+    fn push(&mut self, problem: impl Into<Problem>) {
         let problem = problem.into();
         let labels = problem
             .labels()
@@ -997,7 +871,7 @@ impl Problems {
     }
 
     fn has_errors(&self) -> bool {
-        self.list.iter().any(FileProblem::is_error)
+        self.list.iter().any(Problem::is_error)
     }
 }
 
@@ -1297,7 +1171,7 @@ fn splice_all(
                 || !problems
                     .list
                     .iter()
-                    .any(|p| matches!(p, FileProblem::Segment(SegmentError::FileTooLarge { .. })))
+                    .any(|p| matches!(p, Problem::Segment(SegmentError::FileTooLarge { .. })))
             {
                 problems.push(error);
             }
@@ -1354,7 +1228,7 @@ fn check_parts(query: &ast::Query, cx: &check::Context, problems: &mut Problems)
 /// assert_eq!(names, ["leads", "kyiv_leads"]);
 /// let lowered = file.compile_segment("kyiv_leads", &options.page).expect("defined")?;
 /// assert_eq!(lowered.plan.requests.len(), 1);
-/// # Ok::<(), hcq::segment::FileError>(())
+/// # Ok::<(), hcq::Error>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct SegmentFile {
@@ -1362,7 +1236,7 @@ pub struct SegmentFile {
     text: Arc<str>,
     segments: Vec<Segment>,
     by_name: HashMap<String, usize>,
-    warnings: Vec<FileProblem>,
+    warnings: Vec<Problem>,
     limits: Limits,
 }
 
@@ -1408,11 +1282,11 @@ impl SegmentFile {
     /// Parses and checks the segment file `text`, named `name` in
     /// diagnostics. The error holds every problem of the file (and its
     /// warnings); on success, [`SegmentFile::warnings`] has the warnings.
-    pub fn parse(name: &str, text: &str, options: &Options) -> Result<SegmentFile, FileError> {
+    pub fn parse(name: &str, text: &str, options: &Options) -> Result<SegmentFile, Error> {
         let cx = check_context(options);
         let analysis = analyse(text, &cx);
         if analysis.problems.has_errors() {
-            return Err(FileError::new(name, text, analysis.problems.list));
+            return Err(Error::new(name, text, analysis.problems.list));
         }
         let segments: Vec<Segment> = analysis
             .segments
@@ -1467,15 +1341,15 @@ impl SegmentFile {
 
     /// The warnings found while checking, rendered against the file, or
     /// `None` when there are none.
-    pub fn warnings(&self) -> Option<FileError> {
+    pub fn warnings(&self) -> Option<Error> {
         (!self.warnings.is_empty()).then(|| self.report(self.warnings.clone()))
     }
 
     /// `problems` (say, the warnings of a [`Lowered`]) as a report against
     /// this file.
-    pub fn report<P: Into<FileProblem>>(&self, problems: impl IntoIterator<Item = P>) -> FileError {
+    pub fn report<P: Into<Problem>>(&self, problems: impl IntoIterator<Item = P>) -> Error {
         let problems = problems.into_iter().map(Into::into).collect();
-        FileError::new(self.name.clone(), self.text.clone(), problems)
+        Error::new(self.name.clone(), self.text.clone(), problems)
     }
 
     /// Lowers the segment named `name` to its plan, with `options` over
@@ -1485,7 +1359,7 @@ impl SegmentFile {
         &self,
         name: &str,
         options: &PlanOptions,
-    ) -> Option<Result<Lowered, FileError>> {
+    ) -> Option<Result<Lowered, Error>> {
         let segment = self.get(name)?;
         Some(
             lower::lower(&segment.query, options, &self.limits)
@@ -1495,7 +1369,7 @@ impl SegmentFile {
 
     /// Lowers every segment, in file order, with `options` over each one's
     /// clauses. The error holds every segment's lowering errors.
-    pub fn compile_all(&self, options: &PlanOptions) -> Result<Compiled, FileError> {
+    pub fn compile_all(&self, options: &PlanOptions) -> Result<Compiled, Error> {
         let mut problems = Problems::default();
         let mut compiled = Vec::with_capacity(self.segments.len());
         for segment in &self.segments {
@@ -1578,7 +1452,7 @@ fn check_context(options: &Options) -> check::Context {
 /// assert_eq!(counts, [("leads", 1), ("kyiv", 2)]);
 /// assert_eq!(compiled.budget().total_requests, 3);
 /// ```
-pub fn check_file(name: &str, text: &str, options: &Options) -> Result<Compiled, FileError> {
+pub fn check_file(name: &str, text: &str, options: &Options) -> Result<Compiled, Error> {
     let cx = check_context(options);
     let Analysis {
         segments,
@@ -1599,7 +1473,7 @@ pub fn check_file(name: &str, text: &str, options: &Options) -> Result<Compiled,
         }
     }
     if problems.has_errors() {
-        return Err(FileError::new(name, text, problems.list));
+        return Err(Error::new(name, text, problems.list));
     }
     Ok(Compiled {
         name: name.to_owned(),
@@ -1615,7 +1489,7 @@ pub struct Compiled {
     name: String,
     text: Arc<str>,
     segments: Vec<CompiledSegment>,
-    warnings: Vec<FileProblem>,
+    warnings: Vec<Problem>,
 }
 
 /// One segment and its plan.
@@ -1702,9 +1576,9 @@ impl Compiled {
 
     /// The warnings of the file and of lowering, rendered against the
     /// file, or `None` when there are none.
-    pub fn warnings(&self) -> Option<FileError> {
+    pub fn warnings(&self) -> Option<Error> {
         (!self.warnings.is_empty())
-            .then(|| FileError::new(self.name.clone(), self.text.clone(), self.warnings.clone()))
+            .then(|| Error::new(self.name.clone(), self.text.clone(), self.warnings.clone()))
     }
 
     /// What running every segment once costs.
@@ -1719,7 +1593,7 @@ impl Compiled {
 
     /// The cost, or an error labelling the costliest segments when it is
     /// over `max_requests` API calls (`hcq check --budget N`, for CI).
-    pub fn check_budget(&self, max_requests: u64) -> Result<Budget, FileError> {
+    pub fn check_budget(&self, max_requests: u64) -> Result<Budget, Error> {
         let budget = self.budget();
         if budget.total_requests <= max_requests {
             return Ok(budget);
@@ -1741,7 +1615,7 @@ impl Compiled {
             seconds: budget.minimum_time(),
             largest,
         };
-        Err(FileError::new(
+        Err(Error::new(
             self.name.clone(),
             self.text.clone(),
             vec![error.into()],
@@ -1968,8 +1842,8 @@ mod tests {
             .list
             .iter()
             .filter_map(|p| match p {
-                FileProblem::Segment(e) => Some(e),
-                FileProblem::Stage(_) | FileProblem::Lower(_) => None,
+                Problem::Segment(e) => Some(e),
+                _ => None,
             })
             .collect()
     }

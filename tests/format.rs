@@ -487,7 +487,7 @@ fn expressions(leaf: BoxedStrategy<String>) -> impl Strategy<Value = (String, Sh
 /// The plan of segment `user` in `text`, or the codes of its problems.
 fn user_plan(text: &str) -> Result<hcq::plan::Plan, std::collections::BTreeSet<String>> {
     let cx = hcq::Options::at(jiff::Timestamp::from_second(1_750_000_000).expect("valid"));
-    let codes = |error: hcq::segment::FileError| -> std::collections::BTreeSet<String> {
+    let codes = |error: hcq::Error| -> std::collections::BTreeSet<String> {
         error
             .problems()
             .iter()

@@ -8,8 +8,9 @@
 //! warnings. `HCQ_BLESS=1 cargo test --test segment` rewrites the expected
 //! files from the actual output.
 
+use hcq::Error;
 use hcq::lower::PlanOptions;
-use hcq::segment::{Budget, FileError, SegmentFile, check_file};
+use hcq::segment::{Budget, SegmentFile, check_file};
 use miette::{GraphicalReportHandler, GraphicalTheme};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -21,7 +22,7 @@ fn context() -> hcq::Options {
     hcq::Options::at(jiff::Timestamp::from_second(NOW).expect("a valid timestamp"))
 }
 
-fn render(error: &FileError) -> String {
+fn render(error: &Error) -> String {
     let mut out = String::new();
     GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
         .with_width(80)
