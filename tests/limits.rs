@@ -8,6 +8,7 @@ use hcq::limits::{
     MAX_DEPTH, MAX_DNF_TERMS, MAX_FILE_BYTES, MAX_FILTERS, MAX_INPUT_BYTES, MAX_LIST_LEN,
     MAX_REQUESTS,
 };
+use hcq::segment::SegmentFile;
 use miette::Diagnostic;
 
 /// The clock every test runs at, so that `now` never varies.
@@ -99,21 +100,18 @@ fn input_size_custom() {
     assert_eq!(code("id = 123456", limits), "hcq::parse::too_large");
 }
 
+/// Reads the segment file `text` under `limits`, as `hcq check FILE` does.
+fn read_file(text: &str, limits: Limits) -> Result<SegmentFile, hcq::Error> {
+    SegmentFile::parse("limits.hcq", text, &options(limits))
+}
+
 #[test]
 fn file_size_default() {
-    let limits = Limits::default();
     let segment = "segment s\n  id = 1\n";
     let file = segment.repeat(MAX_FILE_BYTES / segment.len() + 1);
     assert!(file.len() > MAX_FILE_BYTES);
-    let error = hcq::syntax::parse_file(&file, &limits).unwrap_err();
-    assert_eq!(error.code().unwrap().to_string(), "hcq::parse::too_large");
-    // The file bound, not the expression bound, applies to files.
-    let small_expressions = Limits {
-        max_input_bytes: 10,
-        ..limits
-    };
-    let file = segment.repeat(10);
-    assert!(hcq::syntax::parse_file(&file, &small_expressions).is_ok());
+    let error = read_file(&file, Limits::default()).unwrap_err();
+    assert_eq!(codes_of(&error), ["hcq::parse::too_large"]);
 }
 
 #[test]
@@ -122,9 +120,24 @@ fn file_size_custom() {
         max_file_bytes: 20,
         ..Limits::default()
     };
-    assert!(hcq::syntax::parse_file("segment s\n  id = 1\n", &limits).is_ok());
-    let error = hcq::syntax::parse_file("segment s\n  id = 1234\n", &limits).unwrap_err();
-    assert_eq!(error.code().unwrap().to_string(), "hcq::parse::too_large");
+    assert!(read_file("segment s\n  id = 1\n", limits).is_ok());
+    let error = read_file("segment s\n  id = 1234\n", limits).unwrap_err();
+    assert_eq!(codes_of(&error), ["hcq::parse::too_large"]);
+    // The file bound, not the expression bound, applies to files.
+    let small_expressions = Limits {
+        max_input_bytes: 10,
+        ..Limits::default()
+    };
+    let file: String = (0..10)
+        .map(|i| format!("segment s{i}\n  id = 1\n"))
+        .collect();
+    assert_eq!(
+        read_file(&file, small_expressions)
+            .expect("reads")
+            .segments()
+            .len(),
+        10
+    );
 }
 
 // ---------------------------------------------------------------- depth
@@ -154,6 +167,39 @@ fn depth_custom() {
     );
 }
 
+/// `count` segments, each using the one before it: `segment s1  not @s0`.
+fn chain_of_segments(count: usize, body: &str) -> String {
+    let mut file = String::from("segment s0\n  id = 1\n");
+    for i in 1..count {
+        file.push_str(&format!(
+            "segment s{i}\n  {}\n",
+            body.replace("@prev", &format!("@s{}", i - 1))
+        ));
+    }
+    file
+}
+
+#[test]
+fn depth_through_references() {
+    // Each `@` stands for parentheses: a chain deeper than the bound fails
+    // at the first segment past it (and at every one using it).
+    let file = chain_of_segments(MAX_DEPTH + 10, "not @prev");
+    let error = read_file(&file, Limits::default()).unwrap_err();
+    let codes = codes_of(&error);
+    assert!(!codes.is_empty());
+    assert!(
+        codes.iter().all(|c| c == "hcq::segment::too_deep"),
+        "{codes:?}"
+    );
+    let limits = Limits {
+        max_depth: 4,
+        ..Limits::default()
+    };
+    assert!(read_file(&chain_of_segments(2, "not @prev"), limits).is_ok());
+    let error = read_file(&chain_of_segments(6, "not @prev"), limits).unwrap_err();
+    assert_eq!(codes_of(&error)[0], "hcq::segment::too_deep");
+}
+
 // ---------------------------------------------------------------- filters
 
 #[test]
@@ -181,6 +227,26 @@ fn filters_custom() {
         code("id in (1, 2) or id in (3, 4)", limits),
         "hcq::check::too_many_filters"
     );
+}
+
+#[test]
+fn filters_through_references() {
+    // Each segment doubles the one before: 2^40 filters, counted, never built.
+    let file = chain_of_segments(41, "@prev or @prev");
+    let error = read_file(&file, Limits::default()).unwrap_err();
+    let codes = codes_of(&error);
+    assert!(!codes.is_empty());
+    assert!(
+        codes.iter().all(|c| c == "hcq::segment::too_many_filters"),
+        "{codes:?}"
+    );
+    let limits = Limits {
+        max_filters: 4,
+        ..Limits::default()
+    };
+    assert!(read_file(&chain_of_segments(3, "@prev or @prev"), limits).is_ok());
+    let error = read_file(&chain_of_segments(4, "@prev or @prev"), limits).unwrap_err();
+    assert_eq!(codes_of(&error), ["hcq::segment::too_many_filters"]);
 }
 
 // ---------------------------------------------------------------- list length

@@ -6,7 +6,7 @@
 //! Each property runs 256 cases; `PROPTEST_CASES=100000 cargo test --release
 //! --test no_panic` runs more.
 
-use hcq::Limits;
+use hcq::segment::SegmentFile;
 use miette::Diagnostic;
 use proptest::prelude::*;
 
@@ -18,10 +18,33 @@ fn options() -> hcq::Options {
     hcq::Options::at(NOW.parse().expect("a valid timestamp"))
 }
 
-/// Parses a segment file.
-fn parse_file(text: &str) -> Result<hcq::ast::File, hcq::Error> {
-    hcq::syntax::parse_file(text, &Limits::default())
-        .map_err(|e| hcq::Error::new("<file>", text, vec![e.into()]))
+/// Reading a segment file and compiling its segments end in `Ok` or a
+/// well-formed error, and agree on which.
+fn assert_file_no_panic(text: &str) -> Result<(), TestCaseError> {
+    let options = options();
+    let read = SegmentFile::parse("no_panic.hcq", text, &options);
+    if let Err(error) = &read {
+        assert_well_formed(error, text)?;
+    }
+    match hcq::segment::check_file("no_panic.hcq", text, &options) {
+        Err(error) => assert_well_formed(&error, text)?,
+        Ok(compiled) => {
+            prop_assert!(read.is_ok(), "compiles but does not read");
+            for segment in compiled.segments() {
+                for request in &segment.plan().requests {
+                    if let Err(why) = hcq::eval::validate(request, &options.schema) {
+                        prop_assert!(
+                            false,
+                            "the API would refuse {}: {}",
+                            segment.plan().to_json(),
+                            why
+                        );
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Cases per property: `PROPTEST_CASES`, or 256.
@@ -266,11 +289,10 @@ fn leaf() -> impl Strategy<Value = String> {
     ]
 }
 
-/// Well-formed expressions, nested, with clauses and comments, in which a
-/// leaf is now and then something else: the checker and the lowering see
-/// most of them, the parser's recovery the rest.
-fn expression() -> impl Strategy<Value = String> {
-    let tree = leaf().prop_recursive(5, 48, 5, |inner| {
+/// `and`, `or`, `not` and parentheses over `leaf`, a few levels deep, with
+/// comments and CRLF between.
+fn tree(leaf: BoxedStrategy<String>) -> BoxedStrategy<String> {
+    leaf.prop_recursive(5, 48, 5, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 2..5).prop_map(|xs| xs.join(" and ")),
             prop::collection::vec(inner.clone(), 2..5).prop_map(|xs| xs.join(" OR ")),
@@ -278,7 +300,15 @@ fn expression() -> impl Strategy<Value = String> {
             inner.clone().prop_map(|x| format!("not ({x})")),
             inner.prop_map(|x| format!("# note\r\n({x}) # end\n")),
         ]
-    });
+    })
+    .boxed()
+}
+
+/// Well-formed expressions, nested, with clauses and comments, in which a
+/// leaf is now and then something else: the checker and the lowering see
+/// most of them, the parser's recovery the rest.
+fn expression() -> impl Strategy<Value = String> {
+    let tree = tree(leaf().boxed());
     let clause = prop::sample::select(
         &[
             "",
@@ -295,12 +325,51 @@ fn expression() -> impl Strategy<Value = String> {
     (tree, clause).prop_map(|(tree, clause)| tree + clause)
 }
 
+/// A segment file: segments `s0`, `s1`, … that use earlier ones by `@`,
+/// with now and then a head, a reference or a separator gone wrong.
+fn segment_file() -> impl Strategy<Value = String> {
+    let head = prop_oneof![
+        8 => Just(None),
+        1 => prop::sample::select(&["segment\n", "segment and\n", "SEGMENT s0 ", "# c\n", ""][..]).prop_map(Some),
+    ];
+    let uses = prop_oneof![
+        2 => Just(None),
+        1 => (0..8usize, prop::sample::select(&[" or ", " and ", " and not "][..])).prop_map(Some),
+    ];
+    let stray = prop_oneof![
+        8 => Just(""),
+        1 => prop::sample::select(&["@s9 or ", "@self and ", "sort by id ", "limit 5 "][..]),
+    ];
+    let clause = prop_oneof![
+        8 => Just(""),
+        1 => prop::sample::select(&[" sort by lastSeen", " limit 10", " offset 5 limit 500"][..]),
+    ];
+    let body = (tree(comparison().boxed()), clause).prop_map(|(tree, clause)| tree + clause);
+    prop::collection::vec((head, uses, stray, body), 0..6).prop_map(|segments| {
+        let mut text = String::new();
+        for (i, (head, uses, stray, expr)) in segments.into_iter().enumerate() {
+            match head {
+                Some(head) => text.push_str(head),
+                None => text.push_str(&format!("segment s{i}\r\n  ")),
+            }
+            if let Some((j, op)) = uses.filter(|_| i > 0) {
+                text.push_str(&format!("@s{}{op}", j % i));
+            }
+            text.push_str(&stray.replace("@self", &format!("@s{i}")));
+            text.push_str(&expr);
+            text.push_str("\n\n");
+        }
+        text
+    })
+}
+
 proptest! {
     #![proptest_config(config())]
 
     #[test]
     fn arbitrary_strings(text in any::<String>()) {
         assert_no_panic(&text)?;
+        assert_file_no_panic(&text)?;
     }
 
     #[test]
@@ -311,6 +380,7 @@ proptest! {
     #[test]
     fn token_soups(text in soup()) {
         assert_no_panic(&text)?;
+        assert_file_no_panic(&text)?;
     }
 
     #[test]
@@ -319,12 +389,7 @@ proptest! {
     }
 
     #[test]
-    fn segment_files(
-        body in prop::collection::vec((prop::sample::select(&["segment a\n", "segment b\n", "segment\n", "segment and\n", ""][..]), expression()), 0..4)
-    ) {
-        let text: String = body.into_iter().flat_map(|(head, query)| [head.to_owned(), query, "\n".to_owned()]).collect();
-        if let Err(error) = parse_file(&text) {
-            assert_well_formed(&error, &text)?;
-        }
+    fn segment_files(text in segment_file()) {
+        assert_file_no_panic(&text)?;
     }
 }
