@@ -173,3 +173,91 @@ fn only_a_comment() {
     assert_fails("# nothing here", "hcq::parse::empty", 0);
     assert_fails("# one\r\n# two\n", "hcq::parse::empty", 0);
 }
+
+// ---------------------------------------------------------------- segment files
+
+/// Reads and compiles the segment file `text`, as `hcq check FILE` does.
+fn check_file(text: &str) -> Result<hcq::segment::Compiled, hcq::Error> {
+    hcq::segment::check_file("pathological.hcq", text, &options(Limits::default()))
+}
+
+/// Asserts that the segment file `text` fails, every problem with `code`,
+/// and returns how many problems there are.
+fn assert_file_fails(text: &str, code: &str) -> usize {
+    let error = match check_file(text) {
+        Ok(_) => panic!("expected {code} for {}", short(text)),
+        Err(error) => error,
+    };
+    let codes = codes(&error);
+    assert!(
+        codes.iter().all(|c| c == code),
+        "expected only {code} for {}, got {:?}",
+        short(text),
+        &codes[..codes.len().min(5)]
+    );
+    codes.len()
+}
+
+#[test]
+fn segment_files_with_nothing_in_them() {
+    for text in [
+        "",
+        "\u{FEFF}",
+        "\r\n\r\n",
+        "# only a comment",
+        "# one\r\n\n# two\n",
+    ] {
+        let compiled = check_file(text).expect("an empty file is valid");
+        assert_eq!(compiled.segments().len(), 0, "for {text:?}");
+    }
+}
+
+#[test]
+fn a_segment_file_with_a_byte_order_mark_and_crlf() {
+    let text = "\u{FEFF}# leads\r\nsegment leads\r\n  tag = Lead\r\n\r\nsegment kyiv_leads\r\n  @leads and city = Kyiv\r\n";
+    let compiled = check_file(text).expect("compiles");
+    let names: Vec<&str> = compiled.segments().map(|s| s.name()).collect();
+    assert_eq!(names, ["leads", "kyiv_leads"]);
+}
+
+#[test]
+fn nul_bytes_in_a_segment_file() {
+    assert_eq!(
+        assert_file_fails("segment a\n  id = 1\0\n", "hcq::parse::expected"),
+        1
+    );
+}
+
+#[test]
+fn a_mebibyte_of_open_parentheses_in_a_segment_file() {
+    let text = format!("segment a\n  {}", fill("(", MIB));
+    assert_eq!(assert_file_fails(&text, "hcq::parse::too_deep"), 1);
+}
+
+#[test]
+fn a_mebibyte_of_one_segment_defined_again_and_again() {
+    let text = fill("segment s\n  id = 1\n", MIB);
+    let count = text.len() / "segment s\n  id = 1\n".len();
+    // Every definition after the first is reported.
+    assert_eq!(
+        assert_file_fails(&text, "hcq::segment::duplicate"),
+        count - 1
+    );
+}
+
+#[test]
+fn a_thousand_segments_each_using_the_one_before() {
+    let mut text = String::from("segment s0\n  id = 0\n");
+    for i in 1..1000 {
+        text.push_str(&format!("segment s{i}\n  @s{} or id = {i}\n", i - 1));
+    }
+    // Each `@` counts as the parentheses it stands for: the first segment
+    // past the depth bound is reported (those using it are not checked).
+    assert_eq!(assert_file_fails(&text, "hcq::segment::too_deep"), 1);
+    let error = check_file(&text).unwrap_err();
+    let first = MAX_DEPTH + 1;
+    assert_eq!(
+        error.problems()[0].to_string(),
+        format!("segment `s{first}` nests {first} levels deep once `@` references are spliced in")
+    );
+}
