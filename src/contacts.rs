@@ -208,7 +208,24 @@ pub fn read_contacts(text: &str) -> Result<Vec<Contact>, ContactsError> {
 
 /// Reads contacts from `text`, naming it `name` (a path, say) in diagnostics.
 pub fn read_contacts_named(name: &str, text: &str) -> Result<Vec<Contact>, ContactsError> {
-    let read = || -> Result<Vec<Contact>, ContactsProblem> {
+    read_records(name, text).map(|records| records.into_iter().map(|(c, _)| c).collect())
+}
+
+/// Reads contacts from `text` like [`read_contacts_named`], each with the
+/// JSON text it was read from (for printing matches as they were written,
+/// `customData` and all).
+///
+/// ```
+/// let text = r#"[{"id": 1, "lastSeen": 0, "customData": {"plan": "pro"}}]"#;
+/// let records = hcq::contacts::read_records("<contacts>", text)?;
+/// assert_eq!(records[0].1, r#"{"id": 1, "lastSeen": 0, "customData": {"plan": "pro"}}"#);
+/// # Ok::<(), hcq::contacts::ContactsError>(())
+/// ```
+pub fn read_records<'t>(
+    name: &str,
+    text: &'t str,
+) -> Result<Vec<(Contact, &'t str)>, ContactsError> {
+    let read = || -> Result<Vec<(Contact, &'t str)>, ContactsProblem> {
         let records = Reader { text }.records()?;
         let lines = LineIndex::new(text);
         records
@@ -220,7 +237,7 @@ pub fn read_contacts_named(name: &str, text: &str) -> Result<Vec<Contact>, Conta
                     line: lines.line_column(span.0).0,
                     id: value.get("id").map(short),
                 };
-                Reader::contact(value, record, span)
+                Reader::contact(value, record, span).map(|c| (c, &text[span.0..span.1]))
             })
             .collect()
     };

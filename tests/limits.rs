@@ -323,7 +323,7 @@ fn dnf_terms_custom() {
 #[test]
 fn dnf_filters_default() {
     // 2^11 = 2048 terms fit, but each repeats the 600 comparisons of the
-    // `and`: 1.2 million filters, past `hcq::lower::dnf::MAX_DNF_FILTERS`.
+    // `and`: 1.2 million filters, past `hcq::limits::MAX_DNF_FILTERS`.
     let comparisons: Vec<String> = (0..600).map(|i| format!("name != n{i}")).collect();
     let text = format!("{} and {}", comparisons.join(" and "), groups(11));
     assert_eq!(code(&text, Limits::default()), "hcq::lower::dnf_too_large");
