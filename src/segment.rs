@@ -24,7 +24,7 @@
 //!    does not overflow the stack), and a bound on how large and how deep a
 //!    segment becomes once its references are spliced in;
 //! 3. check: each segment with its references spliced in, through
-//!    [`crate::check`]; an error inside `a` is reported once, not again for
+//!    [`crate::check`](mod@crate::check); an error inside `a` is reported once, not again for
 //!    every segment that uses `a`;
 //! 4. lower (in [`check_file`] and the `compile_*` methods): each segment
 //!    to its plan.
