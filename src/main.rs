@@ -628,10 +628,36 @@ fn eval(args: &EvalArgs) -> Outcome {
     } else if by_expression.is_empty() {
         "[]\n".to_owned()
     } else {
-        let items: Vec<&str> = by_expression.iter().map(|&i| records[i].1).collect();
+        let items: Vec<String> = by_expression
+            .iter()
+            .map(|&i| reindent(&contacts_text, records[i].1))
+            .collect();
         format!("[\n{}\n]\n", items.join(",\n"))
     };
     write_stdout(&out)
+}
+
+/// `record`, a slice of `text`, indented as an element of a JSON array:
+/// its continuation lines lose the indentation its first line had in the
+/// file, and every line gains two spaces.
+fn reindent(text: &str, record: &str) -> String {
+    let start = record.as_ptr() as usize - text.as_ptr() as usize;
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let column = text[line_start..start].chars().count();
+    record
+        .lines()
+        .enumerate()
+        .map(|(n, line)| {
+            let line = if n == 0 {
+                line
+            } else {
+                let blanks = line.len() - line.trim_start_matches(' ').len();
+                &line[blanks.min(column)..]
+            };
+            format!("  {line}")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn sort_field(name: &str) -> Result<&'static hcq::schema::Field, UsageError> {

@@ -566,3 +566,17 @@ fn eval_names_the_bad_record() {
         .code(1)
         .stderr(predicate::str::contains("hcq::check::unknown_field"));
 }
+
+#[test]
+fn eval_prints_records_reindented_as_array_elements() {
+    let output = hcq()
+        .args(["eval", "-e", "userId = 00123", "--contacts", EXPORT])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(output).unwrap();
+    assert!(text.starts_with("[\n  {\n    \"id\": 1004,\n"), "{text}");
+    assert!(text.ends_with("\n  }\n]\n"), "{text}");
+}
