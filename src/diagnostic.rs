@@ -21,35 +21,74 @@ pub enum Problem {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Lower(#[from] crate::lower::LowerError),
+    /// A problem only segment files have (unknown `@name`, cycle, …).
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Segment(#[from] crate::segment::SegmentError),
+    /// Not an error: something lowering found that the user probably did
+    /// not mean (an expression that matches nothing, or everything).
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Warning(#[from] crate::lower::LowerWarning),
 }
 
-/// Everything wrong with one input, reported at once.
+impl Problem {
+    /// Whether this is an error, not only a warning.
+    pub fn is_error(&self) -> bool {
+        !matches!(self.severity(), Some(Severity::Warning | Severity::Advice))
+    }
+
+    /// Where the problem's first label starts, for ordering.
+    fn position(&self) -> usize {
+        self.labels()
+            .and_then(|mut labels| labels.next())
+            .map_or(0, |label| label.offset())
+    }
+}
+
+/// Everything wrong with one input (an expression or a segment file),
+/// reported at once: errors and, where a run also found them, warnings.
 ///
 /// Implements [`std::error::Error`] and [`miette::Diagnostic`]; each problem
 /// is a related diagnostic with its own code, labels and help, rendered
-/// against the input.
+/// against the input. When it holds only warnings its severity is
+/// [`Severity::Warning`].
 #[derive(Debug, Error)]
-#[error("{}", headline(.problems.len(), .name))]
+#[error("{}", headline(.problems, .name))]
 pub struct Error {
     name: String,
     text: NamedSource<Arc<str>>,
     problems: Vec<Problem>,
 }
 
-fn headline(count: usize, name: &str) -> String {
-    match count {
-        1 => format!("found 1 problem in {name}"),
-        n => format!("found {n} problems in {name}"),
+fn headline(problems: &[Problem], name: &str) -> String {
+    let errors = problems.iter().filter(|p| p.is_error()).count();
+    let warnings = problems.len() - errors;
+    let count = |n: usize, what: &str| match n {
+        1 => format!("1 {what}"),
+        n => format!("{n} {what}s"),
+    };
+    match (errors, warnings) {
+        (0, w) => format!("found {} in {name}", count(w, "warning")),
+        (e, 0) => format!("found {} in {name}", count(e, "problem")),
+        (e, w) => format!(
+            "found {} and {} in {name}",
+            count(e, "problem"),
+            count(w, "warning")
+        ),
     }
 }
 
 impl Error {
-    /// The problems in `source` (named `name`, e.g. a file path or `<expression>`).
+    /// The problems in `source` (named `name`, e.g. a file path or
+    /// `<expression>`), sorted by position (stably, so problems at one
+    /// place keep the order they were found in).
     pub fn new(
         name: impl Into<String>,
         source: impl Into<Arc<str>>,
-        problems: Vec<Problem>,
+        mut problems: Vec<Problem>,
     ) -> Self {
+        problems.sort_by_key(Problem::position);
         let name = name.into();
         let text = NamedSource::new(name.clone(), source.into()).with_language("hcq");
         Error {
@@ -59,9 +98,14 @@ impl Error {
         }
     }
 
-    /// The problems, in the order found (by position within a stage).
+    /// The problems, by position in the input.
     pub fn problems(&self) -> &[Problem] {
         &self.problems
+    }
+
+    /// Whether any problem is an error (and not only a warning).
+    pub fn has_errors(&self) -> bool {
+        self.problems.iter().any(Problem::is_error)
     }
 
     /// The input the spans point into.
@@ -76,6 +120,10 @@ impl Error {
 }
 
 impl Diagnostic for Error {
+    fn severity(&self) -> Option<Severity> {
+        (!self.has_errors()).then_some(Severity::Warning)
+    }
+
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         Some(&self.text)
     }
@@ -210,60 +258,5 @@ mod tests {
         assert_eq!(index.line_column(3), (2, 1));
         assert_eq!(index.line_column(6), (2, 3));
         assert_eq!(index.line_column(8), (3, 1));
-    }
-}
-
-/// Warnings about one input (an expression that matches nothing, or
-/// everything), with the input attached for rendering.
-#[derive(Debug, Error)]
-#[error("{} in {name}", if .warnings.len() == 1 { "1 warning".to_owned() } else { format!("{} warnings", .warnings.len()) })]
-pub struct Warnings {
-    name: String,
-    text: NamedSource<Arc<str>>,
-    warnings: Vec<crate::lower::LowerWarning>,
-}
-
-impl Warnings {
-    /// The warnings about `source` (named `name`).
-    pub fn new(
-        name: impl Into<String>,
-        source: impl Into<Arc<str>>,
-        warnings: Vec<crate::lower::LowerWarning>,
-    ) -> Self {
-        let name = name.into();
-        let text = NamedSource::new(name.clone(), source.into()).with_language("hcq");
-        Warnings {
-            name,
-            text,
-            warnings,
-        }
-    }
-
-    /// Whether there is nothing to warn about.
-    pub fn is_empty(&self) -> bool {
-        self.warnings.is_empty()
-    }
-
-    /// Every warning in its JSON form.
-    pub fn as_json(&self) -> Vec<JsonDiagnostic> {
-        let index = LineIndex::new(self.text.inner());
-        self.warnings
-            .iter()
-            .map(|w| to_json(w, &self.name, &index))
-            .collect()
-    }
-}
-
-impl Diagnostic for Warnings {
-    fn severity(&self) -> Option<Severity> {
-        Some(Severity::Warning)
-    }
-
-    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        Some(&self.text)
-    }
-
-    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
-        Some(Box::new(self.warnings.iter().map(|w| w as &dyn Diagnostic)))
     }
 }

@@ -16,18 +16,31 @@
 //! ```
 //!
 //! The pipeline, one module per stage: [`syntax`] (text to [`ast`]),
-//! [`check`] (to [`typed`], against a [`schema`]), [`lower`] (negation
+//! [`check`](mod@check) (to [`typed`], against a [`schema`]), [`lower`] (negation
 //! normal form, DNF, simplification, packing) and [`plan`] (the requests).
 //! [`eval`] evaluates expressions and plans over contacts offline.
+//! [`segment`] reads files of named segments that use each other by
+//! `@name`, and [`format`](mod@format) prints hcq text in one canonical layout.
+//!
+//! ```
+//! let text = "segment leads\n  tag = Lead\n\nsegment fresh_leads\n  @leads and lastSeen >= now - 30d\n";
+//! let options = hcq::Options::at("2024-06-01T00:00:00Z".parse().unwrap());
+//! let compiled = hcq::segment::check_file("leads.hcq", text, &options)?;
+//! assert_eq!(compiled.get("fresh_leads").unwrap().plan().requests[0].filter.len(), 2);
+//! # Ok::<(), hcq::Error>(())
+//! ```
 
 pub mod ast;
 pub mod check;
+pub mod contacts;
 pub mod diagnostic;
 pub mod eval;
+pub mod format;
 pub mod limits;
 pub mod lower;
 pub mod plan;
 pub mod schema;
+pub mod segment;
 pub mod syntax;
 pub mod typed;
 

@@ -42,6 +42,15 @@
 //!   selects are the union, by `id`, of what the requests select.
 //! - An empty `requests` list means the expression matches no contact: send
 //!   nothing, the answer is empty.
+//! - An expression that matches every contact gets one request,
+//!   `customers.id < 0` OR `customers.id >= 0`: every contact has an integer
+//!   id, and it is an ordinary body the API surely accepts (an empty filter
+//!   list, or a bound like `-9223372036854775808`, might not be).
+//! - Requests come in a fixed order: the request of single comparisons
+//!   (`"OR"`, or `"AND"` when it holds only one) first, then one `"AND"`
+//!   request per remaining AND-term, in the order the source mentions them.
+//! - `sort` defaults to [`DEFAULT_SORT`] and `order` to [`DEFAULT_ORDER`]
+//!   when the query gives none; `limit` defaults to 100 rows.
 //! - Without `merge` there is at most one request, and its answer, as the API
 //!   pages it, is the answer.
 //! - With `merge` (always when there are several requests; also for one

@@ -285,3 +285,298 @@ fn broken_pipe_is_quiet() {
         .unwrap();
     assert!(!String::from_utf8_lossy(&status.stderr).contains("panicked"));
 }
+
+/// A scratch folder for one test, removed when dropped.
+struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    fn new(test: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("hcq-cli-{test}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+
+    fn file(&self, name: &str, text: &str) -> std::path::PathBuf {
+        let path = self.0.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+const SEGMENTS: &str = "\
+# Leads who write from Gmail
+segment gmail_leads
+  email ~ \"gmail\" and tag = Lead
+
+segment fresh_gmail_leads
+  @gmail_leads and lastSeen >= now - 30d
+";
+
+#[test]
+fn check_summarises_every_segment_of_every_file() {
+    let scratch = Scratch::new("check-many");
+    let a = scratch.file("a.hcq", SEGMENTS);
+    let b = scratch.file("b.hcq", "segment kyiv\n  city = Kyiv or city = Lviv\n");
+    hcq()
+        .arg("check")
+        .arg(&a)
+        .arg(&b)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("a.hcq: 2 segments, 2 API calls"))
+        .stdout(predicate::str::contains("fresh_gmail_leads  1 request"))
+        .stdout(predicate::str::contains("b.hcq: 1 segment, 1 API call"));
+}
+
+#[test]
+fn check_reports_errors_in_every_file_and_exits_1() {
+    let scratch = Scratch::new("check-bad");
+    let good = scratch.file("good.hcq", SEGMENTS);
+    let bad = scratch.file(
+        "bad.hcq",
+        "segment a\n  @gmial_leads\n\nsegment b\n  emial ~ x\n",
+    );
+    hcq()
+        .arg("check")
+        .arg(&good)
+        .arg(&bad)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("hcq::segment::unknown_reference"))
+        .stderr(predicate::str::contains("hcq::check::unknown_field"))
+        .stdout(predicate::str::contains("good.hcq: 2 segments"));
+}
+
+#[test]
+fn check_budget_fails_a_file_over_it() {
+    let scratch = Scratch::new("budget");
+    let file = scratch.file("a.hcq", SEGMENTS);
+    hcq()
+        .arg("check")
+        .arg(&file)
+        .args(["--budget", "2"])
+        .assert()
+        .success();
+    hcq()
+        .arg("check")
+        .arg(&file)
+        .args(["--budget", "1"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("hcq::segment::over_budget"));
+}
+
+#[test]
+fn emit_prints_one_segment_or_all_in_file_order() {
+    let scratch = Scratch::new("emit-segments");
+    let file = scratch.file("a.hcq", SEGMENTS);
+    let one = hcq()
+        .args(["emit", "--compact", "--now", NOW])
+        .arg(&file)
+        .args(["--segment", "fresh_gmail_leads"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let plan: serde_json::Value = serde_json::from_slice(&one).unwrap();
+    assert_eq!(plan["requests"][0]["filter"].as_array().unwrap().len(), 3);
+
+    for compact in [true, false] {
+        let mut cmd = hcq();
+        cmd.args(["emit", "--now", NOW]).arg(&file);
+        if compact {
+            cmd.arg("--compact");
+        }
+        let all = cmd.assert().success().get_output().stdout.clone();
+        let text = String::from_utf8(all).unwrap();
+        let plans: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(plans.as_object().unwrap().len(), 2);
+        assert!(
+            text.find("\"gmail_leads\"").unwrap() < text.find("\"fresh_gmail_leads\"").unwrap()
+        );
+    }
+
+    hcq()
+        .arg("emit")
+        .arg(&file)
+        .args(["--segment", "gmail_lead"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("did you mean `gmail_leads`?"));
+}
+
+#[test]
+fn list_shows_request_counts() {
+    let scratch = Scratch::new("list");
+    let file = scratch.file(
+        "a.hcq",
+        "segment two\n  (city = A or city = B) and id > 5\n",
+    );
+    hcq()
+        .arg("list")
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("two  2 requests"));
+}
+
+#[test]
+fn fmt_check_shows_a_diff_and_fmt_rewrites() {
+    let scratch = Scratch::new("fmt");
+    let file = scratch.file("a.hcq", "SEGMENT a\n    email~gmail AND tag=Lead # note\n");
+    hcq()
+        .args(["fmt", "--check"])
+        .arg(&file)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "+  email ~ gmail and tag = Lead  # note",
+        ));
+    hcq().arg("fmt").arg(&file).assert().success();
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "segment a\n  email ~ gmail and tag = Lead  # note\n"
+    );
+    hcq()
+        .args(["fmt", "--check"])
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout("");
+    hcq()
+        .args(["fmt", "-"])
+        .write_stdin("id>5 OR id<2")
+        .assert()
+        .success()
+        .stdout("id > 5 or id < 2\n");
+}
+
+#[test]
+fn the_example_segment_file_is_valid_and_formatted() {
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/segments.hcq");
+    hcq().args(["check", example]).assert().success().stderr("");
+    hcq()
+        .args(["fmt", "--check", example])
+        .assert()
+        .success()
+        .stdout("");
+}
+
+const EXPORT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/eval_fixtures/contacts.json"
+);
+
+#[test]
+fn eval_prints_matching_contacts_ids_or_count() {
+    let ids = hcq()
+        .args([
+            "eval",
+            "-e",
+            "city = Kyiv or tag = Lead",
+            "--contacts",
+            EXPORT,
+            "--ids",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(
+        String::from_utf8(ids).unwrap(),
+        "1001\n1002\n1005\n1008\n1010\n1011\n1012\n"
+    );
+    hcq()
+        .args([
+            "eval",
+            "-e",
+            "city = Kyiv or tag = Lead",
+            "--contacts",
+            EXPORT,
+            "--count",
+        ])
+        .assert()
+        .success()
+        .stdout("7\n");
+    let records = hcq()
+        .args(["eval", "-e", "city = Kyiv", "--contacts", EXPORT])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    // The records as they were written, `customData` and all.
+    let records: serde_json::Value = serde_json::from_slice(&records).unwrap();
+    assert_eq!(records.as_array().unwrap().len(), 2);
+    assert_eq!(records[0]["customData"]["plan"], "pro");
+}
+
+#[test]
+fn eval_reads_json_lines_from_stdin_and_segments_from_files() {
+    let scratch = Scratch::new("eval");
+    let file = scratch.file(
+        "a.hcq",
+        "segment kyiv\n  city = Kyiv\n\nsegment leads\n  @kyiv and tag = Lead\n",
+    );
+    let lines = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/eval_fixtures/contacts.jsonl"
+    ))
+    .unwrap();
+    hcq()
+        .arg("eval")
+        .arg(&file)
+        .args(["--segment", "leads", "--contacts", "-", "--ids"])
+        .write_stdin(lines)
+        .assert()
+        .success()
+        .stdout("1001\n");
+    hcq()
+        .arg("eval")
+        .arg(&file)
+        .args(["--contacts", EXPORT])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--segment NAME"));
+}
+
+#[test]
+fn eval_names_the_bad_record() {
+    hcq()
+        .args(["eval", "-e", "id > 0", "--contacts"])
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/eval_fixtures/broken.jsonl"
+        ))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("hcq::contacts::field_type"))
+        .stderr(predicate::str::contains("index 2 (line 3, id 1003)"));
+    hcq()
+        .args(["eval", "-e", "emial ~ x", "--contacts", EXPORT])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("hcq::check::unknown_field"));
+}
+
+#[test]
+fn eval_prints_records_reindented_as_array_elements() {
+    let output = hcq()
+        .args(["eval", "-e", "userId = 00123", "--contacts", EXPORT])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(output).unwrap();
+    assert!(text.starts_with("[\n  {\n    \"id\": 1004,\n"), "{text}");
+    assert!(text.ends_with("\n  }\n]\n"), "{text}");
+}

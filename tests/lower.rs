@@ -467,6 +467,13 @@ fn ranges_join_across_terms() {
     // ranges that do not touch stay apart
     let (terms, _) = simplified(&[&["id < 5"], &["id > 10"]]);
     assert_eq!(terms, ["id < 5", "id > 10"]);
+    // two single comparisons share a request; joined they would need one more
+    let (terms, _) = simplified(&[&["id = 1"], &["id = 2"], &["email ~ a"]]);
+    assert_eq!(terms, ["id = 1", "id = 2", "email ~ \"a\""]);
+    let (terms, _) = simplified(&[&["id = 1", "email ~ a"], &["id = 2", "email ~ a"]]);
+    assert_eq!(terms, ["id >= 1 and id <= 2 and email ~ \"a\""]);
+    let (terms, _) = simplified(&[&["id = 4"], &["id >= 5"]]);
+    assert_eq!(terms, ["id >= 4"]);
 }
 
 #[test]

@@ -1296,3 +1296,11 @@ proptest::proptest! {
         assert_well_formed(&source);
     }
 }
+
+#[test]
+fn a_sort_clause_without_order_ends_at_its_field() {
+    let source = "id > 5 sort by lastSeen  # newest first\n";
+    let query = parse_query(source, &Limits::default()).expect("valid");
+    assert_eq!(query.clauses[0].span.slice(source), "sort by lastSeen");
+    assert_eq!(query.span.slice(source), "id > 5 sort by lastSeen");
+}

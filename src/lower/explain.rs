@@ -275,12 +275,26 @@ fn section_paging(out: &mut String, lowered: &Lowered) {
     let _ = writeln!(out, "{text}");
 }
 
+/// Most pieces of source quoted for one rewrite.
+const SHOWN_PARTS: usize = 6;
+
 fn write_rewrite(out: &mut String, source: &str, rewrite: &Rewrite) {
     let _ = writeln!(out, "  - {}: {}", rewrite.rule.name(), rewrite.message);
-    let quoted = quote(source, rewrite.span, SHOWN_SOURCE);
-    if !quoted.is_empty() {
-        let _ = writeln!(out, "      at `{quoted}`");
+    let mut quoted: Vec<String> = rewrite
+        .parts
+        .iter()
+        .map(|&span| quote(source, span, SHOWN_SOURCE))
+        .filter(|q| !q.is_empty())
+        .map(|q| format!("`{q}`"))
+        .collect();
+    if quoted.is_empty() {
+        return;
     }
+    if quoted.len() > SHOWN_PARTS {
+        quoted.truncate(SHOWN_PARTS);
+        quoted.push("…".to_owned());
+    }
+    let _ = writeln!(out, "      at {}", quoted.join(", "));
 }
 
 fn write_terms(out: &mut String, terms: &[dnf::Term]) {

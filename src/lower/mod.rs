@@ -142,8 +142,12 @@ impl Rule {
 pub struct Rewrite {
     /// The law applied.
     pub rule: Rule,
-    /// The source it applied to.
+    /// The smallest span covering the source it applied to.
     pub span: Span,
+    /// The pieces of source it applied to (one per filter involved, in
+    /// source order, each once), for quoting: a term's filters may be far
+    /// apart in the source.
+    pub parts: Vec<Span>,
     /// What it did, for a person (`` `id > 5` is implied by `id > 10` ``).
     pub message: String,
 }
@@ -160,6 +164,17 @@ pub struct Log {
 impl Log {
     /// Records that `rule` rewrote the source at `span`.
     pub fn record(&mut self, rule: Rule, span: Span, message: String) {
+        self.record_parts(rule, vec![span], message);
+    }
+
+    /// Records that `rule` rewrote the pieces of source at `parts`.
+    pub fn record_parts(&mut self, rule: Rule, mut parts: Vec<Span>, message: String) {
+        parts.sort_by_key(|s| (s.start, s.end));
+        parts.dedup_by_key(|s| (s.start, s.end));
+        let span = match parts.as_slice() {
+            [] => Span::default(),
+            [first, ..] => parts.iter().fold(*first, |all, s| all.to(*s)),
+        };
         let key = (rule, span.start, span.end, message);
         if self.seen.contains(&key) {
             return;
@@ -173,6 +188,7 @@ impl Log {
         self.rewrites.push(Rewrite {
             rule,
             span,
+            parts,
             message,
         });
     }
@@ -215,7 +231,7 @@ pub enum LowerError {
         /// The operands' term counts, as `2 × 2 × … = N`.
         factors: String,
     },
-    /// The DNF would hold more than [`dnf::MAX_DNF_FILTERS`] filters in all:
+    /// The DNF would hold more than [`Limits::max_dnf_filters`] filters in all:
     /// an `and` of 600 comparisons with `(a or b) and (c or d) and …` of
     /// eleven groups repeats the 600 comparisons in 2048 terms.
     #[error("this expression expands to {} filters across {} AND-terms, more than the {limit} allowed", count(.filters), count(.terms))]

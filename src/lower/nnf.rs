@@ -63,30 +63,40 @@ impl Expr {
 /// assert_eq!(filter.op, CompareOp::Le);
 /// ```
 pub fn to_nnf(expr: &typed::Expr, log: &mut Log) -> Expr {
-    convert(expr, false, log)
+    convert(expr, None, log)
 }
 
+/// `negated_by` is the span of the innermost `not` while an odd number of
+/// them applies. A negated filter takes that span: `city != Kyiv` came from
+/// `not (city = Kyiv)`, not from `city = Kyiv`.
+///
 /// The recursion follows the tree's nesting, which the parser bounds
 /// (`Limits::max_depth`); long `and`/`or` chains are one flat node.
-fn convert(expr: &typed::Expr, negated: bool, log: &mut Log) -> Expr {
+fn convert(expr: &typed::Expr, negated_by: Option<Span>, log: &mut Log) -> Expr {
     match expr {
-        typed::Expr::Filter(filter) if negated => {
+        typed::Expr::Filter(filter) => {
             let mut out = filter.clone();
-            out.op = filter.op.negate();
+            if let Some(span) = negated_by {
+                out.op = filter.op.negate();
+                out.span = span;
+            }
             Expr::Filter(out)
         }
-        typed::Expr::Filter(filter) => Expr::Filter(filter.clone()),
         typed::Expr::Not(inner, span) => {
-            if !negated {
+            if negated_by.is_none() {
                 note_not(inner, *span, log);
             }
-            convert(inner, !negated, log)
+            let flipped = match negated_by {
+                Some(_) => None,
+                None => Some(*span),
+            };
+            convert(inner, flipped, log)
         }
         typed::Expr::Or(items, span) | typed::Expr::And(items, span) => {
             let is_or = matches!(expr, typed::Expr::Or(..));
             // De Morgan: under a `not`, `or` becomes `and` and back.
-            let or = is_or != negated;
-            let items = items.iter().map(|item| convert(item, negated, log));
+            let or = is_or != negated_by.is_some();
+            let items = items.iter().map(|item| convert(item, negated_by, log));
             node(or, items, *span)
         }
     }

@@ -91,9 +91,9 @@ pub(super) fn simplify_slice(terms: &[Term], log: &mut Log) -> Vec<Term> {
 
 /// The single empty term: every contact matches.
 fn always(arena: &Arena, before: &[Id], log: &mut Log) -> Vec<Term> {
-    log.record(
+    log.record_parts(
         Rule::AlwaysTrue,
-        arena.span(before),
+        arena.spans(before),
         "no condition is left in a term, so the expression holds for every contact".to_owned(),
     );
     vec![Term {
@@ -110,9 +110,9 @@ fn dedup_terms(arena: &Arena, terms: Vec<Vec<Id>>, log: &mut Log) -> Vec<Vec<Id>
         key.sort_unstable();
         key.dedup();
         if let Some(&first) = seen.get(&key) {
-            log.record(
+            log.record_parts(
                 Rule::DuplicateTerm,
-                arena.span(&ids),
+                arena.spans(&ids),
                 format!(
                     "`{}` repeats `{}`",
                     arena.show(&ids),
@@ -336,6 +336,11 @@ impl Arena {
         show_filters(ids.iter().map(|&id| &**self.filter(id)))
     }
 
+    /// The span of each filter, for quoting them one by one.
+    fn spans(&self, ids: &[Id]) -> Vec<Span> {
+        ids.iter().map(|&id| self.filter(id).span).collect()
+    }
+
     fn span(&self, ids: &[Id]) -> Span {
         let mut spans = ids.iter().map(|&id| self.filter(id).span);
         let first = spans.next().unwrap_or_default();
@@ -395,9 +400,9 @@ impl Arena {
                 }
                 Kind::Plain { negation } => {
                     if let Some(negation) = negation.filter(|&n| seen.contains(n)) {
-                        log.record(
+                        log.record_parts(
                             Rule::Contradiction,
-                            self.span(ids),
+                            self.spans(ids),
                             format!(
                                 "`{}` and `{}` cannot both hold, so the term `{}` is dropped",
                                 show_filter(self.filter(negation)),
@@ -419,9 +424,9 @@ impl Arena {
                 Slot::Numbers(g) => {
                     let (field, group) = &groups[g];
                     let Some(set) = NumSet::build(self, field, group) else {
-                        log.record(
+                        log.record_parts(
                             Rule::Contradiction,
-                            self.span(ids),
+                            self.spans(ids),
                             format!(
                                 "no value of `{}` satisfies `{}`, so the term `{}` is dropped",
                                 field.short_name(),
@@ -443,9 +448,9 @@ impl Arena {
     /// Records how the filters of one number field were rewritten.
     fn note_numbers(&self, before: &[Id], after: &[Id], log: &mut Log) {
         if after.iter().any(|id| !before.contains(id)) {
-            log.record(
+            log.record_parts(
                 Rule::RangeRewritten,
-                self.span(before),
+                self.spans(before),
                 format!("`{}` is `{}`", self.show(before), self.show(after)),
             );
             return;
@@ -495,7 +500,7 @@ impl Arena {
             self.show(tags),
             show_filter(&merged)
         );
-        log.record(Rule::TagsMerged, merged.span, message);
+        log.record_parts(Rule::TagsMerged, self.spans(tags), message);
         self.intern_new(merged)
     }
 
@@ -630,8 +635,22 @@ enum Source {
     None,
     /// This filter's bound.
     Filter(Id),
-    /// Pushed one step past this `!=` filter.
-    Tightened(Id),
+    /// Pushed past a `!=` on the bound; the span covers the `!=` filters
+    /// and the bound they moved.
+    Tightened(Span),
+}
+
+impl Source {
+    /// This bound pushed past the `!=` filter `hole`.
+    fn tightened(self, hole: Id, arena: &Arena) -> Source {
+        let hole_span = arena.filter(hole).span;
+        let span = match self {
+            Source::Filter(id) => arena.filter(id).span.to(hole_span),
+            Source::Tightened(span) => span.to(hole_span),
+            Source::None => hole_span,
+        };
+        Source::Tightened(span)
+    }
 }
 
 /// The values of one Integer or Date field a term admits: `lo..=hi` minus
@@ -683,7 +702,7 @@ impl NumSet {
                 CompareOp::Contains | CompareOp::NotContains => {}
             }
         }
-        set.normalized()
+        set.normalized(arena)
     }
 
     fn raise(&mut self, lo: i64, id: Id) {
@@ -702,7 +721,7 @@ impl NumSet {
 
     /// Bounds moved past holes on them, holes outside dropped; `None` if
     /// nothing is left.
-    fn normalized(mut self) -> Option<NumSet> {
+    fn normalized(mut self, arena: &Arena) -> Option<NumSet> {
         if self.lo > self.hi {
             return None;
         }
@@ -711,14 +730,14 @@ impl NumSet {
                 return None;
             }
             self.lo += 1;
-            self.lo_from = Source::Tightened(hole);
+            self.lo_from = self.lo_from.tightened(hole, arena);
         }
         while let Some(&hole) = self.holes.get(&self.hi) {
             if self.lo == self.hi {
                 return None;
             }
             self.hi -= 1;
-            self.hi_from = Source::Tightened(hole);
+            self.hi_from = self.hi_from.tightened(hole, arena);
         }
         let (lo, hi) = (self.lo, self.hi);
         self.holes.retain(|&v, _| lo < v && v < hi);
@@ -747,7 +766,7 @@ impl NumSet {
     }
 
     /// `self ∪ other`, when it is again one range minus points.
-    fn union(&self, other: &NumSet) -> Option<NumSet> {
+    fn union(&self, other: &NumSet, arena: &Arena) -> Option<NumSet> {
         let touching = |a: &NumSet, b: &NumSet| i128::from(a.lo) <= i128::from(b.hi) + 1;
         if !touching(self, other) || !touching(other, self) {
             return None;
@@ -778,7 +797,7 @@ impl NumSet {
             hi_from,
             holes,
         }
-        .normalized()
+        .normalized(arena)
     }
 
     /// How many filters [`NumSet::to_filters`] gives.
@@ -844,8 +863,10 @@ impl NumSet {
             }
             // `id >= 10 and id != 10` reads best as `id > 10`; the bound is
             // not at the end of the range, so `± 1` cannot overflow.
-            Source::Tightened(_) if lower => self.synthesize(arena, CompareOp::Gt, value - 1, span),
-            Source::Tightened(_) => self.synthesize(arena, CompareOp::Lt, value + 1, span),
+            Source::Tightened(..) if lower => {
+                self.synthesize(arena, CompareOp::Gt, value - 1, span)
+            }
+            Source::Tightened(..) => self.synthesize(arena, CompareOp::Lt, value + 1, span),
             Source::None => {
                 let op = if lower { CompareOp::Ge } else { CompareOp::Le };
                 self.synthesize(arena, op, value, span)
@@ -855,7 +876,8 @@ impl NumSet {
 
     fn span_of(&self, arena: &Arena, from: Source) -> Span {
         match from {
-            Source::Filter(id) | Source::Tightened(id) => arena.filter(id).span,
+            Source::Filter(id) => arena.filter(id).span,
+            Source::Tightened(span) => span,
             Source::None => Span::default(),
         }
     }
@@ -901,17 +923,13 @@ fn across(arena: &mut Arena, terms: Vec<Vec<Id>>, log: &mut Log) -> Vec<Vec<Id>>
                 let step = pair(arena, a, &profiles[i], b, &profiles[j], log);
                 match step {
                     Step::None => continue,
-                    Step::Drop(k) => {
-                        let k = if k == Side::A { i } else { j };
-                        terms[k] = None;
-                    }
-                    Step::Replace(side, ids) => {
-                        let k = if side == Side::A { i } else { j };
+                    Step::DropB => terms[j] = None,
+                    Step::ReplaceB(ids) => {
                         if ids.is_empty() {
-                            return vec![always_ids(arena, terms[k].as_deref(), log)];
+                            return vec![always_ids(arena, terms[j].as_deref(), log)];
                         }
-                        profiles[k] = arena.profile(&ids, |_| true);
-                        terms[k] = Some(ids);
+                        profiles[j] = arena.profile(&ids, |_| true);
+                        terms[j] = Some(ids);
                     }
                     Step::Merge(ids) => {
                         let (keep, gone) = (i.min(j), i.max(j));
@@ -938,39 +956,34 @@ fn always_ids(arena: &Arena, before: Option<&[Id]>, log: &mut Log) -> Vec<Id> {
     Vec::new()
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Side {
-    A,
-    B,
-}
-
-/// What one comparison of two terms decided.
+/// What one comparison of terms `a` and `b` decided.
 enum Step {
+    /// Nothing applies.
     None,
-    /// Drop that term.
-    Drop(Side),
-    /// Replace that term's filters.
-    Replace(Side, Vec<Id>),
+    /// Drop `b`.
+    DropB,
+    /// Replace `b`'s filters.
+    ReplaceB(Vec<Id>),
     /// Replace both terms by one, at the earlier one's place.
     Merge(Vec<Id>),
 }
 
-/// Compares term `a` with term `b`; only rewrites `b`, except where the two
-/// merge or `a` is a later duplicate of `b` (the pair is also visited the
-/// other way round).
+/// Compares term `a` with term `b`. Only `b` is rewritten, or both merge;
+/// every pair is also visited the other way round. Visiting `i` before `j`
+/// means that of two equivalent terms the later one goes.
 fn pair(arena: &mut Arena, a: &[Id], pa: &Profile, b: &[Id], pb: &Profile, log: &mut Log) -> Step {
     // Absorption: `b` implies `a`, so `a or b` is `a`.
     if pb.implies(pa) {
-        log.record(
+        log.record_parts(
             Rule::SubsumedTerm,
-            arena.span(b),
+            arena.spans(b),
             format!(
                 "`{}` is covered by `{}` (`a or (a and b)` is `a`)",
                 arena.show(b),
                 arena.show(a)
             ),
         );
-        return Step::Drop(Side::B);
+        return Step::DropB;
     }
     if let Some(step) = complement(arena, a, pa, b, pb, log) {
         return step;
@@ -1010,7 +1023,7 @@ fn complement(
             ),
         );
         let kept = arena.normalize(&kept, log).unwrap_or(kept);
-        return Some(Step::Replace(Side::B, kept));
+        return Some(Step::ReplaceB(kept));
     }
     None
 }
@@ -1018,8 +1031,9 @@ fn complement(
 /// `a = R and C1`, `b = S and C2`, with `C1`, `C2` the filters on one number
 /// field and `S` implying `R`: `b` may admit `C1 ∪ C2` instead of `C2`,
 /// since the extra contacts match `a`. When `S` and `R` are the same the two
-/// terms become one; otherwise `b` is widened only if that takes no more
-/// filters.
+/// terms become one (unless two single comparisons would become a term of
+/// two, which costs a request); otherwise `b` is widened only if that takes
+/// no more filters.
 fn union(
     arena: &mut Arena,
     a: &[Id],
@@ -1033,7 +1047,7 @@ fn union(
         let Some(c2) = pb.numbers_of(field) else {
             continue;
         };
-        let Some(joined) = c1.union(c2) else {
+        let Some(joined) = c1.union(c2, arena) else {
             continue;
         };
         if joined.same_values(c2) {
@@ -1052,10 +1066,16 @@ fn union(
         let base = if same_rest { a } else { b };
         let rebuilt = replace_field(arena, base, field, &new_filters);
         let rebuilt = arena.normalize(&rebuilt, log).unwrap_or(rebuilt);
+        // Two single comparisons share the OR request already; one term of
+        // two filters would need a request of its own
+        // (`id = 1 or id = 2` stays, rather than `id >= 1 and id <= 2`).
+        if same_rest && a.len() == 1 && b.len() == 1 && rebuilt.len() > 1 {
+            continue;
+        }
         if same_rest {
-            log.record(
+            log.record_parts(
                 Rule::RangeUnion,
-                arena.span(a).to(arena.span(b)),
+                [arena.spans(a), arena.spans(b)].concat(),
                 format!(
                     "`{}` or `{}` is `{}`",
                     arena.show(a),
@@ -1065,9 +1085,9 @@ fn union(
             );
             return Some(Step::Merge(rebuilt));
         }
-        log.record(
+        log.record_parts(
             Rule::RangeUnion,
-            arena.span(b),
+            arena.spans(b),
             format!(
                 "`{}` widens to `{}`: the contacts it adds match `{}`",
                 arena.show(b),
@@ -1075,7 +1095,7 @@ fn union(
                 arena.show(a)
             ),
         );
-        return Some(Step::Replace(Side::B, rebuilt));
+        return Some(Step::ReplaceB(rebuilt));
     }
     None
 }

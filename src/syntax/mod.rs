@@ -378,8 +378,16 @@ fn relative_offset(pair: Pair<'_, Rule>) -> Option<RelativeOffset> {
 }
 
 fn clause(pair: Pair<'_, Rule>) -> Clause {
-    let span = span_of(&pair);
     let rule = pair.as_rule();
+    // The clause ends where its last token does: pest's implicit blanks
+    // before an optional `asc`/`desc` that is absent stay in the pair.
+    let start = pair.as_span().start();
+    let end = pair
+        .clone()
+        .into_inner()
+        .last()
+        .map_or(pair.as_span().end(), |last| last.as_span().end());
+    let span = Span::new(start, end);
     let mut pairs = pair.into_inner();
     pairs.next(); // `sort`, `limit` or `offset`
     let kind = match rule {

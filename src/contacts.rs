@@ -1,0 +1,888 @@
+//! Reading contacts for `hcq eval`: a file of contacts shaped as the API
+//! returns them (API.md, "Response"), turned into [`eval::Contact`]s.
+//!
+//! Three layouts are read, told apart by what the text holds:
+//!
+//! - a JSON array of contacts: `[{"id": 1, …}, …]`;
+//! - an API response: `{"data": [{"id": 1, …}, …], "total": 2}`;
+//! - JSON Lines: one contact object per line (any number of objects one
+//!   after another, in fact).
+//!
+//! Reading is strict, because a contact that silently fails to match is a
+//! false answer: a record without an `id` or a `lastSeen`, or with a field
+//! of the wrong type (`"id": "abc"`, `"tags": 5`), is an error that names
+//! the record (its index, line and id) and the field. Keys hcq does not use
+//! (`customData`, `unsubscribed`, …) are ignored.
+//!
+//! ```
+//! let contacts = hcq::contacts::read_contacts(
+//!     r#"{"data": [{"id": 7, "lastSeen": "1700000000", "location": {"city": "Kyiv"}}], "total": 1}"#,
+//! )?;
+//! assert_eq!(contacts[0].location.city.as_deref(), Some("Kyiv"));
+//!
+//! let error = hcq::contacts::read_contacts(
+//!     "{\"id\": 1, \"lastSeen\": 0}\n{\"id\": 2, \"lastSeen\": 0, \"tags\": 5}\n",
+//! )
+//! .unwrap_err();
+//! assert_eq!(
+//!     error.to_string(),
+//!     "the contact at index 1 (line 2, id 2) has `tags` 5, expected a list of `{\"name\": …}` objects",
+//! );
+//! # Ok::<(), hcq::contacts::ContactsError>(())
+//! ```
+
+use crate::diagnostic::LineIndex;
+use crate::eval::{self, Contact, Location, Tag};
+use crate::typed;
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use serde_json::{Map, Value};
+use std::fmt;
+use std::sync::Arc;
+use thiserror::Error;
+
+/// Which record a problem is in: its index among the contacts (from 0), the
+/// line it starts on (from 1) and its `id`, when it has a readable one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Record {
+    /// Position among the contacts, from 0.
+    pub index: usize,
+    /// The line the record starts on, from 1.
+    pub line: usize,
+    /// The record's `id` as written, if it has one.
+    pub id: Option<String>,
+}
+
+impl fmt::Display for Record {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the contact at index {} (line {}", self.index, self.line)?;
+        if let Some(id) = &self.id {
+            write!(f, ", id {id}")?;
+        }
+        f.write_str(")")
+    }
+}
+
+/// Why a file of contacts cannot be read: one [`ContactsProblem`], with
+/// the text it points into, so that a miette handler can show where.
+#[derive(Debug, Clone, Error)]
+#[error("{problem}")]
+pub struct ContactsError {
+    problem: Box<ContactsProblem>,
+    source_code: NamedSource<Arc<str>>,
+}
+
+impl ContactsError {
+    /// What is wrong.
+    pub fn problem(&self) -> &ContactsProblem {
+        &self.problem
+    }
+}
+
+impl Diagnostic for ContactsError {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.problem.code()
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.problem.help()
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        self.problem.labels()
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source_code)
+    }
+}
+
+/// What can be wrong with a file of contacts.
+#[derive(Debug, Clone, PartialEq, Eq, Error, Diagnostic)]
+pub enum ContactsProblem {
+    /// The text is not JSON (nor JSON Lines): `[{"id": 1,}]`.
+    #[error("the contacts are not valid JSON: {message} (line {line}, column {column})")]
+    #[diagnostic(
+        code(hcq::contacts::syntax),
+        help(
+            "write a JSON array of contacts, an API response `{{\"data\": […]}}`, \
+             or one JSON object per line"
+        )
+    )]
+    Syntax {
+        /// What the JSON parser says.
+        message: String,
+        /// Where, from 1.
+        line: usize,
+        /// Where, from 1, in characters.
+        column: usize,
+        /// Where the JSON stops making sense.
+        #[label("here")]
+        span: SourceSpan,
+    },
+
+    /// The JSON is not one of the three layouts: `{"items": []}`, `42`,
+    /// `{"data": 5}`, or nothing at all.
+    #[error("expected contacts, found {found}")]
+    #[diagnostic(
+        code(hcq::contacts::layout),
+        help(
+            "write a JSON array of contacts `[{{\"id\": 1, …}}]`, an API response \
+             `{{\"data\": [{{\"id\": 1, …}}]}}`, or one contact object per line"
+        )
+    )]
+    Layout {
+        /// What is there instead, in words.
+        found: String,
+        /// The value that is not contacts.
+        #[label("not a list of contacts")]
+        span: SourceSpan,
+    },
+
+    /// A record that is not an object: `[{"id": 1, "lastSeen": 0}, 2]`.
+    #[error("{record} is {found}, not an object")]
+    #[diagnostic(
+        code(hcq::contacts::not_an_object),
+        help("each contact is a JSON object such as `{{\"id\": 1, \"lastSeen\": 1700000000}}`")
+    )]
+    NotAnObject {
+        /// Which record.
+        record: Record,
+        /// What it is instead, in words.
+        found: String,
+        /// The record.
+        #[label("not an object")]
+        span: SourceSpan,
+    },
+
+    /// A record without a field every contact has: `{"lastSeen": 0}` (no
+    /// `id`), `{"id": 1}` (no `lastSeen`).
+    #[error("{record} has no `{field}`")]
+    #[diagnostic(
+        code(hcq::contacts::missing_field),
+        help(
+            "every contact has an `id` (an integer) and a `lastSeen` (a UNIX timestamp, \
+             as a number or a string of digits), as the API returns them"
+        )
+    )]
+    MissingField {
+        /// Which record.
+        record: Record,
+        /// The missing field.
+        field: &'static str,
+        /// The record.
+        #[label("this contact has no `{field}`")]
+        span: SourceSpan,
+    },
+
+    /// A field of the wrong type: `"id": "abc"`, `"tags": 5`,
+    /// `"lastSeen": "yesterday"`, `"location": {"city": 3}`.
+    #[error("{record} has `{field}` {found}, expected {expected}")]
+    #[diagnostic(
+        code(hcq::contacts::field_type),
+        help(
+            "fields have the types of the API's response: `id` an integer, `lastSeen` and \
+             `firstSeen` UNIX timestamps (numbers or strings of digits), text fields strings \
+             or null, `location` an object, `tags` a list of `{{\"name\": …}}` objects"
+        )
+    )]
+    FieldType {
+        /// Which record.
+        record: Record,
+        /// The field, with its path inside the record (`location.city`, `tags[1].name`).
+        field: String,
+        /// What was expected, in words.
+        expected: &'static str,
+        /// The value found, as JSON (shortened).
+        found: String,
+        /// The record.
+        #[label("`{field}` is wrong here")]
+        span: SourceSpan,
+    },
+}
+
+/// Reads contacts from `text` (see the [module docs](self) for the
+/// layouts); diagnostics call the input `<contacts>`.
+pub fn read_contacts(text: &str) -> Result<Vec<Contact>, ContactsError> {
+    read_contacts_named("<contacts>", text)
+}
+
+/// Reads contacts from `text`, naming it `name` (a path, say) in diagnostics.
+pub fn read_contacts_named(name: &str, text: &str) -> Result<Vec<Contact>, ContactsError> {
+    read_records(name, text).map(|records| records.into_iter().map(|(c, _)| c).collect())
+}
+
+/// Reads contacts from `text` like [`read_contacts_named`], each with the
+/// JSON text it was read from (for printing matches as they were written,
+/// `customData` and all).
+///
+/// ```
+/// let text = r#"[{"id": 1, "lastSeen": 0, "customData": {"plan": "pro"}}]"#;
+/// let records = hcq::contacts::read_records("<contacts>", text)?;
+/// assert_eq!(records[0].1, r#"{"id": 1, "lastSeen": 0, "customData": {"plan": "pro"}}"#);
+/// # Ok::<(), hcq::contacts::ContactsError>(())
+/// ```
+pub fn read_records<'t>(
+    name: &str,
+    text: &'t str,
+) -> Result<Vec<(Contact, &'t str)>, ContactsError> {
+    let read = || -> Result<Vec<(Contact, &'t str)>, ContactsProblem> {
+        let records = Reader { text }.records()?;
+        let lines = LineIndex::new(text);
+        records
+            .into_iter()
+            .enumerate()
+            .map(|(index, (value, span))| {
+                let record = Record {
+                    index,
+                    line: lines.line_column(span.0).0,
+                    id: value.get("id").map(short),
+                };
+                Reader::contact(value, record, span).map(|c| (c, &text[span.0..span.1]))
+            })
+            .collect()
+    };
+    read().map_err(|problem| ContactsError {
+        problem: Box::new(problem),
+        source_code: NamedSource::new(name, Arc::from(text)),
+    })
+}
+
+/// The contacts `expr` selects, in their order, by the reference evaluator
+/// ([`eval::matches_expr`]).
+///
+/// ```
+/// let options = hcq::Options::at("2024-06-01T00:00:00Z".parse().unwrap());
+/// let query = hcq::check("tag = Lead and email ~ GMAIL", &options)?;
+/// let contacts = hcq::contacts::read_contacts(r#"[
+///     {"id": 1, "lastSeen": 0, "email": "ann@gmail.com", "tags": [{"name": "Lead"}]},
+///     {"id": 2, "lastSeen": 0, "email": "bob@gmail.com"}
+/// ]"#).unwrap();
+/// let ids: Vec<i64> = hcq::contacts::select(&query.expr, &contacts).iter().map(|c| c.id).collect();
+/// assert_eq!(ids, [1]);
+/// # Ok::<(), hcq::Error>(())
+/// ```
+pub fn select<'a>(expr: &typed::Expr, contacts: &'a [Contact]) -> Vec<&'a Contact> {
+    contacts
+        .iter()
+        .filter(|contact| eval::matches_expr(expr, contact))
+        .collect()
+}
+
+/// A byte range `(start, end)` of the text.
+type Range = (usize, usize);
+
+struct Reader<'t> {
+    text: &'t str,
+}
+
+impl Reader<'_> {
+    /// The records, each with where it was written.
+    fn records(&self) -> Result<Vec<(Value, Range)>, ContactsProblem> {
+        let text = self.text;
+        let mut values = Vec::new();
+        let mut stream = serde_json::Deserializer::from_str(text).into_iter::<Value>();
+        let mut end = 0;
+        loop {
+            let start = skip_blanks(text, end);
+            match stream.next() {
+                None => break,
+                Some(Ok(value)) => {
+                    end = stream.byte_offset();
+                    values.push((value, (start, end)));
+                }
+                Some(Err(error)) => return Err(self.syntax(&error)),
+            }
+        }
+        match values.len() {
+            0 => Err(ContactsProblem::Layout {
+                found: "nothing".to_owned(),
+                span: (0, text.len()).into(),
+            }),
+            // One value: an array, an API response, or one line of JSON Lines.
+            1 => {
+                let (value, range) = values.pop().expect("one value");
+                match value {
+                    Value::Array(items) => {
+                        Ok(items.into_iter().zip(elements(text, range.0)).collect())
+                    }
+                    Value::Object(mut object) if object.contains_key("data") => {
+                        match object.remove("data") {
+                            Some(Value::Array(items)) => {
+                                let at = member(text, range.0, "data").unwrap_or(range.0);
+                                Ok(items.into_iter().zip(elements(text, at)).collect())
+                            }
+                            other => Err(ContactsProblem::Layout {
+                                found: format!("`data` holding {}", kind(other.as_ref())),
+                                span: range_span(range),
+                            }),
+                        }
+                    }
+                    value @ Value::Object(_) => Ok(vec![(value, range)]),
+                    other => Err(ContactsProblem::Layout {
+                        found: kind(Some(&other)),
+                        span: range_span(range),
+                    }),
+                }
+            }
+            // Several values: JSON Lines, each value one contact.
+            _ => Ok(values),
+        }
+    }
+
+    fn syntax(&self, error: &serde_json::Error) -> ContactsProblem {
+        let offset = offset_of(self.text, error.line(), error.column());
+        let message = error.to_string();
+        // serde_json appends " at line L column C"; the fields say that.
+        let message = message
+            .rsplit_once(" at line ")
+            .map_or(message.as_str(), |(what, _)| what)
+            .to_owned();
+        ContactsProblem::Syntax {
+            message,
+            line: error.line(),
+            column: error.column(),
+            span: (offset, 0).into(),
+        }
+    }
+
+    /// One record, checked field by field and turned into a contact.
+    fn contact(value: Value, record: Record, range: Range) -> Result<Contact, ContactsProblem> {
+        let span = range_span(range);
+        let Value::Object(mut fields) = value else {
+            return Err(ContactsProblem::NotAnObject {
+                found: kind(Some(&value)),
+                record,
+                span,
+            });
+        };
+        let check = Check {
+            record: &record,
+            span,
+        };
+        let id = match fields.remove("id") {
+            None | Some(Value::Null) => return Err(check.missing("id")),
+            Some(value) => value
+                .as_i64()
+                .ok_or_else(|| check.wrong("id", "an integer", &value))?,
+        };
+        let last_seen = match fields.remove("lastSeen") {
+            None | Some(Value::Null) => return Err(check.missing("lastSeen")),
+            Some(value) => check.timestamp("lastSeen", &value)?,
+        };
+        let first_seen = match fields.remove("firstSeen") {
+            None | Some(Value::Null) => None,
+            Some(value) => Some(check.timestamp("firstSeen", &value)?),
+        };
+        let mut text = |name: &str| check.text(name, fields.remove(name));
+        let mut contact = Contact {
+            id,
+            last_seen,
+            first_seen,
+            user_id: text("userId")?,
+            name: text("name")?,
+            email: text("email")?,
+            company: text("company")?,
+            phone: text("phone")?,
+            telegram_id: text("telegramId")?,
+            facebook_id: text("facebookId")?,
+            instagram_id: text("instagramId")?,
+            viber_id: text("viberId")?,
+            whatsapp_id: text("whatsappId")?,
+            ..Contact::default()
+        };
+        contact.location = match fields.remove("location") {
+            None | Some(Value::Null) => Location::default(),
+            Some(Value::Object(mut location)) => {
+                let mut text =
+                    |name: &str| check.text(&format!("location.{name}"), location.remove(name));
+                Location {
+                    region_code: text("regionCode")?,
+                    country_code: text("countryCode")?,
+                    city: text("city")?,
+                }
+            }
+            Some(other) => return Err(check.wrong("location", "an object", &other)),
+        };
+        contact.tags = match fields.remove("tags") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(tags)) => tags
+                .into_iter()
+                .enumerate()
+                .map(|(i, tag)| check.tag(i, tag))
+                .collect::<Result<_, _>>()?,
+            Some(other) => {
+                return Err(check.wrong("tags", "a list of `{\"name\": …}` objects", &other));
+            }
+        };
+        Ok(contact)
+    }
+}
+
+/// Checks the fields of one record.
+struct Check<'a> {
+    record: &'a Record,
+    span: SourceSpan,
+}
+
+impl Check<'_> {
+    fn missing(&self, field: &'static str) -> ContactsProblem {
+        ContactsProblem::MissingField {
+            record: self.record.clone(),
+            field,
+            span: self.span,
+        }
+    }
+
+    fn wrong(&self, field: &str, expected: &'static str, found: &Value) -> ContactsProblem {
+        ContactsProblem::FieldType {
+            record: self.record.clone(),
+            field: field.to_owned(),
+            expected,
+            found: short(found),
+            span: self.span,
+        }
+    }
+
+    /// A UNIX timestamp: a whole number, or a string of one (the vendor's
+    /// example sends strings).
+    fn timestamp(&self, field: &str, value: &Value) -> Result<i64, ContactsProblem> {
+        let number = match value {
+            Value::Number(n) => n.as_i64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        };
+        number.ok_or_else(|| {
+            self.wrong(
+                field,
+                "a UNIX timestamp in seconds (a whole number, or a string of one)",
+                value,
+            )
+        })
+    }
+
+    fn text(&self, field: &str, value: Option<Value>) -> Result<Option<String>, ContactsProblem> {
+        match value {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(other) => Err(self.wrong(field, "a string or null", &other)),
+        }
+    }
+
+    fn tag(&self, index: usize, tag: Value) -> Result<Tag, ContactsProblem> {
+        let Value::Object(mut tag) = tag else {
+            return Err(self.wrong(
+                &format!("tags[{index}]"),
+                "an object such as `{\"name\": \"Lead\"}`",
+                &tag,
+            ));
+        };
+        let name = match tag.remove("name") {
+            Some(Value::String(name)) => name,
+            other => {
+                return Err(self.wrong(
+                    &format!("tags[{index}].name"),
+                    "a string",
+                    other.as_ref().unwrap_or(&Value::Null),
+                ));
+            }
+        };
+        let color = self.text(&format!("tags[{index}].color"), tag.remove("color"))?;
+        Ok(Tag { name, color })
+    }
+}
+
+/// A value, as JSON, shortened for a message.
+fn short(value: &Value) -> String {
+    let json = value.to_string();
+    if json.chars().count() <= 40 {
+        return json;
+    }
+    let start: String = json.chars().take(37).collect();
+    format!("{start}...")
+}
+
+/// What a JSON value is, in words.
+fn kind(value: Option<&Value>) -> String {
+    match value {
+        None => "nothing".to_owned(),
+        Some(Value::Null) => "null".to_owned(),
+        Some(Value::Bool(b)) => format!("the boolean {b}"),
+        Some(Value::Number(n)) => format!("the number {n}"),
+        Some(Value::String(_)) => format!("the string {}", short(value.expect("some"))),
+        Some(Value::Array(_)) => "a list".to_owned(),
+        Some(Value::Object(object)) => object_kind(object),
+    }
+}
+
+fn object_kind(object: &Map<String, Value>) -> String {
+    let keys: Vec<String> = object.keys().take(4).map(|k| format!("`{k}`")).collect();
+    match keys.as_slice() {
+        [] => "an empty object".to_owned(),
+        _ if object.len() > 4 => format!("an object with keys {}, …", keys.join(", ")),
+        _ => format!("an object with keys {}", keys.join(", ")),
+    }
+}
+
+fn range_span((start, end): Range) -> SourceSpan {
+    (start, end - start).into()
+}
+
+/// The first byte at or after `at` that is not a JSON blank.
+fn skip_blanks(text: &str, at: usize) -> usize {
+    let rest = &text.as_bytes()[at.min(text.len())..];
+    at + rest
+        .iter()
+        .take_while(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        .count()
+}
+
+/// The byte offset of serde_json's `line` and `column` (both from 1;
+/// column 0 means before the line's first byte).
+fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let start = if line <= 1 {
+        0
+    } else {
+        text.match_indices('\n')
+            .nth(line - 2)
+            .map_or(text.len(), |(i, _)| i + 1)
+    };
+    let mut offset = (start + column.saturating_sub(1)).min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// Walks valid JSON without building it, to find where things are: the
+/// values in an array, the value of an object's member. `serde_json::Value`
+/// keeps no positions, and these are what diagnostics point at.
+struct Walk<'t> {
+    bytes: &'t [u8],
+    at: usize,
+}
+
+impl Walk<'_> {
+    fn blanks(&mut self) {
+        while self
+            .bytes
+            .get(self.at)
+            .is_some_and(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        {
+            self.at += 1;
+        }
+    }
+
+    /// Skips one value (the text is known to be valid JSON); iterative, so
+    /// that deep nesting costs no stack.
+    fn value(&mut self) {
+        let mut depth = 0usize;
+        while let Some(&b) = self.bytes.get(self.at) {
+            match b {
+                b'"' => self.string(),
+                b'[' | b'{' => {
+                    depth += 1;
+                    self.at += 1;
+                }
+                b']' | b'}' | b',' | b':' | b' ' | b'\t' | b'\r' | b'\n' if depth == 0 => return,
+                b']' | b'}' => {
+                    depth -= 1;
+                    self.at += 1;
+                }
+                _ => self.at += 1,
+            }
+            if depth == 0 && matches!(b, b'"' | b']' | b'}') {
+                return;
+            }
+        }
+    }
+
+    fn string(&mut self) {
+        self.at += 1;
+        while let Some(&b) = self.bytes.get(self.at) {
+            self.at += if b == b'\\' { 2 } else { 1 };
+            if b == b'"' {
+                return;
+            }
+        }
+    }
+}
+
+/// The byte ranges of the values of the array that opens at `at`.
+fn elements(text: &str, at: usize) -> Vec<Range> {
+    let mut walk = Walk {
+        bytes: text.as_bytes(),
+        at: at + 1,
+    };
+    let mut ranges = Vec::new();
+    loop {
+        walk.blanks();
+        match walk.bytes.get(walk.at) {
+            None | Some(b']') => return ranges,
+            Some(b',') => walk.at += 1,
+            Some(_) => {
+                let start = walk.at;
+                walk.value();
+                ranges.push((start, walk.at));
+            }
+        }
+    }
+}
+
+/// The offset of the value of member `key` of the object that opens at `at`.
+fn member(text: &str, at: usize, key: &str) -> Option<usize> {
+    let mut walk = Walk {
+        bytes: text.as_bytes(),
+        at: at + 1,
+    };
+    loop {
+        walk.blanks();
+        match walk.bytes.get(walk.at)? {
+            b'}' => return None,
+            b',' => walk.at += 1,
+            _ => {
+                let start = walk.at;
+                walk.string();
+                let name: Option<String> = serde_json::from_str(&text[start..walk.at]).ok();
+                walk.blanks();
+                walk.at += 1; // `:`
+                walk.blanks();
+                if name.as_deref() == Some(key) {
+                    return Some(walk.at);
+                }
+                walk.value();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXPORT: &str = include_str!("../tests/eval_fixtures/contacts.json");
+    const LINES: &str = include_str!("../tests/eval_fixtures/contacts.jsonl");
+    const BROKEN: &str = include_str!("../tests/eval_fixtures/broken.jsonl");
+
+    fn code(error: &ContactsError) -> String {
+        error.code().map(|c| c.to_string()).unwrap_or_default()
+    }
+
+    fn label(error: &ContactsError) -> (usize, usize) {
+        let label = error
+            .labels()
+            .and_then(|mut labels| labels.next())
+            .expect("a label");
+        (label.offset(), label.len())
+    }
+
+    #[test]
+    fn an_api_response_is_read_whole() {
+        let contacts = read_contacts(EXPORT).expect("reads");
+        assert_eq!(contacts.len(), 12);
+        let first = &contacts[0];
+        assert_eq!(first.id, 1001);
+        assert_eq!(first.email.as_deref(), Some("olena.koval@gmail.com"));
+        assert_eq!(first.last_seen, 1_717_000_000);
+        assert_eq!(first.first_seen, Some(1_690_000_000));
+        assert_eq!(first.location.city.as_deref(), Some("Kyiv"));
+        assert_eq!(first.tags.len(), 2);
+        assert_eq!(first.tags[0].name, "Lead");
+    }
+
+    #[test]
+    fn every_layout_reads_the_same_contacts() {
+        let export = read_contacts(EXPORT).expect("reads");
+        assert_eq!(read_contacts(LINES).expect("reads"), export);
+        let value: Value = serde_json::from_str(EXPORT).expect("json");
+        let array = serde_json::to_string_pretty(&value["data"]).expect("json");
+        assert_eq!(read_contacts(&array).expect("reads"), export);
+        // One object alone is one line of JSON Lines.
+        let one = serde_json::to_string(&value["data"][3]).expect("json");
+        assert_eq!(read_contacts(&one).expect("reads"), [export[3].clone()]);
+    }
+
+    #[test]
+    fn an_empty_list_is_no_contacts() {
+        assert_eq!(read_contacts("[]").expect("reads"), []);
+        assert_eq!(
+            read_contacts("{\"data\": [], \"total\": 0}").expect("reads"),
+            []
+        );
+    }
+
+    #[test]
+    fn the_broken_file_names_record_line_id_and_field() {
+        let error = read_contacts_named("broken.jsonl", BROKEN).unwrap_err();
+        assert_eq!(code(&error), "hcq::contacts::field_type");
+        assert_eq!(
+            error.to_string(),
+            "the contact at index 2 (line 3, id 1003) has `tags` 5, \
+             expected a list of `{\"name\": …}` objects"
+        );
+        let third_line: usize = BROKEN.split_inclusive('\n').take(2).map(str::len).sum();
+        assert_eq!(label(&error).0, third_line);
+    }
+
+    #[test]
+    fn a_missing_id_or_last_seen() {
+        let error = read_contacts(r#"[{"id": 1, "lastSeen": 0}, {"name": "Ann", "lastSeen": 0}]"#)
+            .unwrap_err();
+        assert_eq!(code(&error), "hcq::contacts::missing_field");
+        assert_eq!(
+            error.to_string(),
+            "the contact at index 1 (line 1) has no `id`"
+        );
+        assert_eq!(label(&error), (27, 30));
+        let error = read_contacts("[\n  {\"id\": 5}\n]").unwrap_err();
+        assert_eq!(code(&error), "hcq::contacts::missing_field");
+        assert_eq!(
+            error.to_string(),
+            "the contact at index 0 (line 2, id 5) has no `lastSeen`"
+        );
+        let error = read_contacts(r#"{"id": null, "lastSeen": 0}"#).unwrap_err();
+        assert_eq!(code(&error), "hcq::contacts::missing_field");
+    }
+
+    #[test]
+    fn fields_of_the_wrong_type() {
+        let cases = [
+            (r#"{"id": "abc", "lastSeen": 0}"#, "id", "an integer"),
+            (r#"{"id": 1.5, "lastSeen": 0}"#, "id", "an integer"),
+            (
+                r#"{"id": 1, "lastSeen": "yesterday"}"#,
+                "lastSeen",
+                "a UNIX timestamp in seconds (a whole number, or a string of one)",
+            ),
+            (
+                r#"{"id": 1, "lastSeen": true}"#,
+                "lastSeen",
+                "a UNIX timestamp in seconds (a whole number, or a string of one)",
+            ),
+            (
+                r#"{"id": 1, "lastSeen": 0, "firstSeen": []}"#,
+                "firstSeen",
+                "a UNIX timestamp in seconds (a whole number, or a string of one)",
+            ),
+            (
+                r#"{"id": 1, "lastSeen": 0, "email": 5}"#,
+                "email",
+                "a string or null",
+            ),
+            (
+                r#"{"id": 1, "lastSeen": 0, "tags": 5}"#,
+                "tags",
+                "a list of `{\"name\": …}` objects",
+            ),
+            (
+                r#"{"id": 1, "lastSeen": 0, "tags": ["Lead"]}"#,
+                "tags[0]",
+                "an object such as `{\"name\": \"Lead\"}`",
+            ),
+            (
+                r#"{"id": 1, "lastSeen": 0, "tags": [{"name": "a"}, {"color": "red"}]}"#,
+                "tags[1].name",
+                "a string",
+            ),
+            (
+                r#"{"id": 1, "lastSeen": 0, "location": "Kyiv"}"#,
+                "location",
+                "an object",
+            ),
+            (
+                r#"{"id": 1, "lastSeen": 0, "location": {"city": 3}}"#,
+                "location.city",
+                "a string or null",
+            ),
+        ];
+        for (text, field, expected) in cases {
+            match read_contacts(text).as_ref().map_err(ContactsError::problem) {
+                Err(ContactsProblem::FieldType {
+                    field: f,
+                    expected: e,
+                    record,
+                    ..
+                }) => {
+                    assert_eq!((f.as_str(), *e), (field, expected), "for {text}");
+                    assert_eq!(record.index, 0);
+                }
+                other => panic!("expected a field_type error for {text}, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn timestamps_as_numbers_or_strings_and_nulls_as_absent() {
+        let contacts = read_contacts(
+            r#"[{"id": 1, "lastSeen": " 1700000000 ", "firstSeen": null, "email": null,
+                 "location": null, "tags": null, "customData": {"plan": "pro"}}]"#,
+        )
+        .expect("reads");
+        assert_eq!(contacts[0].last_seen, 1_700_000_000);
+        assert_eq!(contacts[0].first_seen, None);
+        assert_eq!(contacts[0].email, None);
+        assert!(contacts[0].tags.is_empty());
+    }
+
+    #[test]
+    fn not_json_and_not_contacts() {
+        let error = read_contacts("[{\"id\": 1,}]").unwrap_err();
+        assert_eq!(code(&error), "hcq::contacts::syntax");
+        assert_eq!(label(&error).0, 10);
+        let error = read_contacts("{\"id\": 1, \"lastSeen\": 0}\n{\"id\": 2,\n").unwrap_err();
+        assert_eq!(code(&error), "hcq::contacts::syntax");
+        for (text, found) in [
+            ("", "nothing"),
+            ("  \n", "nothing"),
+            ("42", "the number 42"),
+            ("{\"data\": 5}", "`data` holding the number 5"),
+            ("\"abc\"", "the string \"abc\""),
+        ] {
+            let error = read_contacts(text).unwrap_err();
+            assert_eq!(code(&error), "hcq::contacts::layout", "for {text:?}");
+            assert_eq!(
+                error.to_string(),
+                format!("expected contacts, found {found}")
+            );
+        }
+        let error = read_contacts("[{\"id\": 1, \"lastSeen\": 0}, [1]]").unwrap_err();
+        assert_eq!(code(&error), "hcq::contacts::not_an_object");
+        assert_eq!(
+            error.to_string(),
+            "the contact at index 1 (line 1) is a list, not an object"
+        );
+        assert_eq!(label(&error), (27, 3));
+    }
+
+    #[test]
+    fn records_of_an_api_response_are_located() {
+        let text =
+            "{\"total\": 2, \"data\": [\n {\"id\": 1, \"lastSeen\": 0},\n {\"id\": \"x\"}\n]}";
+        let error = read_contacts(text).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "the contact at index 1 (line 3, id \"x\") has `id` \"x\", expected an integer"
+        );
+        assert_eq!(label(&error), (text.find("{\"id\": \"x\"").unwrap(), 11));
+    }
+
+    #[test]
+    fn deep_json_is_an_error_not_an_overflow() {
+        let text = format!("[{}{}]", "[".repeat(100_000), "]".repeat(100_000));
+        let error = read_contacts(&text).unwrap_err();
+        assert_eq!(code(&error), "hcq::contacts::syntax");
+    }
+
+    #[test]
+    fn select_keeps_the_order_of_the_file() {
+        let contacts = read_contacts(EXPORT).expect("reads");
+        let options = crate::Options::at("2024-06-01T00:00:00Z".parse().expect("a time"));
+        let query = crate::check("tag = Lead", &options).expect("checks");
+        let ids: Vec<i64> = select(&query.expr, &contacts)
+            .iter()
+            .map(|c| c.id)
+            .collect();
+        assert!(!ids.is_empty());
+        assert!(ids.windows(2).all(|w| w[0] < w[1]));
+        assert!(select(&query.expr, &[]).is_empty());
+    }
+}
