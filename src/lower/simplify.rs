@@ -62,7 +62,7 @@ pub fn simplify(terms: Vec<Term>, log: &mut Log) -> Vec<Term> {
 /// [`simplify`] on borrowed terms, so that a caller that keeps them
 /// (`lower`'s trace does) need not clone every filter of every term.
 pub(super) fn simplify_slice(terms: &[Term], log: &mut Log) -> Vec<Term> {
-    let mut arena = Arena::default();
+    let mut arena = Arena::with_capacity(terms.iter().map(|t| t.filters.len()).sum());
     let raw: Vec<Vec<Id>> = terms
         .iter()
         .map(|term| term.filters.iter().map(|f| arena.intern(f)).collect())
@@ -103,7 +103,8 @@ fn always(arena: &Arena, before: &[Id], log: &mut Log) -> Vec<Term> {
 
 /// Drops terms equal, as sets of filters, to an earlier one.
 fn dedup_terms(arena: &Arena, terms: Vec<Vec<Id>>, log: &mut Log) -> Vec<Vec<Id>> {
-    let mut seen: IdMap<Vec<Id>, usize> = IdMap::default();
+    let mut seen: IdMap<Vec<Id>, usize> =
+        IdMap::with_capacity_and_hasher(terms.len(), Default::default());
     let mut out: Vec<Vec<Id>> = Vec::with_capacity(terms.len());
     for ids in terms {
         let mut key = ids.clone();
@@ -261,6 +262,21 @@ enum Kind {
 }
 
 impl Arena {
+    /// An arena for terms holding `occurrences` filters in all, sized so
+    /// that a small query's maps never grow; a large one's distinct filters
+    /// are far fewer than its occurrences, so the room is capped.
+    fn with_capacity(occurrences: usize) -> Arena {
+        let n = occurrences.min(256);
+        Arena {
+            filters: Vec::with_capacity(n),
+            kinds: Vec::with_capacity(n),
+            by_ptr: IdMap::with_capacity_and_hasher(n, Default::default()),
+            pinned: Vec::with_capacity(n),
+            by_value: HashMap::with_capacity(n),
+            ..Arena::default()
+        }
+    }
+
     fn intern(&mut self, filter: &Arc<Filter>) -> Id {
         let ptr = Arc::as_ptr(filter) as usize;
         if let Some(&id) = self.by_ptr.get(&ptr) {
