@@ -15,8 +15,10 @@
 //!   `SELECT * FROM customers WHERE …` (throughput: the SQL's bytes);
 //! - `serde_json`: reading back the plan JSON hcq emits into a
 //!   `serde_json::Value` (throughput: the JSON's bytes);
-//! - `segments_*`: generated segment files of 1 MiB and 16 MiB;
-//! - `process`: the `hcq` binary, started afresh for each iteration.
+//! - `segments_parse`, `segments_check`, `segments_check_file`: generated
+//!   segment files of 1 MiB and 16 MiB (`examples/gen_segments.rs`);
+//! - `process`, `process_check`: the `hcq` binary, started afresh for each
+//!   iteration (`hcq emit -e`, `hcq check FILE`).
 //!
 //! After criterion's own report, the run prints a summary: each median,
 //! MB/s, the ratios hcq / sqlparser and hcq / serde_json, and how the time
@@ -31,7 +33,7 @@ mod gen_segments;
 
 use criterion::{Criterion, SamplingMode, Throughput};
 use hcq::plan::Plan;
-use hcq::{Limits, Options, check, lower, syntax};
+use hcq::{Limits, Options, check, lower, segment, syntax};
 use inputs::Input;
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser;
@@ -47,7 +49,12 @@ const SAMPLES: usize = 100;
 const FEW_SAMPLES: usize = 10;
 
 /// The segment-file groups whose 1 MiB → 16 MiB scaling the summary shows.
-const SEGMENT_STAGES: &[&str] = &["segments_parse"];
+const SEGMENT_STAGES: &[&str] = &[
+    "segments_parse",
+    "segments_check",
+    "segments_check_file",
+    "process_check",
+];
 
 /// The generated segment files: size and seed.
 const SEGMENT_FILES: [(usize, u64); 2] = [(1 << 20, 1), (16 << 20, 1)];
@@ -213,45 +220,88 @@ fn segment_files() -> Vec<SegmentFile> {
         .collect()
 }
 
-/// The segment-file stages over the generated files.
+/// One stage run over a whole segment file; whether it succeeded.
+type Stage<'a> = dyn Fn(&str) -> bool + 'a;
+
+/// The segment-file stages over the generated files: `segments_parse`
+/// (`syntax::parse_file`), `segments_check` (`SegmentFile::parse`: parse,
+/// resolve `@name`s, check) and `segments_check_file` (`segment::check_file`,
+/// all of that and every segment lowered to its plan: what `hcq check FILE`
+/// computes).
 fn segments(c: &mut Criterion, files: &[SegmentFile]) {
     let limits = Limits::default();
-    let mut group = c.benchmark_group("segments_parse");
-    group
-        .sample_size(FEW_SAMPLES)
-        .sampling_mode(SamplingMode::Flat);
+    let options = options();
     for f in files {
-        syntax::parse_file(&f.text, &limits).expect("generated files parse");
-        let (id, bytes) = (format!("segments_parse/{}", f.name), f.text.len());
-        group.throughput(Throughput::Bytes(bytes as u64));
-        group.bench_function(&f.name, |b| {
-            measure(b, &id, bytes, FEW_SAMPLES, || {
-                syntax::parse_file(&f.text, &limits)
-            })
-        });
+        let compiled = segment::check_file(&f.name, &f.text, &options)
+            .unwrap_or_else(|e| panic!("{} checks: {:?}", f.name, e.problems()));
+        assert!(compiled.warnings().is_none(), "{} checks clean", f.name);
     }
-    group.finish();
+    let stages: [(&str, &Stage); 3] = [
+        ("segments_parse", &|text| {
+            syntax::parse_file(text, &limits).is_ok()
+        }),
+        ("segments_check", &|text| {
+            segment::SegmentFile::parse("bench.hcq", text, &options).is_ok()
+        }),
+        ("segments_check_file", &|text| {
+            segment::check_file("bench.hcq", text, &options).is_ok()
+        }),
+    ];
+    for (stage, run) in stages {
+        let mut group = c.benchmark_group(stage);
+        group
+            .sample_size(FEW_SAMPLES)
+            .sampling_mode(SamplingMode::Flat);
+        for f in files {
+            let (id, bytes) = (format!("{stage}/{}", f.name), f.text.len());
+            group.throughput(Throughput::Bytes(bytes as u64));
+            group.bench_function(&f.name, |b| {
+                measure(b, &id, bytes, FEW_SAMPLES, || run(&f.text))
+            });
+        }
+        group.finish();
+    }
 }
 
-/// The binary, started for each iteration, as an editor or CI starts it.
-fn process(c: &mut Criterion) {
+/// The binary, started for each iteration, as an editor or CI starts it:
+/// `hcq emit -e` on the typical expression, `hcq check FILE` on each
+/// generated file (written to the temporary directory).
+fn process(c: &mut Criterion, files: &[SegmentFile]) {
     let hcq = env!("CARGO_BIN_EXE_hcq");
-    let emit = |text: &str| {
+    let run = |args: &[&str]| {
         let status = Command::new(hcq)
-            .args(["emit", "--now", NOW, "-e", text])
+            .args(args)
             .stdout(Stdio::null())
             .status()
             .expect("hcq starts");
-        assert!(status.success());
+        assert!(status.success(), "hcq {args:?}");
     };
     let mut group = c.benchmark_group("process");
     let bytes = inputs::TYPICAL.len();
     group.throughput(Throughput::Bytes(bytes as u64));
     group.bench_function("emit_typical", |b| {
         measure(b, "process/emit_typical", bytes, SAMPLES, || {
-            emit(inputs::TYPICAL)
+            run(&["emit", "--now", NOW, "-e", inputs::TYPICAL])
         })
     });
+    group.finish();
+
+    let mut group = c.benchmark_group("process_check");
+    group
+        .sample_size(FEW_SAMPLES)
+        .sampling_mode(SamplingMode::Flat);
+    for f in files {
+        let path = std::env::temp_dir().join(format!("hcq-bench-{}.hcq", f.name));
+        std::fs::write(&path, &f.text).expect("the temporary directory is writable");
+        let path = path.to_str().expect("a UTF-8 temporary path").to_owned();
+        let (id, bytes) = (format!("process_check/{}", f.name), f.text.len());
+        group.throughput(Throughput::Bytes(bytes as u64));
+        group.bench_function(&f.name, |b| {
+            measure(b, &id, bytes, FEW_SAMPLES, || {
+                run(&["check", "--now", NOW, &path])
+            })
+        });
+    }
     group.finish();
 }
 
@@ -323,7 +373,7 @@ fn main() {
     stages(&mut c, &caps, FEW_SAMPLES);
     let files = segment_files();
     segments(&mut c, &files);
-    process(&mut c);
+    process(&mut c, &files);
     c.final_summary();
     print_summary(&staged, &files);
 }
