@@ -305,22 +305,27 @@ fn process(c: &mut Criterion, files: &[SegmentFile]) {
     group.finish();
 }
 
-/// The medians, throughputs, ratios and scaling, after criterion's report.
-fn print_summary(staged: &[Staged], files: &[SegmentFile]) {
-    println!(
-        "\n## Summary (medians of criterion's samples; MB/s = 10^6 bytes of input a second)\n"
-    );
-    println!("| stage | input | bytes | median | MB/s |");
-    println!("|---|---|---:|---:|---:|");
-    for id in summary::ids() {
-        let Some((seconds, bytes)) = median(&id) else {
-            continue;
-        };
-        let (stage, input) = id.split_once('/').unwrap_or((&id, ""));
+/// The medians, throughputs, ratios and scaling, after criterion's report,
+/// as the Markdown tables of BENCHMARKS.md.
+fn print_summary(inputs: &[&Staged], files: &[SegmentFile]) {
+    println!("\n## Summary\n");
+    println!("Medians of criterion's samples; MB/s is 10^6 bytes of input a second.\n");
+    let cell = |id: &str| match median(id) {
+        Some((t, bytes)) => format!("{} ({})", summary::time(t), mb(bytes, t)),
+        None => "–".to_owned(),
+    };
+    println!("| input | bytes | parse | check | lower | json | compile |");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    for s in inputs {
+        let name = &s.input.name;
+        let cells: Vec<String> = ["parse", "check", "lower", "json", "compile"]
+            .iter()
+            .map(|stage| cell(&format!("{stage}/{name}")))
+            .collect();
         println!(
-            "| {stage} | {input} | {bytes} | {} | {:.1} |",
-            summary::time(seconds),
-            summary::mb_per_s(bytes, seconds)
+            "| {name} | {} | {} |",
+            s.input.text.len(),
+            cells.join(" | ")
         );
     }
 
@@ -328,39 +333,72 @@ fn print_summary(staged: &[Staged], files: &[SegmentFile]) {
         "\n| input | hcq compile | sqlparser parse | hcq / sqlparser | serde_json read | hcq / serde_json |"
     );
     println!("|---|---:|---:|---:|---:|---:|");
-    for s in staged {
+    for s in inputs.iter().filter(|s| s.input.sql.is_some()) {
         let name = &s.input.name;
         let Some((hcq, _)) = median(&format!("compile/{name}")) else {
             continue;
         };
-        let cell = |baseline: &str| match median(&format!("{baseline}/{name}")) {
+        let ratio = |baseline: &str| match median(&format!("{baseline}/{name}")) {
             Some((t, _)) => (summary::time(t), format!("{:.2}", hcq / t)),
             None => ("–".to_owned(), "–".to_owned()),
         };
-        let (sql, sql_ratio) = cell("sqlparser");
-        let (json, json_ratio) = cell("serde_json");
+        let (sql, sql_ratio) = ratio("sqlparser");
+        let (json, json_ratio) = ratio("serde_json");
         println!(
             "| {name} | {} | {sql} | {sql_ratio} | {json} | {json_ratio} |",
             summary::time(hcq)
         );
     }
 
+    println!(
+        "\n| segment file | bytes | {} |",
+        SEGMENT_STAGES.join(" | ")
+    );
+    println!("|---|---:|{}", "---:|".repeat(SEGMENT_STAGES.len()));
+    for f in files {
+        let cells: Vec<String> = SEGMENT_STAGES
+            .iter()
+            .map(|stage| cell(&format!("{stage}/{}", f.name)))
+            .collect();
+        println!("| {} | {} | {} |", f.name, f.text.len(), cells.join(" | "));
+    }
     if let [small, large] = files {
-        for stage in SEGMENT_STAGES {
-            let times = (
-                median(&format!("{stage}/{}", small.name)),
-                median(&format!("{stage}/{}", large.name)),
-            );
-            if let (Some((t1, b1)), Some((t16, b16))) = times {
-                println!(
-                    "\n{stage}: {} → {}: {:.2}× the time for {:.2}× the bytes",
-                    small.name,
-                    large.name,
-                    t16 / t1,
-                    b16 as f64 / b1 as f64
+        let scaling: Vec<String> = SEGMENT_STAGES
+            .iter()
+            .map(|stage| {
+                let times = (
+                    median(&format!("{stage}/{}", small.name)),
+                    median(&format!("{stage}/{}", large.name)),
                 );
-            }
-        }
+                match times {
+                    (Some((t1, _)), Some((t16, _))) => format!("{:.2}×", t16 / t1),
+                    _ => "–".to_owned(),
+                }
+            })
+            .collect();
+        let bytes = large.text.len() as f64 / small.text.len() as f64;
+        println!(
+            "| time {} / {} | {bytes:.2}× | {} |",
+            large.name,
+            small.name,
+            scaling.join(" | ")
+        );
+    }
+    if let Some((t, _)) = median("process/emit_typical") {
+        println!(
+            "\n`hcq emit -e` on the typical expression, whole process: {}",
+            summary::time(t)
+        );
+    }
+}
+
+/// MB/s with two significant digits at least.
+fn mb(bytes: usize, seconds: f64) -> String {
+    let rate = summary::mb_per_s(bytes, seconds);
+    if rate < 1.0 {
+        format!("{rate:.2} MB/s")
+    } else {
+        format!("{rate:.1} MB/s")
     }
 }
 
@@ -375,5 +413,6 @@ fn main() {
     segments(&mut c, &files);
     process(&mut c, &files);
     c.final_summary();
-    print_summary(&staged, &files);
+    let all: Vec<&Staged> = staged.iter().chain(&caps).collect();
+    print_summary(&all, &files);
 }

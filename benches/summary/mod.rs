@@ -68,14 +68,6 @@ pub fn median(id: &str) -> Option<(f64, usize)> {
     Some((median, record.bytes))
 }
 
-/// Every recorded id, in order.
-pub fn ids() -> Vec<String> {
-    let records = RECORDS
-        .lock()
-        .expect("no benchmark panics holding the lock");
-    records.keys().cloned().collect()
-}
-
 /// `1.23 µs`, `45.6 ms`: three significant digits.
 pub fn time(seconds: f64) -> String {
     let (value, unit) = if seconds < 1e-6 {
