@@ -8,6 +8,9 @@
 //! - JSON Lines: one contact object per line (any number of objects one
 //!   after another, in fact).
 //!
+//! [`read_entries`] also keeps each record as written, for printing;
+//! [`select`] runs an expression over the contacts.
+//!
 //! Reading is strict, because a contact that silently fails to match is a
 //! false answer: a record without an `id` or a `lastSeen`, or with a field
 //! of the wrong type (`"id": "abc"`, `"tags": 5`), is an error that names
@@ -200,27 +203,58 @@ pub enum ContactsProblem {
     },
 }
 
+/// One contact as read: the checked [`Contact`] the evaluator uses, and the
+/// record exactly as the file has it (every key, `customData` and all),
+/// for printing.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    /// The contact.
+    pub contact: Contact,
+    /// The record as written.
+    pub json: Value,
+    /// Which record it is.
+    pub record: Record,
+}
+
 /// Reads contacts from `text` (see the [module docs](self) for the
 /// layouts); diagnostics call the input `<contacts>`.
 pub fn read_contacts(text: &str) -> Result<Vec<Contact>, ContactsError> {
-    read_contacts_named("<contacts>", text)
+    let entries = read_entries("<contacts>", text)?;
+    Ok(entries.into_iter().map(|entry| entry.contact).collect())
 }
 
-/// Reads contacts from `text`, naming it `name` (a path, say) in diagnostics.
-pub fn read_contacts_named(name: &str, text: &str) -> Result<Vec<Contact>, ContactsError> {
-    let read = || -> Result<Vec<Contact>, ContactsProblem> {
+/// Reads contacts from `text`, naming it `name` (a path, say) in
+/// diagnostics, and keeps each record as written.
+///
+/// ```
+/// let entries = hcq::contacts::read_entries(
+///     "contacts.jsonl",
+///     "{\"id\": 1, \"lastSeen\": 0, \"customData\": {\"plan\": \"pro\"}}\n",
+/// )?;
+/// assert_eq!(entries[0].contact.id, 1);
+/// assert_eq!(entries[0].json["customData"]["plan"], "pro");
+/// assert_eq!(entries[0].record.line, 1);
+/// # Ok::<(), hcq::contacts::ContactsError>(())
+/// ```
+pub fn read_entries(name: &str, text: &str) -> Result<Vec<Entry>, ContactsError> {
+    let read = || -> Result<Vec<Entry>, ContactsProblem> {
         let records = Reader { text }.records()?;
         let lines = LineIndex::new(text);
         records
             .into_iter()
             .enumerate()
-            .map(|(index, (value, span))| {
+            .map(|(index, (json, range))| {
                 let record = Record {
                     index,
-                    line: lines.line_column(span.0).0,
-                    id: value.get("id").map(short),
+                    line: lines.line_column(range.0).0,
+                    id: json.get("id").map(short),
                 };
-                Reader::contact(value, record, span)
+                let contact = Reader::contact(&json, &record, range)?;
+                Ok(Entry {
+                    contact,
+                    json,
+                    record,
+                })
             })
             .collect()
     };
@@ -329,34 +363,31 @@ impl Reader<'_> {
     }
 
     /// One record, checked field by field and turned into a contact.
-    fn contact(value: Value, record: Record, range: Range) -> Result<Contact, ContactsProblem> {
+    fn contact(value: &Value, record: &Record, range: Range) -> Result<Contact, ContactsProblem> {
         let span = range_span(range);
-        let Value::Object(mut fields) = value else {
+        let Value::Object(fields) = value else {
             return Err(ContactsProblem::NotAnObject {
-                found: kind(Some(&value)),
-                record,
+                found: kind(Some(value)),
+                record: record.clone(),
                 span,
             });
         };
-        let check = Check {
-            record: &record,
-            span,
-        };
-        let id = match fields.remove("id") {
+        let check = Check { record, span };
+        let id = match fields.get("id") {
             None | Some(Value::Null) => return Err(check.missing("id")),
             Some(value) => value
                 .as_i64()
-                .ok_or_else(|| check.wrong("id", "an integer", &value))?,
+                .ok_or_else(|| check.wrong("id", "an integer", value))?,
         };
-        let last_seen = match fields.remove("lastSeen") {
+        let last_seen = match fields.get("lastSeen") {
             None | Some(Value::Null) => return Err(check.missing("lastSeen")),
-            Some(value) => check.timestamp("lastSeen", &value)?,
+            Some(value) => check.timestamp("lastSeen", value)?,
         };
-        let first_seen = match fields.remove("firstSeen") {
+        let first_seen = match fields.get("firstSeen") {
             None | Some(Value::Null) => None,
-            Some(value) => Some(check.timestamp("firstSeen", &value)?),
+            Some(value) => Some(check.timestamp("firstSeen", value)?),
         };
-        let mut text = |name: &str| check.text(name, fields.remove(name));
+        let text = |name: &str| check.text(name, fields.get(name));
         let mut contact = Contact {
             id,
             last_seen,
@@ -373,28 +404,27 @@ impl Reader<'_> {
             whatsapp_id: text("whatsappId")?,
             ..Contact::default()
         };
-        contact.location = match fields.remove("location") {
+        contact.location = match fields.get("location") {
             None | Some(Value::Null) => Location::default(),
-            Some(Value::Object(mut location)) => {
-                let mut text =
-                    |name: &str| check.text(&format!("location.{name}"), location.remove(name));
+            Some(Value::Object(location)) => {
+                let text = |name: &str| check.text(&format!("location.{name}"), location.get(name));
                 Location {
                     region_code: text("regionCode")?,
                     country_code: text("countryCode")?,
                     city: text("city")?,
                 }
             }
-            Some(other) => return Err(check.wrong("location", "an object", &other)),
+            Some(other) => return Err(check.wrong("location", "an object", other)),
         };
-        contact.tags = match fields.remove("tags") {
+        contact.tags = match fields.get("tags") {
             None | Some(Value::Null) => Vec::new(),
             Some(Value::Array(tags)) => tags
-                .into_iter()
+                .iter()
                 .enumerate()
                 .map(|(i, tag)| check.tag(i, tag))
                 .collect::<Result<_, _>>()?,
             Some(other) => {
-                return Err(check.wrong("tags", "a list of `{\"name\": …}` objects", &other));
+                return Err(check.wrong("tags", "a list of `{\"name\": …}` objects", other));
             }
         };
         Ok(contact)
@@ -443,33 +473,33 @@ impl Check<'_> {
         })
     }
 
-    fn text(&self, field: &str, value: Option<Value>) -> Result<Option<String>, ContactsProblem> {
+    fn text(&self, field: &str, value: Option<&Value>) -> Result<Option<String>, ContactsProblem> {
         match value {
             None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
-            Some(other) => Err(self.wrong(field, "a string or null", &other)),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(other) => Err(self.wrong(field, "a string or null", other)),
         }
     }
 
-    fn tag(&self, index: usize, tag: Value) -> Result<Tag, ContactsProblem> {
-        let Value::Object(mut tag) = tag else {
+    fn tag(&self, index: usize, tag: &Value) -> Result<Tag, ContactsProblem> {
+        let Value::Object(tag) = tag else {
             return Err(self.wrong(
                 &format!("tags[{index}]"),
                 "an object such as `{\"name\": \"Lead\"}`",
-                &tag,
+                tag,
             ));
         };
-        let name = match tag.remove("name") {
-            Some(Value::String(name)) => name,
+        let name = match tag.get("name") {
+            Some(Value::String(name)) => name.clone(),
             other => {
                 return Err(self.wrong(
                     &format!("tags[{index}].name"),
                     "a string",
-                    other.as_ref().unwrap_or(&Value::Null),
+                    other.unwrap_or(&Value::Null),
                 ));
             }
         };
-        let color = self.text(&format!("tags[{index}].color"), tag.remove("color"))?;
+        let color = self.text(&format!("tags[{index}].color"), tag.get("color"))?;
         Ok(Tag { name, color })
     }
 }
@@ -673,6 +703,22 @@ mod tests {
     }
 
     #[test]
+    fn entries_keep_the_records_as_written() {
+        let entries = read_entries("contacts.json", EXPORT).expect("reads");
+        let value: Value = serde_json::from_str(EXPORT).expect("json");
+        for (i, entry) in entries.iter().enumerate() {
+            assert_eq!(entry.json, value["data"][i]);
+            assert_eq!(entry.record.index, i);
+            assert_eq!(entry.record.id, Some(entry.contact.id.to_string()));
+        }
+        assert_eq!(entries[0].json["customData"]["plan"], "pro");
+        assert_eq!(entries[0].record.line, 3);
+        let lines = read_entries("contacts.jsonl", LINES).expect("reads");
+        let at: Vec<usize> = lines.iter().map(|e| e.record.line).collect();
+        assert_eq!(at, (1..=12).collect::<Vec<_>>());
+    }
+
+    #[test]
     fn every_layout_reads_the_same_contacts() {
         let export = read_contacts(EXPORT).expect("reads");
         assert_eq!(read_contacts(LINES).expect("reads"), export);
@@ -695,7 +741,7 @@ mod tests {
 
     #[test]
     fn the_broken_file_names_record_line_id_and_field() {
-        let error = read_contacts_named("broken.jsonl", BROKEN).unwrap_err();
+        let error = read_entries("broken.jsonl", BROKEN).unwrap_err();
         assert_eq!(code(&error), "hcq::contacts::field_type");
         assert_eq!(
             error.to_string(),
