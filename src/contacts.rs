@@ -8,8 +8,8 @@
 //! - JSON Lines: one contact object per line (any number of objects one
 //!   after another, in fact).
 //!
-//! [`read_entries`] also keeps each record as written, for printing;
-//! [`select`] runs an expression over the contacts.
+//! [`read_records`] also keeps each record's text as written, for
+//! printing; [`select`] runs an expression over the contacts.
 //!
 //! Reading is strict, because a contact that silently fails to match is a
 //! false answer: a record without an `id` or a `lastSeen`, or with a field
@@ -203,41 +203,32 @@ pub enum ContactsProblem {
     },
 }
 
-/// One contact as read: the checked [`Contact`] the evaluator uses, and the
-/// record exactly as the file has it (every key, `customData` and all),
-/// for printing.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Entry {
-    /// The contact.
-    pub contact: Contact,
-    /// The record as written.
-    pub json: Value,
-    /// Which record it is.
-    pub record: Record,
-}
-
 /// Reads contacts from `text` (see the [module docs](self) for the
 /// layouts); diagnostics call the input `<contacts>`.
 pub fn read_contacts(text: &str) -> Result<Vec<Contact>, ContactsError> {
-    let entries = read_entries("<contacts>", text)?;
-    Ok(entries.into_iter().map(|entry| entry.contact).collect())
+    read_contacts_named("<contacts>", text)
 }
 
-/// Reads contacts from `text`, naming it `name` (a path, say) in
-/// diagnostics, and keeps each record as written.
+/// Reads contacts from `text`, naming it `name` (a path, say) in diagnostics.
+pub fn read_contacts_named(name: &str, text: &str) -> Result<Vec<Contact>, ContactsError> {
+    read_records(name, text).map(|records| records.into_iter().map(|(c, _)| c).collect())
+}
+
+/// Reads contacts from `text` like [`read_contacts_named`], each with the
+/// JSON text it was read from (for printing matches as they were written,
+/// `customData` and all).
 ///
 /// ```
-/// let entries = hcq::contacts::read_entries(
-///     "contacts.jsonl",
-///     "{\"id\": 1, \"lastSeen\": 0, \"customData\": {\"plan\": \"pro\"}}\n",
-/// )?;
-/// assert_eq!(entries[0].contact.id, 1);
-/// assert_eq!(entries[0].json["customData"]["plan"], "pro");
-/// assert_eq!(entries[0].record.line, 1);
+/// let text = r#"[{"id": 1, "lastSeen": 0, "customData": {"plan": "pro"}}]"#;
+/// let records = hcq::contacts::read_records("<contacts>", text)?;
+/// assert_eq!(records[0].1, r#"{"id": 1, "lastSeen": 0, "customData": {"plan": "pro"}}"#);
 /// # Ok::<(), hcq::contacts::ContactsError>(())
 /// ```
-pub fn read_entries(name: &str, text: &str) -> Result<Vec<Entry>, ContactsError> {
-    let read = || -> Result<Vec<Entry>, ContactsProblem> {
+pub fn read_records<'t>(
+    name: &str,
+    text: &'t str,
+) -> Result<Vec<(Contact, &'t str)>, ContactsError> {
+    let read = || -> Result<Vec<(Contact, &'t str)>, ContactsProblem> {
         let records = Reader { text }.records()?;
         let lines = LineIndex::new(text);
         records
@@ -249,12 +240,7 @@ pub fn read_entries(name: &str, text: &str) -> Result<Vec<Entry>, ContactsError>
                     line: lines.line_column(range.0).0,
                     id: json.get("id").map(short),
                 };
-                let contact = Reader::contact(&json, &record, range)?;
-                Ok(Entry {
-                    contact,
-                    json,
-                    record,
-                })
+                Reader::contact(&json, &record, range).map(|c| (c, &text[range.0..range.1]))
             })
             .collect()
     };
@@ -703,19 +689,18 @@ mod tests {
     }
 
     #[test]
-    fn entries_keep_the_records_as_written() {
-        let entries = read_entries("contacts.json", EXPORT).expect("reads");
+    fn records_keep_their_text_as_written() {
+        let records = read_records("contacts.json", EXPORT).expect("reads");
         let value: Value = serde_json::from_str(EXPORT).expect("json");
-        for (i, entry) in entries.iter().enumerate() {
-            assert_eq!(entry.json, value["data"][i]);
-            assert_eq!(entry.record.index, i);
-            assert_eq!(entry.record.id, Some(entry.contact.id.to_string()));
+        for (i, (contact, text)) in records.iter().enumerate() {
+            let written: Value = serde_json::from_str(text).expect("a record's text is JSON");
+            assert_eq!(written, value["data"][i]);
+            assert_eq!(written["id"], contact.id);
         }
-        assert_eq!(entries[0].json["customData"]["plan"], "pro");
-        assert_eq!(entries[0].record.line, 3);
-        let lines = read_entries("contacts.jsonl", LINES).expect("reads");
-        let at: Vec<usize> = lines.iter().map(|e| e.record.line).collect();
-        assert_eq!(at, (1..=12).collect::<Vec<_>>());
+        let lines = read_records("contacts.jsonl", LINES).expect("reads");
+        for ((_, text), line) in lines.iter().zip(LINES.lines()) {
+            assert_eq!(*text, line);
+        }
     }
 
     #[test]
@@ -741,7 +726,7 @@ mod tests {
 
     #[test]
     fn the_broken_file_names_record_line_id_and_field() {
-        let error = read_entries("broken.jsonl", BROKEN).unwrap_err();
+        let error = read_contacts_named("broken.jsonl", BROKEN).unwrap_err();
         assert_eq!(code(&error), "hcq::contacts::field_type");
         assert_eq!(
             error.to_string(),

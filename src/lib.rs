@@ -16,11 +16,11 @@
 //! ```
 //!
 //! The pipeline, one module per stage: [`syntax`] (text to [`ast`]),
-//! [`check`] (to [`typed`], against a [`schema`]), [`lower`] (negation
+//! [`check`](mod@check) (to [`typed`], against a [`schema`]), [`lower`] (negation
 //! normal form, DNF, simplification, packing) and [`plan`] (the requests).
 //! [`eval`] evaluates expressions and plans over contacts offline.
 //! [`segment`] reads files of named segments that use each other by
-//! `@name`, and [`format`] prints hcq text in one canonical layout.
+//! `@name`, and [`format`](mod@format) prints hcq text in one canonical layout.
 //!
 //! ```
 //! let text = "segment leads\n  tag = Lead\n\nsegment fresh_leads\n  @leads and lastSeen >= now - 30d\n";

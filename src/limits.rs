@@ -15,6 +15,13 @@ pub const MAX_FILTERS: usize = 4096;
 pub const MAX_LIST_LEN: usize = 1000;
 /// Most AND-terms the DNF may have, estimated before distributing.
 pub const MAX_DNF_TERMS: usize = 10_000;
+/// Most filters, summed over every term, the DNF may hold (terms share
+/// their filters, so this bounds the work per term, not memory alone).
+pub const MAX_DNF_FILTERS: usize = 1_000_000;
+/// Most filters a segment file may hold in all once references are spliced
+/// in (256 × [`MAX_FILTERS`]): many segments that each use a large one
+/// would otherwise cost time in proportion to their number times its size.
+pub const MAX_FILE_FILTERS: usize = 256 * MAX_FILTERS;
 /// Default most requests a plan may need: a quarter of the API's
 /// 120-a-minute budget, so one plan never uses a whole minute.
 pub const MAX_REQUESTS: usize = 30;
@@ -35,6 +42,10 @@ pub struct Limits {
     pub max_list_len: usize,
     /// See [`MAX_DNF_TERMS`].
     pub max_dnf_terms: usize,
+    /// See [`MAX_DNF_FILTERS`].
+    pub max_dnf_filters: usize,
+    /// See [`MAX_FILE_FILTERS`].
+    pub max_file_filters: usize,
     /// See [`MAX_REQUESTS`].
     pub max_requests: usize,
 }
@@ -48,6 +59,8 @@ impl Default for Limits {
             max_filters: MAX_FILTERS,
             max_list_len: MAX_LIST_LEN,
             max_dnf_terms: MAX_DNF_TERMS,
+            max_dnf_filters: MAX_DNF_FILTERS,
+            max_file_filters: MAX_FILE_FILTERS,
             max_requests: MAX_REQUESTS,
         }
     }

@@ -549,8 +549,115 @@ fn fmt(args: &FmtArgs) -> Outcome {
 }
 
 fn eval(args: &EvalArgs) -> Outcome {
-    let _ = args;
-    Err(UsageError("eval is not available yet".into()))
+    let input = source_input(&args.source)?;
+    let format = args.report.message_format;
+    let options = options(&args.report, &input);
+    // The checked query and its plan, from an expression or a segment.
+    let (query, plan) = if input.is_segment_file() {
+        let Some(name) = &args.source.segment else {
+            return Err(UsageError(format!(
+                "{} holds segments: say which to evaluate with --segment NAME",
+                input.name
+            )));
+        };
+        let compiled = match segment::check_file(&input.name, &input.text, &options) {
+            Ok(compiled) => compiled,
+            Err(error) => {
+                print_error(&error, format);
+                return Ok(ExitCode::from(INVALID));
+            }
+        };
+        let segment = find_segment(&compiled, name, &input.name)?;
+        (segment.query().clone(), segment.plan().clone())
+    } else {
+        match hcq::compile_detailed(&input.text, &options) {
+            Ok(compilation) => (compilation.query, compilation.lowered.plan),
+            Err(error) => {
+                print_error(&error, format);
+                return Ok(ExitCode::from(INVALID));
+            }
+        }
+    };
+
+    let (contacts_name, bytes) = read_bytes(&args.contacts)?;
+    let contacts_text = String::from_utf8(bytes).map_err(|e| {
+        UsageError(format!(
+            "{contacts_name} is not UTF-8 text: invalid byte at byte offset {}",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    let records = match hcq::contacts::read_records(&contacts_name, &contacts_text) {
+        Ok(records) => records,
+        Err(error) => {
+            let mut out = String::new();
+            let _ = human_handler().render_report(&mut out, &error);
+            let _ = io::stderr().lock().write_all(out.as_bytes());
+            return Ok(ExitCode::from(INVALID));
+        }
+    };
+    let contacts: Vec<hcq::eval::Contact> = records.iter().map(|(c, _)| c.clone()).collect();
+
+    // Every match, in the file's order, by the reference evaluator; and the
+    // same answer from the plan's requests, which must agree.
+    let by_expression: Vec<usize> = (0..contacts.len())
+        .filter(|&i| hcq::eval::matches_expr(&query.expr, &contacts[i]))
+        .collect();
+    let by_plan: Vec<usize> = (0..contacts.len())
+        .filter(|&i| {
+            plan.requests
+                .iter()
+                .any(|r| hcq::eval::matches_request(r, &contacts[i]))
+        })
+        .collect();
+    if by_expression != by_plan {
+        return Err(UsageError(format!(
+            "internal error: the plan selects {} contacts where the expression selects {}; \
+             please report this with the expression",
+            by_plan.len(),
+            by_expression.len()
+        )));
+    }
+
+    let out = if args.count {
+        format!("{}\n", by_expression.len())
+    } else if args.ids {
+        by_expression
+            .iter()
+            .map(|&i| format!("{}\n", contacts[i].id))
+            .collect()
+    } else if by_expression.is_empty() {
+        "[]\n".to_owned()
+    } else {
+        let items: Vec<String> = by_expression
+            .iter()
+            .map(|&i| reindent(&contacts_text, records[i].1))
+            .collect();
+        format!("[\n{}\n]\n", items.join(",\n"))
+    };
+    write_stdout(&out)
+}
+
+/// `record`, a slice of `text`, indented as an element of a JSON array:
+/// its continuation lines lose the indentation its first line had in the
+/// file, and every line gains two spaces.
+fn reindent(text: &str, record: &str) -> String {
+    let start = record.as_ptr() as usize - text.as_ptr() as usize;
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let column = text[line_start..start].chars().count();
+    record
+        .lines()
+        .enumerate()
+        .map(|(n, line)| {
+            let line = if n == 0 {
+                line
+            } else {
+                let blanks = line.len() - line.trim_start_matches(' ').len();
+                &line[blanks.min(column)..]
+            };
+            format!("  {line}")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn sort_field(name: &str) -> Result<&'static hcq::schema::Field, UsageError> {

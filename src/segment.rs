@@ -24,7 +24,7 @@
 //!    does not overflow the stack), and a bound on how large and how deep a
 //!    segment becomes once its references are spliced in;
 //! 3. check: each segment with its references spliced in, through
-//!    [`crate::check`]; an error inside `a` is reported once, not again for
+//!    [`crate::check`](mod@crate::check); an error inside `a` is reported once, not again for
 //!    every segment that uses `a`;
 //! 4. lower (in [`check_file`] and the `compile_*` methods): each segment
 //!    to its plan.
@@ -205,8 +205,8 @@ pub enum SegmentError {
         max: usize,
     },
 
-    /// The file's segments hold more than [`SPLICED_FILTERS_PER_FILE`] ×
-    /// [`Limits::max_filters`] filters together once references are
+    /// The file's segments hold more than [`Limits::max_file_filters`]
+    /// filters together once references are
     /// spliced in; this segment and those after it (in dependency order)
     /// are not checked.
     ///
@@ -1101,14 +1101,6 @@ fn warn_ignored_clauses(segments: &[ast::Segment], graph: &Graph<'_>, problems: 
     }
 }
 
-/// How many segments' worth of [`Limits::max_filters`] all segments of a
-/// file may hold together once references are spliced in (by default
-/// 256 × 4096, about a million filters: seconds to check and lower). Each
-/// segment is bounded on its own, but many segments that each splice in a
-/// large one would still cost time and memory in proportion to their
-/// number times that bound.
-pub const SPLICED_FILTERS_PER_FILE: usize = 256;
-
 /// Splices every segment whose references all resolve, dependencies
 /// first (`order` is [`strongly_connected`]'s), bounding each spliced
 /// segment's size and depth and the file's total size.
@@ -1122,7 +1114,7 @@ fn splice_all(
     let mut sizes = vec![Size::default(); segments.len()];
     let mut spliced: Vec<Option<ast::Expr>> = vec![None; segments.len()];
     let mut total: usize = 0;
-    let max_total = limits.max_filters.saturating_mul(SPLICED_FILTERS_PER_FILE);
+    let max_total = limits.max_file_filters;
     for &i in order.iter().flatten() {
         if graph.unresolved[i] || graph.edges[i].iter().any(|&t| spliced[t].is_none()) {
             graph.unresolved[i] = true;
@@ -1417,7 +1409,11 @@ fn lower_one(
             for warning in &lowered.warnings {
                 problems.push(warning.clone());
             }
-            Some(CompiledSegment { info, lowered })
+            Some(CompiledSegment {
+                info,
+                query: query.clone(),
+                lowered,
+            })
         }
         Err(error) => {
             problems.push(Problem::Lower(error));
@@ -1496,10 +1492,16 @@ pub struct Compiled {
 #[derive(Debug, Clone)]
 pub struct CompiledSegment {
     info: Info,
+    query: typed::Query,
     lowered: Lowered,
 }
 
 impl CompiledSegment {
+    /// The checked query, references spliced in (what `hcq eval` evaluates).
+    pub fn query(&self) -> &typed::Query {
+        &self.query
+    }
+
     /// The segment's name.
     pub fn name(&self) -> &str {
         &self.info.name.name
@@ -2024,13 +2026,14 @@ mod tests {
     fn the_whole_file_is_bounded_once_spliced() {
         let limits = Limits {
             max_filters: 4,
+            max_file_filters: 4 * 256,
             ..Limits::default()
         };
         let cx = check::Context {
             limits,
             ..context()
         };
-        // `big` holds 4 filters; each user 5: the file's bound is 4 × 256.
+        // `big` holds 4 filters; each user 5: the file's bound is 1024.
         let big = or(vec![
             compare("city", "a", 1),
             compare("city", "b", 2),

@@ -1,6 +1,6 @@
 //! The checked tree: fields resolved against the schema, values read by
 //! their field's type, `in` lists expanded, clauses validated. Produced by
-//! [`crate::check`], consumed by [`crate::lower`].
+//! [`crate::check`](mod@crate::check), consumed by [`crate::lower`].
 
 use crate::ast::{CompareOp, Order, Span};
 use crate::schema::Field;

@@ -468,3 +468,115 @@ fn the_example_segment_file_is_valid_and_formatted() {
         .success()
         .stdout("");
 }
+
+const EXPORT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/eval_fixtures/contacts.json"
+);
+
+#[test]
+fn eval_prints_matching_contacts_ids_or_count() {
+    let ids = hcq()
+        .args([
+            "eval",
+            "-e",
+            "city = Kyiv or tag = Lead",
+            "--contacts",
+            EXPORT,
+            "--ids",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(
+        String::from_utf8(ids).unwrap(),
+        "1001\n1002\n1005\n1008\n1010\n1011\n1012\n"
+    );
+    hcq()
+        .args([
+            "eval",
+            "-e",
+            "city = Kyiv or tag = Lead",
+            "--contacts",
+            EXPORT,
+            "--count",
+        ])
+        .assert()
+        .success()
+        .stdout("7\n");
+    let records = hcq()
+        .args(["eval", "-e", "city = Kyiv", "--contacts", EXPORT])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    // The records as they were written, `customData` and all.
+    let records: serde_json::Value = serde_json::from_slice(&records).unwrap();
+    assert_eq!(records.as_array().unwrap().len(), 2);
+    assert_eq!(records[0]["customData"]["plan"], "pro");
+}
+
+#[test]
+fn eval_reads_json_lines_from_stdin_and_segments_from_files() {
+    let scratch = Scratch::new("eval");
+    let file = scratch.file(
+        "a.hcq",
+        "segment kyiv\n  city = Kyiv\n\nsegment leads\n  @kyiv and tag = Lead\n",
+    );
+    let lines = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/eval_fixtures/contacts.jsonl"
+    ))
+    .unwrap();
+    hcq()
+        .arg("eval")
+        .arg(&file)
+        .args(["--segment", "leads", "--contacts", "-", "--ids"])
+        .write_stdin(lines)
+        .assert()
+        .success()
+        .stdout("1001\n");
+    hcq()
+        .arg("eval")
+        .arg(&file)
+        .args(["--contacts", EXPORT])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--segment NAME"));
+}
+
+#[test]
+fn eval_names_the_bad_record() {
+    hcq()
+        .args(["eval", "-e", "id > 0", "--contacts"])
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/eval_fixtures/broken.jsonl"
+        ))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("hcq::contacts::field_type"))
+        .stderr(predicate::str::contains("index 2 (line 3, id 1003)"));
+    hcq()
+        .args(["eval", "-e", "emial ~ x", "--contacts", EXPORT])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("hcq::check::unknown_field"));
+}
+
+#[test]
+fn eval_prints_records_reindented_as_array_elements() {
+    let output = hcq()
+        .args(["eval", "-e", "userId = 00123", "--contacts", EXPORT])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(output).unwrap();
+    assert!(text.starts_with("[\n  {\n    \"id\": 1004,\n"), "{text}");
+    assert!(text.ends_with("\n  }\n]\n"), "{text}");
+}

@@ -7,12 +7,6 @@ use crate::limits::Limits;
 use crate::typed::{Filter, Literal};
 use std::sync::Arc;
 
-/// Most filters, summed over every term, the DNF may hold, counting a tag
-/// list as one plus its names. Terms share their filters, so this bounds
-/// the work per term (and the memory) rather than the terms themselves,
-/// which [`Limits::max_dnf_terms`] bounds.
-pub const MAX_DNF_FILTERS: u64 = 1_000_000;
-
 /// One AND-term: every filter must hold.
 ///
 /// Filters are shared with other terms (one `Arc` per filter of the source),
@@ -178,7 +172,7 @@ fn size_of(expr: &nnf::Expr, largest: &mut Option<LargestAnd>, peak: &mut Size) 
 ///
 /// Estimates first and refuses, with [`LowerError::TooManyTerms`] or
 /// [`LowerError::DnfTooLarge`], a DNF past [`Limits::max_dnf_terms`] terms
-/// or [`MAX_DNF_FILTERS`] filters; nothing is built in that case.
+/// or [`Limits::max_dnf_filters`] filters; nothing is built in that case.
 ///
 /// ```
 /// use hcq::ast::{CompareOp, Span};
@@ -209,10 +203,12 @@ pub fn distribute(expr: &nnf::Expr, limits: &Limits) -> Result<Vec<Term>, LowerE
             max_terms,
         ));
     }
-    if estimate.peak.filters > MAX_DNF_FILTERS {
+    // Counting a tag list as one plus its names.
+    let max_filters = limits.max_dnf_filters as u64;
+    if estimate.peak.filters > max_filters {
         return Err(LowerError::DnfTooLarge {
             filters: estimate.peak.filters,
-            limit: MAX_DNF_FILTERS,
+            limit: max_filters,
             terms: estimate.peak.terms,
             span: span.into(),
         });

@@ -231,7 +231,7 @@ pub enum LowerError {
         /// The operands' term counts, as `2 × 2 × … = N`.
         factors: String,
     },
-    /// The DNF would hold more than [`dnf::MAX_DNF_FILTERS`] filters in all:
+    /// The DNF would hold more than [`Limits::max_dnf_filters`] filters in all:
     /// an `and` of 600 comparisons with `(a or b) and (c or d) and …` of
     /// eleven groups repeats the 600 comparisons in 2048 terms.
     #[error("this expression expands to {} filters across {} AND-terms, more than the {limit} allowed", count(.filters), count(.terms))]
