@@ -14,8 +14,9 @@
 //! Reading is strict, because a contact that silently fails to match is a
 //! false answer: a record without an `id` or a `lastSeen`, or with a field
 //! of the wrong type (`"id": "abc"`, `"tags": 5`), is an error that names
-//! the record (its index, line and id) and the field. Keys hcq does not use
-//! (`customData`, `unsubscribed`, …) are ignored.
+//! the record (its index, line and id) and the field; so is an `id` that
+//! two records share. Keys hcq does not use (`customData`,
+//! `unsubscribed`, …) are ignored.
 //!
 //! ```
 //! let contacts = hcq::contacts::read_contacts(
@@ -39,6 +40,7 @@ use crate::eval::{self, Contact, Location, Tag};
 use crate::typed;
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 use thiserror::Error;
@@ -201,6 +203,31 @@ pub enum ContactsProblem {
         #[label("`{field}` is wrong here")]
         span: SourceSpan,
     },
+
+    /// Two records with one `id`: `[{"id": 1, "lastSeen": 0}, {"id": 1, "lastSeen": 5}]`
+    /// (pages of an export that overlap, say).
+    #[error("{record} has id {id}, like {first}")]
+    #[diagnostic(
+        code(hcq::contacts::duplicate_id),
+        help(
+            "HelpCrunch ids are unique and results are unions by id; remove the repeated \
+             record (an export whose pages overlap repeats records)"
+        )
+    )]
+    DuplicateId {
+        /// The id.
+        id: i64,
+        /// The record that repeats it.
+        record: Record,
+        /// The record that had it first.
+        first: Record,
+        /// The repeating record.
+        #[label("id {id} again")]
+        span: SourceSpan,
+        /// The first record.
+        #[label("first here")]
+        first_span: SourceSpan,
+    },
 }
 
 /// Reads contacts from `text` (see the [module docs](self) for the
@@ -231,18 +258,30 @@ pub fn read_records<'t>(
     let read = || -> Result<Vec<(Contact, &'t str)>, ContactsProblem> {
         let records = Reader { text }.records()?;
         let lines = LineIndex::new(text);
-        records
-            .into_iter()
-            .enumerate()
-            .map(|(index, (json, range))| {
-                let record = Record {
-                    index,
-                    line: lines.line_column(range.0).0,
-                    id: json.get("id").map(short),
-                };
-                Reader::contact(&json, &record, range).map(|c| (c, &text[range.0..range.1]))
-            })
-            .collect()
+        let mut seen: HashMap<i64, (Record, Range)> = HashMap::with_capacity(records.len());
+        let mut read = Vec::with_capacity(records.len());
+        for (index, (json, range)) in records.into_iter().enumerate() {
+            let record = Record {
+                index,
+                line: lines.line_column(range.0).0,
+                id: json.get("id").map(short),
+            };
+            let contact = Reader::contact(&json, &record, range)?;
+            // Results are unions by id: two records with one id would make
+            // the expression and its plan disagree about what matches.
+            if let Some((first, first_range)) = seen.get(&contact.id) {
+                return Err(ContactsProblem::DuplicateId {
+                    id: contact.id,
+                    first: first.clone(),
+                    record,
+                    span: range_span(range),
+                    first_span: range_span(*first_range),
+                });
+            }
+            seen.insert(contact.id, (record, range));
+            read.push((contact, &text[range.0..range.1]));
+        }
+        Ok(read)
     };
     read().map_err(|problem| ContactsError {
         problem: Box::new(problem),
@@ -822,6 +861,18 @@ mod tests {
                 other => panic!("expected a field_type error for {text}, got {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn a_repeated_id() {
+        let text = "{\"id\": 1, \"lastSeen\": 0}\n{\"id\": 2, \"lastSeen\": 0}\n{\"id\": 1, \"lastSeen\": 5}\n";
+        let error = read_contacts(text).unwrap_err();
+        assert_eq!(code(&error), "hcq::contacts::duplicate_id");
+        assert_eq!(
+            error.to_string(),
+            "the contact at index 2 (line 3, id 1) has id 1, like the contact at index 0 (line 1, id 1)"
+        );
+        assert_eq!(label(&error), (50, 24));
     }
 
     #[test]
