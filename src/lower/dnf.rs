@@ -216,7 +216,7 @@ pub fn distribute(expr: &nnf::Expr, limits: &Limits) -> Result<Vec<Term>, LowerE
     Ok(build(expr))
 }
 
-/// Builds the terms; the estimate above bounds every intermediate list,
+/// Builds the terms; the estimate above bounds every list built here,
 /// since each is at most the size of the final one.
 fn build(expr: &nnf::Expr) -> Vec<Term> {
     match expr {
@@ -225,21 +225,47 @@ fn build(expr: &nnf::Expr) -> Vec<Term> {
         }],
         nnf::Expr::Or(items, _) => items.iter().flat_map(build).collect(),
         nnf::Expr::And(items, _) => {
-            let mut acc = vec![Term {
-                filters: Vec::new(),
-            }];
-            for item in items {
-                let right = build(item);
-                acc = acc
-                    .iter()
-                    .flat_map(|left| {
-                        right.iter().map(move |right| Term {
-                            filters: left.filters.iter().chain(&right.filters).cloned().collect(),
-                        })
-                    })
-                    .collect();
+            let parts: Vec<Vec<Term>> = items.iter().map(build).collect();
+            product(&parts)
+        }
+    }
+}
+
+/// Every way of picking one term from each part, joined into one term, in
+/// order (the last part varies fastest). Each term is built once, at its
+/// final length: multiplying in one part at a time would copy every term
+/// again for each later part, which is quadratic in the number of `and`
+/// operands (95 single filters after a 10,000-term product took 0.5 s).
+fn product(parts: &[Vec<Term>]) -> Vec<Term> {
+    let count: usize = parts.iter().map(Vec::len).product();
+    let mut out = Vec::with_capacity(count);
+    if count == 0 {
+        return out;
+    }
+    let mut picked = vec![0; parts.len()];
+    loop {
+        let len = parts
+            .iter()
+            .zip(&picked)
+            .map(|(part, &i)| part[i].filters.len())
+            .sum();
+        let mut filters = Vec::with_capacity(len);
+        for (part, &i) in parts.iter().zip(&picked) {
+            filters.extend(part[i].filters.iter().cloned());
+        }
+        out.push(Term { filters });
+        // The next pick, as an odometer whose last digit turns fastest.
+        let mut k = parts.len();
+        loop {
+            if k == 0 {
+                return out;
             }
-            acc
+            k -= 1;
+            picked[k] += 1;
+            if picked[k] < parts[k].len() {
+                break;
+            }
+            picked[k] = 0;
         }
     }
 }

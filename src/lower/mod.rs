@@ -407,7 +407,7 @@ pub fn lower(
     }
     let estimate = dnf::estimate(&nnf);
     let terms = dnf::distribute(&nnf, limits)?;
-    let simplified = simplify::simplify(terms.clone(), &mut log);
+    let simplified = simplify::simplify_slice(&terms, &mut log);
     let mut warnings = Vec::new();
     match simplified.as_slice() {
         [] => warnings.push(LowerWarning::NeverMatches { span: span.into() }),

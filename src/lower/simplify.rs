@@ -23,6 +23,7 @@ use crate::ast::{CompareOp, Span};
 use crate::schema::{Field, FieldType};
 use crate::typed::{Filter, Literal};
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::Arc;
 
 /// Most pairs of terms compared across terms. Past it the remaining terms
@@ -55,12 +56,17 @@ pub const MAX_PAIR_CHECKS: u64 = 2_000_000;
 /// assert_eq!(out[0].filters[0].value, Literal::Integer(500));
 /// ```
 pub fn simplify(terms: Vec<Term>, log: &mut Log) -> Vec<Term> {
-    let mut arena = Arena::default();
+    simplify_slice(&terms, log)
+}
+
+/// [`simplify`] on borrowed terms, so that a caller that keeps them
+/// (`lower`'s trace does) need not clone every filter of every term.
+pub(super) fn simplify_slice(terms: &[Term], log: &mut Log) -> Vec<Term> {
+    let mut arena = Arena::with_capacity(terms.iter().map(|t| t.filters.len()).sum());
     let raw: Vec<Vec<Id>> = terms
         .iter()
         .map(|term| term.filters.iter().map(|f| arena.intern(f)).collect())
         .collect();
-    drop(terms);
 
     // Identical terms (as sets of filters) need normalising only once.
     let raw = dedup_terms(&arena, raw, log);
@@ -97,7 +103,8 @@ fn always(arena: &Arena, before: &[Id], log: &mut Log) -> Vec<Term> {
 
 /// Drops terms equal, as sets of filters, to an earlier one.
 fn dedup_terms(arena: &Arena, terms: Vec<Vec<Id>>, log: &mut Log) -> Vec<Vec<Id>> {
-    let mut seen: HashMap<Vec<Id>, usize> = HashMap::new();
+    let mut seen: IdMap<Vec<Id>, usize> =
+        IdMap::with_capacity_and_hasher(terms.len(), Default::default());
     let mut out: Vec<Vec<Id>> = Vec::with_capacity(terms.len());
     for ids in terms {
         let mut key = ids.clone();
@@ -124,6 +131,47 @@ fn dedup_terms(arena: &Arena, terms: Vec<Vec<Id>>, log: &mut Log) -> Vec<Vec<Id>
 /// An index into the [`Arena`].
 type Id = u32;
 
+/// A map keyed by ids, id lists or pointers: numbers this module makes, not
+/// the user's text, so they need no protection from chosen collisions and
+/// can skip SipHash, which took a quarter of the time of simplifying.
+type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
+
+/// Multiply-rotate hashing of whole words (the scheme of rustc's FxHasher).
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl IdHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.add(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 /// Every distinct filter once, so that terms are lists of small ids and
 /// filters compare by id: a long value repeated in a thousand terms is
 /// hashed once, not a thousand times.
@@ -133,10 +181,69 @@ struct Arena {
     kinds: Vec<Kind>,
     /// Pointer of an `Arc` already seen to its id; `pinned` keeps each such
     /// `Arc` alive so that an address is never reused for another filter.
-    by_ptr: HashMap<usize, Id>,
+    by_ptr: IdMap<usize, Id>,
     pinned: Vec<Arc<Filter>>,
-    by_value: HashMap<Arc<Filter>, Id>,
+    by_value: HashMap<ByValue, Id>,
     tag_names: HashMap<String, u32>,
+    /// Scratch for [`Arena::normalize`], kept to spare an allocation per term.
+    seen: Seen,
+}
+
+/// A filter as a key of [`Arena::by_value`]: equal when the filters are
+/// (spans aside, as `Filter`'s own equality has it), but hashed by the
+/// field's name instead of the whole `Field` with its aliases, which made
+/// interning a quarter of the time of lowering a small query.
+struct ByValue(Arc<Filter>);
+
+impl PartialEq for ByValue {
+    fn eq(&self, other: &ByValue) -> bool {
+        *self.0 == *other.0
+    }
+}
+
+impl Eq for ByValue {}
+
+impl Hash for ByValue {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // Equal filters have equal fields, so equal field names.
+        self.0.field.name.hash(state);
+        self.0.op.hash(state);
+        self.0.value.hash(state);
+    }
+}
+
+/// A set of ids as bits, emptied by clearing only the ids put in, so that
+/// a term costs its own length however many filters the arena holds.
+#[derive(Default)]
+struct Seen(Vec<u64>);
+
+impl Seen {
+    /// Room for ids below `n`.
+    fn grow(&mut self, n: usize) {
+        let words = n.div_ceil(64);
+        if self.0.len() < words {
+            self.0.resize(words, 0);
+        }
+    }
+
+    /// Adds `id`; false if it was there.
+    fn insert(&mut self, id: Id) -> bool {
+        let (word, bit) = (id as usize / 64, 1 << (id % 64));
+        let fresh = self.0[word] & bit == 0;
+        self.0[word] |= bit;
+        fresh
+    }
+
+    fn contains(&self, id: Id) -> bool {
+        self.0[id as usize / 64] & (1 << (id % 64)) != 0
+    }
+
+    /// Empties the set, which holds no id outside `ids`.
+    fn clear(&mut self, ids: &[Id]) {
+        for &id in ids {
+            self.0[id as usize / 64] &= !(1 << (id % 64));
+        }
+    }
 }
 
 /// What the rules need to know about one filter.
@@ -155,12 +262,27 @@ enum Kind {
 }
 
 impl Arena {
+    /// An arena for terms holding `occurrences` filters in all, sized so
+    /// that a small query's maps never grow; a large one's distinct filters
+    /// are far fewer than its occurrences, so the room is capped.
+    fn with_capacity(occurrences: usize) -> Arena {
+        let n = occurrences.min(256);
+        Arena {
+            filters: Vec::with_capacity(n),
+            kinds: Vec::with_capacity(n),
+            by_ptr: IdMap::with_capacity_and_hasher(n, Default::default()),
+            pinned: Vec::with_capacity(n),
+            by_value: HashMap::with_capacity(n),
+            ..Arena::default()
+        }
+    }
+
     fn intern(&mut self, filter: &Arc<Filter>) -> Id {
         let ptr = Arc::as_ptr(filter) as usize;
         if let Some(&id) = self.by_ptr.get(&ptr) {
             return id;
         }
-        let id = match self.by_value.get(filter) {
+        let id = match self.by_value.get(&ByValue(filter.clone())) {
             Some(&id) => id,
             None => self.insert(filter.clone()),
         };
@@ -194,7 +316,7 @@ impl Arena {
             _ => {
                 let mut negated = (*filter).clone();
                 negated.op = filter.op.negate();
-                let negation = self.by_value.get(&negated).copied();
+                let negation = self.by_value.get(&ByValue(Arc::new(negated))).copied();
                 if let Some(other) = negation {
                     if let Kind::Plain { negation } = &mut self.kinds[other as usize] {
                         *negation = Some(id);
@@ -205,7 +327,7 @@ impl Arena {
         };
         self.filters.push(filter.clone());
         self.kinds.push(kind);
-        self.by_value.insert(filter, id);
+        self.by_value.insert(ByValue(filter), id);
         id
     }
 
@@ -246,12 +368,21 @@ impl Arena {
     /// the field first appears, as lower bound, upper bound (or one `=`),
     /// then `!=` in ascending order; tags where the first tag test was.
     fn normalize(&mut self, ids: &[Id], log: &mut Log) -> Option<Vec<Id>> {
+        let mut seen = std::mem::take(&mut self.seen);
+        seen.grow(self.filters.len());
+        let normal = self.normalize_with(ids, log, &mut seen);
+        seen.clear(ids);
+        self.seen = seen;
+        normal
+    }
+
+    /// [`Arena::normalize`], with `seen` clear on entry.
+    fn normalize_with(&mut self, ids: &[Id], log: &mut Log, seen: &mut Seen) -> Option<Vec<Id>> {
         enum Slot {
             Keep(Id),
             Numbers(usize),
             Tags,
         }
-        let mut seen = HashSet::new();
         let mut slots = Vec::new();
         let mut groups: Vec<(&'static Field, Vec<Id>)> = Vec::new();
         let mut tags = Vec::new();
@@ -284,7 +415,7 @@ impl Arena {
                     tags.push(id);
                 }
                 Kind::Plain { negation } => {
-                    if let Some(negation) = negation.filter(|n| seen.contains(n)) {
+                    if let Some(negation) = negation.filter(|&n| seen.contains(n)) {
                         log.record_parts(
                             Rule::Contradiction,
                             self.spans(ids),
@@ -411,6 +542,17 @@ impl Arena {
         plain.dedup();
         tags.sort_unstable();
         tags.dedup();
+        // Plain kinds get their negations while the terms are interned,
+        // before any profile is made, so this list does not go stale.
+        let negatable = plain
+            .iter()
+            .filter_map(|&id| match *self.kind(id) {
+                Kind::Plain {
+                    negation: Some(not),
+                } => Some((id, not)),
+                _ => None,
+            })
+            .collect();
         let mut empty = false;
         let mut numbers = Vec::with_capacity(groups.len());
         for (field, group) in groups {
@@ -423,6 +565,7 @@ impl Arena {
         Profile {
             numbers,
             plain,
+            negatable,
             tags,
             empty,
         }
@@ -446,6 +589,9 @@ struct Profile {
     numbers: Vec<NumSet>,
     /// Text filters (and anything else compared by identity), sorted ids.
     plain: Vec<Id>,
+    /// The filters of `plain` whose exact negation exists, with it: the
+    /// only ones [`complement`] can use.
+    negatable: Vec<(Id, Id)>,
     /// Tag names every contact must carry, sorted ids.
     tags: Vec<u32>,
     /// The filters cannot all hold.
@@ -477,10 +623,25 @@ impl Profile {
     }
 }
 
-/// Whether sorted `small` is contained in sorted `big`.
+/// Whether sorted `small` is contained in sorted `big`. Stops at the first
+/// element of `small` that `big` has passed without holding it, so two
+/// large terms that differ early compare in a few steps.
 fn is_subset<T: Ord>(small: &[T], big: &[T]) -> bool {
+    if small.len() > big.len() {
+        return false;
+    }
     let mut big = big.iter();
-    small.iter().all(|x| big.any(|y| y == x))
+    'small: for x in small {
+        for y in big.by_ref() {
+            match y.cmp(x) {
+                std::cmp::Ordering::Less => {}
+                std::cmp::Ordering::Equal => continue 'small,
+                std::cmp::Ordering::Greater => return false,
+            }
+        }
+        return false;
+    }
+    true
 }
 
 /// Where a bound of a [`NumSet`] came from.
@@ -857,13 +1018,7 @@ fn complement(
     pb: &Profile,
     log: &mut Log,
 ) -> Option<Step> {
-    for &f in &pa.plain {
-        let Kind::Plain {
-            negation: Some(not_f),
-        } = *arena.kind(f)
-        else {
-            continue;
-        };
+    for &(f, not_f) in &pa.negatable {
         if pb.plain.binary_search(&not_f).is_err() {
             continue;
         }

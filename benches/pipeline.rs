@@ -1,0 +1,379 @@
+//! How fast each stage of hcq is, next to a well-known parser answering the
+//! same question. Run with `cargo bench --bench pipeline`; BENCHMARKS.md
+//! holds the numbers and how they were taken.
+//!
+//! One criterion group per stage, each over the same inputs, with the
+//! input's size as throughput (so every stage's MB/s is measured against
+//! the text the user wrote):
+//!
+//! - `parse`: text to `ast` (`syntax::parse_query`);
+//! - `check`: `ast` to `typed` (`check::check_query`);
+//! - `lower`: `typed` to the plan (`lower::lower`: NNF, DNF, simplify, pack);
+//! - `json`: the plan to the JSON `hcq emit` prints (`Plan::to_json`);
+//! - `compile`: all of the above but the JSON (`hcq::compile`);
+//! - `sqlparser`: sqlparser's generic dialect parsing the equivalent
+//!   `SELECT * FROM customers WHERE …` (throughput: the SQL's bytes);
+//! - `serde_json`: reading back the plan JSON hcq emits into a
+//!   `serde_json::Value` (throughput: the JSON's bytes);
+//! - `segments_parse`, `segments_check`, `segments_check_file`: generated
+//!   segment files of 1 MiB and 16 MiB (`examples/gen_segments.rs`);
+//! - `process`, `process_check`: the `hcq` binary, started afresh for each
+//!   iteration (`hcq emit -e`, `hcq check FILE`).
+//!
+//! After criterion's own report, the run prints a summary: each median,
+//! MB/s, the ratios hcq / sqlparser and hcq / serde_json, and how the time
+//! of a 16 MiB file compares to a 1 MiB one.
+
+mod inputs;
+mod summary;
+
+#[path = "../examples/gen_segments.rs"]
+#[allow(dead_code)]
+mod gen_segments;
+
+use criterion::{Criterion, SamplingMode, Throughput};
+use hcq::plan::Plan;
+use hcq::{Limits, Options, check, lower, segment, syntax};
+use inputs::Input;
+use sqlparser::dialect::GenericDialect;
+use sqlparser::parser::Parser;
+use std::process::{Command, Stdio};
+use summary::{measure, median};
+
+/// The clock every compilation uses, so plans are the same on every run.
+const NOW: &str = "2024-06-01T00:00:00Z";
+
+/// The sample size of groups whose iterations take microseconds.
+const SAMPLES: usize = 100;
+/// The sample size of groups whose iterations take up to seconds.
+const FEW_SAMPLES: usize = 10;
+
+/// The segment-file groups whose 1 MiB → 16 MiB scaling the summary shows.
+const SEGMENT_STAGES: &[&str] = &[
+    "segments_parse",
+    "segments_check",
+    "segments_check_file",
+    "process_check",
+];
+
+/// The generated segment files: size and seed.
+const SEGMENT_FILES: [(usize, u64); 2] = [(1 << 20, 1), (16 << 20, 1)];
+
+fn options() -> Options {
+    Options::at(NOW.parse().expect("a valid time"))
+}
+
+/// An input with what each stage makes of it, computed once so that each
+/// stage's benchmark starts from the previous stage's output.
+struct Staged {
+    input: Input,
+    ast: hcq::ast::Query,
+    typed: hcq::typed::Query,
+    /// `None` for an input that lowering rejects (past the request bound).
+    plan: Option<Plan>,
+}
+
+fn stage(input: Input) -> Staged {
+    let limits = Limits::default();
+    let ast = syntax::parse_query(&input.text, &limits)
+        .unwrap_or_else(|e| panic!("{} parses: {e}", input.name));
+    let cx = check::Context::new(NOW.parse().expect("a valid time"));
+    let typed =
+        check::check_query(&ast, &cx).unwrap_or_else(|e| panic!("{} checks: {e:?}", input.name));
+    let plan = lower::lower(&typed, &Default::default(), &limits)
+        .ok()
+        .map(|l| l.plan);
+    Staged {
+        input,
+        ast,
+        typed,
+        plan,
+    }
+}
+
+/// The groups `parse`, `check`, `lower`, `json` and `compile` over `inputs`.
+fn stages(c: &mut Criterion, inputs: &[Staged], samples: usize) {
+    let limits = Limits::default();
+    let cx = check::Context::new(NOW.parse().expect("a valid time"));
+    let options = options();
+    let page = hcq::PlanOptions::default();
+
+    let mut group = c.benchmark_group("parse");
+    configure(&mut group, samples);
+    for s in inputs {
+        let (id, bytes) = (format!("parse/{}", s.input.name), s.input.text.len());
+        group.throughput(Throughput::Bytes(bytes as u64));
+        group.bench_function(&s.input.name, |b| {
+            measure(b, &id, bytes, samples, || {
+                syntax::parse_query(&s.input.text, &limits)
+            })
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("check");
+    configure(&mut group, samples);
+    for s in inputs {
+        let (id, bytes) = (format!("check/{}", s.input.name), s.input.text.len());
+        group.throughput(Throughput::Bytes(bytes as u64));
+        group.bench_function(&s.input.name, |b| {
+            measure(b, &id, bytes, samples, || check::check_query(&s.ast, &cx))
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("lower");
+    configure(&mut group, samples);
+    for s in inputs {
+        let (id, bytes) = (format!("lower/{}", s.input.name), s.input.text.len());
+        group.throughput(Throughput::Bytes(bytes as u64));
+        group.bench_function(&s.input.name, |b| {
+            measure(b, &id, bytes, samples, || {
+                lower::lower(&s.typed, &page, &limits)
+            })
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("json");
+    configure(&mut group, samples);
+    for s in inputs {
+        let Some(plan) = &s.plan else { continue };
+        let (id, bytes) = (format!("json/{}", s.input.name), s.input.text.len());
+        group.throughput(Throughput::Bytes(bytes as u64));
+        group.bench_function(&s.input.name, |b| {
+            measure(b, &id, bytes, samples, || plan.to_json())
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("compile");
+    configure(&mut group, samples);
+    for s in inputs {
+        let (id, bytes) = (format!("compile/{}", s.input.name), s.input.text.len());
+        group.throughput(Throughput::Bytes(bytes as u64));
+        group.bench_function(&s.input.name, |b| {
+            measure(b, &id, bytes, samples, || {
+                hcq::compile(&s.input.text, &options)
+            })
+        });
+    }
+    group.finish();
+}
+
+/// Small samples, one iteration each, for inputs that take milliseconds or more.
+fn configure(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    n: usize,
+) {
+    if n < SAMPLES {
+        group.sample_size(n).sampling_mode(SamplingMode::Flat);
+    }
+}
+
+/// sqlparser on the SQL, serde_json on the plan JSON.
+fn baselines(c: &mut Criterion, inputs: &[Staged]) {
+    let dialect = GenericDialect {};
+    let mut group = c.benchmark_group("sqlparser");
+    for s in inputs {
+        let Some(sql) = &s.input.sql else { continue };
+        Parser::parse_sql(&dialect, sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let (id, bytes) = (format!("sqlparser/{}", s.input.name), sql.len());
+        group.throughput(Throughput::Bytes(bytes as u64));
+        group.bench_function(&s.input.name, |b| {
+            measure(b, &id, bytes, SAMPLES, || Parser::parse_sql(&dialect, sql))
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("serde_json");
+    for s in inputs {
+        let Some(plan) = &s.plan else { continue };
+        let json = plan.to_json();
+        let (id, bytes) = (format!("serde_json/{}", s.input.name), json.len());
+        group.throughput(Throughput::Bytes(bytes as u64));
+        group.bench_function(&s.input.name, |b| {
+            measure(b, &id, bytes, SAMPLES, || {
+                serde_json::from_str::<serde_json::Value>(&json)
+            })
+        });
+    }
+    group.finish();
+}
+
+/// A generated segment file and its benchmark name.
+struct SegmentFile {
+    name: String,
+    text: String,
+}
+
+fn segment_files() -> Vec<SegmentFile> {
+    SEGMENT_FILES
+        .iter()
+        .map(|&(bytes, seed)| {
+            let text = gen_segments::generate(bytes, seed);
+            SegmentFile {
+                name: format!("file_{}", inputs::size(bytes)),
+                text,
+            }
+        })
+        .collect()
+}
+
+/// One stage run over a whole segment file; whether it succeeded.
+type Stage<'a> = dyn Fn(&str) -> bool + 'a;
+
+/// The segment-file stages over the generated files: `segments_parse`
+/// (`syntax::parse_file`), `segments_check` (`SegmentFile::parse`: parse,
+/// resolve `@name`s, check) and `segments_check_file` (`segment::check_file`,
+/// all of that and every segment lowered to its plan: what `hcq check FILE`
+/// computes).
+fn segments(c: &mut Criterion, files: &[SegmentFile]) {
+    let limits = Limits::default();
+    let options = options();
+    for f in files {
+        let compiled = segment::check_file(&f.name, &f.text, &options)
+            .unwrap_or_else(|e| panic!("{} checks: {:?}", f.name, e.problems()));
+        assert!(compiled.warnings().is_none(), "{} checks clean", f.name);
+    }
+    let stages: [(&str, &Stage); 3] = [
+        ("segments_parse", &|text| {
+            syntax::parse_file(text, &limits).is_ok()
+        }),
+        ("segments_check", &|text| {
+            segment::SegmentFile::parse("bench.hcq", text, &options).is_ok()
+        }),
+        ("segments_check_file", &|text| {
+            segment::check_file("bench.hcq", text, &options).is_ok()
+        }),
+    ];
+    for (stage, run) in stages {
+        let mut group = c.benchmark_group(stage);
+        group
+            .sample_size(FEW_SAMPLES)
+            .sampling_mode(SamplingMode::Flat);
+        for f in files {
+            let (id, bytes) = (format!("{stage}/{}", f.name), f.text.len());
+            group.throughput(Throughput::Bytes(bytes as u64));
+            group.bench_function(&f.name, |b| {
+                measure(b, &id, bytes, FEW_SAMPLES, || run(&f.text))
+            });
+        }
+        group.finish();
+    }
+}
+
+/// The binary, started for each iteration, as an editor or CI starts it:
+/// `hcq emit -e` on the typical expression, `hcq check FILE` on each
+/// generated file (written to the temporary directory).
+fn process(c: &mut Criterion, files: &[SegmentFile]) {
+    let hcq = env!("CARGO_BIN_EXE_hcq");
+    let run = |args: &[&str]| {
+        let status = Command::new(hcq)
+            .args(args)
+            .stdout(Stdio::null())
+            .status()
+            .expect("hcq starts");
+        assert!(status.success(), "hcq {args:?}");
+    };
+    let mut group = c.benchmark_group("process");
+    let bytes = inputs::TYPICAL.len();
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.bench_function("emit_typical", |b| {
+        measure(b, "process/emit_typical", bytes, SAMPLES, || {
+            run(&["emit", "--now", NOW, "-e", inputs::TYPICAL])
+        })
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("process_check");
+    group
+        .sample_size(FEW_SAMPLES)
+        .sampling_mode(SamplingMode::Flat);
+    for f in files {
+        let path = std::env::temp_dir().join(format!("hcq-bench-{}.hcq", f.name));
+        std::fs::write(&path, &f.text).expect("the temporary directory is writable");
+        let path = path.to_str().expect("a UTF-8 temporary path").to_owned();
+        let (id, bytes) = (format!("process_check/{}", f.name), f.text.len());
+        group.throughput(Throughput::Bytes(bytes as u64));
+        group.bench_function(&f.name, |b| {
+            measure(b, &id, bytes, FEW_SAMPLES, || {
+                run(&["check", "--now", NOW, &path])
+            })
+        });
+    }
+    group.finish();
+}
+
+/// The medians, throughputs, ratios and scaling, after criterion's report.
+fn print_summary(staged: &[Staged], files: &[SegmentFile]) {
+    println!(
+        "\n## Summary (medians of criterion's samples; MB/s = 10^6 bytes of input a second)\n"
+    );
+    println!("| stage | input | bytes | median | MB/s |");
+    println!("|---|---|---:|---:|---:|");
+    for id in summary::ids() {
+        let Some((seconds, bytes)) = median(&id) else {
+            continue;
+        };
+        let (stage, input) = id.split_once('/').unwrap_or((&id, ""));
+        println!(
+            "| {stage} | {input} | {bytes} | {} | {:.1} |",
+            summary::time(seconds),
+            summary::mb_per_s(bytes, seconds)
+        );
+    }
+
+    println!(
+        "\n| input | hcq compile | sqlparser parse | hcq / sqlparser | serde_json read | hcq / serde_json |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|");
+    for s in staged {
+        let name = &s.input.name;
+        let Some((hcq, _)) = median(&format!("compile/{name}")) else {
+            continue;
+        };
+        let cell = |baseline: &str| match median(&format!("{baseline}/{name}")) {
+            Some((t, _)) => (summary::time(t), format!("{:.2}", hcq / t)),
+            None => ("–".to_owned(), "–".to_owned()),
+        };
+        let (sql, sql_ratio) = cell("sqlparser");
+        let (json, json_ratio) = cell("serde_json");
+        println!(
+            "| {name} | {} | {sql} | {sql_ratio} | {json} | {json_ratio} |",
+            summary::time(hcq)
+        );
+    }
+
+    if let [small, large] = files {
+        for stage in SEGMENT_STAGES {
+            let times = (
+                median(&format!("{stage}/{}", small.name)),
+                median(&format!("{stage}/{}", large.name)),
+            );
+            if let (Some((t1, b1)), Some((t16, b16))) = times {
+                println!(
+                    "\n{stage}: {} → {}: {:.2}× the time for {:.2}× the bytes",
+                    small.name,
+                    large.name,
+                    t16 / t1,
+                    b16 as f64 / b1 as f64
+                );
+            }
+        }
+    }
+}
+
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    let staged: Vec<Staged> = inputs::expressions().into_iter().map(stage).collect();
+    let caps: Vec<Staged> = inputs::caps().into_iter().map(stage).collect();
+    stages(&mut c, &staged, SAMPLES);
+    baselines(&mut c, &staged);
+    stages(&mut c, &caps, FEW_SAMPLES);
+    let files = segment_files();
+    segments(&mut c, &files);
+    process(&mut c, &files);
+    c.final_summary();
+    print_summary(&staged, &files);
+}
