@@ -8,11 +8,15 @@
 //! - JSON Lines: one contact object per line (any number of objects one
 //!   after another, in fact).
 //!
+//! [`read_records`] also keeps each record's text as written, for
+//! printing; [`select`] runs an expression over the contacts.
+//!
 //! Reading is strict, because a contact that silently fails to match is a
 //! false answer: a record without an `id` or a `lastSeen`, or with a field
 //! of the wrong type (`"id": "abc"`, `"tags": 5`), is an error that names
-//! the record (its index, line and id) and the field. Keys hcq does not use
-//! (`customData`, `unsubscribed`, …) are ignored.
+//! the record (its index, line and id) and the field; so is an `id` that
+//! two records share. Keys hcq does not use (`customData`,
+//! `unsubscribed`, …) are ignored.
 //!
 //! ```
 //! let contacts = hcq::contacts::read_contacts(
@@ -36,6 +40,7 @@ use crate::eval::{self, Contact, Location, Tag};
 use crate::typed;
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 use thiserror::Error;
@@ -198,6 +203,31 @@ pub enum ContactsProblem {
         #[label("`{field}` is wrong here")]
         span: SourceSpan,
     },
+
+    /// Two records with one `id`: `[{"id": 1, "lastSeen": 0}, {"id": 1, "lastSeen": 5}]`
+    /// (pages of an export that overlap, say).
+    #[error("{record} has id {id}, like {first}")]
+    #[diagnostic(
+        code(hcq::contacts::duplicate_id),
+        help(
+            "HelpCrunch ids are unique and results are unions by id; remove the repeated \
+             record (an export whose pages overlap repeats records)"
+        )
+    )]
+    DuplicateId {
+        /// The id.
+        id: i64,
+        /// The record that repeats it.
+        record: Record,
+        /// The record that had it first.
+        first: Record,
+        /// The repeating record.
+        #[label("id {id} again")]
+        span: SourceSpan,
+        /// The first record.
+        #[label("first here")]
+        first_span: SourceSpan,
+    },
 }
 
 /// Reads contacts from `text` (see the [module docs](self) for the
@@ -228,18 +258,30 @@ pub fn read_records<'t>(
     let read = || -> Result<Vec<(Contact, &'t str)>, ContactsProblem> {
         let records = Reader { text }.records()?;
         let lines = LineIndex::new(text);
-        records
-            .into_iter()
-            .enumerate()
-            .map(|(index, (value, span))| {
-                let record = Record {
-                    index,
-                    line: lines.line_column(span.0).0,
-                    id: value.get("id").map(short),
-                };
-                Reader::contact(value, record, span).map(|c| (c, &text[span.0..span.1]))
-            })
-            .collect()
+        let mut seen: HashMap<i64, (Record, Range)> = HashMap::with_capacity(records.len());
+        let mut read = Vec::with_capacity(records.len());
+        for (index, (json, range)) in records.into_iter().enumerate() {
+            let record = Record {
+                index,
+                line: lines.line_column(range.0).0,
+                id: json.get("id").map(short),
+            };
+            let contact = Reader::contact(&json, &record, range)?;
+            // Results are unions by id: two records with one id would make
+            // the expression and its plan disagree about what matches.
+            if let Some((first, first_range)) = seen.get(&contact.id) {
+                return Err(ContactsProblem::DuplicateId {
+                    id: contact.id,
+                    first: first.clone(),
+                    record,
+                    span: range_span(range),
+                    first_span: range_span(*first_range),
+                });
+            }
+            seen.insert(contact.id, (record, range));
+            read.push((contact, &text[range.0..range.1]));
+        }
+        Ok(read)
     };
     read().map_err(|problem| ContactsError {
         problem: Box::new(problem),
@@ -346,34 +388,31 @@ impl Reader<'_> {
     }
 
     /// One record, checked field by field and turned into a contact.
-    fn contact(value: Value, record: Record, range: Range) -> Result<Contact, ContactsProblem> {
+    fn contact(value: &Value, record: &Record, range: Range) -> Result<Contact, ContactsProblem> {
         let span = range_span(range);
-        let Value::Object(mut fields) = value else {
+        let Value::Object(fields) = value else {
             return Err(ContactsProblem::NotAnObject {
-                found: kind(Some(&value)),
-                record,
+                found: kind(Some(value)),
+                record: record.clone(),
                 span,
             });
         };
-        let check = Check {
-            record: &record,
-            span,
-        };
-        let id = match fields.remove("id") {
+        let check = Check { record, span };
+        let id = match fields.get("id") {
             None | Some(Value::Null) => return Err(check.missing("id")),
             Some(value) => value
                 .as_i64()
-                .ok_or_else(|| check.wrong("id", "an integer", &value))?,
+                .ok_or_else(|| check.wrong("id", "an integer", value))?,
         };
-        let last_seen = match fields.remove("lastSeen") {
+        let last_seen = match fields.get("lastSeen") {
             None | Some(Value::Null) => return Err(check.missing("lastSeen")),
-            Some(value) => check.timestamp("lastSeen", &value)?,
+            Some(value) => check.timestamp("lastSeen", value)?,
         };
-        let first_seen = match fields.remove("firstSeen") {
+        let first_seen = match fields.get("firstSeen") {
             None | Some(Value::Null) => None,
-            Some(value) => Some(check.timestamp("firstSeen", &value)?),
+            Some(value) => Some(check.timestamp("firstSeen", value)?),
         };
-        let mut text = |name: &str| check.text(name, fields.remove(name));
+        let text = |name: &str| check.text(name, fields.get(name));
         let mut contact = Contact {
             id,
             last_seen,
@@ -390,28 +429,27 @@ impl Reader<'_> {
             whatsapp_id: text("whatsappId")?,
             ..Contact::default()
         };
-        contact.location = match fields.remove("location") {
+        contact.location = match fields.get("location") {
             None | Some(Value::Null) => Location::default(),
-            Some(Value::Object(mut location)) => {
-                let mut text =
-                    |name: &str| check.text(&format!("location.{name}"), location.remove(name));
+            Some(Value::Object(location)) => {
+                let text = |name: &str| check.text(&format!("location.{name}"), location.get(name));
                 Location {
                     region_code: text("regionCode")?,
                     country_code: text("countryCode")?,
                     city: text("city")?,
                 }
             }
-            Some(other) => return Err(check.wrong("location", "an object", &other)),
+            Some(other) => return Err(check.wrong("location", "an object", other)),
         };
-        contact.tags = match fields.remove("tags") {
+        contact.tags = match fields.get("tags") {
             None | Some(Value::Null) => Vec::new(),
             Some(Value::Array(tags)) => tags
-                .into_iter()
+                .iter()
                 .enumerate()
                 .map(|(i, tag)| check.tag(i, tag))
                 .collect::<Result<_, _>>()?,
             Some(other) => {
-                return Err(check.wrong("tags", "a list of `{\"name\": …}` objects", &other));
+                return Err(check.wrong("tags", "a list of `{\"name\": …}` objects", other));
             }
         };
         Ok(contact)
@@ -460,33 +498,33 @@ impl Check<'_> {
         })
     }
 
-    fn text(&self, field: &str, value: Option<Value>) -> Result<Option<String>, ContactsProblem> {
+    fn text(&self, field: &str, value: Option<&Value>) -> Result<Option<String>, ContactsProblem> {
         match value {
             None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
-            Some(other) => Err(self.wrong(field, "a string or null", &other)),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(other) => Err(self.wrong(field, "a string or null", other)),
         }
     }
 
-    fn tag(&self, index: usize, tag: Value) -> Result<Tag, ContactsProblem> {
-        let Value::Object(mut tag) = tag else {
+    fn tag(&self, index: usize, tag: &Value) -> Result<Tag, ContactsProblem> {
+        let Value::Object(tag) = tag else {
             return Err(self.wrong(
                 &format!("tags[{index}]"),
                 "an object such as `{\"name\": \"Lead\"}`",
-                &tag,
+                tag,
             ));
         };
-        let name = match tag.remove("name") {
-            Some(Value::String(name)) => name,
+        let name = match tag.get("name") {
+            Some(Value::String(name)) => name.clone(),
             other => {
                 return Err(self.wrong(
                     &format!("tags[{index}].name"),
                     "a string",
-                    other.as_ref().unwrap_or(&Value::Null),
+                    other.unwrap_or(&Value::Null),
                 ));
             }
         };
-        let color = self.text(&format!("tags[{index}].color"), tag.remove("color"))?;
+        let color = self.text(&format!("tags[{index}].color"), tag.get("color"))?;
         Ok(Tag { name, color })
     }
 }
@@ -690,6 +728,21 @@ mod tests {
     }
 
     #[test]
+    fn records_keep_their_text_as_written() {
+        let records = read_records("contacts.json", EXPORT).expect("reads");
+        let value: Value = serde_json::from_str(EXPORT).expect("json");
+        for (i, (contact, text)) in records.iter().enumerate() {
+            let written: Value = serde_json::from_str(text).expect("a record's text is JSON");
+            assert_eq!(written, value["data"][i]);
+            assert_eq!(written["id"], contact.id);
+        }
+        let lines = read_records("contacts.jsonl", LINES).expect("reads");
+        for ((_, text), line) in lines.iter().zip(LINES.lines()) {
+            assert_eq!(*text, line);
+        }
+    }
+
+    #[test]
     fn every_layout_reads_the_same_contacts() {
         let export = read_contacts(EXPORT).expect("reads");
         assert_eq!(read_contacts(LINES).expect("reads"), export);
@@ -808,6 +861,18 @@ mod tests {
                 other => panic!("expected a field_type error for {text}, got {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn a_repeated_id() {
+        let text = "{\"id\": 1, \"lastSeen\": 0}\n{\"id\": 2, \"lastSeen\": 0}\n{\"id\": 1, \"lastSeen\": 5}\n";
+        let error = read_contacts(text).unwrap_err();
+        assert_eq!(code(&error), "hcq::contacts::duplicate_id");
+        assert_eq!(
+            error.to_string(),
+            "the contact at index 2 (line 3, id 1) has id 1, like the contact at index 0 (line 1, id 1)"
+        );
+        assert_eq!(label(&error), (50, 24));
     }
 
     #[test]

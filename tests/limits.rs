@@ -5,8 +5,8 @@
 use hcq::Limits;
 use hcq::ast::{CompareOp, Expr, ExprKind, Ident, Span, Value, ValueKind};
 use hcq::limits::{
-    MAX_DEPTH, MAX_DNF_TERMS, MAX_FILE_BYTES, MAX_FILTERS, MAX_INPUT_BYTES, MAX_LIST_LEN,
-    MAX_REQUESTS,
+    MAX_DEPTH, MAX_DNF_FILTERS, MAX_DNF_TERMS, MAX_FILE_BYTES, MAX_FILE_FILTERS, MAX_FILTERS,
+    MAX_INPUT_BYTES, MAX_LIST_LEN, MAX_REQUESTS,
 };
 use hcq::segment::SegmentFile;
 use miette::Diagnostic;
@@ -249,6 +249,33 @@ fn filters_through_references() {
     assert_eq!(codes_of(&error), ["hcq::segment::too_many_filters"]);
 }
 
+#[test]
+fn file_filters_default() {
+    // One large segment, used by many: each use repeats its filters.
+    let big = chain(MAX_FILTERS - 1);
+    let users = MAX_FILE_FILTERS / MAX_FILTERS + 1;
+    let mut file = format!("segment big\n  {big}\n");
+    for i in 0..users {
+        file.push_str(&format!("segment user{i}\n  @big and city = c{i}\n"));
+    }
+    let error = read_file(&file, Limits::default()).unwrap_err();
+    assert_eq!(codes_of(&error), ["hcq::segment::file_too_large"]);
+}
+
+#[test]
+fn file_filters_custom() {
+    let limits = Limits {
+        max_file_filters: 10,
+        ..Limits::default()
+    };
+    // 3 + 4 filters fit; 3 + 4 + 5 do not.
+    let file = "segment a\n  id = 1 or id = 2 or id = 3\nsegment b\n  @a or id = 4\n";
+    assert!(read_file(file, limits).is_ok());
+    let file = format!("{file}segment c\n  @b or id = 5\n");
+    let error = read_file(&file, limits).unwrap_err();
+    assert_eq!(codes_of(&error), ["hcq::segment::file_too_large"]);
+}
+
 // ---------------------------------------------------------------- list length
 
 #[test]
@@ -323,10 +350,24 @@ fn dnf_terms_custom() {
 #[test]
 fn dnf_filters_default() {
     // 2^11 = 2048 terms fit, but each repeats the 600 comparisons of the
-    // `and`: 1.2 million filters, past `hcq::limits::MAX_DNF_FILTERS`.
+    // `and`: 1.2 million filters, past `MAX_DNF_FILTERS`.
+    const { assert!(2048 * 600 > MAX_DNF_FILTERS) };
     let comparisons: Vec<String> = (0..600).map(|i| format!("name != n{i}")).collect();
     let text = format!("{} and {}", comparisons.join(" and "), groups(11));
     assert_eq!(code(&text, Limits::default()), "hcq::lower::dnf_too_large");
+}
+
+#[test]
+fn dnf_filters_custom() {
+    let limits = Limits {
+        max_dnf_filters: 10,
+        ..Limits::default()
+    };
+    // 2 terms of 4 filters fit; 4 terms of 4 do not.
+    let two = "(email ~ a or name ~ b) and city = c and phone = d and company = e";
+    assert_eq!(compile(two, limits).expect("compiles").requests.len(), 2);
+    let four = "(email ~ a or name ~ b) and (city = c or phone = d) and company = e and userId = f";
+    assert_eq!(code(four, limits), "hcq::lower::dnf_too_large");
 }
 
 // ---------------------------------------------------------------- requests

@@ -1,5 +1,6 @@
 //! No input makes the library panic: arbitrary strings, and soups of the
-//! language's own tokens, through checking and compiling. Every result is
+//! language's own tokens, through checking and compiling expressions and
+//! segment files; and soups of JSON through reading contacts. Every result is
 //! `Ok`, or an error whose every label lies inside the input, on character
 //! boundaries.
 //!
@@ -363,6 +364,130 @@ fn segment_file() -> impl Strategy<Value = String> {
     })
 }
 
+/// Pieces of contact exports, valid and not, for JSON soups.
+const JSON: &[&str] = &[
+    "{",
+    "}",
+    "[",
+    "]",
+    ":",
+    ",",
+    "\n",
+    "\r\n",
+    " ",
+    "\"id\"",
+    "\"lastSeen\"",
+    "\"firstSeen\"",
+    "\"email\"",
+    "\"tags\"",
+    "\"name\"",
+    "\"location\"",
+    "\"city\"",
+    "\"data\"",
+    "\"total\"",
+    "1",
+    "-7",
+    "1.5",
+    "1e3",
+    "99999999999999999999",
+    "\"1700000000\"",
+    "\"abc\"",
+    "\"é\"",
+    "null",
+    "true",
+    "\"\\u00e9\"",
+    "\"\\ud800\"",
+    "{\"id\": 1, \"lastSeen\": 0}",
+    "{\"name\": \"Lead\"}",
+    "\"",
+];
+
+/// A soup of JSON pieces: often almost a contact export.
+fn json_soup() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(JSON), 0..40).prop_map(|pieces| pieces.concat())
+}
+
+/// Exports of contacts whose fields take any kind of JSON value: most
+/// records are well-formed JSON, many are not contacts.
+fn contact_export() -> impl Strategy<Value = String> {
+    let key = prop::sample::select(
+        &[
+            "firstSeen",
+            "email",
+            "name",
+            "tags",
+            "location",
+            "customData",
+            "userId",
+            "id",
+        ][..],
+    );
+    let value = prop_oneof![
+        // What the field holds in the API's answers…
+        2 => prop::sample::select(
+            &["null", "\"a@b.c\"", "\"1600000000\"", "[{\"name\": \"Lead\"}]", "{\"city\": \"Kyiv\"}"][..],
+        ),
+        // …and what it should not.
+        1 => prop::sample::select(
+            &[
+                "1", "-7", "1.5", "\"abc\"", "true", "[]", "{}", "[{\"name\": 5}]", "[\"Lead\"]",
+                "{\"city\": 3}", "99999999999999999999",
+            ][..],
+        ),
+    ];
+    // Mostly with the two fields every contact has, ids often repeated.
+    let required = prop_oneof![
+        1 => Just(None),
+        3 => (0..6u8).prop_map(Some),
+    ];
+    let record = (required, prop::collection::vec((key, value), 0..3)).prop_map(|(id, fields)| {
+        let mut fields: Vec<String> = fields
+            .iter()
+            .map(|(k, v)| format!("\"{k}\": {v}"))
+            .collect();
+        if let Some(id) = id {
+            fields.insert(0, format!("\"id\": {id}, \"lastSeen\": \"1700000000\""));
+        }
+        format!("{{{}}}", fields.join(", "))
+    });
+    let layout = prop::sample::select(&["array", "data", "lines"][..]);
+    (prop::collection::vec(record, 0..5), layout).prop_map(|(records, layout)| match layout {
+        "array" => format!("[{}]", records.join(",\n ")),
+        "data" => format!(
+            "{{\"data\": [{}], \"total\": {}}}",
+            records.join(", "),
+            records.len()
+        ),
+        _ => records.join("\n"),
+    })
+}
+
+/// Reading contacts ends in `Ok` or an error whose labels lie inside the text.
+fn assert_contacts_no_panic(text: &str) -> Result<(), TestCaseError> {
+    if let Err(error) = hcq::contacts::read_contacts(text) {
+        let code = error.code().map(|c| c.to_string()).unwrap_or_default();
+        prop_assert!(code.starts_with("hcq::contacts::"), "no code on {}", error);
+        for label in error.labels().into_iter().flatten() {
+            let (start, end) = (label.offset(), label.offset() + label.len());
+            prop_assert!(
+                end <= text.len(),
+                "{} labels {}..{} past the end",
+                code,
+                start,
+                end
+            );
+            prop_assert!(
+                text.is_char_boundary(start) && text.is_char_boundary(end),
+                "{} labels {}..{}, which splits a character",
+                code,
+                start,
+                end
+            );
+        }
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(config())]
 
@@ -386,6 +511,21 @@ proptest! {
     #[test]
     fn expressions(text in expression()) {
         assert_no_panic(&text)?;
+    }
+
+    #[test]
+    fn contact_files(text in json_soup()) {
+        assert_contacts_no_panic(&text)?;
+    }
+
+    #[test]
+    fn contact_exports(text in contact_export()) {
+        assert_contacts_no_panic(&text)?;
+    }
+
+    #[test]
+    fn contact_files_of_any_text(text in any::<String>()) {
+        assert_contacts_no_panic(&text)?;
     }
 
     #[test]

@@ -261,3 +261,70 @@ fn a_thousand_segments_each_using_the_one_before() {
         format!("segment `s{first}` nests {first} levels deep once `@` references are spliced in")
     );
 }
+
+// ---------------------------------------------------------------- found by fuzzing
+
+/// The codes and first label offsets `hcq check --message-format json`
+/// prints for `input` on standard input, and its exit code. Through the
+/// binary, so that a crash fails this test instead of aborting the suite.
+fn check_through_the_binary(input: &str) -> (Option<i32>, Vec<(String, u64)>) {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hcq"))
+        .args(["check", "--message-format", "json", "--now", NOW, "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("hcq runs");
+    child
+        .stdin
+        .take()
+        .expect("a pipe")
+        .write_all(input.as_bytes())
+        .expect("hcq reads its input");
+    let output = child.wait_with_output().expect("hcq ends");
+    let problems = String::from_utf8_lossy(&output.stderr)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .map(|json| {
+            let code = json["code"].as_str().unwrap_or_default().to_owned();
+            (
+                code,
+                json["labels"][0]["offset"].as_u64().unwrap_or(u64::MAX),
+            )
+        })
+        .collect();
+    (output.status.code(), problems)
+}
+
+/// Found by the `segments` target: the grammar ended a comment at a lone
+/// `\r` (pest's `NEWLINE`), while the depth scan, the formatter and every
+/// other scanner end it at `\n` only. Parentheses after `#\r` were then
+/// code to pest but comment to the depth scan, which let them nest without
+/// bound: 50 000 of them overflowed the stack.
+#[test]
+fn parentheses_after_a_carriage_return_in_a_comment() {
+    let text = format!(
+        "id = 1 or #\r{}id = 1{}",
+        "(".repeat(50_000),
+        ")".repeat(50_000)
+    );
+    let (status, problems) = check_through_the_binary(&text);
+    // The comment runs to the end: the `or` has nothing after it.
+    assert_eq!(
+        (status, problems),
+        (Some(1), vec![("hcq::parse::expected".to_owned(), 7)])
+    );
+}
+
+/// Found by the `segments` target (the same cause as above): the
+/// formatter kept `# \r…expected` as one comment, then wrote the
+/// expression it had read after the `\r`, `expected >= no`, below it;
+/// read again, its output did not parse.
+#[test]
+fn a_carriage_return_inside_a_comment_when_formatting() {
+    let text = "# \r\r\r\r\r\r\r\rexpected\r\n >= no";
+    let error = hcq::format::format_source("fuzz.hcq", text, &Limits::default()).unwrap_err();
+    assert_eq!(codes(&error), ["hcq::parse::expected"]);
+}

@@ -33,14 +33,19 @@ struct Case {
 
 impl<'a> Arbitrary<'a> for Case {
     fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        // A third of the bytes make the contacts, the rest the expression,
+        // so that neither starves the other. Once bytes run out, every
+        // choice takes its first option, which still makes valid values.
+        let share = u.len() / 3;
+        let mut people = Unstructured::new(u.bytes(share)?);
+        let count = people.int_in_range(1..=12)?;
+        let mut contacts = Vec::with_capacity(count);
+        for id in 0..count {
+            contacts.push(contact(&mut people, id as i64)?);
+        }
         let mut text = String::new();
         expr(u, &mut text, 0)?;
         clauses(u, &mut text)?;
-        let count = u.int_in_range(0..=12)?;
-        let mut contacts = Vec::with_capacity(count);
-        for id in 0..count {
-            contacts.push(contact(u, id as i64)?);
-        }
         Ok(Case { text, contacts })
     }
 }
