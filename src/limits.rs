@@ -17,7 +17,9 @@ pub const MAX_LIST_LEN: usize = 1000;
 pub const MAX_DNF_TERMS: usize = 10_000;
 /// Most filters, summed over every term, the DNF may hold (terms share
 /// their filters, so this bounds the work per term, not memory alone).
-pub const MAX_DNF_FILTERS: usize = 1_000_000;
+/// 250,000 keeps lowering the largest DNF the bounds allow (10,000 terms of
+/// 25 filters) under 50 ms; a plan is capped at 30 requests anyway.
+pub const MAX_DNF_FILTERS: usize = 250_000;
 /// Most filters a segment file may hold in all once references are spliced
 /// in (256 × [`MAX_FILTERS`]): many segments that each use a large one
 /// would otherwise cost time in proportion to their number times its size.

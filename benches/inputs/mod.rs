@@ -108,9 +108,10 @@ pub fn expressions() -> Vec<Input> {
 /// - `caps_input`: the largest expression: 1 MiB (`MAX_INPUT_BYTES`) of
 ///   4,096 comparisons (`MAX_FILTERS`) with long text, joined by `or`, so
 ///   the DNF has 4,096 one-filter terms that all share one `OR` request.
-/// - `caps_dnf`: the largest DNF: four `or`s of ten comparisons and 95 more
-///   comparisons, `and`ed: 10,000 terms (`MAX_DNF_TERMS`) of 99 filters,
-///   990,000 filters in all (`lower::dnf::MAX_DNF_FILTERS` is 1,000,000).
+/// - `caps_dnf`: the largest DNF: four `or`s of ten comparisons and enough
+///   more comparisons, `and`ed, to reach both bounds: 10,000 terms
+///   (`MAX_DNF_TERMS`) of 25 filters, 250,000 filters in all
+///   (`MAX_DNF_FILTERS`).
 ///   Its plan would need 10,000 requests, so it ends in the
 ///   too-many-requests error, after every stage has run.
 pub fn caps() -> Vec<Input> {
@@ -141,7 +142,9 @@ pub fn caps() -> Vec<Input> {
         }
         dnf.push_str(") and ");
     }
-    for v in 0..95 {
+    // Each term holds one comparison of each `or` and every extra one.
+    let extra = limits.max_dnf_filters / limits.max_dnf_terms - fields.len();
+    for v in 0..extra {
         let sep = if v == 0 { "" } else { " and " };
         let _ = write!(dnf, "{sep}phone !~ p{v}");
     }
