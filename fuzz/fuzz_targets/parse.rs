@@ -3,7 +3,9 @@
 //! fine; a panic, a stack overflow or a runaway is not. Every error must
 //! label only bytes of the input, on character boundaries, and every tree
 //! must nest no deeper than the depth bound allows (the bound is checked
-//! by a scan before the recursive parser runs; the two must agree).
+//! by a scan before the recursive parser runs; the two must agree). The
+//! hand-written fast path and pest alone must give the same result, spans
+//! included (compared through `Debug`, which shows them).
 
 #![no_main]
 
@@ -18,6 +20,16 @@ fuzz_target!(|text: &str| {
         ..Limits::default()
     };
     for limits in [Limits::default(), shallow] {
+        assert_eq!(
+            format!("{:?}", hcq::syntax::parse_query(text, &limits)),
+            format!("{:?}", hcq::syntax::parse_query_with_pest(text, &limits)),
+            "the fast path and pest disagree on {text:?}"
+        );
+        assert_eq!(
+            format!("{:?}", hcq::syntax::parse_file(text, &limits)),
+            format!("{:?}", hcq::syntax::parse_file_with_pest(text, &limits)),
+            "the fast path and pest disagree on the file {text:?}"
+        );
         match hcq::syntax::parse_query(text, &limits) {
             Ok(query) => assert_depth(&query.expr, &limits, text),
             Err(error) => assert_spans_inside(&error, text),

@@ -1,14 +1,17 @@
 //! Text to [`crate::ast`].
 //!
-//! Parsing runs in three steps:
+//! Parsing runs in these steps:
 //!
 //! 1. bounds that need no grammar: the input's size, then one linear scan
 //!    (`syntax/scan.rs`) for nesting depth, unbalanced delimiters and unclosed
 //!    strings, so that the recursive steps below never recurse deeper than
 //!    [`Limits::max_depth`];
-//! 2. pest, with the grammar of `grammar/hcq.pest`; its errors are put
+//! 2. a hand-written parser of the same grammar (`syntax/fast.rs`), about
+//!    ten times faster than pest, which builds the tree directly where it
+//!    is sure and gives up on anything else (errors above all);
+//! 3. otherwise pest, with the grammar of `grammar/hcq.pest`; its errors are put
 //!    into words by `syntax/error.rs`;
-//! 3. pairs to tree: one Pratt parser gives `not` > `and` > `or` their
+//! 4. pairs to tree: one Pratt parser gives `not` > `and` > `or` their
 //!    precedence, string escapes are resolved, list lengths are bounded.
 //!
 //! `and` and `or` come out n-ary and flat: `a and b and c`, and also
@@ -19,6 +22,7 @@
 
 mod error;
 mod escape;
+mod fast;
 mod scan;
 
 pub use error::ParseError;
@@ -68,11 +72,34 @@ static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
 /// # Ok::<(), hcq::syntax::ParseError>(())
 /// ```
 pub fn parse_query(source: &str, limits: &Limits) -> Result<ast::Query, ParseError> {
+    parse_query_by(source, limits, Path::Fast)
+}
+
+/// [`parse_query`] with pest alone, without the hand-written fast path
+/// tried first: the reference the fast path is tested against, and what
+/// reads any input the fast path gives up on.
+pub fn parse_query_with_pest(source: &str, limits: &Limits) -> Result<ast::Query, ParseError> {
+    parse_query_by(source, limits, Path::Pest)
+}
+
+/// Whether to try the hand-written parser (`syntax/fast.rs`) before pest.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Path {
+    Fast,
+    Pest,
+}
+
+fn parse_query_by(source: &str, limits: &Limits, path: Path) -> Result<ast::Query, ParseError> {
     let scanned = prepare(source, limits.max_input_bytes, limits)?;
     if !scanned.has_tokens {
         return Err(ParseError::Empty {
             span: (0, source.len()).into(),
         });
+    }
+    if path == Path::Fast
+        && let Ok(query) = fast::query(source, limits.max_list_len)
+    {
+        return Ok(query);
     }
     let mut pairs = run(Rule::query, source)?;
     let builder = Builder {
@@ -94,7 +121,21 @@ pub fn parse_query(source: &str, limits: &Limits) -> Result<ast::Query, ParseErr
 /// # Ok::<(), hcq::syntax::ParseError>(())
 /// ```
 pub fn parse_file(source: &str, limits: &Limits) -> Result<ast::File, ParseError> {
+    parse_file_by(source, limits, Path::Fast)
+}
+
+/// [`parse_file`] with pest alone, as [`parse_query_with_pest`].
+pub fn parse_file_with_pest(source: &str, limits: &Limits) -> Result<ast::File, ParseError> {
+    parse_file_by(source, limits, Path::Pest)
+}
+
+fn parse_file_by(source: &str, limits: &Limits, path: Path) -> Result<ast::File, ParseError> {
     prepare(source, limits.max_file_bytes, limits)?;
+    if path == Path::Fast
+        && let Ok(file) = fast::file(source, limits.max_list_len)
+    {
+        return Ok(file);
+    }
     let pairs = run(Rule::file, source)?;
     let builder = Builder {
         max_list_len: limits.max_list_len,
@@ -214,7 +255,7 @@ impl Builder {
                     outer: span,
                 })
             })
-            .map_infix(|lhs, op, rhs| Ok(join(lhs?, op.as_rule(), rhs?)))
+            .map_infix(|lhs, op, rhs| Ok(join(lhs?, op.as_rule() == Rule::and_op, rhs?)))
             .parse(pair.into_inner())
     }
 
@@ -313,8 +354,7 @@ impl Builder {
 
 /// `lhs op rhs`, flattened: an operand that is itself the same operator
 /// (a chain so far, or a parenthesised group) gives up its operands.
-fn join(lhs: Operand, op: Rule, rhs: Operand) -> Operand {
-    let is_and = op == Rule::and_op;
+fn join(lhs: Operand, is_and: bool, rhs: Operand) -> Operand {
     let span = lhs.outer.to(rhs.outer);
     let mut operands = match lhs.expr.kind {
         ExprKind::And(operands) if is_and => operands,
