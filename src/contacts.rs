@@ -321,15 +321,16 @@ impl Reader<'_> {
     /// The records, each with where it was written.
     fn records(&self) -> Result<Vec<(Value, Range)>, ContactsProblem> {
         let text = self.text;
+        let bom = bom_len(text);
         let mut values = Vec::new();
-        let mut stream = serde_json::Deserializer::from_str(text).into_iter::<Value>();
-        let mut end = 0;
+        let mut stream = serde_json::Deserializer::from_str(&text[bom..]).into_iter::<Value>();
+        let mut end = bom;
         loop {
             let start = skip_blanks(text, end);
             match stream.next() {
                 None => break,
                 Some(Ok(value)) => {
-                    end = stream.byte_offset();
+                    end = bom + stream.byte_offset();
                     values.push((value, (start, end)));
                 }
                 Some(Err(error)) => return Err(self.syntax(&error)),
@@ -372,7 +373,12 @@ impl Reader<'_> {
     }
 
     fn syntax(&self, error: &serde_json::Error) -> ContactsProblem {
-        let offset = offset_of(self.text, error.line(), error.column());
+        // serde_json counts columns after the byte order mark, if any.
+        let column = match error.line() {
+            1 => error.column() + bom_len(self.text),
+            _ => error.column(),
+        };
+        let offset = offset_of(self.text, error.line(), column);
         let message = error.to_string();
         // serde_json appends " at line L column C"; the fields say that.
         let message = message
@@ -566,6 +572,12 @@ fn range_span((start, end): Range) -> SourceSpan {
 }
 
 /// The first byte at or after `at` that is not a JSON blank.
+/// The length of a UTF-8 byte order mark at the start of `text` (as some
+/// Windows tools write before JSON), which is not JSON and is skipped.
+fn bom_len(text: &str) -> usize {
+    if text.starts_with('\u{FEFF}') { 3 } else { 0 }
+}
+
 fn skip_blanks(text: &str, at: usize) -> usize {
     let rest = &text.as_bytes()[at.min(text.len())..];
     at + rest
@@ -752,6 +764,30 @@ mod tests {
         // One object alone is one line of JSON Lines.
         let one = serde_json::to_string(&value["data"][3]).expect("json");
         assert_eq!(read_contacts(&one).expect("reads"), [export[3].clone()]);
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped() {
+        let export = read_contacts(EXPORT).expect("reads");
+        for text in [EXPORT, LINES] {
+            let marked = format!("\u{FEFF}{text}");
+            assert_eq!(read_contacts(&marked).expect("reads"), export);
+            let records = read_records("marked.json", &marked).expect("reads");
+            let written: Value = serde_json::from_str(records[0].1).expect("json");
+            assert_eq!(written["id"], export[0].id);
+        }
+        // An error after the mark still points at the right byte.
+        let offset = |text: &str| {
+            let problem = read_contacts(text).expect_err("bad JSON");
+            let label = problem
+                .labels()
+                .expect("a label")
+                .next()
+                .expect("one label");
+            label.offset()
+        };
+        let bad = "[{\"id\": 1,}]";
+        assert_eq!(offset(&format!("\u{FEFF}{bad}")), 3 + offset(bad));
     }
 
     #[test]
