@@ -190,18 +190,18 @@ impl<'a> Parser<'a> {
 
     /// Consumes `kw` (lower case; matched in any case) if it is written
     /// here as a whole word (`kw_end`), and returns its span.
-    fn keyword(&mut self, kw: &[u8]) -> Parsed<Option<Span>> {
+    fn keyword(&mut self, kw: &[u8]) -> Option<Span> {
         let end = self.pos + kw.len();
         let written = self
             .bytes
             .get(self.pos..end)
             .is_some_and(|w| w.eq_ignore_ascii_case(kw));
         if !written || self.is_ident_char(end) {
-            return Ok(None);
+            return None;
         }
         let span = Span::new(self.pos, end);
         self.pos = end;
-        Ok(Some(span))
+        Some(span)
     }
 
     /// Fails where a keyword stands as a whole word at `at`: the grammar's
@@ -275,7 +275,7 @@ impl<'a> Parser<'a> {
     /// A segment definition, from `segment` to its last clause.
     fn segment(&mut self) -> Parsed<ast::Segment> {
         let start = self.pos;
-        self.keyword(b"segment")?.ok_or(Bail)?;
+        self.keyword(b"segment").ok_or(Bail)?;
         self.skip();
         let name = self.name()?;
         let query = self.query()?;
@@ -319,7 +319,7 @@ impl<'a> Parser<'a> {
         loop {
             let before = self.pos;
             self.skip();
-            if self.keyword(b"or")?.is_none() {
+            if self.keyword(b"or").is_none() {
                 self.pos = before;
                 return Ok(lhs);
             }
@@ -334,7 +334,7 @@ impl<'a> Parser<'a> {
         loop {
             let before = self.pos;
             self.skip();
-            if self.keyword(b"and")?.is_none() {
+            if self.keyword(b"and").is_none() {
                 self.pos = before;
                 return Ok(lhs);
             }
@@ -347,7 +347,7 @@ impl<'a> Parser<'a> {
     /// bounded by the scan).
     fn negation(&mut self) -> Parsed<Operand> {
         self.skip();
-        let Some(not) = self.keyword(b"not")? else {
+        let Some(not) = self.keyword(b"not") else {
             return self.primary();
         };
         let operand = self.negation()?;
@@ -405,7 +405,7 @@ impl<'a> Parser<'a> {
         let start = self.pos;
         let field = self.field()?;
         self.skip();
-        let kind = if let Some((negated, op_span)) = self.in_op()? {
+        let kind = if let Some((negated, op_span)) = self.in_op() {
             self.skip();
             ExprKind::In {
                 field,
@@ -433,22 +433,22 @@ impl<'a> Parser<'a> {
 
     /// `in`, or `not in` with blanks between; `None`, consuming nothing,
     /// where neither is written.
-    fn in_op(&mut self) -> Parsed<Option<(bool, Span)>> {
+    fn in_op(&mut self) -> Option<(bool, Span)> {
         let start = self.pos;
-        let negated = self.keyword(b"not")?.is_some();
+        let negated = self.keyword(b"not").is_some();
         if negated {
             let after_not = self.pos;
             self.skip();
             if self.pos == after_not {
                 self.pos = start;
-                return Ok(None);
+                return None;
             }
         }
-        if self.keyword(b"in")?.is_none() {
+        if self.keyword(b"in").is_none() {
             self.pos = start;
-            return Ok(None);
+            return None;
         }
-        Ok(Some((negated, Span::new(start, self.pos))))
+        Some((negated, Span::new(start, self.pos)))
     }
 
     /// A comparison operator, the longest written.
@@ -713,26 +713,26 @@ impl<'a> Parser<'a> {
     /// A clause, if one starts here; `None`, consuming nothing, otherwise.
     fn clause(&mut self) -> Parsed<Option<Clause>> {
         let start = self.pos;
-        let kind = if self.keyword(b"sort")?.is_some() {
+        let kind = if self.keyword(b"sort").is_some() {
             self.skip();
-            self.keyword(b"by")?.ok_or(Bail)?;
+            self.keyword(b"by").ok_or(Bail)?;
             self.skip();
             let field = self.field()?;
             let before = self.pos;
             self.skip();
-            let order = if let Some(span) = self.keyword(b"asc")? {
+            let order = if let Some(span) = self.keyword(b"asc") {
                 Some((Order::Asc, span))
-            } else if let Some(span) = self.keyword(b"desc")? {
+            } else if let Some(span) = self.keyword(b"desc") {
                 Some((Order::Desc, span))
             } else {
                 self.pos = before;
                 None
             };
             ClauseKind::Sort { field, order }
-        } else if self.keyword(b"limit")?.is_some() {
+        } else if self.keyword(b"limit").is_some() {
             let (digits, span) = self.count()?;
             ClauseKind::Limit(digits, span)
-        } else if self.keyword(b"offset")?.is_some() {
+        } else if self.keyword(b"offset").is_some() {
             let (digits, span) = self.count()?;
             ClauseKind::Offset(digits, span)
         } else {
