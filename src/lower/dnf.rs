@@ -190,18 +190,22 @@ fn size_of(expr: &nnf::Expr, largest: &mut Option<LargestAnd>, peak: &mut Size) 
 /// assert_eq!(terms[1].filters[1].value, Literal::Integer(4));
 /// ```
 pub fn distribute(expr: &nnf::Expr, limits: &Limits) -> Result<Vec<Term>, LowerError> {
-    let estimate = estimate(expr);
+    distribute_estimated(expr, &estimate(expr), limits)
+}
+
+/// [`distribute`] with `expr`'s [`estimate`] already made.
+pub(super) fn distribute_estimated(
+    expr: &nnf::Expr,
+    estimate: &Estimate,
+    limits: &Limits,
+) -> Result<Vec<Term>, LowerError> {
     let max_terms = limits.max_dnf_terms as u64;
     let span = estimate
         .largest_and
         .as_ref()
         .map_or(expr.span(), |and| and.span);
     if estimate.peak.terms > max_terms {
-        return Err(LowerError::too_many_terms(
-            &estimate,
-            expr.span(),
-            max_terms,
-        ));
+        return Err(LowerError::too_many_terms(estimate, expr.span(), max_terms));
     }
     // Counting a tag list as one plus its names.
     let max_filters = limits.max_dnf_filters as u64;

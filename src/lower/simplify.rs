@@ -93,8 +93,8 @@ pub(super) fn simplify_slice(terms: &[Term], log: &mut Log) -> Vec<Term> {
 fn always(arena: &Arena, before: &[Id], log: &mut Log) -> Vec<Term> {
     log.record_parts(
         Rule::AlwaysTrue,
-        arena.spans(before),
-        "no condition is left in a term, so the expression holds for every contact".to_owned(),
+        || arena.spans(before),
+        || "no condition is left in a term, so the expression holds for every contact".to_owned(),
     );
     vec![Term {
         filters: Vec::new(),
@@ -113,12 +113,14 @@ fn dedup_terms(arena: &Arena, terms: Vec<Vec<Id>>, log: &mut Log) -> Vec<Vec<Id>
         if let Some(&first) = seen.get(&key) {
             log.record_parts(
                 Rule::DuplicateTerm,
-                arena.spans(&ids),
-                format!(
-                    "`{}` repeats `{}`",
-                    arena.show(&ids),
-                    arena.show(&out[first])
-                ),
+                || arena.spans(&ids),
+                || {
+                    format!(
+                        "`{}` repeats `{}`",
+                        arena.show(&ids),
+                        arena.show(&out[first])
+                    )
+                },
             );
             continue;
         }
@@ -388,14 +390,12 @@ impl Arena {
         let mut tags = Vec::new();
         for &id in ids {
             if !seen.insert(id) {
-                log.record(
-                    Rule::DuplicateFilter,
-                    self.filter(id).span,
+                log.record(Rule::DuplicateFilter, self.filter(id).span, || {
                     format!(
                         "`{}` is written twice in one term",
                         show_filter(self.filter(id))
-                    ),
-                );
+                    )
+                });
                 continue;
             }
             match self.kind(id) {
@@ -418,13 +418,15 @@ impl Arena {
                     if let Some(negation) = negation.filter(|&n| seen.contains(n)) {
                         log.record_parts(
                             Rule::Contradiction,
-                            self.spans(ids),
-                            format!(
-                                "`{}` and `{}` cannot both hold, so the term `{}` is dropped",
-                                show_filter(self.filter(negation)),
-                                show_filter(self.filter(id)),
-                                self.show(ids)
-                            ),
+                            || self.spans(ids),
+                            || {
+                                format!(
+                                    "`{}` and `{}` cannot both hold, so the term `{}` is dropped",
+                                    show_filter(self.filter(negation)),
+                                    show_filter(self.filter(id)),
+                                    self.show(ids)
+                                )
+                            },
                         );
                         return None;
                     }
@@ -442,13 +444,15 @@ impl Arena {
                     let Some(set) = NumSet::build(self, field, group) else {
                         log.record_parts(
                             Rule::Contradiction,
-                            self.spans(ids),
-                            format!(
-                                "no value of `{}` satisfies `{}`, so the term `{}` is dropped",
-                                field.short_name(),
-                                self.show(group),
-                                self.show(ids)
-                            ),
+                            || self.spans(ids),
+                            || {
+                                format!(
+                                    "no value of `{}` satisfies `{}`, so the term `{}` is dropped",
+                                    field.short_name(),
+                                    self.show(group),
+                                    self.show(ids)
+                                )
+                            },
                         );
                         return None;
                     };
@@ -466,22 +470,23 @@ impl Arena {
         if after.iter().any(|id| !before.contains(id)) {
             log.record_parts(
                 Rule::RangeRewritten,
-                self.spans(before),
-                format!("`{}` is `{}`", self.show(before), self.show(after)),
+                || self.spans(before),
+                || format!("`{}` is `{}`", self.show(before), self.show(after)),
             );
             return;
         }
         for &id in before.iter().filter(|id| !after.contains(id)) {
-            let message = if after.is_empty() {
-                format!("`{}` holds for every contact", show_filter(self.filter(id)))
-            } else {
-                format!(
-                    "`{}` is implied by `{}`",
-                    show_filter(self.filter(id)),
-                    self.show(after)
-                )
-            };
-            log.record(Rule::ImpliedFilter, self.filter(id).span, message);
+            log.record(Rule::ImpliedFilter, self.filter(id).span, || {
+                if after.is_empty() {
+                    format!("`{}` holds for every contact", show_filter(self.filter(id)))
+                } else {
+                    format!(
+                        "`{}` is implied by `{}`",
+                        show_filter(self.filter(id)),
+                        self.show(after)
+                    )
+                }
+            });
         }
     }
 
@@ -511,12 +516,17 @@ impl Arena {
             value: Literal::Tags(names),
             span: self.span(tags),
         };
-        let message = format!(
-            "`{}` is one filter `{}`",
-            self.show(tags),
-            show_filter(&merged)
+        log.record_parts(
+            Rule::TagsMerged,
+            || self.spans(tags),
+            || {
+                format!(
+                    "`{}` is one filter `{}`",
+                    self.show(tags),
+                    show_filter(&merged)
+                )
+            },
         );
-        log.record_parts(Rule::TagsMerged, self.spans(tags), message);
         self.intern_new(merged)
     }
 
@@ -992,12 +1002,14 @@ fn pair(arena: &mut Arena, a: &[Id], pa: &Profile, b: &[Id], pb: &Profile, log: 
     if pb.implies(pa) {
         log.record_parts(
             Rule::SubsumedTerm,
-            arena.spans(b),
-            format!(
-                "`{}` is covered by `{}` (`a or (a and b)` is `a`)",
-                arena.show(b),
-                arena.show(a)
-            ),
+            || arena.spans(b),
+            || {
+                format!(
+                    "`{}` is covered by `{}` (`a or (a and b)` is `a`)",
+                    arena.show(b),
+                    arena.show(a)
+                )
+            },
         );
         return Step::DropB;
     }
@@ -1028,16 +1040,14 @@ fn complement(
             continue;
         }
         let kept: Vec<Id> = b.iter().copied().filter(|&id| id != not_f).collect();
-        log.record(
-            Rule::Complement,
-            arena.filter(not_f).span,
+        log.record(Rule::Complement, arena.filter(not_f).span, || {
             format!(
                 "`{}` is dropped from `{}`: where it fails, `{}` matches instead",
                 show_filter(arena.filter(not_f)),
                 arena.show(b),
                 arena.show(a)
-            ),
-        );
+            )
+        });
         let kept = arena.normalize(&kept, log).unwrap_or(kept);
         return Some(Step::ReplaceB(kept));
     }
@@ -1091,25 +1101,29 @@ fn union(
         if same_rest {
             log.record_parts(
                 Rule::RangeUnion,
-                [arena.spans(a), arena.spans(b)].concat(),
-                format!(
-                    "`{}` or `{}` is `{}`",
-                    arena.show(a),
-                    arena.show(b),
-                    arena.show(&rebuilt)
-                ),
+                || [arena.spans(a), arena.spans(b)].concat(),
+                || {
+                    format!(
+                        "`{}` or `{}` is `{}`",
+                        arena.show(a),
+                        arena.show(b),
+                        arena.show(&rebuilt)
+                    )
+                },
             );
             return Some(Step::Merge(rebuilt));
         }
         log.record_parts(
             Rule::RangeUnion,
-            arena.spans(b),
-            format!(
-                "`{}` widens to `{}`: the contacts it adds match `{}`",
-                arena.show(b),
-                arena.show(&rebuilt),
-                arena.show(a)
-            ),
+            || arena.spans(b),
+            || {
+                format!(
+                    "`{}` widens to `{}`: the contacts it adds match `{}`",
+                    arena.show(b),
+                    arena.show(&rebuilt),
+                    arena.show(a)
+                )
+            },
         );
         return Some(Step::ReplaceB(rebuilt));
     }
