@@ -422,7 +422,8 @@ pub fn lower(
     options: &PlanOptions,
     limits: &Limits,
 ) -> Result<Lowered, LowerError> {
-    run(query, options, limits, Log::disabled()).map(|(lowered, _)| lowered)
+    let (lowered, _) = run(query, options, limits, Log::disabled())?;
+    Ok(lowered)
 }
 
 /// [`lower`], keeping what each stage produced and every rewrite with its
@@ -451,30 +452,31 @@ pub fn lower_traced(
     options: &PlanOptions,
     limits: &Limits,
 ) -> Result<(Lowered, Trace), LowerError> {
-    run(query, options, limits, Log::default())
+    let (lowered, trace) = run(query, options, limits, Log::default())?;
+    Ok((lowered, trace.expect("a recording log gives a trace")))
 }
 
 /// Both [`lower`] and [`lower_traced`]: one path, so that the plan cannot
-/// depend on whether `log` records.
+/// depend on whether `log` records. The trace comes only with a recording
+/// log.
 fn run(
     query: &typed::Query,
     options: &PlanOptions,
     limits: &Limits,
     mut log: Log,
-) -> Result<(Lowered, Trace), LowerError> {
+) -> Result<(Lowered, Option<Trace>), LowerError> {
+    let tracing = !log.disabled;
     let span = query.expr.span();
     let nnf = nnf::to_nnf(&query.expr, &mut log);
-    if let Some(tag) = nnf
-        .filters()
-        .into_iter()
-        .find(|f| f.field.ty == FieldType::Tags && f.op != ast::CompareOp::Eq)
-    {
+    if let Some(tag) = negated_tag(&nnf) {
         return Err(LowerError::NegatedTag {
             span: tag.span.into(),
         });
     }
     let estimate = dnf::estimate(&nnf);
-    let terms = dnf::distribute_estimated(&nnf, &estimate, limits)?;
+    // The DNF takes the normal form apart; the trace keeps a copy.
+    let traced_nnf = tracing.then(|| nnf.clone());
+    let terms = dnf::distribute_estimated(nnf, &estimate, limits)?;
     let simplified = simplify::simplify_slice(&terms, &mut log);
     let mut warnings = Vec::new();
     match simplified.as_slice() {
@@ -490,7 +492,7 @@ fn run(
         plan: packed.plan,
         warnings,
     };
-    let trace = Trace {
+    let trace = traced_nnf.map(|nnf| Trace {
         span,
         nnf,
         estimate,
@@ -500,8 +502,19 @@ fn run(
         unrecorded_rewrites: log.unrecorded,
         paging,
         requests: packed.origins,
-    };
+    });
     Ok((lowered, trace))
+}
+
+/// The first negated tag test of `expr`, left to right. The recursion
+/// follows the nesting, which the parser bounds.
+fn negated_tag(expr: &nnf::Expr) -> Option<&Filter> {
+    match expr {
+        nnf::Expr::Filter(f) => {
+            (f.field.ty == FieldType::Tags && f.op != ast::CompareOp::Eq).then_some(f)
+        }
+        nnf::Expr::Or(items, _) | nnf::Expr::And(items, _) => items.iter().find_map(negated_tag),
+    }
 }
 
 /// Longest text value shown in a message before it is cut with `…`.
