@@ -1370,9 +1370,8 @@ impl SegmentFile {
                 span: segment.span,
                 uses: segment.uses.clone(),
             };
-            if let Some(done) =
-                lower_one(info, &segment.query, options, &self.limits, &mut problems)
-            {
+            let query = segment.query.clone();
+            if let Some(done) = lower_one(info, query, options, &self.limits, &mut problems) {
                 compiled.push(done);
             }
         }
@@ -1398,22 +1397,23 @@ struct Info {
     uses: Vec<String>,
 }
 
-/// Lowers one checked segment, collecting its errors and warnings.
+/// Lowers one checked segment, collecting its errors and warnings; the
+/// compiled segment keeps `query`.
 fn lower_one(
     info: Info,
-    query: &typed::Query,
+    query: typed::Query,
     options: &PlanOptions,
     limits: &Limits,
     problems: &mut Problems,
 ) -> Option<CompiledSegment> {
-    match lower::lower(query, options, limits) {
+    match lower::lower(&query, options, limits) {
         Ok(lowered) => {
             for warning in &lowered.warnings {
                 problems.push(warning.clone());
             }
             Some(CompiledSegment {
                 info,
-                query: query.clone(),
+                query,
                 lowered,
             })
         }
@@ -1466,7 +1466,7 @@ pub fn check_file(name: &str, text: &str, options: &Options) -> Result<Compiled,
             span: segment.span,
             uses: segment.uses,
         };
-        if let Some(done) = lower_one(info, &query, &options.page, &cx.limits, &mut problems) {
+        if let Some(done) = lower_one(info, query, &options.page, &cx.limits, &mut problems) {
             compiled.push(done);
         }
     }

@@ -103,6 +103,9 @@ fn always(arena: &Arena, before: &[Id], log: &mut Log) -> Vec<Term> {
 
 /// Drops terms equal, as sets of filters, to an earlier one.
 fn dedup_terms(arena: &Arena, terms: Vec<Vec<Id>>, log: &mut Log) -> Vec<Vec<Id>> {
+    if terms.len() < 2 {
+        return terms;
+    }
     if terms.len() <= SCAN {
         return dedup_few_terms(arena, terms, log);
     }
@@ -1099,6 +1102,10 @@ impl NumSet {
 /// The rules that compare terms, applied until none applies (or
 /// [`MAX_PAIR_CHECKS`] runs out). Terms keep their relative order.
 fn across(arena: &mut Arena, terms: Vec<Vec<Id>>, log: &mut Log) -> Vec<Vec<Id>> {
+    // One term has no other to compare with: spare making its profile.
+    if terms.len() < 2 {
+        return terms;
+    }
     let mut terms: Vec<Option<Vec<Id>>> = terms.into_iter().map(Some).collect();
     let mut profiles: Vec<Profile> = terms
         .iter()
