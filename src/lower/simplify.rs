@@ -126,28 +126,20 @@ fn dedup_terms(arena: &Arena, terms: Vec<Vec<Id>>, log: &mut Log) -> Vec<Vec<Id>
     out
 }
 
-/// [`dedup_terms`] for a few terms: each compared with every earlier one,
-/// as sorted lists, sorted copies made only of terms not already sorted
-/// (terms list their filters in source order, and ids are given in source
-/// order, so most are).
+/// [`dedup_terms`] for a few terms: each compared with every earlier one
+/// kept, first by a mask of its ids modulo 64 (equal sets have equal
+/// masks, so most unequal terms differ there), then, when the masks are
+/// equal, as sorted lists.
 fn dedup_few_terms(arena: &Arena, terms: Vec<Vec<Id>>, log: &mut Log) -> Vec<Vec<Id>> {
-    let sorted: Vec<Option<Vec<Id>>> = terms
+    let masks: Vec<u64> = terms
         .iter()
-        .map(|ids| {
-            if ids.windows(2).all(|w| w[0] < w[1]) {
-                return None;
-            }
-            let mut key = ids.clone();
-            key.sort_unstable();
-            key.dedup();
-            Some(key)
-        })
+        .map(|ids| ids.iter().fold(0, |mask, &id| mask | 1 << (id % 64)))
         .collect();
-    let key = |i: usize| sorted[i].as_deref().unwrap_or(&terms[i]);
-    let mut kept = Vec::with_capacity(terms.len());
+    let mut kept: Vec<usize> = Vec::with_capacity(terms.len());
     for i in 0..terms.len() {
-        match kept.iter().find(|&&k| key(k) == key(i)) {
-            Some(&first) => log_duplicate(arena, &terms[i], &terms[first], log),
+        let mut earlier = kept.iter().copied();
+        match earlier.find(|&k| masks[k] == masks[i] && same_set(&terms[k], &terms[i])) {
+            Some(first) => log_duplicate(arena, &terms[i], &terms[first], log),
             None => kept.push(i),
         }
     }
@@ -156,6 +148,17 @@ fn dedup_few_terms(arena: &Arena, terms: Vec<Vec<Id>>, log: &mut Log) -> Vec<Vec
     }
     let mut terms: Vec<Option<Vec<Id>>> = terms.into_iter().map(Some).collect();
     kept.iter().filter_map(|&i| terms[i].take()).collect()
+}
+
+/// Whether `a` and `b` hold the same ids, each counted once.
+fn same_set(a: &[Id], b: &[Id]) -> bool {
+    let set = |ids: &[Id]| {
+        let mut set = ids.to_vec();
+        set.sort_unstable();
+        set.dedup();
+        set
+    };
+    set(a) == set(b)
 }
 
 fn log_duplicate(arena: &Arena, ids: &[Id], first: &[Id], log: &mut Log) {
