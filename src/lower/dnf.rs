@@ -232,12 +232,15 @@ fn build(expr: nnf::Expr, out: &mut Vec<Term>) {
         }),
         nnf::Expr::Or(items, _) => items.into_iter().for_each(|item| build(item, out)),
         nnf::Expr::And(items, _) => {
-            let parts: Vec<Vec<Term>> = items
+            let parts: Vec<Part> = items
                 .into_iter()
-                .map(|item| {
-                    let mut terms = Vec::new();
-                    build(item, &mut terms);
-                    terms
+                .map(|item| match item {
+                    nnf::Expr::Filter(filter) => Part::Filter(Arc::new(filter)),
+                    item => {
+                        let mut terms = Vec::new();
+                        build(item, &mut terms);
+                        Part::Terms(terms)
+                    }
                 })
                 .collect();
             product(&parts, out);
@@ -245,14 +248,39 @@ fn build(expr: nnf::Expr, out: &mut Vec<Term>) {
     }
 }
 
+/// One operand of an `and`, as [`product`] takes it: a lone filter (the
+/// most common operand) needs no list of terms of its own.
+enum Part {
+    Filter(Arc<Filter>),
+    Terms(Vec<Term>),
+}
+
+impl Part {
+    /// How many terms it has.
+    fn len(&self) -> usize {
+        match self {
+            Part::Filter(_) => 1,
+            Part::Terms(terms) => terms.len(),
+        }
+    }
+
+    /// The filters of its term `i`.
+    fn filters(&self, i: usize) -> &[Arc<Filter>] {
+        match self {
+            Part::Filter(filter) => std::slice::from_ref(filter),
+            Part::Terms(terms) => &terms[i].filters,
+        }
+    }
+}
+
 /// Appends to `out` every way of picking one term from each part, joined
 /// into one term, in order (the last part varies fastest). Each term is
-/// built once, at its
-/// final length: multiplying in one part at a time would copy every term
-/// again for each later part, which is quadratic in the number of `and`
-/// operands (95 single filters after a 10,000-term product took 0.5 s).
-fn product(parts: &[Vec<Term>], out: &mut Vec<Term>) {
-    let count: usize = parts.iter().map(Vec::len).product();
+/// built once, at its final length: multiplying in one part at a time would
+/// copy every term again for each later part, which is quadratic in the
+/// number of `and` operands (95 single filters after a 10,000-term product
+/// took 0.5 s).
+fn product(parts: &[Part], out: &mut Vec<Term>) {
+    let count: usize = parts.iter().map(Part::len).product();
     if count == 0 {
         return;
     }
@@ -262,11 +290,11 @@ fn product(parts: &[Vec<Term>], out: &mut Vec<Term>) {
         let len = parts
             .iter()
             .zip(&picked)
-            .map(|(part, &i)| part[i].filters.len())
+            .map(|(part, &i)| part.filters(i).len())
             .sum();
         let mut filters = Vec::with_capacity(len);
         for (part, &i) in parts.iter().zip(&picked) {
-            filters.extend(part[i].filters.iter().cloned());
+            filters.extend(part.filters(i).iter().cloned());
         }
         out.push(Term { filters });
         // The next pick, as an odometer whose last digit turns fastest.

@@ -487,7 +487,7 @@ fn run(
         _ => {}
     }
     let paging = pack::Paging::resolve(query, options);
-    let packed = pack::pack(&simplified, &paging, limits, span)?;
+    let packed = pack::pack_with(&simplified, &paging, limits, span, tracing)?;
     let lowered = Lowered {
         plan: packed.plan,
         warnings,

@@ -169,6 +169,11 @@ fn log_duplicate(arena: &Arena, ids: &[Id], first: &[Id], log: &mut Log) {
     );
 }
 
+/// The address of a filter, which identifies it while it lives.
+fn address(filter: &Arc<Filter>) -> usize {
+    Arc::as_ptr(filter) as usize
+}
+
 /// An index into the [`Arena`].
 type Id = u32;
 
@@ -221,14 +226,18 @@ const SCAN: usize = 16;
 /// Every distinct filter once, so that terms are lists of small ids and
 /// filters compare by id: a long value repeated in a thousand terms is
 /// hashed once, not a thousand times.
+///
+/// The terms' own filters are first looked up by address: they are
+/// borrowed for `'t`, the arena's whole life, so an address cannot be
+/// reused for another filter meanwhile.
 #[derive(Default)]
-struct Arena {
+struct Arena<'t> {
     filters: Vec<Arc<Filter>>,
     kinds: Vec<Kind>,
-    /// Each `Arc` already seen, with its id; kept alive so that an address
-    /// is never reused for another filter.
-    pinned: Vec<(Arc<Filter>, Id)>,
-    /// `pinned` by pointer, once it is longer than [`SCAN`] (empty before).
+    /// Each of the terms' filters already seen, with its id.
+    seen_arcs: Vec<(&'t Arc<Filter>, Id)>,
+    /// `seen_arcs` by address, once it is longer than [`SCAN`] (empty
+    /// before).
     by_ptr: IdMap<usize, Id>,
     /// `filters` by value, once there are more than [`SCAN`] (empty before).
     by_value: HashMap<ByValue, Id>,
@@ -332,29 +341,28 @@ enum Kind {
     Plain { negation: Option<Id> },
 }
 
-impl Arena {
+impl<'t> Arena<'t> {
     /// An arena for terms holding `occurrences` filters in all, sized so
     /// that a small query's lists never grow; a large one's distinct
     /// filters are far fewer than its occurrences, so the room is capped.
-    fn with_capacity(occurrences: usize) -> Arena {
+    fn with_capacity(occurrences: usize) -> Arena<'t> {
         let n = occurrences.min(256);
         Arena {
             filters: Vec::with_capacity(n),
             kinds: Vec::with_capacity(n),
-            pinned: Vec::with_capacity(n),
+            seen_arcs: Vec::with_capacity(n),
             ..Arena::default()
         }
     }
 
-    fn intern(&mut self, filter: &Arc<Filter>) -> Id {
-        let ptr = Arc::as_ptr(filter) as usize;
-        let known = if self.pinned.len() <= SCAN {
-            let mut pinned = self.pinned.iter();
-            pinned
-                .find(|(f, _)| Arc::as_ptr(f) as usize == ptr)
+    /// The id of one of the terms' filters.
+    fn intern(&mut self, filter: &'t Arc<Filter>) -> Id {
+        let known = if self.seen_arcs.len() <= SCAN {
+            let mut seen = self.seen_arcs.iter();
+            seen.find(|(f, _)| Arc::ptr_eq(f, filter))
                 .map(|&(_, id)| id)
         } else {
-            self.by_ptr.get(&ptr).copied()
+            self.by_ptr.get(&address(filter)).copied()
         };
         if let Some(id) = known {
             return id;
@@ -363,25 +371,27 @@ impl Arena {
             Some(id) => id,
             None => self.insert(filter.clone()),
         };
-        self.pinned.push((filter.clone(), id));
-        match self.pinned.len() {
+        self.seen_arcs.push((filter, id));
+        match self.seen_arcs.len() {
             n if n <= SCAN => {}
             n if n == SCAN + 1 => {
-                let all = self
-                    .pinned
-                    .iter()
-                    .map(|(f, id)| (Arc::as_ptr(f) as usize, *id));
+                let all = self.seen_arcs.iter().map(|&(f, id)| (address(f), id));
                 self.by_ptr.extend(all);
             }
             _ => {
-                self.by_ptr.insert(ptr, id);
+                self.by_ptr.insert(address(filter), id);
             }
         }
         id
     }
 
+    /// The id of a filter the rules made.
     fn intern_new(&mut self, filter: Filter) -> Id {
-        self.intern(&Arc::new(filter))
+        let filter = Arc::new(filter);
+        match self.find(&filter) {
+            Some(id) => id,
+            None => self.insert(filter),
+        }
     }
 
     /// The id of a filter equal to `filter` (spans aside), if any.
