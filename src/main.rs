@@ -440,7 +440,7 @@ fn emit(args: &EmitArgs, explain: bool) -> Outcome {
             );
         }
         return write_stdout(&if explain {
-            hcq::lower::explain::render(&input.text, &compilation.lowered)
+            hcq::lower::explain::render(&input.text, &compilation.lowered, &compilation.trace)
         } else {
             to_json(&compilation.lowered.plan)
         });
@@ -458,7 +458,8 @@ fn emit(args: &EmitArgs, explain: bool) -> Outcome {
         (Some(name), _) => {
             let segment = find_segment(&compiled, name, &input.name)?;
             write_stdout(&if explain {
-                hcq::lower::explain::render(&input.text, segment.lowered())
+                let trace = compiled.trace(name).expect("the segment was found");
+                hcq::lower::explain::render(&input.text, segment.lowered(), &trace)
             } else {
                 to_json(segment.plan())
             })

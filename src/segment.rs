@@ -36,7 +36,7 @@
 use crate::ast::{self, Span};
 use crate::check;
 use crate::limits::Limits;
-use crate::lower::{self, Lowered, PlanOptions};
+use crate::lower::{self, Lowered, PlanOptions, Trace};
 use crate::plan::Plan;
 use crate::syntax::{self, ParseError};
 use crate::{Error, Options, Problem, typed};
@@ -1370,9 +1370,8 @@ impl SegmentFile {
                 span: segment.span,
                 uses: segment.uses.clone(),
             };
-            if let Some(done) =
-                lower_one(info, &segment.query, options, &self.limits, &mut problems)
-            {
+            let query = segment.query.clone();
+            if let Some(done) = lower_one(info, query, options, &self.limits, &mut problems) {
                 compiled.push(done);
             }
         }
@@ -1384,6 +1383,8 @@ impl SegmentFile {
             text: self.text.clone(),
             segments: compiled,
             warnings: problems.list,
+            page: *options,
+            limits: self.limits,
         })
     }
 }
@@ -1396,22 +1397,23 @@ struct Info {
     uses: Vec<String>,
 }
 
-/// Lowers one checked segment, collecting its errors and warnings.
+/// Lowers one checked segment, collecting its errors and warnings; the
+/// compiled segment keeps `query`.
 fn lower_one(
     info: Info,
-    query: &typed::Query,
+    query: typed::Query,
     options: &PlanOptions,
     limits: &Limits,
     problems: &mut Problems,
 ) -> Option<CompiledSegment> {
-    match lower::lower(query, options, limits) {
+    match lower::lower(&query, options, limits) {
         Ok(lowered) => {
             for warning in &lowered.warnings {
                 problems.push(warning.clone());
             }
             Some(CompiledSegment {
                 info,
-                query: query.clone(),
+                query,
                 lowered,
             })
         }
@@ -1464,7 +1466,7 @@ pub fn check_file(name: &str, text: &str, options: &Options) -> Result<Compiled,
             span: segment.span,
             uses: segment.uses,
         };
-        if let Some(done) = lower_one(info, &query, &options.page, &cx.limits, &mut problems) {
+        if let Some(done) = lower_one(info, query, &options.page, &cx.limits, &mut problems) {
             compiled.push(done);
         }
     }
@@ -1476,6 +1478,8 @@ pub fn check_file(name: &str, text: &str, options: &Options) -> Result<Compiled,
         text: text.into(),
         segments: compiled,
         warnings: problems.list,
+        page: options.page,
+        limits: cx.limits,
     })
 }
 
@@ -1486,6 +1490,10 @@ pub struct Compiled {
     text: Arc<str>,
     segments: Vec<CompiledSegment>,
     warnings: Vec<Problem>,
+    /// What every segment was lowered with, to lower one again with its
+    /// trace ([`Compiled::trace`]).
+    page: PlanOptions,
+    limits: Limits,
 }
 
 /// One segment and its plan.
@@ -1522,7 +1530,8 @@ impl CompiledSegment {
         &self.info.uses
     }
 
-    /// The lowering: plan, warnings and trace.
+    /// The lowering: plan and warnings ([`Compiled::trace`] says how it
+    /// was reached).
     pub fn lowered(&self) -> &Lowered {
         &self.lowered
     }
@@ -1569,6 +1578,26 @@ impl Compiled {
     /// The segment named `name`.
     pub fn get(&self, name: &str) -> Option<&CompiledSegment> {
         self.segments.iter().find(|s| s.name() == name)
+    }
+
+    /// How the segment named `name` was lowered, stage by stage (what `hcq
+    /// explain` shows, with [`CompiledSegment::lowered`]); `None` when the
+    /// file has no such segment. Segments are lowered without a trace,
+    /// which only explaining needs, so this lowers the segment again.
+    ///
+    /// ```
+    /// # use hcq::segment::check_file;
+    /// let options = hcq::Options::at(jiff::Timestamp::UNIX_EPOCH);
+    /// let text = "segment big_ids\n  id > 500 or id > 1000\n";
+    /// let compiled = check_file("segments.hcq", text, &options).unwrap();
+    /// let trace = compiled.trace("big_ids").unwrap();
+    /// assert_eq!((trace.dnf.len(), trace.simplified.len()), (2, 1));
+    /// ```
+    pub fn trace(&self, name: &str) -> Option<Trace> {
+        let segment = self.get(name)?;
+        let (_, trace) = lower::lower_traced(&segment.query, &self.page, &self.limits)
+            .expect("lowering is deterministic, and this segment lowered once already");
+        Some(trace)
     }
 
     /// The segment name closest to `name`, for "did you mean".

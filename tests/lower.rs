@@ -3,7 +3,7 @@
 use hcq::Limits;
 use hcq::ast::{CompareOp, Order, Span};
 use hcq::lower::{
-    self, LowerError, LowerWarning, Lowered, PlanOptions, Rule, dnf, nnf, pack, show_filter,
+    self, LowerError, LowerWarning, Lowered, PlanOptions, Rule, Trace, dnf, nnf, pack, show_filter,
     show_filters, simplify,
 };
 use hcq::plan::{self, Comparison};
@@ -66,7 +66,18 @@ fn query(expr: Expr) -> Query {
 }
 
 fn lower_ok(expr: Expr) -> Lowered {
-    lower::lower(&query(expr), &PlanOptions::default(), &Limits::default()).unwrap()
+    lower_traced_ok(expr).0
+}
+
+/// Lowers with and without the trace, which must give the same plan and
+/// warnings.
+fn lower_traced_ok(expr: Expr) -> (Lowered, Trace) {
+    let (options, limits) = (PlanOptions::default(), Limits::default());
+    let (traced, trace) = lower::lower_traced(&query(expr.clone()), &options, &limits).unwrap();
+    let fast = lower::lower(&query(expr), &options, &limits).unwrap();
+    assert_eq!(fast.plan, traced.plan);
+    assert_eq!(fast.warnings, traced.warnings);
+    (traced, trace)
 }
 
 fn lower_err(expr: Expr, limits: &Limits) -> LowerError {
@@ -517,7 +528,7 @@ fn request_counts_one_two_four() {
 
 #[test]
 fn single_filters_share_the_or_request_which_comes_first() {
-    let lowered = lower_ok(or(vec![
+    let (lowered, trace) = lower_traced_ok(or(vec![
         and(vec![f("city = Kyiv"), f("id > 5")]),
         f("email ~ gmail"),
         f("tags = Lead"),
@@ -528,8 +539,8 @@ fn single_filters_share_the_or_request_which_comes_first() {
     assert_eq!(requests[0].filter.len(), 2);
     assert_eq!(requests[1].comparison, Comparison::And);
     assert_eq!(requests[1].filter[0].field, "customers.city");
-    assert_eq!(lowered.trace.requests[0].terms, vec![1, 2]);
-    assert_eq!(lowered.trace.requests[1].terms, vec![0]);
+    assert_eq!(trace.requests[0].terms, vec![1, 2]);
+    assert_eq!(trace.requests[1].terms, vec![0]);
 }
 
 #[test]
@@ -725,8 +736,8 @@ fn redundancy_collapses_a_large_dnf() {
     let groups = (1..=13)
         .map(|i| or(vec![f("email ~ gmail"), f(&format!("id != {i}"))]))
         .collect();
-    let lowered = lower_ok(and(groups));
-    assert_eq!(lowered.trace.dnf.len(), 8192);
+    let (lowered, trace) = lower_traced_ok(and(groups));
+    assert_eq!(trace.dnf.len(), 8192);
     assert_eq!(lowered.plan.requests.len(), 2);
     assert_eq!(lowered.plan.requests[1].filter.len(), 13);
 }
@@ -804,8 +815,8 @@ fn explain_shows_every_stage_with_source_quotes() {
         ],
         Span::new(0, 46),
     );
-    let lowered = lower_ok(expr);
-    let text = lower::explain::render(source, &lowered);
+    let (lowered, trace) = lower_traced_ok(expr);
+    let text = lower::explain::render(source, &lowered, &trace);
     for needle in [
         "1. Negation normal form",
         "(email ~ \"gmail\" or city = \"Kyiv\") and id > 5",
@@ -828,11 +839,11 @@ fn explain_shows_every_stage_with_source_quotes() {
 
 #[test]
 fn explain_says_why_a_plan_is_empty_or_total() {
-    let never = lower_ok(and(vec![f("id > 10"), f("id < 5")]));
-    let text = lower::explain::render("", &never);
+    let (never, trace) = lower_traced_ok(and(vec![f("id > 10"), f("id < 5")]));
+    let text = lower::explain::render("", &never, &trace);
     assert!(text.contains("nothing to ask the API"), "{text}");
     assert!(text.contains("contradiction"), "{text}");
-    let always = lower_ok(or(vec![f("email = a"), f("email != a")]));
-    let text = lower::explain::render("", &always);
+    let (always, trace) = lower_traced_ok(or(vec![f("email = a"), f("email != a")]));
+    let text = lower::explain::render("", &always, &trace);
     assert!(text.contains("holds for every contact"), "{text}");
 }

@@ -8,11 +8,11 @@
 //! removes those of cases no longer listed); read the diff before
 //! committing it.
 
-use hcq::Problem;
 use hcq::eval;
 use hcq::lower::{self, LowerError};
 use hcq::plan::Plan;
 use hcq::schema::Schema;
+use hcq::{Compilation, Problem};
 use miette::Diagnostic;
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -92,8 +92,8 @@ fn options() -> hcq::Options {
 
 /// The case's snapshot as JSON, or why the front end refused it.
 fn render(case: &Case) -> Result<String, String> {
-    let lowered = match hcq::compile_detailed(&case.source, &options()) {
-        Ok(compilation) => Ok(compilation.lowered),
+    let compiled = match hcq::compile_detailed(&case.source, &options()) {
+        Ok(compilation) => Ok(compilation),
         Err(error) => match error.problems() {
             [Problem::Lower(lower)] => Err(lower.clone()),
             problems => {
@@ -102,16 +102,19 @@ fn render(case: &Case) -> Result<String, String> {
             }
         },
     };
-    if let Ok(lowered) = &lowered {
-        for request in &lowered.plan.requests {
+    if let Ok(compiled) = &compiled {
+        // Lowering without the trace gives the same plan.
+        let plan = hcq::compile(&case.source, &options()).expect("compiles with the trace");
+        assert_eq!(plan, compiled.lowered.plan, "{}", case.source);
+        for request in &compiled.lowered.plan.requests {
             eval::validate(request, &Schema::CONTACTS)
                 .map_err(|why| format!("a request the API refuses: {why}"))?;
         }
     }
-    let snapshot = match &lowered {
-        Ok(lowered) => Snapshot {
+    let snapshot = match &compiled {
+        Ok(Compilation { lowered, trace, .. }) => Snapshot {
             expression: &case.source,
-            dnf_terms: Some(lowered.trace.dnf.len()),
+            dnf_terms: Some(trace.dnf.len()),
             requests: Some(lowered.plan.requests.len()),
             warnings: lowered
                 .warnings
@@ -197,8 +200,8 @@ fn plans_match_the_blessed_files() {
 #[test]
 fn explain_quotes_the_source_of_each_request() {
     let source = "(tag = Lead or tag = Paid) and not (city = Kyiv)\n  and (email ~ gmail or email ~ gmail and id > 5)";
-    let lowered = hcq::compile_detailed(source, &options()).unwrap().lowered;
-    let text = lower::explain::render(source, &lowered);
+    let compiled = hcq::compile_detailed(source, &options()).unwrap();
+    let text = lower::explain::render(source, &compiled.lowered, &compiled.trace);
     for needle in [
         "(tag = Lead or tag = Paid) and not (city = Kyiv) and (email ~ gmail or email ~ gmail and id > 5)",
         "negated comparison: `not (city = \"Kyiv\")` is `city != \"Kyiv\"`",

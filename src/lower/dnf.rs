@@ -190,18 +190,23 @@ fn size_of(expr: &nnf::Expr, largest: &mut Option<LargestAnd>, peak: &mut Size) 
 /// assert_eq!(terms[1].filters[1].value, Literal::Integer(4));
 /// ```
 pub fn distribute(expr: &nnf::Expr, limits: &Limits) -> Result<Vec<Term>, LowerError> {
-    let estimate = estimate(expr);
+    distribute_estimated(expr.clone(), &estimate(expr), limits)
+}
+
+/// [`distribute`] with `expr`'s [`estimate`] already made, taking `expr`
+/// apart: its filters move into the terms instead of being copied.
+pub(super) fn distribute_estimated(
+    expr: nnf::Expr,
+    estimate: &Estimate,
+    limits: &Limits,
+) -> Result<Vec<Term>, LowerError> {
     let max_terms = limits.max_dnf_terms as u64;
     let span = estimate
         .largest_and
         .as_ref()
         .map_or(expr.span(), |and| and.span);
     if estimate.peak.terms > max_terms {
-        return Err(LowerError::too_many_terms(
-            &estimate,
-            expr.span(),
-            max_terms,
-        ));
+        return Err(LowerError::too_many_terms(estimate, expr.span(), max_terms));
     }
     // Counting a tag list as one plus its names.
     let max_filters = limits.max_dnf_filters as u64;
@@ -213,52 +218,90 @@ pub fn distribute(expr: &nnf::Expr, limits: &Limits) -> Result<Vec<Term>, LowerE
             span: span.into(),
         });
     }
-    Ok(build(expr))
+    let mut terms = Vec::with_capacity(estimate.size.terms as usize);
+    build(expr, &mut terms);
+    Ok(terms)
 }
 
-/// Builds the terms; the estimate above bounds every list built here,
-/// since each is at most the size of the final one.
-fn build(expr: &nnf::Expr) -> Vec<Term> {
+/// Appends the terms of `expr` to `out`; the estimate above bounds every
+/// list built here, since each is at most the size of the final one.
+fn build(expr: nnf::Expr, out: &mut Vec<Term>) {
     match expr {
-        nnf::Expr::Filter(filter) => vec![Term {
-            filters: vec![Arc::new(filter.clone())],
-        }],
-        nnf::Expr::Or(items, _) => items.iter().flat_map(build).collect(),
+        nnf::Expr::Filter(filter) => out.push(Term {
+            filters: vec![Arc::new(filter)],
+        }),
+        nnf::Expr::Or(items, _) => items.into_iter().for_each(|item| build(item, out)),
         nnf::Expr::And(items, _) => {
-            let parts: Vec<Vec<Term>> = items.iter().map(build).collect();
-            product(&parts)
+            let parts: Vec<Part> = items
+                .into_iter()
+                .map(|item| match item {
+                    nnf::Expr::Filter(filter) => Part::Filter(Arc::new(filter)),
+                    item => {
+                        let mut terms = Vec::new();
+                        build(item, &mut terms);
+                        Part::Terms(terms)
+                    }
+                })
+                .collect();
+            product(&parts, out);
         }
     }
 }
 
-/// Every way of picking one term from each part, joined into one term, in
-/// order (the last part varies fastest). Each term is built once, at its
-/// final length: multiplying in one part at a time would copy every term
-/// again for each later part, which is quadratic in the number of `and`
-/// operands (95 single filters after a 10,000-term product took 0.5 s).
-fn product(parts: &[Vec<Term>]) -> Vec<Term> {
-    let count: usize = parts.iter().map(Vec::len).product();
-    let mut out = Vec::with_capacity(count);
-    if count == 0 {
-        return out;
+/// One operand of an `and`, as [`product`] takes it: a lone filter (the
+/// most common operand) needs no list of terms of its own.
+enum Part {
+    Filter(Arc<Filter>),
+    Terms(Vec<Term>),
+}
+
+impl Part {
+    /// How many terms it has.
+    fn len(&self) -> usize {
+        match self {
+            Part::Filter(_) => 1,
+            Part::Terms(terms) => terms.len(),
+        }
     }
+
+    /// The filters of its term `i`.
+    fn filters(&self, i: usize) -> &[Arc<Filter>] {
+        match self {
+            Part::Filter(filter) => std::slice::from_ref(filter),
+            Part::Terms(terms) => &terms[i].filters,
+        }
+    }
+}
+
+/// Appends to `out` every way of picking one term from each part, joined
+/// into one term, in order (the last part varies fastest). Each term is
+/// built once, at its final length: multiplying in one part at a time would
+/// copy every term again for each later part, which is quadratic in the
+/// number of `and` operands (95 single filters after a 10,000-term product
+/// took 0.5 s).
+fn product(parts: &[Part], out: &mut Vec<Term>) {
+    let count: usize = parts.iter().map(Part::len).product();
+    if count == 0 {
+        return;
+    }
+    out.reserve(count);
     let mut picked = vec![0; parts.len()];
     loop {
         let len = parts
             .iter()
             .zip(&picked)
-            .map(|(part, &i)| part[i].filters.len())
+            .map(|(part, &i)| part.filters(i).len())
             .sum();
         let mut filters = Vec::with_capacity(len);
         for (part, &i) in parts.iter().zip(&picked) {
-            filters.extend(part[i].filters.iter().cloned());
+            filters.extend(part.filters(i).iter().cloned());
         }
         out.push(Term { filters });
         // The next pick, as an odometer whose last digit turns fastest.
         let mut k = parts.len();
         loop {
             if k == 0 {
-                return out;
+                return;
             }
             k -= 1;
             picked[k] += 1;

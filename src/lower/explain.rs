@@ -1,6 +1,6 @@
 //! `hcq explain`: each stage of lowering, for a person, in plain text.
 
-use super::{Lowered, Rewrite, Rule, dnf, nnf, show_filter, show_filters};
+use super::{Lowered, Rewrite, Rule, Trace, dnf, nnf, show_filter, show_filters};
 use crate::ast::Span;
 use crate::plan::{self, Comparison};
 use std::fmt::Write as _;
@@ -12,21 +12,21 @@ const SHOWN_NNF: usize = 2000;
 /// Most characters of a quoted piece of source.
 const SHOWN_SOURCE: usize = 72;
 
-/// The stages of `lowered` as plain text: the normal form, the terms, what
-/// was simplified and why, each request with the source it came from, and
-/// why the plan needs that many requests. `source` is the text the spans
+/// The stages of a lowering as plain text: the normal form, the terms,
+/// what was simplified and why, each request with the source it came from,
+/// and why the plan needs that many requests. `lowered` and `trace` are
+/// what [`super::lower_traced`] returned; `source` is the text the spans
 /// point into.
-pub fn render(source: &str, lowered: &Lowered) -> String {
+pub fn render(source: &str, lowered: &Lowered, trace: &Trace) -> String {
     let mut out = String::new();
-    let trace = &lowered.trace;
     let _ = writeln!(out, "Expression");
     let _ = writeln!(out, "  {}", quote(source, trace.span, usize::MAX / 2));
 
-    section_nnf(&mut out, source, lowered);
-    section_dnf(&mut out, lowered);
-    section_simplify(&mut out, source, lowered);
-    section_requests(&mut out, source, lowered);
-    section_paging(&mut out, lowered);
+    section_nnf(&mut out, source, trace);
+    section_dnf(&mut out, trace);
+    section_simplify(&mut out, source, trace);
+    section_requests(&mut out, source, lowered, trace);
+    section_paging(&mut out, lowered, trace);
 
     if !lowered.warnings.is_empty() {
         let _ = writeln!(out, "\nWarnings");
@@ -37,8 +37,7 @@ pub fn render(source: &str, lowered: &Lowered) -> String {
     out
 }
 
-fn section_nnf(out: &mut String, source: &str, lowered: &Lowered) {
-    let trace = &lowered.trace;
+fn section_nnf(out: &mut String, source: &str, trace: &Trace) {
     let _ = writeln!(
         out,
         "\n1. Negation normal form: every `not` pushed down to a comparison"
@@ -66,8 +65,7 @@ fn section_nnf(out: &mut String, source: &str, lowered: &Lowered) {
     }
 }
 
-fn section_dnf(out: &mut String, lowered: &Lowered) {
-    let trace = &lowered.trace;
+fn section_dnf(out: &mut String, trace: &Trace) {
     let terms = &trace.dnf;
     let _ = writeln!(
         out,
@@ -87,8 +85,7 @@ fn section_dnf(out: &mut String, lowered: &Lowered) {
     write_terms(out, terms);
 }
 
-fn section_simplify(out: &mut String, source: &str, lowered: &Lowered) {
-    let trace = &lowered.trace;
+fn section_simplify(out: &mut String, source: &str, trace: &Trace) {
     let _ = writeln!(
         out,
         "\n3. Simplified, by laws that hold whatever the API's string rules are"
@@ -134,8 +131,7 @@ fn section_simplify(out: &mut String, source: &str, lowered: &Lowered) {
     }
 }
 
-fn section_requests(out: &mut String, source: &str, lowered: &Lowered) {
-    let trace = &lowered.trace;
+fn section_requests(out: &mut String, source: &str, lowered: &Lowered, trace: &Trace) {
     let requests = &lowered.plan.requests;
     let _ = writeln!(
         out,
@@ -182,12 +178,12 @@ fn section_requests(out: &mut String, source: &str, lowered: &Lowered) {
         }
     }
     let _ = writeln!(out, "  Why {}:", requests.len());
-    let _ = writeln!(out, "    {}", why(lowered));
+    let _ = writeln!(out, "    {}", why(trace));
 }
 
 /// Why the plan has as many requests as it has.
-fn why(lowered: &Lowered) -> String {
-    let terms = &lowered.trace.simplified;
+fn why(trace: &Trace) -> String {
+    let terms = &trace.simplified;
     match terms.as_slice() {
         [] => return "no term can match, so there is nothing to ask the API.".to_owned(),
         [only] if only.filters.is_empty() => {
@@ -236,9 +232,9 @@ fn why(lowered: &Lowered) -> String {
     text
 }
 
-fn section_paging(out: &mut String, lowered: &Lowered) {
+fn section_paging(out: &mut String, lowered: &Lowered, trace: &Trace) {
     let plan = &lowered.plan;
-    let paging = &lowered.trace.paging;
+    let paging = &trace.paging;
     let order = match paging.order {
         plan::Order::Asc => "ASC",
         plan::Order::Desc => "DESC",

@@ -10,8 +10,11 @@
 //! 4. [`pack`]: single-filter terms share one `OR` request, every other
 //!    term is one `AND` request.
 //!
-//! [`lower`] runs them all and keeps a [`Trace`] of what each produced and
-//! of every rewrite, which [`explain::render`] shows to a person.
+//! [`lower`] runs them all for the plan and its warnings. [`lower_traced`]
+//! also keeps a [`Trace`] of what each stage produced and of every rewrite,
+//! which [`explain::render`] shows to a person; only `hcq explain` needs it,
+//! and describing every rewrite in words costs more than the rewriting, so
+//! [`lower`] does not.
 
 pub mod dnf;
 pub mod explain;
@@ -43,7 +46,8 @@ pub struct PlanOptions {
     pub limit: Option<u64>,
 }
 
-/// A lowered query: the plan, what to warn about, and how it was reached.
+/// A lowered query: the plan and what to warn about. [`lower_traced`] also
+/// says how it was reached.
 #[derive(Clone, Debug)]
 pub struct Lowered {
     /// The requests and how to merge them.
@@ -51,11 +55,10 @@ pub struct Lowered {
     /// Things the user probably did not mean (an expression that is always
     /// true, or never).
     pub warnings: Vec<LowerWarning>,
-    /// What each stage produced.
-    pub trace: Trace,
 }
 
-/// What each stage produced, and every rewrite with its reason and span.
+/// What each stage produced, and every rewrite with its reason and span
+/// (see [`lower_traced`]).
 #[derive(Clone, Debug)]
 pub struct Trace {
     /// The span of the whole expression.
@@ -153,22 +156,47 @@ pub struct Rewrite {
 }
 
 /// Collects rewrites as the stages make them, each distinct one once, up to
-/// [`MAX_RECORDED_REWRITES`].
+/// [`MAX_RECORDED_REWRITES`]. `Log::default()` records; [`Log::disabled`]
+/// records nothing.
+///
+/// The stages describe a rewrite in closures, called only when the log
+/// records, so that lowering without a trace formats no text.
 #[derive(Clone, Debug, Default)]
 pub struct Log {
     rewrites: Vec<Rewrite>,
     seen: HashSet<(Rule, usize, usize, String)>,
     unrecorded: usize,
+    disabled: bool,
 }
 
 impl Log {
-    /// Records that `rule` rewrote the source at `span`.
-    pub fn record(&mut self, rule: Rule, span: Span, message: String) {
-        self.record_parts(rule, vec![span], message);
+    /// A log that records nothing and counts nothing.
+    pub fn disabled() -> Log {
+        Log {
+            disabled: true,
+            ..Log::default()
+        }
     }
 
-    /// Records that `rule` rewrote the pieces of source at `parts`.
-    pub fn record_parts(&mut self, rule: Rule, mut parts: Vec<Span>, message: String) {
+    /// Records that `rule` rewrote the source at `span`; `message` says
+    /// what it did.
+    pub fn record(&mut self, rule: Rule, span: Span, message: impl FnOnce() -> String) {
+        self.record_parts(rule, || vec![span], message);
+    }
+
+    /// Records that `rule` rewrote the pieces of source `parts` gives;
+    /// `message` says what it did.
+    pub fn record_parts(
+        &mut self,
+        rule: Rule,
+        parts: impl FnOnce() -> Vec<Span>,
+        message: impl FnOnce() -> String,
+    ) {
+        if self.disabled {
+            return;
+        }
+        let mut parts = parts();
+        let message = message();
         parts.sort_by_key(|s| (s.start, s.end));
         parts.dedup_by_key(|s| (s.start, s.end));
         let span = match parts.as_slice() {
@@ -369,6 +397,7 @@ pub enum LowerWarning {
 /// `options` override the query's own `sort by`, `limit` and `offset`.
 /// Fails when the expression needs more AND-terms, filters or requests than
 /// `limits` allow (or carries a negated tag test, which the checker rejects).
+/// [`lower_traced`] gives the same plan and says how it was reached.
 ///
 /// ```
 /// use hcq::ast::{CompareOp, Span};
@@ -393,20 +422,61 @@ pub fn lower(
     options: &PlanOptions,
     limits: &Limits,
 ) -> Result<Lowered, LowerError> {
-    let mut log = Log::default();
+    let (lowered, _) = run(query, options, limits, Log::disabled())?;
+    Ok(lowered)
+}
+
+/// [`lower`], keeping what each stage produced and every rewrite with its
+/// reason: what [`explain::render`] shows. Slower than [`lower`], for the
+/// words; the plan and the warnings are the same.
+///
+/// ```
+/// use hcq::ast::{CompareOp, Span};
+/// use hcq::lower::{lower_traced, PlanOptions, Rule};
+/// use hcq::schema::Schema;
+/// use hcq::typed::{Expr, Filter, Literal, Query};
+/// use hcq::Limits;
+///
+/// let id = Schema::CONTACTS.by_name("customers.id");
+/// let filter = |op, n| Expr::Filter(Filter { field: id, op, value: Literal::Integer(n), span: Span::default() });
+/// // id > 500 or id > 1000
+/// let expr = Expr::Or(vec![filter(CompareOp::Gt, 500), filter(CompareOp::Gt, 1000)], Span::default());
+/// let query = Query { expr, sort: None, limit: None, offset: None, span: Span::default() };
+/// let (lowered, trace) = lower_traced(&query, &PlanOptions::default(), &Limits::default()).unwrap();
+/// assert_eq!(lowered.plan.requests.len(), 1);
+/// assert_eq!((trace.dnf.len(), trace.simplified.len()), (2, 1));
+/// assert_eq!(trace.rewrites[0].rule, Rule::SubsumedTerm);
+/// ```
+pub fn lower_traced(
+    query: &typed::Query,
+    options: &PlanOptions,
+    limits: &Limits,
+) -> Result<(Lowered, Trace), LowerError> {
+    let (lowered, trace) = run(query, options, limits, Log::default())?;
+    Ok((lowered, trace.expect("a recording log gives a trace")))
+}
+
+/// Both [`lower`] and [`lower_traced`]: one path, so that the plan cannot
+/// depend on whether `log` records. The trace comes only with a recording
+/// log.
+fn run(
+    query: &typed::Query,
+    options: &PlanOptions,
+    limits: &Limits,
+    mut log: Log,
+) -> Result<(Lowered, Option<Trace>), LowerError> {
+    let tracing = !log.disabled;
     let span = query.expr.span();
     let nnf = nnf::to_nnf(&query.expr, &mut log);
-    if let Some(tag) = nnf
-        .filters()
-        .into_iter()
-        .find(|f| f.field.ty == FieldType::Tags && f.op != ast::CompareOp::Eq)
-    {
+    if let Some(tag) = negated_tag(&nnf) {
         return Err(LowerError::NegatedTag {
             span: tag.span.into(),
         });
     }
     let estimate = dnf::estimate(&nnf);
-    let terms = dnf::distribute(&nnf, limits)?;
+    // The DNF takes the normal form apart; the trace keeps a copy.
+    let traced_nnf = tracing.then(|| nnf.clone());
+    let terms = dnf::distribute_estimated(nnf, &estimate, limits)?;
     let simplified = simplify::simplify_slice(&terms, &mut log);
     let mut warnings = Vec::new();
     match simplified.as_slice() {
@@ -417,22 +487,34 @@ pub fn lower(
         _ => {}
     }
     let paging = pack::Paging::resolve(query, options);
-    let packed = pack::pack(&simplified, &paging, limits, span)?;
-    Ok(Lowered {
+    let packed = pack::pack_with(&simplified, &paging, limits, span, tracing)?;
+    let lowered = Lowered {
         plan: packed.plan,
         warnings,
-        trace: Trace {
-            span,
-            nnf,
-            estimate,
-            dnf: terms,
-            simplified,
-            rewrites: log.rewrites,
-            unrecorded_rewrites: log.unrecorded,
-            paging,
-            requests: packed.origins,
-        },
-    })
+    };
+    let trace = traced_nnf.map(|nnf| Trace {
+        span,
+        nnf,
+        estimate,
+        dnf: terms,
+        simplified,
+        rewrites: log.rewrites,
+        unrecorded_rewrites: log.unrecorded,
+        paging,
+        requests: packed.origins,
+    });
+    Ok((lowered, trace))
+}
+
+/// The first negated tag test of `expr`, left to right. The recursion
+/// follows the nesting, which the parser bounds.
+fn negated_tag(expr: &nnf::Expr) -> Option<&Filter> {
+    match expr {
+        nnf::Expr::Filter(f) => {
+            (f.field.ty == FieldType::Tags && f.op != ast::CompareOp::Eq).then_some(f)
+        }
+        nnf::Expr::Or(items, _) | nnf::Expr::And(items, _) => items.iter().find_map(negated_tag),
+    }
 }
 
 /// Longest text value shown in a message before it is cut with `…`.

@@ -105,32 +105,24 @@ fn convert(expr: &typed::Expr, negated_by: Option<Span>, log: &mut Log) -> Expr 
 /// Records what pushing the `not` at `span` into `inner` does.
 fn note_not(inner: &typed::Expr, span: Span, log: &mut Log) {
     match inner {
-        typed::Expr::Filter(filter) => {
+        typed::Expr::Filter(filter) => log.record(Rule::NegatedComparison, span, || {
             let mut negated = filter.clone();
             negated.op = filter.op.negate();
-            log.record(
-                Rule::NegatedComparison,
-                span,
-                format!(
-                    "`not ({})` is `{}`",
-                    show_filter(filter),
-                    show_filter(&negated)
-                ),
-            );
-        }
-        typed::Expr::Not(..) => {
-            log.record(Rule::DoubleNegation, span, "`not not a` is `a`".to_owned())
-        }
-        typed::Expr::And(..) => log.record(
-            Rule::DeMorgan,
-            span,
-            "`not (a and b)` is `not a or not b` (De Morgan)".to_owned(),
-        ),
-        typed::Expr::Or(..) => log.record(
-            Rule::DeMorgan,
-            span,
-            "`not (a or b)` is `not a and not b` (De Morgan)".to_owned(),
-        ),
+            format!(
+                "`not ({})` is `{}`",
+                show_filter(filter),
+                show_filter(&negated)
+            )
+        }),
+        typed::Expr::Not(..) => log.record(Rule::DoubleNegation, span, || {
+            "`not not a` is `a`".to_owned()
+        }),
+        typed::Expr::And(..) => log.record(Rule::DeMorgan, span, || {
+            "`not (a and b)` is `not a or not b` (De Morgan)".to_owned()
+        }),
+        typed::Expr::Or(..) => log.record(Rule::DeMorgan, span, || {
+            "`not (a or b)` is `not a and not b` (De Morgan)".to_owned()
+        }),
     }
 }
 

@@ -110,66 +110,97 @@ pub fn pack(
     limits: &Limits,
     span: Span,
 ) -> Result<Packed, LowerError> {
-    let mut groups: Vec<(Comparison, Vec<plan::Filter>, Vec<usize>)> = Vec::new();
+    pack_with(terms, paging, limits, span, true)
+}
+
+/// [`pack`]; `origins` false leaves [`Packed::origins`] empty, for a
+/// caller that keeps no trace.
+pub(super) fn pack_with(
+    terms: &[Term],
+    paging: &Paging,
+    limits: &Limits,
+    span: Span,
+    origins: bool,
+) -> Result<Packed, LowerError> {
+    let mut groups: Vec<(Comparison, Vec<plan::Filter>)> = Vec::new();
+    // Where each group came from, only when asked: the lists cost an
+    // allocation each.
+    let mut sources: Vec<Origin> = Vec::new();
+    let is_single = |term: &&Term| term.filters.len() == 1;
     if let [only] = terms {
         if only.filters.is_empty() {
-            groups.push((Comparison::Or, everyone(), vec![0]));
+            groups.push((Comparison::Or, everyone()));
+            if origins {
+                sources.push(Origin {
+                    comparison: Comparison::Or,
+                    terms: vec![0],
+                });
+            }
         }
     }
     if groups.is_empty() {
-        let singles: Vec<usize> = (0..terms.len())
-            .filter(|&i| terms[i].filters.len() == 1)
-            .collect();
-        let others = terms.len() - singles.len();
-        let needed = others + usize::from(!singles.is_empty());
+        let singles = terms.iter().filter(is_single).count();
+        let others = terms.len() - singles;
+        let needed = others + usize::from(singles > 0);
         if needed > limits.max_requests {
             return Err(LowerError::TooManyRequests {
                 requests: needed,
                 limit: limits.max_requests,
-                shape: shape(singles.len(), others),
+                shape: shape(singles, others),
                 span: span.into(),
             });
         }
-        if !singles.is_empty() {
+        if singles > 0 {
             // One filter combines the same either way; say AND, the API's default.
-            let comparison = if singles.len() == 1 {
+            let comparison = if singles == 1 {
                 Comparison::And
             } else {
                 Comparison::Or
             };
-            let filters = singles
+            let filters = terms
                 .iter()
-                .map(|&i| plan_filter(&terms[i].filters[0]))
+                .filter(is_single)
+                .map(|term| plan_filter(&term.filters[0]))
                 .collect();
-            groups.push((comparison, filters, singles));
+            groups.push((comparison, filters));
+            if origins {
+                let terms = (0..terms.len())
+                    .filter(|&i| terms[i].filters.len() == 1)
+                    .collect();
+                sources.push(Origin { comparison, terms });
+            }
         }
         for (i, term) in terms.iter().enumerate() {
             if term.filters.len() > 1 {
                 let filters = term.filters.iter().map(|f| plan_filter(f)).collect();
-                groups.push((Comparison::And, filters, vec![i]));
+                groups.push((Comparison::And, filters));
+                if origins {
+                    sources.push(Origin {
+                        comparison: Comparison::And,
+                        terms: vec![i],
+                    });
+                }
             }
         }
     }
     let pages = Pages::of(groups.len(), paging);
-    let mut requests = Vec::with_capacity(groups.len());
-    let mut origins = Vec::with_capacity(groups.len());
-    for (comparison, filter, terms) in groups {
-        requests.push(Request {
+    let requests = groups
+        .into_iter()
+        .map(|(comparison, filter)| Request {
             comparison,
             filter,
             sort: paging.sort.to_owned(),
             order: paging.order,
             offset: pages.offset,
             limit: pages.limit,
-        });
-        origins.push(Origin { comparison, terms });
-    }
+        })
+        .collect();
     Ok(Packed {
         plan: Plan {
             requests,
             merge: pages.merge,
         },
-        origins,
+        origins: sources,
     })
 }
 

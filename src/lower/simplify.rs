@@ -93,8 +93,8 @@ pub(super) fn simplify_slice(terms: &[Term], log: &mut Log) -> Vec<Term> {
 fn always(arena: &Arena, before: &[Id], log: &mut Log) -> Vec<Term> {
     log.record_parts(
         Rule::AlwaysTrue,
-        arena.spans(before),
-        "no condition is left in a term, so the expression holds for every contact".to_owned(),
+        || arena.spans(before),
+        || "no condition is left in a term, so the expression holds for every contact".to_owned(),
     );
     vec![Term {
         filters: Vec::new(),
@@ -103,6 +103,12 @@ fn always(arena: &Arena, before: &[Id], log: &mut Log) -> Vec<Term> {
 
 /// Drops terms equal, as sets of filters, to an earlier one.
 fn dedup_terms(arena: &Arena, terms: Vec<Vec<Id>>, log: &mut Log) -> Vec<Vec<Id>> {
+    if terms.len() < 2 {
+        return terms;
+    }
+    if terms.len() <= SCAN {
+        return dedup_few_terms(arena, terms, log);
+    }
     let mut seen: IdMap<Vec<Id>, usize> =
         IdMap::with_capacity_and_hasher(terms.len(), Default::default());
     let mut out: Vec<Vec<Id>> = Vec::with_capacity(terms.len());
@@ -111,21 +117,61 @@ fn dedup_terms(arena: &Arena, terms: Vec<Vec<Id>>, log: &mut Log) -> Vec<Vec<Id>
         key.sort_unstable();
         key.dedup();
         if let Some(&first) = seen.get(&key) {
-            log.record_parts(
-                Rule::DuplicateTerm,
-                arena.spans(&ids),
-                format!(
-                    "`{}` repeats `{}`",
-                    arena.show(&ids),
-                    arena.show(&out[first])
-                ),
-            );
+            log_duplicate(arena, &ids, &out[first], log);
             continue;
         }
         seen.insert(key, out.len());
         out.push(ids);
     }
     out
+}
+
+/// [`dedup_terms`] for a few terms: each compared with every earlier one
+/// kept, first by a mask of its ids modulo 64 (equal sets have equal
+/// masks, so most unequal terms differ there), then, when the masks are
+/// equal, as sorted lists.
+fn dedup_few_terms(arena: &Arena, terms: Vec<Vec<Id>>, log: &mut Log) -> Vec<Vec<Id>> {
+    let masks: Vec<u64> = terms
+        .iter()
+        .map(|ids| ids.iter().fold(0, |mask, &id| mask | 1 << (id % 64)))
+        .collect();
+    let mut kept: Vec<usize> = Vec::with_capacity(terms.len());
+    for i in 0..terms.len() {
+        let mut earlier = kept.iter().copied();
+        match earlier.find(|&k| masks[k] == masks[i] && same_set(&terms[k], &terms[i])) {
+            Some(first) => log_duplicate(arena, &terms[i], &terms[first], log),
+            None => kept.push(i),
+        }
+    }
+    if kept.len() == terms.len() {
+        return terms;
+    }
+    let mut terms: Vec<Option<Vec<Id>>> = terms.into_iter().map(Some).collect();
+    kept.iter().filter_map(|&i| terms[i].take()).collect()
+}
+
+/// Whether `a` and `b` hold the same ids, each counted once.
+fn same_set(a: &[Id], b: &[Id]) -> bool {
+    let set = |ids: &[Id]| {
+        let mut set = ids.to_vec();
+        set.sort_unstable();
+        set.dedup();
+        set
+    };
+    set(a) == set(b)
+}
+
+fn log_duplicate(arena: &Arena, ids: &[Id], first: &[Id], log: &mut Log) {
+    log.record_parts(
+        Rule::DuplicateTerm,
+        || arena.spans(ids),
+        || format!("`{}` repeats `{}`", arena.show(ids), arena.show(first)),
+    );
+}
+
+/// The address of a filter, which identifies it while it lives.
+fn address(filter: &Arc<Filter>) -> usize {
+    Arc::as_ptr(filter) as usize
 }
 
 /// An index into the [`Arena`].
@@ -172,21 +218,55 @@ impl Hasher for IdHasher {
     }
 }
 
+/// Up to this many entries, the arena finds a filter (and [`dedup_terms`]
+/// a term) by scanning a list: cheaper than hashing, and than making the
+/// maps, for the few filters and terms of a typical query. Past it, maps.
+const SCAN: usize = 16;
+
 /// Every distinct filter once, so that terms are lists of small ids and
 /// filters compare by id: a long value repeated in a thousand terms is
 /// hashed once, not a thousand times.
+///
+/// The terms' own filters are first looked up by address: they are
+/// borrowed for `'t`, the arena's whole life, so an address cannot be
+/// reused for another filter meanwhile.
 #[derive(Default)]
-struct Arena {
+struct Arena<'t> {
     filters: Vec<Arc<Filter>>,
     kinds: Vec<Kind>,
-    /// Pointer of an `Arc` already seen to its id; `pinned` keeps each such
-    /// `Arc` alive so that an address is never reused for another filter.
+    /// Each of the terms' filters already seen, with its id.
+    seen_arcs: Vec<(&'t Arc<Filter>, Id)>,
+    /// `seen_arcs` by address, once it is longer than [`SCAN`] (empty
+    /// before).
     by_ptr: IdMap<usize, Id>,
-    pinned: Vec<Arc<Filter>>,
+    /// `filters` by value, once there are more than [`SCAN`] (empty before).
     by_value: HashMap<ByValue, Id>,
     tag_names: HashMap<String, u32>,
-    /// Scratch for [`Arena::normalize`], kept to spare an allocation per term.
+    /// Buffers for [`Arena::normalize`].
+    scratch: Scratch,
+}
+
+/// Buffers [`Arena::normalize`] reuses from term to term, sparing a few
+/// allocations per term.
+#[derive(Default)]
+struct Scratch {
     seen: Seen,
+    /// Where each kept filter, number field and the tags go in the term.
+    slots: Vec<Slot>,
+    /// The filters of each number field, in the first `fields` entries; the
+    /// entries past them are spare, kept for their room.
+    groups: Vec<(&'static Field, Vec<Id>)>,
+    fields: usize,
+    /// The tag tests.
+    tags: Vec<Id>,
+}
+
+/// One place in a normalised term (see [`Scratch::slots`]).
+enum Slot {
+    Keep(Id),
+    /// The filters of `groups[i]`.
+    Numbers(usize),
+    Tags,
 }
 
 /// A filter as a key of [`Arena::by_value`]: equal when the filters are
@@ -261,38 +341,83 @@ enum Kind {
     Plain { negation: Option<Id> },
 }
 
-impl Arena {
+impl<'t> Arena<'t> {
     /// An arena for terms holding `occurrences` filters in all, sized so
-    /// that a small query's maps never grow; a large one's distinct filters
-    /// are far fewer than its occurrences, so the room is capped.
-    fn with_capacity(occurrences: usize) -> Arena {
+    /// that a small query's lists never grow; a large one's distinct
+    /// filters are far fewer than its occurrences, so the room is capped.
+    fn with_capacity(occurrences: usize) -> Arena<'t> {
         let n = occurrences.min(256);
         Arena {
             filters: Vec::with_capacity(n),
             kinds: Vec::with_capacity(n),
-            by_ptr: IdMap::with_capacity_and_hasher(n, Default::default()),
-            pinned: Vec::with_capacity(n),
-            by_value: HashMap::with_capacity(n),
+            seen_arcs: Vec::with_capacity(n),
             ..Arena::default()
         }
     }
 
-    fn intern(&mut self, filter: &Arc<Filter>) -> Id {
-        let ptr = Arc::as_ptr(filter) as usize;
-        if let Some(&id) = self.by_ptr.get(&ptr) {
+    /// The id of one of the terms' filters.
+    fn intern(&mut self, filter: &'t Arc<Filter>) -> Id {
+        let known = if self.seen_arcs.len() <= SCAN {
+            let mut seen = self.seen_arcs.iter();
+            seen.find(|(f, _)| Arc::ptr_eq(f, filter))
+                .map(|&(_, id)| id)
+        } else {
+            self.by_ptr.get(&address(filter)).copied()
+        };
+        if let Some(id) = known {
             return id;
         }
-        let id = match self.by_value.get(&ByValue(filter.clone())) {
-            Some(&id) => id,
+        let id = match self.find(filter) {
+            Some(id) => id,
             None => self.insert(filter.clone()),
         };
-        self.by_ptr.insert(ptr, id);
-        self.pinned.push(filter.clone());
+        self.seen_arcs.push((filter, id));
+        match self.seen_arcs.len() {
+            n if n <= SCAN => {}
+            n if n == SCAN + 1 => {
+                let all = self.seen_arcs.iter().map(|&(f, id)| (address(f), id));
+                self.by_ptr.extend(all);
+            }
+            _ => {
+                self.by_ptr.insert(address(filter), id);
+            }
+        }
         id
     }
 
+    /// The id of a filter the rules made.
     fn intern_new(&mut self, filter: Filter) -> Id {
-        self.intern(&Arc::new(filter))
+        let filter = Arc::new(filter);
+        match self.find(&filter) {
+            Some(id) => id,
+            None => self.insert(filter),
+        }
+    }
+
+    /// The id of a filter equal to `filter` (spans aside), if any.
+    fn find(&self, filter: &Arc<Filter>) -> Option<Id> {
+        if self.filters.len() <= SCAN {
+            let at = self.filters.iter().position(|f| **f == **filter)?;
+            return Some(at as Id);
+        }
+        self.by_value.get(&ByValue(filter.clone())).copied()
+    }
+
+    /// The id of the exact negation of `filter` (`!=` for `=`, `!~` for
+    /// `~`), if any.
+    fn find_negation(&self, filter: &Filter) -> Option<Id> {
+        let op = filter.op.negate();
+        if self.filters.len() <= SCAN {
+            let at = self.filters.iter().position(|f| {
+                f.op == op
+                    && (std::ptr::eq(f.field, filter.field) || f.field == filter.field)
+                    && f.value == filter.value
+            })?;
+            return Some(at as Id);
+        }
+        let mut negated = filter.clone();
+        negated.op = op;
+        self.find(&Arc::new(negated))
     }
 
     fn insert(&mut self, filter: Arc<Filter>) -> Id {
@@ -314,9 +439,7 @@ impl Arena {
                 Kind::Tags { names: ids }
             }
             _ => {
-                let mut negated = (*filter).clone();
-                negated.op = filter.op.negate();
-                let negation = self.by_value.get(&ByValue(Arc::new(negated))).copied();
+                let negation = self.find_negation(&filter);
                 if let Some(other) = negation {
                     if let Kind::Plain { negation } = &mut self.kinds[other as usize] {
                         *negation = Some(id);
@@ -325,9 +448,20 @@ impl Arena {
                 Kind::Plain { negation }
             }
         };
-        self.filters.push(filter.clone());
+        self.filters.push(filter);
         self.kinds.push(kind);
-        self.by_value.insert(ByValue(filter), id);
+        match self.filters.len() {
+            n if n <= SCAN => {}
+            n if n == SCAN + 1 => {
+                let all = self.filters.iter().enumerate();
+                self.by_value
+                    .extend(all.map(|(id, f)| (ByValue(f.clone()), id as Id)));
+            }
+            _ => {
+                let filter = self.filters[id as usize].clone();
+                self.by_value.insert(ByValue(filter), id);
+            }
+        }
         id
     }
 
@@ -368,43 +502,57 @@ impl Arena {
     /// the field first appears, as lower bound, upper bound (or one `=`),
     /// then `!=` in ascending order; tags where the first tag test was.
     fn normalize(&mut self, ids: &[Id], log: &mut Log) -> Option<Vec<Id>> {
-        let mut seen = std::mem::take(&mut self.seen);
-        seen.grow(self.filters.len());
-        let normal = self.normalize_with(ids, log, &mut seen);
-        seen.clear(ids);
-        self.seen = seen;
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.seen.grow(self.filters.len());
+        let normal = self.normalize_with(ids, log, &mut scratch);
+        scratch.seen.clear(ids);
+        self.scratch = scratch;
         normal
     }
 
-    /// [`Arena::normalize`], with `seen` clear on entry.
-    fn normalize_with(&mut self, ids: &[Id], log: &mut Log, seen: &mut Seen) -> Option<Vec<Id>> {
-        enum Slot {
-            Keep(Id),
-            Numbers(usize),
-            Tags,
-        }
-        let mut slots = Vec::new();
-        let mut groups: Vec<(&'static Field, Vec<Id>)> = Vec::new();
-        let mut tags = Vec::new();
+    /// [`Arena::normalize`], with `scratch.seen` clear on entry.
+    fn normalize_with(
+        &mut self,
+        ids: &[Id],
+        log: &mut Log,
+        scratch: &mut Scratch,
+    ) -> Option<Vec<Id>> {
+        let Scratch {
+            seen,
+            slots,
+            groups,
+            fields,
+            tags,
+        } = scratch;
+        slots.clear();
+        *fields = 0;
+        tags.clear();
         for &id in ids {
             if !seen.insert(id) {
-                log.record(
-                    Rule::DuplicateFilter,
-                    self.filter(id).span,
+                log.record(Rule::DuplicateFilter, self.filter(id).span, || {
                     format!(
                         "`{}` is written twice in one term",
                         show_filter(self.filter(id))
-                    ),
-                );
+                    )
+                });
                 continue;
             }
             match self.kind(id) {
                 Kind::Number { field, .. } => {
-                    match groups.iter_mut().position(|(f, _)| f.name == field.name) {
-                        Some(g) => groups[g].1.push(id),
+                    let used = &mut groups[..*fields];
+                    match used.iter_mut().find(|(f, _)| f.name == field.name) {
+                        Some((_, group)) => group.push(id),
                         None => {
-                            slots.push(Slot::Numbers(groups.len()));
-                            groups.push((field, vec![id]));
+                            slots.push(Slot::Numbers(*fields));
+                            match groups.get_mut(*fields) {
+                                Some((f, group)) => {
+                                    *f = field;
+                                    group.clear();
+                                    group.push(id);
+                                }
+                                None => groups.push((field, vec![id])),
+                            }
+                            *fields += 1;
                         }
                     }
                 }
@@ -418,13 +566,15 @@ impl Arena {
                     if let Some(negation) = negation.filter(|&n| seen.contains(n)) {
                         log.record_parts(
                             Rule::Contradiction,
-                            self.spans(ids),
-                            format!(
-                                "`{}` and `{}` cannot both hold, so the term `{}` is dropped",
-                                show_filter(self.filter(negation)),
-                                show_filter(self.filter(id)),
-                                self.show(ids)
-                            ),
+                            || self.spans(ids),
+                            || {
+                                format!(
+                                    "`{}` and `{}` cannot both hold, so the term `{}` is dropped",
+                                    show_filter(self.filter(negation)),
+                                    show_filter(self.filter(id)),
+                                    self.show(ids)
+                                )
+                            },
                         );
                         return None;
                     }
@@ -433,28 +583,30 @@ impl Arena {
             }
         }
         let mut out = Vec::with_capacity(ids.len());
-        for slot in slots {
-            match slot {
+        for slot in slots.iter() {
+            match *slot {
                 Slot::Keep(id) => out.push(id),
-                Slot::Tags => out.push(self.merge_tags(&tags, log)),
+                Slot::Tags => out.push(self.merge_tags(tags, log)),
                 Slot::Numbers(g) => {
                     let (field, group) = &groups[g];
                     let Some(set) = NumSet::build(self, field, group) else {
                         log.record_parts(
                             Rule::Contradiction,
-                            self.spans(ids),
-                            format!(
-                                "no value of `{}` satisfies `{}`, so the term `{}` is dropped",
-                                field.short_name(),
-                                self.show(group),
-                                self.show(ids)
-                            ),
+                            || self.spans(ids),
+                            || {
+                                format!(
+                                    "no value of `{}` satisfies `{}`, so the term `{}` is dropped",
+                                    field.short_name(),
+                                    self.show(group),
+                                    self.show(ids)
+                                )
+                            },
                         );
                         return None;
                     };
-                    let kept = set.to_filters(self);
-                    self.note_numbers(group, &kept, log);
-                    out.extend(kept);
+                    let start = out.len();
+                    set.to_filters_into(self, &mut out);
+                    self.note_numbers(group, &out[start..], log);
                 }
             }
         }
@@ -466,28 +618,39 @@ impl Arena {
         if after.iter().any(|id| !before.contains(id)) {
             log.record_parts(
                 Rule::RangeRewritten,
-                self.spans(before),
-                format!("`{}` is `{}`", self.show(before), self.show(after)),
+                || self.spans(before),
+                || format!("`{}` is `{}`", self.show(before), self.show(after)),
             );
             return;
         }
         for &id in before.iter().filter(|id| !after.contains(id)) {
-            let message = if after.is_empty() {
-                format!("`{}` holds for every contact", show_filter(self.filter(id)))
-            } else {
-                format!(
-                    "`{}` is implied by `{}`",
-                    show_filter(self.filter(id)),
-                    self.show(after)
-                )
-            };
-            log.record(Rule::ImpliedFilter, self.filter(id).span, message);
+            log.record(Rule::ImpliedFilter, self.filter(id).span, || {
+                if after.is_empty() {
+                    format!("`{}` holds for every contact", show_filter(self.filter(id)))
+                } else {
+                    format!(
+                        "`{}` is implied by `{}`",
+                        show_filter(self.filter(id)),
+                        self.show(after)
+                    )
+                }
+            });
         }
     }
 
     /// One tags filter with every name of `tags`, in order of first
     /// appearance (API.md: `[A]` and `[B]` in one AND-list is `[A, B]`).
     fn merge_tags(&mut self, tags: &[Id], log: &mut Log) -> Id {
+        // The common case, one test without a repeated name, stays as it is.
+        if let [only] = *tags {
+            if let (Kind::Tags { names }, Literal::Tags(list)) =
+                (self.kind(only), &self.filter(only).value)
+            {
+                if names.len() == list.len() {
+                    return only;
+                }
+            }
+        }
         let mut names: Vec<String> = Vec::new();
         let mut seen = HashSet::new();
         let mut written = 0;
@@ -511,28 +674,38 @@ impl Arena {
             value: Literal::Tags(names),
             span: self.span(tags),
         };
-        let message = format!(
-            "`{}` is one filter `{}`",
-            self.show(tags),
-            show_filter(&merged)
+        log.record_parts(
+            Rule::TagsMerged,
+            || self.spans(tags),
+            || {
+                format!(
+                    "`{}` is one filter `{}`",
+                    self.show(tags),
+                    show_filter(&merged)
+                )
+            },
         );
-        log.record_parts(Rule::TagsMerged, self.spans(tags), message);
         self.intern_new(merged)
     }
 
     /// What a term requires, for comparing it with other terms. `keep`
     /// selects the filters to look at.
     fn profile(&self, ids: &[Id], keep: impl Fn(Id) -> bool) -> Profile {
-        let mut groups: Vec<(&'static Field, Vec<Id>)> = Vec::new();
+        // One set per number field, narrowed as its filters come.
+        let mut numbers: Vec<NumSet> = Vec::new();
         let mut plain = Vec::new();
         let mut tags = Vec::new();
         for &id in ids.iter().filter(|&&id| keep(id)) {
             match self.kind(id) {
                 Kind::Number { field, .. } => {
-                    match groups.iter_mut().find(|(f, _)| f.name == field.name) {
-                        Some((_, group)) => group.push(id),
-                        None => groups.push((field, vec![id])),
-                    }
+                    let at = match numbers.iter().position(|s| s.field.name == field.name) {
+                        Some(at) => at,
+                        None => {
+                            numbers.push(NumSet::full(field));
+                            numbers.len() - 1
+                        }
+                    };
+                    numbers[at].add(self, id);
                 }
                 Kind::Tags { names } => tags.extend_from_slice(names),
                 Kind::Plain { .. } => plain.push(id),
@@ -554,13 +727,14 @@ impl Arena {
             })
             .collect();
         let mut empty = false;
-        let mut numbers = Vec::with_capacity(groups.len());
-        for (field, group) in groups {
-            match NumSet::build(self, field, &group) {
-                Some(set) => numbers.push(set),
-                None => empty = true,
-            }
-        }
+        let mut numbers: Vec<NumSet> = numbers
+            .into_iter()
+            .filter_map(|set| {
+                let set = set.normalized(self);
+                empty |= set.is_none();
+                set
+            })
+            .collect();
         numbers.sort_by_key(|set| set.field.name);
         Profile {
             numbers,
@@ -700,25 +874,44 @@ impl NumSet {
     fn build(arena: &Arena, field: &'static Field, group: &[Id]) -> Option<NumSet> {
         let mut set = NumSet::full(field);
         for &id in group {
-            let Some((op, v)) = arena.number(id) else {
-                continue;
-            };
-            match op {
-                CompareOp::Gt => set.raise(v.checked_add(1)?, id),
-                CompareOp::Ge => set.raise(v, id),
-                CompareOp::Lt => set.lower(v.checked_sub(1)?, id),
-                CompareOp::Le => set.lower(v, id),
-                CompareOp::Eq => {
-                    set.raise(v, id);
-                    set.lower(v, id);
-                }
-                CompareOp::Ne => {
-                    set.holes.entry(v).or_insert(id);
-                }
-                CompareOp::Contains | CompareOp::NotContains => {}
-            }
+            set.add(arena, id);
         }
         set.normalized(arena)
+    }
+
+    /// Narrows the set by the filter `id`, if it is a comparison of numbers.
+    /// Not normalised: [`NumSet::normalized`] comes after the last filter.
+    fn add(&mut self, arena: &Arena, id: Id) {
+        let Some((op, v)) = arena.number(id) else {
+            return;
+        };
+        match op {
+            CompareOp::Gt => match v.checked_add(1) {
+                Some(lo) => self.raise(lo, id),
+                None => self.clear(),
+            },
+            CompareOp::Ge => self.raise(v, id),
+            CompareOp::Lt => match v.checked_sub(1) {
+                Some(hi) => self.lower(hi, id),
+                None => self.clear(),
+            },
+            CompareOp::Le => self.lower(v, id),
+            CompareOp::Eq => {
+                self.raise(v, id);
+                self.lower(v, id);
+            }
+            CompareOp::Ne => {
+                self.holes.entry(v).or_insert(id);
+            }
+            CompareOp::Contains | CompareOp::NotContains => {}
+        }
+    }
+
+    /// Empties the set (`id > i64::MAX`): `lo > hi`, which no later bound
+    /// undoes, so [`NumSet::normalized`] gives `None`.
+    fn clear(&mut self) {
+        self.lo = i64::MAX;
+        self.hi = i64::MIN;
     }
 
     fn raise(&mut self, lo: i64, id: Id) {
@@ -829,11 +1022,19 @@ impl NumSet {
     /// The filters that say exactly this set, reusing the user's own where
     /// they fit.
     fn to_filters(&self, arena: &mut Arena) -> Vec<Id> {
+        let mut out = Vec::with_capacity(self.filter_count());
+        self.to_filters_into(arena, &mut out);
+        out
+    }
+
+    /// [`NumSet::to_filters`], appended to `out`.
+    fn to_filters_into(&self, arena: &mut Arena, out: &mut Vec<Id>) {
         if self.lo == self.hi {
             for from in [self.lo_from, self.hi_from] {
                 if let Source::Filter(id) = from {
                     if arena.number(id) == Some((CompareOp::Eq, self.lo)) {
-                        return vec![id];
+                        out.push(id);
+                        return;
                     }
                 }
             }
@@ -841,9 +1042,9 @@ impl NumSet {
                 (Source::None, other) | (other, Source::None) => self.span_of(arena, other),
                 (lo, hi) => self.span_of(arena, lo).to(self.span_of(arena, hi)),
             };
-            return vec![self.synthesize(arena, CompareOp::Eq, self.lo, span)];
+            out.push(self.synthesize(arena, CompareOp::Eq, self.lo, span));
+            return;
         }
-        let mut out = Vec::with_capacity(2 + self.holes.len());
         if self.lo != i64::MIN {
             out.push(self.bound(arena, true));
         }
@@ -851,7 +1052,6 @@ impl NumSet {
             out.push(self.bound(arena, false));
         }
         out.extend(self.holes.values().copied());
-        out
     }
 
     /// The filter for the lower (or upper) bound.
@@ -915,6 +1115,10 @@ impl NumSet {
 /// The rules that compare terms, applied until none applies (or
 /// [`MAX_PAIR_CHECKS`] runs out). Terms keep their relative order.
 fn across(arena: &mut Arena, terms: Vec<Vec<Id>>, log: &mut Log) -> Vec<Vec<Id>> {
+    // One term has no other to compare with: spare making its profile.
+    if terms.len() < 2 {
+        return terms;
+    }
     let mut terms: Vec<Option<Vec<Id>>> = terms.into_iter().map(Some).collect();
     let mut profiles: Vec<Profile> = terms
         .iter()
@@ -992,12 +1196,14 @@ fn pair(arena: &mut Arena, a: &[Id], pa: &Profile, b: &[Id], pb: &Profile, log: 
     if pb.implies(pa) {
         log.record_parts(
             Rule::SubsumedTerm,
-            arena.spans(b),
-            format!(
-                "`{}` is covered by `{}` (`a or (a and b)` is `a`)",
-                arena.show(b),
-                arena.show(a)
-            ),
+            || arena.spans(b),
+            || {
+                format!(
+                    "`{}` is covered by `{}` (`a or (a and b)` is `a`)",
+                    arena.show(b),
+                    arena.show(a)
+                )
+            },
         );
         return Step::DropB;
     }
@@ -1028,16 +1234,14 @@ fn complement(
             continue;
         }
         let kept: Vec<Id> = b.iter().copied().filter(|&id| id != not_f).collect();
-        log.record(
-            Rule::Complement,
-            arena.filter(not_f).span,
+        log.record(Rule::Complement, arena.filter(not_f).span, || {
             format!(
                 "`{}` is dropped from `{}`: where it fails, `{}` matches instead",
                 show_filter(arena.filter(not_f)),
                 arena.show(b),
                 arena.show(a)
-            ),
-        );
+            )
+        });
         let kept = arena.normalize(&kept, log).unwrap_or(kept);
         return Some(Step::ReplaceB(kept));
     }
@@ -1091,25 +1295,29 @@ fn union(
         if same_rest {
             log.record_parts(
                 Rule::RangeUnion,
-                [arena.spans(a), arena.spans(b)].concat(),
-                format!(
-                    "`{}` or `{}` is `{}`",
-                    arena.show(a),
-                    arena.show(b),
-                    arena.show(&rebuilt)
-                ),
+                || [arena.spans(a), arena.spans(b)].concat(),
+                || {
+                    format!(
+                        "`{}` or `{}` is `{}`",
+                        arena.show(a),
+                        arena.show(b),
+                        arena.show(&rebuilt)
+                    )
+                },
             );
             return Some(Step::Merge(rebuilt));
         }
         log.record_parts(
             Rule::RangeUnion,
-            arena.spans(b),
-            format!(
-                "`{}` widens to `{}`: the contacts it adds match `{}`",
-                arena.show(b),
-                arena.show(&rebuilt),
-                arena.show(a)
-            ),
+            || arena.spans(b),
+            || {
+                format!(
+                    "`{}` widens to `{}`: the contacts it adds match `{}`",
+                    arena.show(b),
+                    arena.show(&rebuilt),
+                    arena.show(a)
+                )
+            },
         );
         return Some(Step::ReplaceB(rebuilt));
     }
