@@ -915,13 +915,19 @@ fn analyse_parsed(parsed: Parsed, cx: &check::Context) -> Analysis {
     let mut analysed = Vec::with_capacity(segments.len());
     for (i, segment) in segments.iter().enumerate() {
         let query = match spliced[i].take() {
-            Some(expr) => {
-                let query = ast::Query {
-                    expr,
-                    clauses: segment.query.clauses.clone(),
-                    span: segment.query.span,
+            Some(spliced) => {
+                let checked = match spliced {
+                    Spliced::AsWritten => check::check_query(&segment.query, cx),
+                    Spliced::Built(expr) => {
+                        let query = ast::Query {
+                            expr,
+                            clauses: segment.query.clauses.clone(),
+                            span: segment.query.span,
+                        };
+                        check::check_query(&query, cx)
+                    }
                 };
-                check::check_query(&query, cx)
+                checked
                     .map_err(|errors| {
                         for error in errors {
                             problems.push(Problem::Check(error));
@@ -1101,6 +1107,14 @@ fn warn_ignored_clauses(segments: &[ast::Segment], graph: &Graph<'_>, problems: 
     }
 }
 
+/// A segment's expression with the segments it uses spliced in.
+enum Spliced {
+    /// It uses none: the expression as parsed, neither copied nor rebuilt.
+    AsWritten,
+    /// Built by splicing the segments it uses into a copy of its own.
+    Built(ast::Expr),
+}
+
 /// Splices every segment whose references all resolve, dependencies
 /// first (`order` is [`strongly_connected`]'s), bounding each spliced
 /// segment's size and depth and the file's total size.
@@ -1110,9 +1124,9 @@ fn splice_all(
     graph: &mut Graph<'_>,
     limits: &Limits,
     problems: &mut Problems,
-) -> Vec<Option<ast::Expr>> {
+) -> Vec<Option<Spliced>> {
     let mut sizes = vec![Size::default(); segments.len()];
-    let mut spliced: Vec<Option<ast::Expr>> = vec![None; segments.len()];
+    let mut spliced: Vec<Option<Spliced>> = (0..segments.len()).map(|_| None).collect();
     let mut total: usize = 0;
     let max_total = limits.max_file_filters;
     for &i in order.iter().flatten() {
@@ -1170,15 +1184,21 @@ fn splice_all(
             graph.unresolved[i] = true;
             continue;
         }
+        if targets.is_empty() {
+            spliced[i] = Some(Spliced::AsWritten);
+            continue;
+        }
         let mut next = 0;
         let expr = splice(&segment.query.expr, &mut |_| {
             let target = targets[next].expect("resolved segments have every target");
             next += 1;
-            spliced[target]
-                .clone()
-                .expect("dependencies are spliced first")
+            match &spliced[target] {
+                Some(Spliced::AsWritten) => segments[target].query.expr.clone(),
+                Some(Spliced::Built(expr)) => expr.clone(),
+                None => unreachable!("dependencies are spliced first"),
+            }
         });
-        spliced[i] = Some(expr);
+        spliced[i] = Some(Spliced::Built(expr));
     }
     spliced
 }
@@ -1363,18 +1383,19 @@ impl SegmentFile {
     /// clauses. The error holds every segment's lowering errors.
     pub fn compile_all(&self, options: &PlanOptions) -> Result<Compiled, Error> {
         let mut problems = Problems::default();
-        let mut compiled = Vec::with_capacity(self.segments.len());
-        for segment in &self.segments {
-            let info = Info {
-                name: segment.name.clone(),
-                span: segment.span,
-                uses: segment.uses.clone(),
-            };
-            let query = segment.query.clone();
-            if let Some(done) = lower_one(info, query, options, &self.limits, &mut problems) {
-                compiled.push(done);
-            }
-        }
+        let checked = self
+            .segments
+            .iter()
+            .map(|segment| {
+                let info = Info {
+                    name: segment.name.clone(),
+                    span: segment.span,
+                    uses: segment.uses.clone(),
+                };
+                (info, segment.query.clone())
+            })
+            .collect();
+        let compiled = lower_all(checked, options, &self.limits, &mut problems);
         if problems.has_errors() {
             return Err(self.report(problems.list));
         }
@@ -1397,31 +1418,73 @@ struct Info {
     uses: Vec<String>,
 }
 
-/// Lowers one checked segment, collecting its errors and warnings; the
-/// compiled segment keeps `query`.
-fn lower_one(
-    info: Info,
-    query: typed::Query,
+/// Files with at least this many segments are lowered on every core;
+/// below it, starting threads would cost more than they save (lowering a
+/// segment takes some microseconds).
+const PARALLEL_SEGMENTS: usize = 256;
+
+/// Lowers checked segments, in file order, collecting their errors and
+/// warnings; each compiled segment keeps its query. Segments are
+/// independent once checked, so a large file is lowered in one chunk per
+/// core; the results are put back in file order, so the output does not
+/// depend on the number of cores.
+fn lower_all(
+    segments: Vec<(Info, typed::Query)>,
     options: &PlanOptions,
     limits: &Limits,
     problems: &mut Problems,
-) -> Option<CompiledSegment> {
-    match lower::lower(&query, options, limits) {
-        Ok(lowered) => {
-            for warning in &lowered.warnings {
-                problems.push(warning.clone());
+) -> Vec<CompiledSegment> {
+    let lower_one = |(info, query): (Info, typed::Query)| {
+        lower::lower(&query, options, limits).map(|lowered| CompiledSegment {
+            info,
+            query,
+            lowered,
+        })
+    };
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let results: Vec<Result<CompiledSegment, lower::LowerError>> =
+        if threads == 1 || segments.len() < PARALLEL_SEGMENTS {
+            segments.into_iter().map(lower_one).collect()
+        } else {
+            let chunk_len = segments.len().div_ceil(threads);
+            let mut chunks = Vec::with_capacity(threads);
+            let mut rest = segments;
+            while rest.len() > chunk_len {
+                let tail = rest.split_off(chunk_len);
+                chunks.push(rest);
+                rest = tail;
             }
-            Some(CompiledSegment {
-                info,
-                query,
-                lowered,
+            chunks.push(rest);
+            std::thread::scope(|scope| {
+                let workers: Vec<_> = chunks
+                    .into_iter()
+                    .map(|chunk| {
+                        scope.spawn(move || chunk.into_iter().map(lower_one).collect::<Vec<_>>())
+                    })
+                    .collect();
+                workers
+                    .into_iter()
+                    .flat_map(|worker| {
+                        worker
+                            .join()
+                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                    })
+                    .collect()
             })
-        }
-        Err(error) => {
-            problems.push(Problem::Lower(error));
-            None
+        };
+    let mut compiled = Vec::with_capacity(results.len());
+    for result in results {
+        match result {
+            Ok(segment) => {
+                for warning in &segment.lowered.warnings {
+                    problems.push(warning.clone());
+                }
+                compiled.push(segment);
+            }
+            Err(error) => problems.push(Problem::Lower(error)),
         }
     }
+    compiled
 }
 
 /// The checker's context for `options`: the clock read once when it is
@@ -1456,20 +1519,18 @@ pub fn check_file(name: &str, text: &str, options: &Options) -> Result<Compiled,
         segments,
         mut problems,
     } = analyse(text, &cx);
-    let mut compiled = Vec::with_capacity(segments.len());
-    for segment in segments {
-        let Some(query) = segment.query else {
-            continue;
-        };
-        let info = Info {
-            name: segment.name,
-            span: segment.span,
-            uses: segment.uses,
-        };
-        if let Some(done) = lower_one(info, query, &options.page, &cx.limits, &mut problems) {
-            compiled.push(done);
-        }
-    }
+    let checked = segments
+        .into_iter()
+        .filter_map(|segment| {
+            let info = Info {
+                name: segment.name,
+                span: segment.span,
+                uses: segment.uses,
+            };
+            Some((info, segment.query?))
+        })
+        .collect();
+    let compiled = lower_all(checked, &options.page, &cx.limits, &mut problems);
     if problems.has_errors() {
         return Err(Error::new(name, text, problems.list));
     }

@@ -309,3 +309,71 @@ fn ten_thousand_segments_are_checked_in_one_run() {
         assert!(canonical == text, "the generated file is already canonical");
     });
 }
+
+/// A file large enough to be lowered on every core gives what lowering
+/// each segment alone gives, in file order: the same plans, and the same
+/// errors and warnings in the same order.
+#[test]
+fn large_files_lower_in_parallel_as_one_at_a_time() {
+    let mut text = String::new();
+    for i in 0..1_000 {
+        text.push_str(&format!("segment s{i}\n"));
+        match i % 5 {
+            0 => text.push_str(&format!("  email ~ \"user{i}\" and id > {i}\n")),
+            1 => text.push_str(&format!("  @s{} or city in (Kyiv, \"City {i}\")\n", i - 1)),
+            // Always true: a warning.
+            2 => text.push_str(&format!("  id > {i} or id <= {i}\n")),
+            // 2^6 = 64 requests, past the 30 allowed: an error.
+            3 if i % 3 == 0 => {
+                let groups: Vec<String> = (0..6)
+                    .map(|k| format!("(email ~ a{k} or name = b{k})"))
+                    .collect();
+                text.push_str(&format!("  {}\n", groups.join(" and ")));
+            }
+            _ => text.push_str(&format!("  not @s{} and tag = Lead\n", i - i % 5)),
+        }
+        text.push('\n');
+    }
+    let options = context();
+    let file = SegmentFile::parse("big.hcq", &text, &options).expect("checks");
+    let mut expected = Vec::new();
+    let mut plans = Vec::new();
+    for segment in file.segments() {
+        match file
+            .compile_segment(segment.name(), &options.page)
+            .expect("defined")
+        {
+            Ok(lowered) => {
+                expected.extend(lowered.warnings.iter().map(ToString::to_string));
+                plans.push((segment.name().to_owned(), lowered.plan.to_json()));
+            }
+            Err(error) => expected.extend(error.problems().iter().map(ToString::to_string)),
+        }
+    }
+    let error =
+        check_file("big.hcq", &text, &options).expect_err("some segments need too many requests");
+    let found: Vec<String> = error.problems().iter().map(ToString::to_string).collect();
+    assert_eq!(found, expected);
+    let error = file
+        .compile_all(&options.page)
+        .expect_err("the same errors");
+    let found: Vec<String> = error.problems().iter().map(ToString::to_string).collect();
+    assert_eq!(found, expected);
+
+    // Without the failing segments, every plan is the one lowered alone.
+    let passing: String = text
+        .split("\n\n")
+        .filter(|chunk| !chunk.contains("(email ~ a0"))
+        .map(|chunk| format!("{chunk}\n\n"))
+        .collect();
+    let compiled = check_file("big.hcq", &passing, &options).expect("lowers");
+    let got: Vec<(String, String)> = compiled
+        .segments()
+        .map(|s| (s.name().to_owned(), s.plan().to_json()))
+        .collect();
+    assert_eq!(got.len(), plans.len());
+    assert!(
+        got == plans,
+        "plans differ from those lowered one at a time"
+    );
+}
