@@ -12,6 +12,8 @@
 //! Each property runs 256 cases; `PROPTEST_CASES=100000 cargo test
 //! --release --test fast_parser` runs more.
 
+mod common;
+
 use hcq::Limits;
 use hcq::syntax::{parse_file, parse_file_with_pest, parse_query, parse_query_with_pest};
 use proptest::prelude::*;
@@ -331,21 +333,8 @@ fn segment_file() -> impl Strategy<Value = String> {
     })
 }
 
-/// Cases per property: `PROPTEST_CASES`, or 256.
-fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(256);
-    ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
-
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(common::proptest_config())]
 
     #[test]
     fn generated_expressions_parse_the_same_on_both_paths(text in query()) {

@@ -7,6 +7,8 @@
 //! Each property runs 256 cases; `PROPTEST_CASES=100000 cargo test --release
 //! --test no_panic` runs more.
 
+mod common;
+
 use hcq::segment::SegmentFile;
 use miette::Diagnostic;
 use proptest::prelude::*;
@@ -46,20 +48,6 @@ fn assert_file_no_panic(text: &str) -> Result<(), TestCaseError> {
         }
     }
     Ok(())
-}
-
-/// Cases per property: `PROPTEST_CASES`, or 256.
-fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(256);
-    ProptestConfig {
-        cases,
-        // Failures are reported with their input; no file is written beside the tests.
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
 }
 
 /// Every problem has a code and at least one label, and every label lies
@@ -489,7 +477,7 @@ fn assert_contacts_no_panic(text: &str) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(common::proptest_config())]
 
     #[test]
     fn arbitrary_strings(text in any::<String>()) {

@@ -5,6 +5,8 @@
 //!
 //! `PROPTEST_CASES` sets the number of cases (256 by default).
 
+mod common;
+
 use hcq::Limits;
 use hcq::ast::{CompareOp, Order, Span};
 use hcq::eval::{self, Contact, Location, Tag, Window};
@@ -49,17 +51,6 @@ const STRING_OPS: [CompareOp; 4] = [
     CompareOp::Contains,
     CompareOp::NotContains,
 ];
-
-fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(256);
-    ProptestConfig {
-        cases,
-        ..ProptestConfig::default()
-    }
-}
 
 /// Bounds that let every generated expression through the request cap, so
 /// that the properties see every plan; the DNF bound keeps cases quick.
@@ -276,7 +267,7 @@ fn ids(rows: &[&Contact]) -> Vec<i64> {
 }
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(common::proptest_config())]
 
     /// The union of the requests selects exactly the expression's contacts.
     #[test]
