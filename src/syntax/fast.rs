@@ -312,34 +312,33 @@ impl<'a> Parser<'a> {
         })
     }
 
-    /// Operands joined by `or`, the loosest operator. Folding left to right
-    /// with `join` gives the tree and spans pest's Pratt parser gives.
+    /// Operands joined by `or`, the loosest operator.
     fn disjunction(&mut self) -> Parsed<Operand> {
-        let mut lhs = self.conjunction()?;
-        loop {
-            let before = self.pos;
-            self.skip();
-            if self.keyword(b"or").is_none() {
-                self.pos = before;
-                return Ok(lhs);
-            }
-            let rhs = self.conjunction()?;
-            lhs = join(lhs, false, rhs);
-        }
+        self.chain(b"or", Self::conjunction)
     }
 
     /// Operands joined by `and`.
     fn conjunction(&mut self) -> Parsed<Operand> {
-        let mut lhs = self.negation()?;
+        self.chain(b"and", Self::negation)
+    }
+
+    /// `operand (keyword operand)*`. Folding left to right with `join`
+    /// gives the tree and spans pest's Pratt parser gives.
+    fn chain(
+        &mut self,
+        keyword: &[u8],
+        operand: fn(&mut Self) -> Parsed<Operand>,
+    ) -> Parsed<Operand> {
+        let mut lhs = operand(self)?;
         loop {
             let before = self.pos;
             self.skip();
-            if self.keyword(b"and").is_none() {
+            if self.keyword(keyword).is_none() {
                 self.pos = before;
                 return Ok(lhs);
             }
-            let rhs = self.negation()?;
-            lhs = join(lhs, true, rhs);
+            let rhs = operand(self)?;
+            lhs = join(lhs, keyword == b"and", rhs);
         }
     }
 
