@@ -22,7 +22,7 @@
 //! every fixture and on generated inputs, spans compared. Recursion is
 //! bounded by the scan that runs first (`syntax/scan.rs`), as pest's is.
 
-use super::{Operand, escape, join};
+use super::{KEYWORDS, Operand, escape, join};
 use crate::ast::{
     self, Clause, ClauseKind, CompareOp, Expr, ExprKind, Ident, Order, RelativeOffset, Span, Value,
     ValueKind,
@@ -33,11 +33,6 @@ use pest::unicode;
 pub(super) struct Bail;
 
 type Parsed<T> = Result<T, Bail>;
-
-/// The keywords in lower case; none is a prefix of another.
-const KEYWORDS: [&[u8]; 11] = [
-    b"and", b"or", b"not", b"in", b"sort", b"by", b"limit", b"offset", b"asc", b"desc", b"segment",
-];
 
 /// Parses one expression with its clauses, as `parse_query` does, after
 /// the scan has bounded the input.
@@ -181,10 +176,13 @@ impl<'a> Parser<'a> {
 
     /// The length of the keyword written at `at` (any case), if one is.
     fn keyword_at(&self, at: usize) -> Option<usize> {
+        // None is a prefix of another, so at most one matches.
         let rest = &self.bytes[at..];
         KEYWORDS
             .iter()
-            .find(|kw| rest.len() >= kw.len() && rest[..kw.len()].eq_ignore_ascii_case(kw))
+            .find(|kw| {
+                rest.len() >= kw.len() && rest[..kw.len()].eq_ignore_ascii_case(kw.as_bytes())
+            })
             .map(|kw| kw.len())
     }
 

@@ -49,7 +49,8 @@ mod grammar {
 
 use grammar::{HcqParser, Rule};
 
-/// The keywords, which are neither fields nor bare-word values.
+/// The keywords, in lower case, which are neither fields nor bare-word
+/// values; none is a prefix of another (`syntax/fast.rs` relies on it).
 const KEYWORDS: [&str; 11] = [
     "and", "or", "not", "in", "sort", "by", "limit", "offset", "asc", "desc", "segment",
 ];
