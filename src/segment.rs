@@ -43,7 +43,7 @@ use crate::{Error, Options, Problem, typed};
 use miette::{Diagnostic, LabeledSpan, SourceSpan};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// A problem that only a segment file can have.
 #[derive(Debug, Clone, thiserror::Error, Diagnostic)]
@@ -1446,30 +1446,49 @@ fn lower_all(
         if threads == 1 || segments.len() < PARALLEL_SEGMENTS {
             segments.into_iter().map(lower_one).collect()
         } else {
+            // One chunk a core, each in a slot its worker empties; this
+            // thread lowers the first chunk, and any chunk whose thread
+            // could not be started (a platform without threads, a process
+            // at its limit), so that the work never depends on one.
             let chunk_len = segments.len().div_ceil(threads);
-            let mut chunks = Vec::with_capacity(threads);
+            let mut slots = Vec::with_capacity(threads);
             let mut rest = segments;
             while rest.len() > chunk_len {
                 let tail = rest.split_off(chunk_len);
-                chunks.push(rest);
+                slots.push(Mutex::new(Some(rest)));
                 rest = tail;
             }
-            chunks.push(rest);
+            slots.push(Mutex::new(Some(rest)));
+            let lower_slot = |slot: &Mutex<Option<Vec<(Info, typed::Query)>>>| {
+                let chunk = slot
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .take()
+                    .unwrap_or_default();
+                chunk.into_iter().map(lower_one).collect::<Vec<_>>()
+            };
+            let lower_slot = &lower_slot;
             std::thread::scope(|scope| {
-                let workers: Vec<_> = chunks
-                    .into_iter()
-                    .map(|chunk| {
-                        scope.spawn(move || chunk.into_iter().map(lower_one).collect::<Vec<_>>())
+                let workers: Vec<_> = slots[1..]
+                    .iter()
+                    .map(|slot| {
+                        std::thread::Builder::new()
+                            .spawn_scoped(scope, move || lower_slot(slot))
+                            .ok()
                     })
                     .collect();
-                workers
-                    .into_iter()
-                    .flat_map(|worker| {
-                        worker
-                            .join()
-                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                    })
-                    .collect()
+                let mut results = lower_slot(&slots[0]);
+                for (slot, worker) in slots[1..].iter().zip(workers) {
+                    match worker {
+                        Some(worker) => results.extend(
+                            worker
+                                .join()
+                                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                        ),
+                        None => results.extend(lower_slot(slot)),
+                    }
+                }
+                results
             })
         };
     let mut compiled = Vec::with_capacity(results.len());
