@@ -6,9 +6,10 @@
 //!    (`syntax/scan.rs`) for nesting depth, unbalanced delimiters and unclosed
 //!    strings, so that the recursive steps below never recurse deeper than
 //!    [`Limits::max_depth`];
-//! 2. a hand-written parser of the same grammar (`syntax/fast.rs`), about
-//!    ten times faster than pest, which builds the tree directly where it
-//!    is sure and gives up on anything else (errors above all);
+//! 2. a hand-written parser of the same grammar (`syntax/fast.rs`), some
+//!    four times faster than pest (BENCHMARKS.md), which builds the tree
+//!    directly where it is sure and gives up on anything else (errors
+//!    above all);
 //! 3. otherwise pest, with the grammar of `grammar/hcq.pest`; its errors are put
 //!    into words by `syntax/error.rs`;
 //! 4. pairs to tree: one Pratt parser gives `not` > `and` > `or` their
