@@ -28,19 +28,6 @@ impl Expr {
             Expr::Filter(filter) => filter.span,
         }
     }
-
-    /// Every filter, left to right.
-    pub fn filters(&self) -> Vec<&Filter> {
-        let mut out = Vec::new();
-        let mut stack = vec![self];
-        while let Some(expr) = stack.pop() {
-            match expr {
-                Expr::Or(items, _) | Expr::And(items, _) => stack.extend(items.iter().rev()),
-                Expr::Filter(filter) => out.push(filter),
-            }
-        }
-        out
-    }
 }
 
 /// Pushes every `not` in `expr` down to its comparisons, recording each
