@@ -23,7 +23,7 @@ use crate::ast::{CompareOp, Span};
 use crate::schema::{Field, FieldType};
 use crate::typed::{Filter, Literal};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
 use std::sync::Arc;
 
 /// Most pairs of terms compared across terms. Past it the remaining terms
@@ -223,6 +223,25 @@ impl Hasher for IdHasher {
 /// maps, for the few filters and terms of a typical query. Past it, maps.
 const SCAN: usize = 16;
 
+/// Keeps `map` an index of a list that has just grown to `len` entries:
+/// empty while the list is scanned (up to [`SCAN`] entries), filled with
+/// `all` its entries when it passes that, then given each `newest` one.
+fn index_past_scan<K: Eq + Hash, V, S: BuildHasher, I: Iterator<Item = (K, V)>>(
+    map: &mut HashMap<K, V, S>,
+    len: usize,
+    all: impl FnOnce() -> I,
+    newest: impl FnOnce() -> (K, V),
+) {
+    match len {
+        n if n <= SCAN => {}
+        n if n == SCAN + 1 => map.extend(all()),
+        _ => {
+            let (key, value) = newest();
+            map.insert(key, value);
+        }
+    }
+}
+
 /// Every distinct filter once, so that terms are lists of small ids and
 /// filters compare by id: a long value repeated in a thousand terms is
 /// hashed once, not a thousand times.
@@ -372,16 +391,12 @@ impl<'t> Arena<'t> {
             None => self.insert(filter.clone()),
         };
         self.seen_arcs.push((filter, id));
-        match self.seen_arcs.len() {
-            n if n <= SCAN => {}
-            n if n == SCAN + 1 => {
-                let all = self.seen_arcs.iter().map(|&(f, id)| (address(f), id));
-                self.by_ptr.extend(all);
-            }
-            _ => {
-                self.by_ptr.insert(address(filter), id);
-            }
-        }
+        index_past_scan(
+            &mut self.by_ptr,
+            self.seen_arcs.len(),
+            || self.seen_arcs.iter().map(|&(f, id)| (address(f), id)),
+            || (address(filter), id),
+        );
         id
     }
 
@@ -450,18 +465,15 @@ impl<'t> Arena<'t> {
         };
         self.filters.push(filter);
         self.kinds.push(kind);
-        match self.filters.len() {
-            n if n <= SCAN => {}
-            n if n == SCAN + 1 => {
+        index_past_scan(
+            &mut self.by_value,
+            self.filters.len(),
+            || {
                 let all = self.filters.iter().enumerate();
-                self.by_value
-                    .extend(all.map(|(id, f)| (ByValue(f.clone()), id as Id)));
-            }
-            _ => {
-                let filter = self.filters[id as usize].clone();
-                self.by_value.insert(ByValue(filter), id);
-            }
-        }
+                all.map(|(id, f)| (ByValue(f.clone()), id as Id))
+            },
+            || (ByValue(self.filters[id as usize].clone()), id),
+        );
         id
     }
 
