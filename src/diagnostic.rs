@@ -140,7 +140,8 @@ impl Diagnostic for Error {
 ///  "message": "unknown field `emial`", "help": "did you mean `email`?",
 ///  "labels": [{"label": "not a field", "offset": 0, "length": 5, "line": 1, "column": 1}]}
 /// ```
-/// `line` and `column` count from 1; `column` counts characters.
+/// `line` and the columns count from 1; see [`JsonLabel`] for how each
+/// column counts.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct JsonDiagnostic {
     /// The stable code, `hcq::stage::name`.
@@ -158,6 +159,12 @@ pub struct JsonDiagnostic {
 }
 
 /// The JSON form of one label.
+///
+/// Columns are given three ways because their readers differ: `column`
+/// counts characters (Unicode scalar values), as the human report's header
+/// does; `column_utf16` counts UTF-16 code units, as the Language Server
+/// Protocol and VS Code do; `column_byte` counts bytes, as `offset` does.
+/// All three count from 1.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct JsonLabel {
     /// The label's text, if any.
@@ -170,10 +177,66 @@ pub struct JsonLabel {
     pub line: usize,
     /// Column of the span's start in characters, from 1.
     pub column: usize,
+    /// Column of the span's start in UTF-16 code units, from 1.
+    pub column_utf16: usize,
+    /// Column of the span's start in bytes, from 1.
+    pub column_byte: usize,
+}
+
+/// Where a byte offset lies in a text: line and columns, all from 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Position {
+    /// The line, counting `\n`s before the offset.
+    pub line: usize,
+    /// Characters (Unicode scalar values) between the line's start and the offset.
+    pub column: usize,
+    /// UTF-16 code units between the line's start and the offset.
+    pub column_utf16: usize,
+    /// Bytes between the line's start and the offset.
+    pub column_byte: usize,
+}
+
+/// The positions of `offsets` in `text`, in the order given, in one pass
+/// over the text however many offsets there are and however long its lines
+/// are: offsets are visited in increasing order and each column is counted
+/// on from the previous offset on the same line. An offset past the end is
+/// taken as the end; one inside a character, as that character's start.
+pub fn locate(text: &str, offsets: &[usize]) -> Vec<Position> {
+    let mut order: Vec<usize> = (0..offsets.len()).collect();
+    order.sort_by_key(|&i| offsets[i]);
+    let mut positions = vec![Position::default(); offsets.len()];
+    // The sweep's state: a position at byte `at`.
+    let mut at = 0;
+    let mut here = Position::default();
+    for i in order {
+        let mut target = offsets[i].min(text.len());
+        while !text.is_char_boundary(target) {
+            target -= 1;
+        }
+        let gap = &text[at..target];
+        match gap.rfind('\n') {
+            Some(newline) => {
+                here.line += gap.matches('\n').count();
+                let rest = &gap[newline + 1..];
+                here.column = rest.chars().count();
+                here.column_utf16 = rest.chars().map(char::len_utf16).sum();
+                here.column_byte = rest.len();
+            }
+            None => {
+                here.column += gap.chars().count();
+                here.column_utf16 += gap.chars().map(char::len_utf16).sum::<usize>();
+                here.column_byte += gap.len();
+            }
+        }
+        at = target;
+        positions[i] = here;
+    }
+    positions
 }
 
 /// Turns byte offsets into lines and columns without rescanning the input
-/// for every label.
+/// for every line (columns are counted from the line's start; for many
+/// offsets on one long line, [`locate`] is linear where this is not).
 pub struct LineIndex<'a> {
     text: &'a str,
     line_starts: Vec<usize>,
@@ -201,25 +264,50 @@ impl<'a> LineIndex<'a> {
     }
 }
 
+/// The longest message, label or help the JSON and human forms print, in
+/// characters: a message quoting a user's 1 MB word stays readable.
+pub const MAX_TEXT_CHARS: usize = 400;
+
+/// `text` cut to at most about `max` characters, keeping its start and end
+/// around a `…`.
+pub fn clip(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    // Counting stops early: only a text near the bound is counted whole.
+    if text.chars().nth(max).is_none() {
+        return text.into();
+    }
+    let head = max * 2 / 3;
+    let tail = max - head - 1;
+    let start: String = text.chars().take(head).collect();
+    let total = text.chars().count();
+    let end: String = text.chars().skip(total - tail).collect();
+    format!("{start}…{end}").into()
+}
+
 /// The JSON form of any diagnostic whose spans point into `text`.
-pub fn to_json(
+pub fn to_json(diagnostic: &dyn Diagnostic, source_name: &str, text: &str) -> JsonDiagnostic {
+    let labels: Vec<_> = diagnostic.labels().into_iter().flatten().collect();
+    let offsets: Vec<usize> = labels.iter().map(|l| l.offset()).collect();
+    let positions = locate(text, &offsets);
+    json_diagnostic(diagnostic, source_name, labels, &positions)
+}
+
+fn json_diagnostic(
     diagnostic: &dyn Diagnostic,
     source_name: &str,
-    index: &LineIndex<'_>,
+    labels: Vec<miette::LabeledSpan>,
+    positions: &[Position],
 ) -> JsonDiagnostic {
-    let labels = diagnostic
-        .labels()
+    let labels = labels
         .into_iter()
-        .flatten()
-        .map(|label| {
-            let (line, column) = index.line_column(label.offset());
-            JsonLabel {
-                label: label.label().map(str::to_owned),
-                offset: label.offset(),
-                length: label.len(),
-                line,
-                column,
-            }
+        .zip(positions)
+        .map(|(label, position)| JsonLabel {
+            label: label.label().map(|l| clip(l, MAX_TEXT_CHARS).into_owned()),
+            offset: label.offset(),
+            length: label.len(),
+            line: position.line + 1,
+            column: position.column + 1,
+            column_utf16: position.column_utf16 + 1,
+            column_byte: position.column_byte + 1,
         })
         .collect();
     JsonDiagnostic {
@@ -229,27 +317,42 @@ pub fn to_json(
             Severity::Warning => "warning",
             Severity::Advice => "advice",
         },
-        message: diagnostic.to_string(),
-        help: diagnostic.help().map(|h| h.to_string()),
+        message: clip(&diagnostic.to_string(), MAX_TEXT_CHARS).into_owned(),
+        help: diagnostic
+            .help()
+            .map(|h| clip(&h.to_string(), MAX_TEXT_CHARS).into_owned()),
         source: source_name.to_owned(),
         labels,
     }
 }
 
 impl Error {
-    /// Every problem in its JSON form.
+    /// Every problem in its JSON form, in linear time however many there
+    /// are: every label is located in one pass over the input.
     pub fn to_json(&self) -> Vec<JsonDiagnostic> {
-        let index = LineIndex::new(self.source_text());
+        let labels: Vec<Vec<miette::LabeledSpan>> = self
+            .problems
+            .iter()
+            .map(|p| p.labels().into_iter().flatten().collect())
+            .collect();
+        let offsets: Vec<usize> = labels.iter().flatten().map(|l| l.offset()).collect();
+        let positions = locate(self.source_text(), &offsets);
+        let mut positions = positions.as_slice();
         self.problems
             .iter()
-            .map(|p| to_json(p, &self.name, &index))
+            .zip(labels)
+            .map(|(problem, labels)| {
+                let (mine, rest) = positions.split_at(labels.len());
+                positions = rest;
+                json_diagnostic(problem, &self.name, labels, mine)
+            })
             .collect()
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::LineIndex;
+    use super::{LineIndex, Position, clip, locate};
 
     #[test]
     fn lines_and_columns_count_from_one() {
@@ -258,5 +361,39 @@ mod tests {
         assert_eq!(index.line_column(3), (2, 1));
         assert_eq!(index.line_column(6), (2, 3));
         assert_eq!(index.line_column(8), (3, 1));
+    }
+
+    #[test]
+    fn locate_counts_characters_utf16_units_and_bytes_in_any_order() {
+        let text = "ab\ncé😀x\n\nz";
+        let at = |line, column, column_utf16, column_byte| Position {
+            line,
+            column,
+            column_utf16,
+            column_byte,
+        };
+        // Out of order, repeated, inside a character, past the end.
+        let offsets = [10, 0, 3, 9, 6, 100, 12];
+        assert_eq!(
+            locate(text, &offsets),
+            vec![
+                at(1, 3, 4, 7),
+                at(0, 0, 0, 0),
+                at(1, 0, 0, 0),
+                at(1, 2, 2, 3),
+                at(1, 2, 2, 3),
+                at(3, 1, 1, 1),
+                at(2, 0, 0, 0),
+            ]
+        );
+    }
+
+    #[test]
+    fn clip_keeps_short_texts_and_both_ends_of_long_ones() {
+        assert_eq!(clip("short", 10), "short");
+        let long = "a".repeat(50) + &"b".repeat(50);
+        let clipped = clip(&long, 30);
+        assert_eq!(clipped.chars().count(), 30);
+        assert!(clipped.starts_with("aaa") && clipped.ends_with("bbb") && clipped.contains('…'));
     }
 }

@@ -32,6 +32,9 @@
 
 pub mod ast;
 pub mod check;
+#[cfg(feature = "cli")]
+#[doc(hidden)]
+pub mod cli;
 pub mod contacts;
 pub mod diagnostic;
 pub mod eval;

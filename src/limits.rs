@@ -7,6 +7,10 @@ pub const MAX_INPUT_BYTES: usize = 1024 * 1024;
 /// Largest segment file, in bytes (64 MiB): room for hundreds of thousands
 /// of segments, while pest's token buffer stays within a few GiB.
 pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
+/// Largest contacts export `hcq eval` reads, in bytes (256 MiB): an
+/// export of about a million contacts. Reading stops at the bound, so a
+/// larger file (or `/dev/zero`) costs this much memory and no more.
+pub const MAX_CONTACTS_BYTES: usize = 256 * 1024 * 1024;
 /// Deepest nesting of parentheses and `not`, checked before parsing.
 pub const MAX_DEPTH: usize = 64;
 /// Most filters (comparisons, counting each `in` value) in one expression.

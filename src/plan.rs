@@ -99,6 +99,22 @@ impl Plan {
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("a plan holds only strings and numbers")
     }
+
+    /// The most API calls running this plan takes: one per request when
+    /// one page answers, else each request read page by page until it has
+    /// `merge.offset + merge.limit` rows.
+    pub fn api_calls(&self) -> u64 {
+        match &self.merge {
+            None => self.requests.len() as u64,
+            Some(merge) => {
+                let rows = merge.offset.saturating_add(merge.limit);
+                self.requests
+                    .iter()
+                    .map(|request| rows.div_ceil(request.limit.max(1)).max(1))
+                    .fold(0, u64::saturating_add)
+            }
+        }
+    }
 }
 
 /// One body for `POST /v1/customers/search`.

@@ -1,0 +1,98 @@
+//! `hcq check`: the verdict `emit` would give, for every input, without
+//! the plans.
+
+use super::args::CheckArgs;
+use super::emit::{compile, compile_file, options};
+use super::input::{self, Input};
+use super::{FAILURE, Failure, INVALID, SUCCESS, Session};
+use crate as hcq;
+use hcq::Error;
+use hcq::segment::{Budget, SegmentError};
+use miette::LabeledSpan;
+
+pub(super) fn run(args: &CheckArgs, session: &mut Session<'_, '_>) -> Result<u8, Failure> {
+    let max_bytes = hcq::Limits::default().max_file_bytes;
+    let mut status = SUCCESS;
+    let mut summaries = String::new();
+    let expression = args.expr.as_deref().map(Input::expression);
+    let count = if expression.is_some() {
+        1
+    } else {
+        args.files.len()
+    };
+    let mut expression = expression;
+    for i in 0..count {
+        // Each file is read only in its turn, so that memory holds one
+        // input at a time, and one that fails to read does not hide the
+        // diagnostics of the others.
+        let input = match expression.take() {
+            Some(input) => input,
+            None => match input::read(session, &args.files[i], max_bytes) {
+                Ok(input) => input,
+                Err(failure) => {
+                    session.failure(&failure);
+                    status = status.max(failure.status);
+                    continue;
+                }
+            },
+        };
+        if !check_one(args, &input, session, &mut summaries) {
+            status = status.max(INVALID);
+        }
+    }
+    session.stdout(&summaries)?;
+    Ok(status)
+}
+
+/// Checks one input; whether it passed.
+fn check_one(
+    args: &CheckArgs,
+    input: &Input,
+    session: &mut Session<'_, '_>,
+    summaries: &mut String,
+) -> bool {
+    let mut options = options(&args.report, input);
+    options.limits.max_requests = args.max_requests;
+    if input.is_segment_file() {
+        let Some(compiled) = compile_file(session, input, &options) else {
+            return false;
+        };
+        summaries.push_str(&compiled.summary());
+        if let Some(budget) = args.budget
+            && let Err(error) = compiled.check_budget(budget)
+        {
+            session.report(&error);
+            return false;
+        }
+        return true;
+    }
+    let Some((_, lowered)) = compile(session, input, &options) else {
+        return false;
+    };
+    let calls = lowered.plan.api_calls();
+    match args.budget {
+        Some(budget) if calls > budget => {
+            let plural = if calls == 1 { "" } else { "s" };
+            let error = SegmentError::OverBudget {
+                total: calls,
+                budget,
+                seconds: Budget::of(calls).minimum_time(),
+                largest: vec![LabeledSpan::new_with_span(
+                    Some(format!("{calls} API call{plural}")),
+                    (0, input.text.len()),
+                )],
+            };
+            session.report(&Error::new(
+                &input.name,
+                input.text.as_str(),
+                vec![error.into()],
+            ));
+            false
+        }
+        _ => true,
+    }
+}
+
+// Status 2 is the worst a run can end with; it is named here so a reader
+// sees why `max` orders statuses.
+const _: () = assert!(SUCCESS < INVALID && INVALID < FAILURE);

@@ -1,0 +1,221 @@
+//! `hcq emit` and `hcq explain`, and the compilation every subcommand
+//! shares: options from the flags, an expression compiled with its
+//! warnings reported, a segment found by name.
+
+use super::args::{EmitArgs, ExplainArgs, OrderArg, PageArgs, ReportArgs};
+use super::input::{self, Input};
+use super::{Failure, INVALID, SUCCESS, Session};
+use crate as hcq;
+use hcq::ast::Order;
+use hcq::segment::{self, Compiled};
+use hcq::{Error, Options, PlanOptions, Problem};
+
+/// Options for compiling `input` with the flags of `report`.
+pub(super) fn options(report: &ReportArgs, input: &Input) -> Options {
+    Options {
+        now: report.now,
+        source_name: Some(input.name.clone()),
+        ..Options::default()
+    }
+}
+
+/// The input named by `-e` or FILE, read within the bounds.
+pub(super) fn source(
+    session: &mut Session<'_, '_>,
+    source: &super::args::SourceArgs,
+) -> Result<Input, Failure> {
+    match (&source.expr, &source.file) {
+        (Some(expr), _) => Ok(Input::expression(expr)),
+        (None, Some(path)) => input::read(session, path, hcq::Limits::default().max_file_bytes),
+        (None, None) => Err(Failure::usage("give an expression with -e, or a FILE")),
+    }
+}
+
+/// An expression compiled, with what lowering produced; its errors, or its
+/// warnings, are reported. `None` when it has errors.
+pub(super) fn compile(
+    session: &mut Session<'_, '_>,
+    input: &Input,
+    options: &Options,
+) -> Option<(hcq::typed::Query, hcq::Lowered)> {
+    let compiled = hcq::check(&input.text, options).and_then(|query| {
+        hcq::lower::lower(&query, &options.page, &options.limits)
+            .map(|lowered| (query, lowered))
+            .map_err(|e| Error::new(&input.name, input.text.as_str(), vec![e.into()]))
+    });
+    match compiled {
+        Ok((query, lowered)) => {
+            report_warnings(session, input, &lowered.warnings);
+            Some((query, lowered))
+        }
+        Err(error) => {
+            session.report(&error);
+            None
+        }
+    }
+}
+
+fn report_warnings(
+    session: &mut Session<'_, '_>,
+    input: &Input,
+    warnings: &[hcq::lower::LowerWarning],
+) {
+    if !warnings.is_empty() {
+        let warnings = warnings.iter().cloned().map(Problem::Warning).collect();
+        session.report(&Error::new(&input.name, input.text.as_str(), warnings));
+    }
+}
+
+/// A segment file checked and lowered; its errors, or its warnings, are
+/// reported.
+pub(super) fn compile_file(
+    session: &mut Session<'_, '_>,
+    input: &Input,
+    options: &Options,
+) -> Option<Compiled> {
+    match segment::check_file(&input.name, &input.text, options) {
+        Ok(compiled) => {
+            if let Some(warnings) = compiled.warnings() {
+                session.report(&warnings);
+            }
+            Some(compiled)
+        }
+        Err(error) => {
+            session.report(&error);
+            None
+        }
+    }
+}
+
+pub(super) fn emit(args: &EmitArgs, session: &mut Session<'_, '_>) -> Result<u8, Failure> {
+    run(&args.plan, args.compact, false, session)
+}
+
+pub(super) fn explain(args: &ExplainArgs, session: &mut Session<'_, '_>) -> Result<u8, Failure> {
+    run(args, false, true, session)
+}
+
+fn run(
+    args: &ExplainArgs,
+    compact: bool,
+    explain: bool,
+    session: &mut Session<'_, '_>,
+) -> Result<u8, Failure> {
+    let input = source(session, &args.source)?;
+    let mut options = options(&args.report, &input);
+    options.limits.max_requests = args.max_requests;
+    options.page = plan_options(&args.page)?;
+    let to_json = |plan: &hcq::Plan| {
+        if compact {
+            serde_json::to_string(plan).expect("a plan holds only strings and numbers") + "\n"
+        } else {
+            plan.to_json() + "\n"
+        }
+    };
+
+    if !input.is_segment_file() {
+        if let Some(name) = &args.source.segment {
+            return Err(Failure::usage(format!(
+                "--segment {name}: {} holds one expression, not segments",
+                input.name
+            )));
+        }
+        if explain {
+            let compilation = match hcq::compile_detailed(&input.text, &options) {
+                Ok(compilation) => compilation,
+                Err(error) => {
+                    session.report(&error);
+                    return Ok(INVALID);
+                }
+            };
+            report_warnings(session, &input, &compilation.lowered.warnings);
+            let text =
+                hcq::lower::explain::render(&input.text, &compilation.lowered, &compilation.trace);
+            session.stdout(&text)?;
+            return Ok(SUCCESS);
+        }
+        let Some((_, lowered)) = compile(session, &input, &options) else {
+            return Ok(INVALID);
+        };
+        session.stdout(&to_json(&lowered.plan))?;
+        return Ok(SUCCESS);
+    }
+
+    let Some(compiled) = compile_file(session, &input, &options) else {
+        return Ok(INVALID);
+    };
+    let text = match (&args.source.segment, explain) {
+        (Some(name), _) => {
+            let segment = find_segment(&compiled, name, &input.name)?;
+            if explain {
+                let trace = compiled.trace(name).expect("the segment was found");
+                hcq::lower::explain::render(&input.text, segment.lowered(), &trace)
+            } else {
+                to_json(segment.plan())
+            }
+        }
+        (None, true) => {
+            return Err(Failure::usage(format!(
+                "{} holds segments: say which to explain with --segment NAME",
+                input.name
+            )));
+        }
+        (None, false) if compact => {
+            // One object keyed by name in file order (serde_json's map would sort).
+            let entries: Vec<String> = compiled
+                .segments()
+                .map(|s| {
+                    let name = serde_json::to_string(s.name()).expect("a name serialises");
+                    let plan = serde_json::to_string(s.plan()).expect("a plan serialises");
+                    format!("{name}:{plan}")
+                })
+                .collect();
+            format!("{{{}}}\n", entries.join(","))
+        }
+        (None, false) => compiled.to_json() + "\n",
+    };
+    session.stdout(&text)?;
+    Ok(SUCCESS)
+}
+
+pub(super) fn find_segment<'a>(
+    compiled: &'a Compiled,
+    name: &str,
+    file: &str,
+) -> Result<&'a segment::CompiledSegment, Failure> {
+    compiled.get(name).ok_or_else(|| {
+        let hint = compiled
+            .suggest(name)
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_default();
+        Failure::usage(format!(
+            "--segment {name}: {file} has no such segment{hint}"
+        ))
+    })
+}
+
+fn plan_options(args: &PageArgs) -> Result<PlanOptions, Failure> {
+    Ok(PlanOptions {
+        sort: args.sort.as_deref().map(sort_field).transpose()?,
+        order: args.order.map(|o| match o {
+            OrderArg::Asc => Order::Asc,
+            OrderArg::Desc => Order::Desc,
+        }),
+        offset: args.offset,
+        limit: args.limit,
+    })
+}
+
+fn sort_field(name: &str) -> Result<&'static hcq::schema::Field, Failure> {
+    let schema = hcq::Schema::default();
+    match schema.field(name) {
+        Some(field) if field.usage.sort => Ok(field),
+        _ => {
+            let sortable: Vec<_> = schema.sortable().map(|f| f.short_name()).collect();
+            Err(Failure::usage(format!(
+                "--sort {name}: the API sorts only by {}",
+                sortable.join(" or ")
+            )))
+        }
+    }
+}

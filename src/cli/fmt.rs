@@ -1,0 +1,82 @@
+//! `hcq fmt`: the canonical layout, written back safely or shown as a diff.
+
+use super::args::FmtArgs;
+use super::{FAILURE, Failure, INVALID, SUCCESS, Session, input, output};
+use crate as hcq;
+use std::path::Path;
+
+pub(super) fn run(args: &FmtArgs, session: &mut Session<'_, '_>) -> Result<u8, Failure> {
+    let mut status = SUCCESS;
+    let mut out = String::new();
+    for path in &args.files {
+        match one(args, path, session, &mut out) {
+            Ok(true) => {}
+            Ok(false) => status = status.max(INVALID),
+            Err(failure) => {
+                session.failure(&failure);
+                status = status.max(failure.status);
+            }
+        }
+    }
+    session.stdout(&out)?;
+    Ok(status)
+}
+
+/// Formats one file; whether it was well-formed (and, with `--check`,
+/// already formatted).
+fn one(
+    args: &FmtArgs,
+    path: &Path,
+    session: &mut Session<'_, '_>,
+    out: &mut String,
+) -> Result<bool, Failure> {
+    let limits = hcq::Limits::default();
+    let stdin = path.as_os_str() == "-";
+    if !stdin && !args.check {
+        // Checked before reading: opening a FIFO would wait for a writer.
+        refuse_irregular(path)?;
+    }
+    let input = input::read(session, path, limits.max_file_bytes)?;
+    let formatted = match hcq::format::format_source(&input.name, &input.text, &limits) {
+        Ok(formatted) => formatted,
+        Err(error) => {
+            session.report(&error);
+            return Ok(false);
+        }
+    };
+    if args.check {
+        let diff = hcq::format::diff(&input.name, &input.text, &formatted);
+        out.push_str(&diff);
+        return Ok(diff.is_empty());
+    }
+    if stdin {
+        out.push_str(&formatted);
+    } else if formatted != input.text {
+        output::replace(path, formatted.as_bytes())?;
+    }
+    Ok(true)
+}
+
+fn refuse_irregular(path: &Path) -> Result<(), Failure> {
+    let name = path.display().to_string();
+    let metadata = std::fs::metadata(path).map_err(|e| {
+        Failure::new(FAILURE, "hcq::io::read", format!("cannot read {name}: {e}")).about(&name)
+    })?;
+    if metadata.is_file() {
+        return Ok(());
+    }
+    let what = if metadata.is_dir() {
+        "a directory"
+    } else {
+        "not a regular file"
+    };
+    Err(Failure::new(
+        FAILURE,
+        "hcq::io::not_a_file",
+        format!(
+            "cannot format {name} in place: it is {what}; `hcq fmt` rewrites only regular \
+             files (`hcq fmt - < {name}` formats to standard output)"
+        ),
+    )
+    .about(&name))
+}

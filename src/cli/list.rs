@@ -1,0 +1,27 @@
+//! `hcq list`: each segment of each file with the requests it needs.
+
+use super::args::ListArgs;
+use super::emit::{compile_file, options};
+use super::{Failure, INVALID, SUCCESS, Session, input};
+
+pub(super) fn run(args: &ListArgs, session: &mut Session<'_, '_>) -> Result<u8, Failure> {
+    let max_bytes = crate::Limits::default().max_file_bytes;
+    let mut status = SUCCESS;
+    let mut out = String::new();
+    for path in &args.files {
+        let input = match input::read(session, path, max_bytes) {
+            Ok(input) => input,
+            Err(failure) => {
+                session.failure(&failure);
+                status = status.max(failure.status);
+                continue;
+            }
+        };
+        match compile_file(session, &input, &options(&args.report, &input)) {
+            Some(compiled) => out.push_str(&compiled.summary()),
+            None => status = status.max(INVALID),
+        }
+    }
+    session.stdout(&out)?;
+    Ok(status)
+}

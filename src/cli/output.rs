@@ -1,0 +1,67 @@
+//! Rewriting a user's file without ever losing it.
+//!
+//! **Invariant:** when [`replace`] fails, for any reason (a full disk, a
+//! file-size limit, a read-only directory, a signal), the original file is
+//! byte for byte what it was. The new text is written to a temporary file
+//! in the same directory, synced, given the original's permissions, and
+//! renamed over the original: a rename within one file system is atomic.
+
+use super::{FAILURE, Failure};
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Replaces the contents of the regular file `path` (a symbolic link is
+/// followed to its target) with `contents`.
+pub(super) fn replace(path: &Path, contents: &[u8]) -> Result<(), Failure> {
+    let name = path.display().to_string();
+    let fail = |what: String| {
+        Failure::new(
+            FAILURE,
+            "hcq::io::write",
+            format!("cannot write {name}: {what}"),
+        )
+        .about(&name)
+    };
+    let target = fs::canonicalize(path).map_err(|e| fail(e.to_string()))?;
+    let metadata = fs::metadata(&target).map_err(|e| fail(e.to_string()))?;
+    if !metadata.is_file() {
+        return Err(fail(
+            "it is not a regular file; `hcq fmt` rewrites only regular files \
+             (use `hcq fmt -` to format standard input to standard output)"
+                .to_owned(),
+        ));
+    }
+    let directory = target
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let file_name = target
+        .file_name()
+        .map_or_else(|| "hcq".into(), |n| n.to_string_lossy().into_owned());
+    let mut temporary = tempfile::Builder::new()
+        .prefix(&format!(".{file_name}."))
+        .suffix(".tmp")
+        .tempfile_in(&directory)
+        .map_err(|e| {
+            fail(format!(
+                "cannot create a temporary file in {}: {e}",
+                directory.display()
+            ))
+        })?;
+    // Dropping `temporary` on any error below removes it.
+    temporary
+        .write_all(contents)
+        .and_then(|()| temporary.flush())
+        .and_then(|()| fs::set_permissions(temporary.path(), metadata.permissions()))
+        .and_then(|()| temporary.as_file().sync_all())
+        .map_err(|e| fail(e.to_string()))?;
+    temporary
+        .persist(&target)
+        .map_err(|e| fail(e.error.to_string()))?;
+    // The rename itself is durable once the directory is synced; where a
+    // directory cannot be opened or synced, the rename has still happened.
+    if let Ok(directory) = File::open(&directory) {
+        let _ = directory.sync_all();
+    }
+    Ok(())
+}
