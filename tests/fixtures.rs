@@ -2,7 +2,7 @@
 //! produce.
 //!
 //! - `invalid/NAME.hcq` must fail to parse or to check; its diagnostics,
-//!   rendered by miette without colour at 80 columns, must equal
+//!   rendered by the binary's renderer without colour at 80 columns, must equal
 //!   `invalid/NAME.stderr`.
 //! - `valid/NAME.hcq` must parse and check; a dump of its typed query must
 //!   equal `valid/NAME.out`.
@@ -20,7 +20,6 @@
 use hcq::check::{Context, check_query};
 use hcq::typed::{self, Literal};
 use hcq::{Error, Problem};
-use miette::{GraphicalReportHandler, GraphicalTheme};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -38,14 +37,10 @@ fn compile(source: &str) -> Result<typed::Query, Vec<Problem>> {
     check_query(&query, &cx).map_err(|errors| errors.into_iter().map(Problem::from).collect())
 }
 
+/// The binary's own renderer, without colour, at 80 columns.
 fn render(name: &str, source: &str, problems: Vec<Problem>) -> String {
     let error = Error::new(name, source, problems);
-    let mut out = String::new();
-    GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
-        .with_width(80)
-        .render_report(&mut out, &error)
-        .expect("rendering into a String cannot fail");
-    out
+    hcq::cli::render::render(&error, name, source, hcq::cli::render::Style::plain())
 }
 
 /// The inputs of one fixture directory, sorted by name.

@@ -162,9 +162,12 @@ impl Session<'_, '_> {
     fn failure(&mut self, failure: &Failure) {
         let text = match self.format {
             MessageFormat::Human => {
-                let message = render::printable(&failure.message);
-                let message = message.replace('\n', "\n  ");
-                format!("hcq: {message}\n")
+                // Continuation lines indented under the first, blank ones left blank.
+                let message: Vec<String> = render::printable(&failure.message)
+                    .lines()
+                    .map(|line| line.trim_end().to_owned())
+                    .collect();
+                format!("hcq: {}\n", message.join("\n  ").replace("\n  \n", "\n\n"))
             }
             MessageFormat::Json => json_line(&JsonDiagnostic {
                 code: Some(failure.code.to_owned()),

@@ -174,8 +174,10 @@ impl<'t> Positions<'t> {
         offsets.sort_unstable();
         offsets.dedup();
         let positions = locate(text, &offsets);
+        // A final line break ends the last line; it does not open another.
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .filter(|&start| start == 0 || start < text.len())
             .collect();
         Positions {
             text,
@@ -205,16 +207,19 @@ impl<'t> Positions<'t> {
     /// The byte range of line `index`, without its line break.
     fn line(&self, index: usize) -> Range<usize> {
         let start = self.line_starts[index];
-        let end = self
+        let mut end = self
             .line_starts
             .get(index + 1)
             .map_or(self.text.len(), |next| next - 1);
-        // A CRLF line ends before its CR.
-        if end > start && self.text.as_bytes()[end - 1] == b'\r' {
-            start..end - 1
-        } else {
-            start..end
+        let bytes = self.text.as_bytes();
+        // The last line's own break, then a CRLF line's CR.
+        if end > start && bytes[end - 1] == b'\n' {
+            end -= 1;
         }
+        if end > start && bytes[end - 1] == b'\r' {
+            end -= 1;
+        }
+        start..end
     }
 }
 
