@@ -1,0 +1,157 @@
+//! Properties of the binary's own path, run in-process through
+//! `hcq::cli::run` with the same renderer and settings as the binary:
+//!
+//! - any arguments and any input end with status 0, 1 or 2, a bounded
+//!   stderr and no raw control character on it;
+//! - every diagnostic of the fixture corpus renders when its labels sit
+//!   anywhere from column 0 to column 200,000 of a line.
+//!
+//! `PROPTEST_CASES=N` runs more cases (see `tests/common`).
+
+mod common;
+
+use hcq::cli::{Io, render::Style, run};
+use proptest::prelude::*;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+/// What one in-process run gave.
+struct Ran {
+    status: u8,
+    stdout: Vec<u8>,
+    stderr: String,
+}
+
+fn hcq(args: &[String], stdin: &[u8]) -> Ran {
+    let mut input = stdin;
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    let mut io = Io {
+        stdin: &mut input,
+        stdout: &mut stdout,
+        stderr: &mut stderr,
+        style: Style {
+            colour: false,
+            width: 100,
+        },
+    };
+    let args = std::iter::once(OsString::from("hcq")).chain(args.iter().map(OsString::from));
+    let status = run(args, &mut io);
+    Ran {
+        status,
+        stdout,
+        stderr: String::from_utf8(stderr).expect("stderr is UTF-8"),
+    }
+}
+
+/// The promises of every run.
+fn assert_sane(ran: &Ran, what: &str) -> Result<(), TestCaseError> {
+    prop_assert!(ran.status <= 2, "{what}: status {}", ran.status);
+    prop_assert!(
+        ran.stderr.len() <= 256 * 1024,
+        "{what}: stderr of {} bytes",
+        ran.stderr.len()
+    );
+    if let Some(c) = ran.stderr.chars().find(|&c| c.is_control() && c != '\n') {
+        prop_assert!(false, "{what}: stderr holds {c:?}");
+    }
+    Ok(())
+}
+
+/// Words a command line of hcq is made of, and some that are not.
+fn word() -> impl Strategy<Value = String> {
+    prop_oneof![
+        prop::sample::select(vec![
+            "check", "emit", "explain", "list", "fmt", "eval", "-e", "--expr", "-", "--check",
+            "--segment", "--budget", "0", "1", "--max-requests", "--limit", "--offset",
+            "--sort", "lastSeen", "--order", "desc", "--compact", "--now", "2024-06-01",
+            "--message-format", "json", "human", "--contacts", "--count", "--ids", "--help",
+            "--version", "id > 5", "emial ~ x", "segment a\n  id > 1", "city = NOW",
+            "lastSeen >= 2024-01-01T10:00:00.5Z", "telegramId != \"\"", "(((", "a = \u{1b}",
+        ])
+        .prop_map(str::to_owned),
+        // A file that does not exist: nothing outside the test is touched.
+        Just("/nonexistent/hcq-props/file.hcq".to_owned()),
+        "\\PC{0,12}",
+        any::<String>(),
+    ]
+}
+
+proptest! {
+    #![proptest_config(common::proptest_config())]
+
+    #[test]
+    fn any_arguments_and_input_end_sanely(
+        args in prop::collection::vec(word(), 0..7),
+        stdin in prop_oneof![
+            any::<Vec<u8>>(),
+            "\\PC{0,60}".prop_map(String::into_bytes),
+            Just(b"segment a\n  emial ~ x\n\nsegment b\n  @c\n".to_vec()),
+            Just(b"[{\"id\": 1, \"lastSeen\": 0, \"city\": \"Kyiv\", \"city\": 2}]".to_vec()),
+        ],
+    ) {
+        let ran = hcq(&args, &stdin);
+        assert_sane(&ran, &format!("{args:?}"))?;
+        // Output goes to stdout only on success, save `fmt --check` diffs.
+        if ran.status == 2 {
+            prop_assert!(!ran.stderr.is_empty(), "{args:?}: failed silently");
+        }
+        let _ = ran.stdout;
+    }
+
+    #[test]
+    fn every_diagnostic_renders_at_any_column(
+        fixture in prop::sample::select(fixtures()),
+        padding in prop_oneof![0usize..200, 60_000usize..70_000, 0usize..200_000],
+        json in any::<bool>(),
+    ) {
+        let text = std::fs::read_to_string(&fixture).expect("a fixture");
+        let padded = pad(&text, padding);
+        let mut args = vec!["check".to_owned(), "-".to_owned()];
+        if json {
+            args.extend(["--message-format".to_owned(), "json".to_owned()]);
+        }
+        let ran = hcq(&args, padded.as_bytes());
+        let what = format!("{} padded by {padding}", fixture.display());
+        assert_sane(&ran, &what)?;
+        prop_assert_eq!(ran.status, 1, "{}: {}", what, ran.stderr);
+        if !json {
+            // No line near the width of the padding is ever printed.
+            let widest = ran.stderr.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+            prop_assert!(widest < 400, "{}: a line of {} characters", what, widest);
+        }
+    }
+}
+
+/// The invalid inputs of both fixture suites.
+fn fixtures() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let mut all = Vec::new();
+    for dir in ["fixtures/invalid", "segment_fixtures/invalid"] {
+        for entry in std::fs::read_dir(root.join(dir)).expect("a fixture directory") {
+            let path = entry.expect("an entry").path();
+            if path.extension().is_some_and(|e| e == "hcq") {
+                all.push(path);
+            }
+        }
+    }
+    all.sort();
+    all
+}
+
+/// `text` with `padding` blanks where blanks mean nothing: before an
+/// expression, and into the indentation of a segment's body lines.
+fn pad(text: &str, padding: usize) -> String {
+    let blanks = " ".repeat(padding);
+    if !hcq::segment::is_segment_file(text) {
+        return format!("{blanks}{text}");
+    }
+    text.split_inclusive('\n')
+        .map(|line| {
+            if line.starts_with([' ', '\t']) {
+                format!("{blanks}{line}")
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect()
+}
