@@ -89,7 +89,7 @@ Examples:
 
 Contacts are a JSON array, an API response {\"data\": [...]}, or one JSON
 object per line, each shaped like the API's contacts. The expression is
-evaluated with the semantics hcq's plans rely on (see API.md), and so is
+evaluated with the semantics hcq's plans rely on (see docs/SEMANTICS.md), and so is
 its plan, which must agree.")]
     Eval(EvalArgs),
 }
