@@ -11,7 +11,7 @@
 //!
 //! # What the file holds
 //!
-//! Segments in the format of DESIGN.md, "Segment files", shaped like what a
+//! Segments in the format of README.md, "Segment files", shaped like what a
 //! team keeps in version control:
 //!
 //! - one segment in three has a `#` comment line above it, one in eight a

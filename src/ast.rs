@@ -176,7 +176,7 @@ impl CompareOp {
     }
 
     /// The operator that holds exactly when this one does not
-    /// (API.md, "Semantics we assume").
+    /// (docs/SEMANTICS.md, "Missing fields").
     pub const fn negate(self) -> CompareOp {
         match self {
             CompareOp::Eq => CompareOp::Ne,

@@ -1,5 +1,5 @@
 //! Reading contacts for `hcq eval`: a file of contacts shaped as the API
-//! returns them (API.md, "Response"), turned into [`eval::Contact`]s.
+//! returns them (docs/SEMANTICS.md, "Response"), turned into [`eval::Contact`]s.
 //!
 //! Three layouts are read, told apart by what the text holds:
 //!

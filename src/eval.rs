@@ -1,9 +1,9 @@
-//! The reference evaluator: API.md's semantics run locally, over contacts
+//! The reference evaluator: the semantics of docs/SEMANTICS.md run locally, over contacts
 //! shaped as the API returns them. Tests use it to check that a plan's
 //! requests select exactly what the expression selects; `hcq eval` runs a
 //! query over a file of contacts.
 //!
-//! The semantics (API.md, "Semantics we assume", last paragraph):
+//! The semantics (docs/SEMANTICS.md, "The reference evaluator"):
 //!
 //! - `~` and `!~` compare text case-insensitively; `=` and `!=` exactly;
 //! - a missing text field is never equal to anything and never contains
@@ -23,7 +23,7 @@ use serde::{Deserialize, Deserializer};
 use std::cmp::Ordering;
 use std::collections::HashSet;
 
-/// A contact as the API's search returns it (API.md, "Response"). Unknown
+/// A contact as the API's search returns it (docs/SEMANTICS.md, "Response"). Unknown
 /// keys are ignored.
 ///
 /// ```
@@ -365,7 +365,7 @@ pub fn page<'a>(expr: &typed::Expr, window: &Window, contacts: &'a [Contact]) ->
     )
 }
 
-/// Whether `request` is one the API accepts by API.md: every filter on a
+/// Whether `request` is one the API accepts by docs/SEMANTICS.md: every filter on a
 /// searchable field of `schema`, with an operator its type allows and a
 /// value of its type (tags non-empty), a sortable sort field, and a limit
 /// of at most [`plan::MAX_PAGE`]. Returns what is wrong.

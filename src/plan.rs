@@ -34,7 +34,7 @@
 //! ```
 //!
 //! - `requests`: each element is exactly a body `POST /v1/customers/search`
-//!   accepts (API.md, "Request body"): `comparison` is `"AND"` or `"OR"`,
+//!   accepts (docs/SEMANTICS.md, "Request body"): `comparison` is `"AND"` or `"OR"`,
 //!   `filter` lists `{field, operator, value}` with the field's full name,
 //!   Integer and Date values as JSON numbers, text as JSON strings, tags as
 //!   `[{"name": …}, …]`; `sort`, `order`, `offset` and `limit` are always
@@ -72,7 +72,7 @@
 use crate::ast;
 use serde::{Deserialize, Serialize};
 
-/// The most rows one request may ask for (API.md: "treat 100 as the maximum").
+/// The most rows one request may ask for (docs/SEMANTICS.md, "Paging").
 pub const MAX_PAGE: u64 = 100;
 
 /// The sort field a plan uses when the query names none: merging pages of

@@ -1,4 +1,4 @@
-//! The target's fields and their types, and the operator table of API.md,
+//! The target's fields and their types, and the operator table of docs/SEMANTICS.md,
 //! as data. Adding a field or an alias is one line in [`CONTACT_FIELDS`].
 
 use crate::ast::CompareOp;
@@ -18,7 +18,7 @@ pub enum FieldType {
 }
 
 impl FieldType {
-    /// The operators the API allows on this type (API.md, "Operators").
+    /// The operators the API allows on this type (docs/SEMANTICS.md, "Operators").
     pub fn operators(self) -> &'static [CompareOp] {
         use CompareOp::*;
         match self {
@@ -117,7 +117,7 @@ const fn field(
     }
 }
 
-/// The fields of `/v1/customers/search` (API.md, "Searchable fields").
+/// The fields of `/v1/customers/search` (docs/SEMANTICS.md, "Fields").
 pub const CONTACT_FIELDS: &[Field] = &[
     field("customers.id", &["id"], FieldType::Integer, SEARCH),
     field("customers.userId", &["userId"], FieldType::String, SEARCH),

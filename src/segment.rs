@@ -1800,7 +1800,7 @@ impl Compiled {
     }
 }
 
-/// The API's rate limit for a whole account (API.md).
+/// The API's rate limit for a whole account (docs/SEMANTICS.md, "Rate limit").
 pub const REQUESTS_PER_MINUTE: u64 = 120;
 
 /// What running every segment of a file costs.

@@ -6,7 +6,7 @@
 //! 1. [`nnf`]: `not` pushed down to the comparisons;
 //! 2. [`dnf`]: an `or` of AND-terms, estimated before it is built;
 //! 3. [`simplify`]: fewer, smaller terms, by laws that hold whatever the
-//!    API's string rules are (API.md, "Semantics we assume");
+//!    API's string rules are (docs/SEMANTICS.md, "Rewriting laws");
 //! 4. [`pack`]: single-filter terms share one `OR` request, every other
 //!    term is one `AND` request.
 //!

@@ -1,5 +1,5 @@
 //! Negation normal form: `not` pushed down to the comparisons, where it
-//! becomes the negated operator (`not (x > 5)` is `x <= 5`, API.md
+//! becomes the negated operator (`not (x > 5)` is `x <= 5`, docs/SEMANTICS.md
 //! "Semantics we assume"), with De Morgan's laws over `and`/`or`.
 
 use super::{Log, Rule, show_filter};

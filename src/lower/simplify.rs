@@ -1,5 +1,5 @@
 //! Fewer, smaller AND-terms, by laws that hold whatever the API's string
-//! comparison rules are (API.md, "Semantics we assume"): `!=` and `!~` are
+//! comparison rules are (docs/SEMANTICS.md, "Rewriting laws"): `!=` and `!~` are
 //! exact negations of `=` and `~`; Integer and Date fields are always
 //! present, so their ranges can be intersected, joined and found empty; tag
 //! tests of one term are one tags filter; Boolean laws hold. Nothing
@@ -651,7 +651,7 @@ impl<'t> Arena<'t> {
     }
 
     /// One tags filter with every name of `tags`, in order of first
-    /// appearance (API.md: `[A]` and `[B]` in one AND-list is `[A, B]`).
+    /// appearance (docs/SEMANTICS.md, "Tags": `[A]` and `[B]` in one AND-list is `[A, B]`).
     fn merge_tags(&mut self, tags: &[Id], log: &mut Log) -> Id {
         // The common case, one test without a repeated name, stays as it is.
         if let [only] = *tags {
