@@ -37,7 +37,12 @@ impl Scratch {
     fn names(&self) -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(&self.0)
             .expect("the scratch directory")
-            .map(|e| e.expect("an entry").file_name().to_string_lossy().into_owned())
+            .map(|e| {
+                e.expect("an entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
             .collect();
         names.sort();
         names
@@ -183,7 +188,11 @@ fn fmt_refuses_what_is_not_a_regular_file_without_waiting() {
     let fifo = scratch.0.join("pipe.hcq");
     let made = Command::new("mkfifo").arg(&fifo).status();
     if made.is_ok_and(|s| s.success()) {
-        let output = run_with(&["fmt", fifo.to_str().unwrap()], b"", Duration::from_secs(20));
+        let output = run_with(
+            &["fmt", fifo.to_str().unwrap()],
+            b"",
+            Duration::from_secs(20),
+        );
         let stderr = sane(&output);
         assert_eq!(code(&output), 2);
         assert!(stderr.contains("not a regular file"), "{stderr}");
@@ -221,7 +230,13 @@ fn one_unreadable_file_does_not_hide_the_others() {
     assert!(stdout.contains("good.hcq"), "{stdout}");
 
     let output = run(
-        &["check", "--message-format", "json", missing.to_str().unwrap(), bad.to_str().unwrap()],
+        &[
+            "check",
+            "--message-format",
+            "json",
+            missing.to_str().unwrap(),
+            bad.to_str().unwrap(),
+        ],
         b"",
     );
     let stderr = sane(&output);
@@ -303,7 +318,10 @@ fn fmt_never_loses_the_file_when_writing_fails() {
     sane(&output);
     assert_eq!(code(&output), 0);
     let formatted = std::fs::read_to_string(&file).unwrap();
-    assert!(formatted.starts_with("segment s0\n  email ~ gmail and id > 0\n"), "{formatted}");
+    assert!(
+        formatted.starts_with("segment s0\n  email ~ gmail and id > 0\n"),
+        "{formatted}"
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -324,7 +342,12 @@ fn fmt_follows_a_symbolic_link_to_its_target() {
         let output = run(&["fmt", link.to_str().unwrap()], b"");
         sane(&output);
         assert_eq!(code(&output), 0);
-        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "id > 1\n");
     }
 }
@@ -352,7 +375,11 @@ fn twenty_thousand_broken_segments_end_quickly_and_briefly() {
     let output = run_with(&["check", "-"], text.as_bytes(), Duration::from_secs(60));
     let stderr = sane(&output);
     assert_eq!(code(&output), 1);
-    assert!(stderr.contains("19950 more problems not shown"), "{}", &stderr[stderr.len() - 300..]);
+    assert!(
+        stderr.contains("19950 more problems not shown"),
+        "{}",
+        &stderr[stderr.len() - 300..]
+    );
 
     let output = run_with(
         &["check", "--message-format", "json", "-"],
@@ -369,7 +396,9 @@ fn twenty_thousand_broken_segments_end_quickly_and_briefly() {
 fn a_truncated_one_line_export_is_reported_in_a_window() {
     let scratch = Scratch::new("export");
     let records: Vec<String> = (0..5_000)
-        .map(|i| format!("{{\"id\":{i},\"lastSeen\":\"1700000000\",\"email\":\"u{i}@example.com\"}}"))
+        .map(|i| {
+            format!("{{\"id\":{i},\"lastSeen\":\"1700000000\",\"email\":\"u{i}@example.com\"}}")
+        })
         .collect();
     let mut export = format!("{{\"data\":[{}],\"total\":5000}}", records.join(","));
     export.truncate(export.len() - 40);
@@ -393,7 +422,10 @@ fn a_truncated_one_line_export_is_reported_in_a_window() {
         if format == "json" {
             let value: serde_json::Value =
                 serde_json::from_str(stderr.trim()).expect("one JSON object");
-            assert!(value["code"].as_str().unwrap().starts_with("hcq::contacts"), "{value}");
+            assert!(
+                value["code"].as_str().unwrap().starts_with("hcq::contacts"),
+                "{value}"
+            );
         }
     }
 }

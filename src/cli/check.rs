@@ -6,9 +6,7 @@ use super::emit::{compile, compile_file, options};
 use super::input::{self, Input};
 use super::{FAILURE, Failure, INVALID, SUCCESS, Session};
 use crate as hcq;
-use hcq::Error;
-use hcq::segment::{Budget, SegmentError};
-use miette::LabeledSpan;
+use hcq::segment::Budget;
 
 pub(super) fn run(args: &CheckArgs, session: &mut Session<'_, '_>) -> Result<u8, Failure> {
     let max_bytes = hcq::Limits::default().max_file_bytes;
@@ -72,25 +70,37 @@ fn check_one(
     let calls = lowered.plan.api_calls();
     match args.budget {
         Some(budget) if calls > budget => {
-            let plural = if calls == 1 { "" } else { "s" };
-            let error = SegmentError::OverBudget {
-                total: calls,
+            let error = OverBudget {
+                calls,
                 budget,
                 seconds: Budget::of(calls).minimum_time(),
-                largest: vec![LabeledSpan::new_with_span(
-                    Some(format!("{calls} API call{plural}")),
-                    (0, input.text.len()),
-                )],
+                span: (0, input.text.len()).into(),
             };
-            session.report(&Error::new(
-                &input.name,
-                input.text.as_str(),
-                vec![error.into()],
-            ));
+            let json = || vec![hcq::diagnostic::to_json(&error, &input.name, &input.text)];
+            session.report_diagnostic(&error, &input.name, &input.text, json);
             false
         }
         _ => true,
     }
+}
+
+/// `hcq check -e EXPR --budget N` when running the expression takes more
+/// than N API calls (a segment file has `hcq::segment::over_budget`).
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error(
+    "this expression needs {calls} API calls, over the budget of {budget} \
+     (at least {seconds} at 120 requests a minute)"
+)]
+#[diagnostic(
+    code(hcq::check::over_budget),
+    help("make it cheaper (see `hcq explain`), or raise the budget if the cost is expected")
+)]
+struct OverBudget {
+    calls: u64,
+    budget: u64,
+    seconds: String,
+    #[label("{calls} API calls")]
+    span: miette::SourceSpan,
 }
 
 // Status 2 is the worst a run can end with; it is named here so a reader

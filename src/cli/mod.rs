@@ -78,7 +78,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>, io: &mut Io<'_>) -> u8 {
         Ok(cli) => cli,
         Err(error) => return usage(error, format, io),
     };
-    let mut session = Session { io, format };
+    let mut session = Session::new(io, format);
     let outcome = match &cli.command {
         Command::Check(args) => check::run(args, &mut session),
         Command::Emit(args) => emit::emit(args, &mut session),
@@ -113,7 +113,7 @@ fn usage(error: clap::Error, format: MessageFormat, io: &mut Io<'_>) -> u8 {
         .strip_prefix("error: ")
         .unwrap_or(text.trim_end());
     let failure = Failure::new(FAILURE, "hcq::usage", message);
-    Session { io, format }.failure(&failure);
+    Session::new(io, format).failure(&failure);
     FAILURE
 }
 
@@ -155,9 +155,21 @@ impl Failure {
 pub(crate) struct Session<'a, 'io> {
     io: &'a mut Io<'io>,
     format: MessageFormat,
+    /// How many more problems the human format shows in full: one
+    /// allowance for the whole run, so that a thousand broken files print
+    /// a bounded report.
+    shown_left: usize,
 }
 
-impl Session<'_, '_> {
+impl<'a, 'io> Session<'a, 'io> {
+    fn new(io: &'a mut Io<'io>, format: MessageFormat) -> Self {
+        Session {
+            io,
+            format,
+            shown_left: render::MAX_SHOWN,
+        }
+    }
+
     /// Prints a failure on stderr.
     fn failure(&mut self, failure: &Failure) {
         let text = match self.format {
@@ -195,7 +207,12 @@ impl Session<'_, '_> {
         json: impl FnOnce() -> Vec<JsonDiagnostic>,
     ) {
         let out = match self.format {
-            MessageFormat::Human => render::render(diagnostic, name, text, self.io.style),
+            MessageFormat::Human => {
+                let (out, shown) =
+                    render::render_at_most(diagnostic, name, text, self.io.style, self.shown_left);
+                self.shown_left = self.shown_left.saturating_sub(shown);
+                out
+            }
             MessageFormat::Json => json().iter().map(json_line).collect(),
         };
         self.stderr(&out);

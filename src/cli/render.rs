@@ -60,11 +60,24 @@ impl Style {
 /// Renders `diagnostic`, whose labels (and those of its related
 /// diagnostics) point into `text`, named `name`.
 pub fn render(diagnostic: &dyn Diagnostic, name: &str, text: &str, style: Style) -> String {
+    render_at_most(diagnostic, name, text, style, MAX_SHOWN).0
+}
+
+/// Renders like [`render`], showing at most `max_shown` of the related
+/// diagnostics in full (a run that reports on many inputs shares one
+/// allowance among them); also returns how many it showed.
+pub fn render_at_most(
+    diagnostic: &dyn Diagnostic,
+    name: &str,
+    text: &str,
+    style: Style,
+    max_shown: usize,
+) -> (String, usize) {
     let related: Vec<&dyn Diagnostic> = diagnostic
         .related()
         .map(|related| related.collect())
         .unwrap_or_default();
-    let hidden = related.len().saturating_sub(MAX_SHOWN);
+    let hidden = related.len().saturating_sub(max_shown);
     let shown = &related[..related.len() - hidden];
 
     // Every label's position, found in one pass over the text.
@@ -103,7 +116,7 @@ pub fn render(diagnostic: &dyn Diagnostic, name: &str, text: &str, style: Style)
             "\n… and {hidden} more {what} not shown (`--message-format json` lists every one)\n"
         ));
     }
-    out
+    (out, shown.len().max(1))
 }
 
 /// `text` made safe and short for a terminal: clipped to
