@@ -9,14 +9,19 @@
 //!   after another, in fact).
 //!
 //! [`read_records`] also keeps each record's text as written, for
-//! printing; [`select`] runs an expression over the contacts.
+//! printing, and [`read_export`] the warnings too; [`select`] runs an
+//! expression over the contacts.
 //!
 //! Reading is strict, because a contact that silently fails to match is a
 //! false answer: a record without an `id` or a `lastSeen`, or with a field
 //! of the wrong type (`"id": "abc"`, `"tags": 5`), is an error that names
 //! the record (its index, line and id) and the field; so is an `id` that
-//! two records share. Keys hcq does not use (`customData`,
-//! `unsubscribed`, …) are ignored.
+//! two records share, and a key written twice in one object, anywhere in
+//! the text. Keys hcq does not use (`customData`, `unsubscribed`, …) are
+//! ignored. An API response whose `total` counts more contacts than it
+//! holds reads, with a warning that it is partial.
+//!
+//! Reading is linear in the text, also for an export written on one line.
 //!
 //! ```
 //! let contacts = hcq::contacts::read_contacts(
@@ -35,12 +40,14 @@
 //! # Ok::<(), hcq::contacts::ContactsError>(())
 //! ```
 
-use crate::diagnostic::LineIndex;
+use crate::diagnostic::{self, JsonDiagnostic, LineIndex};
 use crate::eval::{self, Contact, Location, Tag};
 use crate::typed;
-use miette::{Diagnostic, NamedSource, SourceSpan};
+use miette::{Diagnostic, NamedSource, Severity, SourceSpan};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::fmt;
 use std::sync::Arc;
 use thiserror::Error;
@@ -81,6 +88,30 @@ impl ContactsError {
     pub fn problem(&self) -> &ContactsProblem {
         &self.problem
     }
+
+    /// The name the contacts were read under (a path, or `<contacts>`).
+    pub fn source_name(&self) -> &str {
+        self.source_code.name()
+    }
+
+    /// The text the labels point into.
+    pub fn source_text(&self) -> &str {
+        self.source_code.inner()
+    }
+
+    /// The error in the JSON form of every diagnostic (`--message-format
+    /// json`, see [`JsonDiagnostic`]).
+    ///
+    /// ```
+    /// let error = hcq::contacts::read_records("a.json", "[\n  {\"id\": 1}\n]").unwrap_err();
+    /// let json = error.to_json();
+    /// assert_eq!(json.code.as_deref(), Some("hcq::contacts::missing_field"));
+    /// assert_eq!((json.labels[0].line, json.labels[0].column), (2, 3));
+    /// ```
+    pub fn to_json(&self) -> JsonDiagnostic {
+        let index = LineIndex::new(self.source_text());
+        diagnostic::to_json(self, self.source_name(), &index)
+    }
 }
 
 impl Diagnostic for ContactsError {
@@ -99,6 +130,89 @@ impl Diagnostic for ContactsError {
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         Some(&self.source_code)
     }
+}
+
+/// Something about a file of contacts that may make answers over it
+/// wrong, though it reads: one [`ContactsWarningKind`], with the text it
+/// points into, like [`ContactsError`]. Its severity is
+/// [`Severity::Warning`].
+#[derive(Debug, Clone, Error)]
+#[error("{warning}")]
+pub struct ContactsWarning {
+    warning: Box<ContactsWarningKind>,
+    source_code: NamedSource<Arc<str>>,
+}
+
+impl ContactsWarning {
+    /// What is doubtful.
+    pub fn kind(&self) -> &ContactsWarningKind {
+        &self.warning
+    }
+
+    /// The name the contacts were read under (a path, or `<contacts>`).
+    pub fn source_name(&self) -> &str {
+        self.source_code.name()
+    }
+
+    /// The text the labels point into.
+    pub fn source_text(&self) -> &str {
+        self.source_code.inner()
+    }
+
+    /// The warning in the JSON form of every diagnostic, like
+    /// [`ContactsError::to_json`]; its `severity` is `warning`.
+    pub fn to_json(&self) -> JsonDiagnostic {
+        let index = LineIndex::new(self.source_text());
+        diagnostic::to_json(self, self.source_name(), &index)
+    }
+}
+
+impl Diagnostic for ContactsWarning {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.warning.code()
+    }
+
+    fn severity(&self) -> Option<Severity> {
+        Some(Severity::Warning)
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.warning.help()
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        self.warning.labels()
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source_code)
+    }
+}
+
+/// What can be doubtful about a file of contacts that reads.
+#[derive(Debug, Clone, PartialEq, Eq, Error, Diagnostic)]
+#[diagnostic(severity(Warning))]
+pub enum ContactsWarningKind {
+    /// An API response whose `total` counts more contacts than its `data`
+    /// holds: `{"data": [{"id": 1, …}], "total": 256}`, one page of the
+    /// answer the export was made from.
+    #[error("the export holds {records} of {total} contacts")]
+    #[diagnostic(
+        code(hcq::contacts::partial_export),
+        help(
+            "this looks like one page of a bigger answer, so an expression run over it \
+             may miss contacts; export every page (offset 0, 100, 200, …) into one file"
+        )
+    )]
+    PartialExport {
+        /// How many records the export holds.
+        records: usize,
+        /// How many contacts its `total` counts.
+        total: u64,
+        /// The `total` member.
+        #[label("the API counted {total} contacts")]
+        span: SourceSpan,
+    },
 }
 
 /// What can be wrong with a file of contacts.
@@ -204,6 +318,30 @@ pub enum ContactsProblem {
         span: SourceSpan,
     },
 
+    /// A key written twice in one object, `{"id": 1, "city": "Kyiv",
+    /// "city": "Lviv"}`, in a record or around them: JSON readers disagree
+    /// about which value counts (serde_json keeps the last).
+    #[error("{}", duplicate_key_message(.record.as_ref(), .key))]
+    #[diagnostic(
+        code(hcq::contacts::duplicate_key),
+        help(
+            "a JSON object has each key once; keep the value that is right and remove \
+             the other"
+        )
+    )]
+    DuplicateKey {
+        /// The key, escapes resolved.
+        key: String,
+        /// Which record, when the object is in one.
+        record: Option<Record>,
+        /// The second time the key is written.
+        #[label("`{key}` again")]
+        span: SourceSpan,
+        /// The first time.
+        #[label("first here")]
+        first_span: SourceSpan,
+    },
+
     /// Two records with one `id`: `[{"id": 1, "lastSeen": 0}, {"id": 1, "lastSeen": 5}]`
     /// (pages of an export that overlap, say).
     #[error("{record} has id {id}, like {first}")]
@@ -230,6 +368,13 @@ pub enum ContactsProblem {
     },
 }
 
+fn duplicate_key_message(record: Option<&Record>, key: &str) -> String {
+    match record {
+        Some(record) => format!("{record} has the key `{key}` twice in one object"),
+        None => format!("the contacts have the key `{key}` twice in one object"),
+    }
+}
+
 /// Reads contacts from `text` (see the [module docs](self) for the
 /// layouts); diagnostics call the input `<contacts>`.
 pub fn read_contacts(text: &str) -> Result<Vec<Contact>, ContactsError> {
@@ -243,7 +388,8 @@ pub fn read_contacts_named(name: &str, text: &str) -> Result<Vec<Contact>, Conta
 
 /// Reads contacts from `text` like [`read_contacts_named`], each with the
 /// JSON text it was read from (for printing matches as they were written,
-/// `customData` and all).
+/// `customData` and all). Warnings about the export are dropped:
+/// [`read_export`] keeps them.
 ///
 /// ```
 /// let text = r#"[{"id": 1, "lastSeen": 0, "customData": {"plan": "pro"}}]"#;
@@ -255,38 +401,114 @@ pub fn read_records<'t>(
     name: &str,
     text: &'t str,
 ) -> Result<Vec<(Contact, &'t str)>, ContactsError> {
-    let read = || -> Result<Vec<(Contact, &'t str)>, ContactsProblem> {
-        let records = Reader { text }.records()?;
-        let lines = LineIndex::new(text);
-        let mut seen: HashMap<i64, (Record, Range)> = HashMap::with_capacity(records.len());
-        let mut read = Vec::with_capacity(records.len());
-        for (index, (json, range)) in records.into_iter().enumerate() {
-            let record = Record {
-                index,
-                line: lines.line_column(range.0).0,
-                id: json.get("id").map(short),
-            };
-            let contact = Reader::contact(&json, &record, range)?;
-            // Results are unions by id: two records with one id would make
-            // the expression and its plan disagree about what matches.
-            if let Some((first, first_range)) = seen.get(&contact.id) {
-                return Err(ContactsProblem::DuplicateId {
-                    id: contact.id,
-                    first: first.clone(),
-                    record,
-                    span: range_span(range),
-                    first_span: range_span(*first_range),
-                });
-            }
-            seen.insert(contact.id, (record, range));
-            read.push((contact, &text[range.0..range.1]));
-        }
-        Ok(read)
-    };
-    read().map_err(|problem| ContactsError {
+    read_export(name, text).map(|export| export.records)
+}
+
+/// A file of contacts as read: the records, and what makes answers over
+/// them doubtful without making them wrong to read.
+#[derive(Debug, Clone)]
+pub struct Export<'t> {
+    /// Each contact with the JSON text it was read from, in the file's order.
+    pub records: Vec<(Contact, &'t str)>,
+    /// About the export as a whole (one page of a bigger answer, say), in
+    /// the order of the text.
+    pub warnings: Vec<ContactsWarning>,
+}
+
+/// Reads contacts from `text` like [`read_records`], and warns about an
+/// export that looks partial: an API response whose `total` counts more
+/// contacts than its `data` holds is one page of a bigger answer, so
+/// expressions run over it may miss contacts.
+///
+/// ```
+/// let text = r#"{"data": [{"id": 1, "lastSeen": 0}], "total": 256}"#;
+/// let export = hcq::contacts::read_export("page.json", text)?;
+/// assert_eq!(export.records.len(), 1);
+/// assert_eq!(export.warnings[0].to_string(), "the export holds 1 of 256 contacts");
+/// # Ok::<(), hcq::contacts::ContactsError>(())
+/// ```
+pub fn read_export<'t>(name: &str, text: &'t str) -> Result<Export<'t>, ContactsError> {
+    let (records, warnings) = read(text).map_err(|problem| ContactsError {
         problem: Box::new(problem),
         source_code: NamedSource::new(name, Arc::from(text)),
-    })
+    })?;
+    let warnings = if warnings.is_empty() {
+        Vec::new()
+    } else {
+        // One copy of the text, shared by every warning.
+        let source_code = NamedSource::new(name, Arc::<str>::from(text));
+        warnings
+            .into_iter()
+            .map(|warning| ContactsWarning {
+                warning: Box::new(warning),
+                source_code: source_code.clone(),
+            })
+            .collect()
+    };
+    Ok(Export { records, warnings })
+}
+
+/// The records and the warnings, before they are given the text they
+/// point into.
+type Read<'t> = (Vec<(Contact, &'t str)>, Vec<ContactsWarningKind>);
+
+fn read(text: &str) -> Result<Read<'_>, ContactsProblem> {
+    let reader = Reader { text };
+    let values = reader.values()?;
+    // Found on the whole text before the layout is read, because a key
+    // written twice outside the records (`data`, `total`) changes what the
+    // layout is.
+    let duplicate = duplicate_key(text, bom_len(text));
+    let layout = match (reader.layout(values), &duplicate) {
+        (Ok(layout), _) => layout,
+        (Err(_), Some(duplicate)) => return Err(duplicate.problem(None)),
+        (Err(problem), None) => return Err(problem),
+    };
+    let duplicate = match duplicate {
+        None => None,
+        Some(duplicate) => match layout.record_holding(duplicate.second.0) {
+            Some(index) => Some((index, duplicate)),
+            None => return Err(duplicate.problem(None)),
+        },
+    };
+    let mut lines = Lines::new(text);
+    let mut seen: HashMap<i64, (Record, Range)> = HashMap::with_capacity(layout.records.len());
+    let mut read = Vec::with_capacity(layout.records.len());
+    for (index, (json, range)) in layout.records.iter().enumerate() {
+        let record = Record {
+            index,
+            line: lines.line_of(range.0),
+            id: json.get("id").map(short),
+        };
+        if let Some((_, duplicate)) = duplicate.as_ref().filter(|(at, _)| *at == index) {
+            return Err(duplicate.problem(Some(record)));
+        }
+        let contact = Reader::contact(json, &record, *range)?;
+        // Results are unions by id: two records with one id would make
+        // the expression and its plan disagree about what matches.
+        if let Some((first, first_range)) = seen.get(&contact.id) {
+            return Err(ContactsProblem::DuplicateId {
+                id: contact.id,
+                first: first.clone(),
+                record,
+                span: range_span(*range),
+                first_span: range_span(*first_range),
+            });
+        }
+        seen.insert(contact.id, (record, *range));
+        read.push((contact, &text[range.0..range.1]));
+    }
+    let mut warnings = Vec::new();
+    if let Some((total, range)) = layout.total {
+        if total > read.len() as u64 {
+            warnings.push(ContactsWarningKind::PartialExport {
+                records: read.len(),
+                total,
+                span: range_span(range),
+            });
+        }
+    }
+    Ok((read, warnings))
 }
 
 /// The contacts `expr` selects, in their order, by the reference evaluator
@@ -317,9 +539,27 @@ struct Reader<'t> {
     text: &'t str,
 }
 
+/// The records of a text and, for an API response, its `total`.
+struct Layout {
+    /// Each record with where it was written, in the text's order.
+    records: Vec<(Value, Range)>,
+    /// The `total` of an API response, and where its member is written.
+    total: Option<(u64, Range)>,
+}
+
+impl Layout {
+    /// The index of the record whose text holds byte `offset`.
+    fn record_holding(&self, offset: usize) -> Option<usize> {
+        let after = self.records.partition_point(|(_, range)| range.0 <= offset);
+        let index = after.checked_sub(1)?;
+        (offset < self.records[index].1.1).then_some(index)
+    }
+}
+
 impl Reader<'_> {
-    /// The records, each with where it was written.
-    fn records(&self) -> Result<Vec<(Value, Range)>, ContactsProblem> {
+    /// The JSON values of the text, each with where it was written: one for
+    /// an array or an API response, one per line for JSON Lines.
+    fn values(&self) -> Result<Vec<(Value, Range)>, ContactsProblem> {
         let text = self.text;
         let bom = bom_len(text);
         let mut values = Vec::new();
@@ -328,7 +568,7 @@ impl Reader<'_> {
         loop {
             let start = skip_blanks(text, end);
             match stream.next() {
-                None => break,
+                None => return Ok(values),
                 Some(Ok(value)) => {
                     end = bom + stream.byte_offset();
                     values.push((value, (start, end)));
@@ -336,6 +576,15 @@ impl Reader<'_> {
                 Some(Err(error)) => return Err(self.syntax(&error)),
             }
         }
+    }
+
+    /// The records among `values`, by the layout they make.
+    fn layout(&self, mut values: Vec<(Value, Range)>) -> Result<Layout, ContactsProblem> {
+        let text = self.text;
+        let records = |records| Layout {
+            records,
+            total: None,
+        };
         match values.len() {
             0 => Err(ContactsProblem::Layout {
                 found: "nothing".to_owned(),
@@ -345,14 +594,22 @@ impl Reader<'_> {
             1 => {
                 let (value, range) = values.pop().expect("one value");
                 match value {
-                    Value::Array(items) => {
-                        Ok(items.into_iter().zip(elements(text, range.0)).collect())
-                    }
+                    Value::Array(items) => Ok(records(
+                        items.into_iter().zip(elements(text, range.0)).collect(),
+                    )),
                     Value::Object(mut object) if object.contains_key("data") => {
+                        let total = object.get("total").and_then(count).and_then(|total| {
+                            let (key, value) = member(text, range.0, "total")?;
+                            Some((total, (key.0, value.1)))
+                        });
                         match object.remove("data") {
                             Some(Value::Array(items)) => {
-                                let at = member(text, range.0, "data").unwrap_or(range.0);
-                                Ok(items.into_iter().zip(elements(text, at)).collect())
+                                let at = member(text, range.0, "data")
+                                    .map_or(range.0, |(_, value)| value.0);
+                                Ok(Layout {
+                                    records: items.into_iter().zip(elements(text, at)).collect(),
+                                    total,
+                                })
                             }
                             other => Err(ContactsProblem::Layout {
                                 found: format!("`data` holding {}", kind(other.as_ref())),
@@ -360,7 +617,7 @@ impl Reader<'_> {
                             }),
                         }
                     }
-                    value @ Value::Object(_) => Ok(vec![(value, range)]),
+                    value @ Value::Object(_) => Ok(records(vec![(value, range)])),
                     other => Err(ContactsProblem::Layout {
                         found: kind(Some(&other)),
                         span: range_span(range),
@@ -368,7 +625,7 @@ impl Reader<'_> {
                 }
             }
             // Several values: JSON Lines, each value one contact.
-            _ => Ok(values),
+            _ => Ok(records(values)),
         }
     }
 
@@ -571,13 +828,13 @@ fn range_span((start, end): Range) -> SourceSpan {
     (start, end - start).into()
 }
 
-/// The first byte at or after `at` that is not a JSON blank.
 /// The length of a UTF-8 byte order mark at the start of `text` (as some
 /// Windows tools write before JSON), which is not JSON and is skipped.
 fn bom_len(text: &str) -> usize {
     if text.starts_with('\u{FEFF}') { 3 } else { 0 }
 }
 
+/// The first byte at or after `at` that is not a JSON blank.
 fn skip_blanks(text: &str, at: usize) -> usize {
     let rest = &text.as_bytes()[at.min(text.len())..];
     at + rest
@@ -678,8 +935,9 @@ fn elements(text: &str, at: usize) -> Vec<Range> {
     }
 }
 
-/// The offset of the value of member `key` of the object that opens at `at`.
-fn member(text: &str, at: usize, key: &str) -> Option<usize> {
+/// Where member `key` of the object that opens at `at` is written: its
+/// key (quotes included) and its value.
+fn member(text: &str, at: usize, key: &str) -> Option<(Range, Range)> {
     let mut walk = Walk {
         bytes: text.as_bytes(),
         at: at + 1,
@@ -692,16 +950,160 @@ fn member(text: &str, at: usize, key: &str) -> Option<usize> {
             _ => {
                 let start = walk.at;
                 walk.string();
-                let name: Option<String> = serde_json::from_str(&text[start..walk.at]).ok();
+                let name = text.get(start..walk.at).map(key_text);
+                let name_end = walk.at;
                 walk.blanks();
                 walk.at += 1; // `:`
                 walk.blanks();
-                if name.as_deref() == Some(key) {
-                    return Some(walk.at);
-                }
+                let value = walk.at;
                 walk.value();
+                if name.as_deref() == Some(key) {
+                    return Some(((start, name_end), (value, walk.at)));
+                }
             }
         }
+    }
+}
+
+/// The text of a JSON string as written, quotes included, with its
+/// escapes resolved only when it has some: keys mostly have none.
+fn key_text(quoted: &str) -> Cow<'_, str> {
+    let raw = quoted
+        .strip_prefix('"')
+        .and_then(|rest| rest.strip_suffix('"'))
+        .unwrap_or(quoted);
+    if !raw.contains('\\') {
+        return Cow::Borrowed(raw);
+    }
+    serde_json::from_str::<String>(quoted).map_or(Cow::Borrowed(raw), Cow::Owned)
+}
+
+/// A key written twice in one object: the first time and the second.
+struct Duplicate {
+    key: String,
+    first: Range,
+    second: Range,
+}
+
+impl Duplicate {
+    fn problem(&self, record: Option<Record>) -> ContactsProblem {
+        ContactsProblem::DuplicateKey {
+            key: self.key.clone(),
+            record,
+            span: range_span(self.second),
+            first_span: range_span(self.first),
+        }
+    }
+}
+
+/// The first key written twice in one object of the valid JSON from `at`
+/// on (first by where its second occurrence is), at any depth. Each key is
+/// hashed once, so this is linear in the text; iterative, like [`Walk`].
+fn duplicate_key(text: &str, at: usize) -> Option<Duplicate> {
+    type Keys<'t> = HashMap<Cow<'t, str>, Range>;
+    let bytes = text.as_bytes();
+    // One set of keys per open object; `None` for an open array.
+    let mut open: Vec<Option<Keys<'_>>> = Vec::new();
+    // The sets of closed objects, kept to spare an allocation per object.
+    let mut spare: Vec<Keys<'_>> = Vec::new();
+    let mut expect_key = false;
+    let mut walk = Walk { bytes, at };
+    while let Some(&b) = bytes.get(walk.at) {
+        match b {
+            b'{' => {
+                open.push(Some(spare.pop().unwrap_or_default()));
+                expect_key = true;
+            }
+            b'[' => {
+                open.push(None);
+                expect_key = false;
+            }
+            b'}' | b']' => {
+                if let Some(Some(mut keys)) = open.pop() {
+                    keys.clear();
+                    spare.push(keys);
+                }
+                expect_key = false;
+            }
+            b',' => expect_key = matches!(open.last(), Some(Some(_))),
+            b':' => expect_key = false,
+            b'"' => {
+                let start = walk.at;
+                walk.string();
+                let keys = open.last_mut().and_then(Option::as_mut);
+                if let (true, Some(keys), Some(quoted)) =
+                    (expect_key, keys, text.get(start..walk.at))
+                {
+                    let second = (start, walk.at);
+                    match keys.entry(key_text(quoted)) {
+                        Entry::Occupied(first) => {
+                            return Some(Duplicate {
+                                key: first.key().clone().into_owned(),
+                                first: *first.get(),
+                                second,
+                            });
+                        }
+                        Entry::Vacant(slot) => {
+                            slot.insert(second);
+                        }
+                    }
+                }
+                expect_key = false;
+                continue;
+            }
+            _ => {}
+        }
+        walk.at += 1;
+    }
+    None
+}
+
+/// Line numbers of offsets met in increasing order, each found by counting
+/// only the newlines since the last one: [`LineIndex::line_column`] would
+/// count a column's characters from the start of the line for each
+/// record, which is quadratic on an export written on one line.
+struct Lines<'t> {
+    bytes: &'t [u8],
+    at: usize,
+    line: usize,
+}
+
+impl<'t> Lines<'t> {
+    fn new(text: &'t str) -> Self {
+        Lines {
+            bytes: text.as_bytes(),
+            at: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of `offset`, from 1.
+    fn line_of(&mut self, offset: usize) -> usize {
+        let offset = offset.min(self.bytes.len());
+        if offset < self.at {
+            // Not met in order (not a case the reader has): count afresh.
+            *self = Lines {
+                bytes: self.bytes,
+                at: 0,
+                line: 1,
+            };
+        }
+        self.line += self.bytes[self.at..offset]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        self.at = offset;
+        self.line
+    }
+}
+
+/// A count as an API response writes `total`: a whole number, or a string
+/// of one.
+fn count(value: &Value) -> Option<u64> {
+    match value {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
     }
 }
 
@@ -909,6 +1311,182 @@ mod tests {
             "the contact at index 2 (line 3, id 1) has id 1, like the contact at index 0 (line 1, id 1)"
         );
         assert_eq!(label(&error), (50, 24));
+    }
+
+    /// The span of the label `n` (from 0) of `error`.
+    fn nth_label(error: &ContactsError, n: usize) -> Range {
+        let label = error.labels().and_then(|mut l| l.nth(n)).expect("a label");
+        (label.offset(), label.offset() + label.len())
+    }
+
+    #[test]
+    fn a_key_written_twice_names_the_record_and_both_keys() {
+        let text = "{\"id\": 1, \"lastSeen\": 0}\n{\"id\": 2, \"city\": \"Kyiv\", \"lastSeen\": 0, \"city\": \"Lviv\"}\n";
+        let error = read_contacts(text).unwrap_err();
+        assert_eq!(code(&error), "hcq::contacts::duplicate_key");
+        assert_eq!(
+            error.to_string(),
+            "the contact at index 1 (line 2, id 2) has the key `city` twice in one object"
+        );
+        let second = text.rfind("\"city\"").expect("a second key");
+        let first = text.find("\"city\"").expect("a first key");
+        assert_eq!(nth_label(&error, 0), (second, second + 6));
+        assert_eq!(nth_label(&error, 1), (first, first + 6));
+    }
+
+    #[test]
+    fn keys_written_twice_are_found_at_any_depth_and_through_escapes() {
+        for text in [
+            r#"[{"id": 1, "lastSeen": 0, "location": {"city": "Kyiv", "city": "Lviv"}}]"#,
+            r#"[{"id": 1, "lastSeen": 0, "tags": [{"name": "a", "name": "b"}]}]"#,
+            r#"[{"id": 1, "lastSeen": 0, "customData": {"x": {"y": 1, "y": 2}}}]"#,
+            r#"[{"id": 1, "lastSeen": 0, "c\u0069ty": "Kyiv", "city": "Lviv"}]"#,
+            r#"[{"id": 1, "lastSeen": 0, "id": 2}]"#,
+        ] {
+            let error = read_contacts(text).unwrap_err();
+            assert_eq!(code(&error), "hcq::contacts::duplicate_key", "for {text}");
+            match error.problem() {
+                ContactsProblem::DuplicateKey { record, .. } => {
+                    assert_eq!(record.as_ref().map(|r| r.index), Some(0), "for {text}");
+                }
+                other => panic!("expected a duplicate key for {text}, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn one_key_in_different_objects_or_as_a_value_is_not_a_duplicate() {
+        let text = r#"{"data": [
+            {"id": 1, "lastSeen": 0, "name": "id", "tags": [{"name": "a"}, {"name": "b"}],
+             "location": {"city": "city"}, "customData": {"id": 5, "list": ["id", "id"]}},
+            {"id": 2, "lastSeen": 0, "customData": {"id": {"id": {}}}}
+        ], "total": 2, "meta": {"total": 2}}"#;
+        let export = read_export("ok.json", text).expect("reads");
+        assert_eq!(export.records.len(), 2);
+        assert!(export.warnings.is_empty());
+    }
+
+    #[test]
+    fn a_key_written_twice_around_the_records_has_no_record() {
+        // serde_json would read the second `data`: the records' places
+        // would be found in the first.
+        let text = r#"{"data": [{"id": 1, "lastSeen": 0}], "data": [{"id": 2, "lastSeen": 0}]}"#;
+        let error = read_contacts(text).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "the contacts have the key `data` twice in one object"
+        );
+        let second = text.rfind("\"data\"").expect("a second key");
+        assert_eq!(nth_label(&error, 0), (second, second + 6));
+        // Also when the second value makes the layout wrong.
+        let error = read_contacts(r#"{"data": [], "data": 5}"#).unwrap_err();
+        assert_eq!(code(&error), "hcq::contacts::duplicate_key");
+    }
+
+    #[test]
+    fn problems_are_reported_in_the_order_of_the_records() {
+        let text = "{\"id\": 1}\n{\"id\": 2, \"lastSeen\": 0, \"id\": 3}\n";
+        let error = read_contacts(text).unwrap_err();
+        assert_eq!(code(&error), "hcq::contacts::missing_field");
+        let text = "{\"id\": 2, \"lastSeen\": 0, \"id\": 3}\n{\"id\": 1}\n";
+        let error = read_contacts(text).unwrap_err();
+        assert_eq!(code(&error), "hcq::contacts::duplicate_key");
+    }
+
+    #[test]
+    fn a_total_above_the_records_is_a_partial_export() {
+        let text = "{\"data\": [{\"id\": 1, \"lastSeen\": 0}],\n \"total\": 256}";
+        let export = read_export("page.json", text).expect("reads");
+        assert_eq!(export.records.len(), 1);
+        let [warning] = export.warnings.as_slice() else {
+            panic!("expected one warning, got {:?}", export.warnings);
+        };
+        assert_eq!(
+            warning.kind(),
+            &ContactsWarningKind::PartialExport {
+                records: 1,
+                total: 256,
+                span: (text.find("\"total\"").expect("total"), 12).into(),
+            }
+        );
+        assert_eq!(warning.severity(), Some(Severity::Warning));
+        assert_eq!(
+            warning.code().map(|c| c.to_string()).as_deref(),
+            Some("hcq::contacts::partial_export")
+        );
+        assert_eq!(
+            (warning.source_name(), warning.source_text()),
+            ("page.json", text)
+        );
+        // A total written as a string counts too.
+        let text = r#"{"data": [], "total": "3"}"#;
+        assert_eq!(
+            read_export("page.json", text)
+                .expect("reads")
+                .warnings
+                .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn a_whole_export_or_no_total_is_not_partial() {
+        for text in [
+            EXPORT,
+            LINES,
+            r#"{"data": [{"id": 1, "lastSeen": 0}]}"#,
+            r#"{"data": [{"id": 1, "lastSeen": 0}], "total": 1}"#,
+            r#"{"data": [{"id": 1, "lastSeen": 0}], "total": 0}"#,
+            r#"{"data": [{"id": 1, "lastSeen": 0}], "total": null}"#,
+            r#"{"data": [{"id": 1, "lastSeen": 0}], "total": -5}"#,
+            r#"[{"id": 1, "lastSeen": 0, "total": 9}]"#,
+        ] {
+            let export = read_export("whole.json", text).expect("reads");
+            assert!(export.warnings.is_empty(), "for {text}");
+        }
+    }
+
+    #[test]
+    fn lines_are_counted_once_in_order() {
+        let text = "a\nb\n\nc";
+        let mut lines = Lines::new(text);
+        assert_eq!(lines.line_of(0), 1);
+        assert_eq!(lines.line_of(2), 2);
+        assert_eq!(lines.line_of(5), 4);
+        assert_eq!(lines.line_of(99), 4);
+        // Out of order still answers right.
+        assert_eq!(lines.line_of(1), 1);
+    }
+
+    #[test]
+    fn members_are_found_by_their_unescaped_key() {
+        let text = r#"{"a": [1, {"total": 2}], "t\u006ftal": 12 , "b": 1}"#;
+        let (key, value) = member(text, 0, "total").expect("a member");
+        assert_eq!(&text[key.0..key.1], r#""t\u006ftal""#);
+        assert_eq!(&text[value.0..value.1], "12");
+        assert_eq!(member(text, 0, "c"), None);
+    }
+
+    #[test]
+    fn an_error_knows_its_source_and_has_a_json_form() {
+        let text = "[\n  {\"id\": 1, \"lastSeen\": 0, \"id\": 2}\n]";
+        let error = read_records("a.json", text).unwrap_err();
+        assert_eq!((error.source_name(), error.source_text()), ("a.json", text));
+        let json = error.to_json();
+        assert_eq!(json.code.as_deref(), Some("hcq::contacts::duplicate_key"));
+        assert_eq!(json.severity, "error");
+        assert_eq!(json.source, "a.json");
+        assert_eq!(json.message, error.to_string());
+        assert!(json.help.is_some());
+        let spots: Vec<(usize, usize, Option<&str>)> = json
+            .labels
+            .iter()
+            .map(|l| (l.line, l.column, l.label.as_deref()))
+            .collect();
+        assert_eq!(
+            spots,
+            [(2, 28, Some("`id` again")), (2, 4, Some("first here"))]
+        );
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The reference evaluator: the semantics of docs/SEMANTICS.md run locally, over contacts
 //! shaped as the API returns them. Tests use it to check that a plan's
 //! requests select exactly what the expression selects; `hcq eval` runs a
-//! query over a file of contacts.
+//! query over a file of contacts with [`answer`], which computes the page
+//! both ways and refuses to answer when they differ.
 //!
 //! The semantics (docs/SEMANTICS.md, "The reference evaluator"):
 //!
@@ -16,12 +17,16 @@
 //! `id` ascending, as [`search`] assumes the API does.
 
 use crate::ast::CompareOp;
+use crate::lower::PlanOptions;
+use crate::lower::pack::DEFAULT_LIMIT;
 use crate::plan::{self, Order, Plan, Request};
 use crate::schema::{FieldType, Schema};
 use crate::typed::{self, Literal};
+use miette::{Diagnostic, SourceSpan};
 use serde::{Deserialize, Deserializer};
 use std::cmp::Ordering;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use thiserror::Error;
 
 /// A contact as the API's search returns it (docs/SEMANTICS.md, "Response"). Unknown
 /// keys are ignored.
@@ -264,7 +269,7 @@ pub fn matches_request(request: &Request, contact: &Contact) -> bool {
 }
 
 /// Orders two contacts by `sort` in `order`, ties by id ascending.
-fn by(sort: &str, order: Order) -> impl Fn(&&Contact, &&Contact) -> Ordering + '_ {
+fn by(sort: &str, order: Order) -> impl Fn(&Contact, &Contact) -> Ordering + '_ {
     move |a, b| {
         let primary = a.sort_key(sort).cmp(&b.sort_key(sort));
         let primary = match order {
@@ -275,34 +280,40 @@ fn by(sort: &str, order: Order) -> impl Fn(&&Contact, &&Contact) -> Ordering + '
     }
 }
 
-/// `limit` rows from `offset` of `rows`, sorted.
-fn window<'a>(
-    mut rows: Vec<&'a Contact>,
-    sort: &str,
-    order: Order,
-    offset: u64,
-    limit: u64,
-) -> Vec<&'a Contact> {
-    rows.sort_by(by(sort, order));
-    let offset = usize::try_from(offset).unwrap_or(usize::MAX);
+/// Sorts indexes into `contacts` by `sort` in `order`, ties by id.
+fn sort_rows(rows: &mut [usize], contacts: &[Contact], sort: &str, order: Order) {
+    let by = by(sort, order);
+    rows.sort_by(|&a, &b| by(&contacts[a], &contacts[b]));
+}
+
+/// The rows of `rows` from `offset`, at most `limit` of them.
+fn cut(rows: &[usize], offset: u64, limit: u64) -> &[usize] {
+    let offset = usize::try_from(offset)
+        .unwrap_or(usize::MAX)
+        .min(rows.len());
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    rows.into_iter().skip(offset).take(limit).collect()
+    &rows[offset..offset.saturating_add(limit).min(rows.len())]
+}
+
+fn rows_of<'a>(rows: &[usize], contacts: &'a [Contact]) -> Vec<&'a Contact> {
+    rows.iter().map(|&i| &contacts[i]).collect()
+}
+
+/// Every contact `request` selects (as indexes), sorted as it asks, before
+/// paging: any page the simulated API returns is a slice of this.
+fn request_rows(request: &Request, contacts: &[Contact]) -> Vec<usize> {
+    let mut rows: Vec<usize> = (0..contacts.len())
+        .filter(|&i| matches_request(request, &contacts[i]))
+        .collect();
+    sort_rows(&mut rows, contacts, &request.sort, request.order);
+    rows
 }
 
 /// The API simulated: the contacts `request` selects, sorted by its sort
 /// field and order (ties by id ascending), `limit` of them from `offset`.
 pub fn search<'a>(request: &Request, contacts: &'a [Contact]) -> Vec<&'a Contact> {
-    let rows = contacts
-        .iter()
-        .filter(|c| matches_request(request, c))
-        .collect();
-    window(
-        rows,
-        &request.sort,
-        request.order,
-        request.offset,
-        request.limit,
-    )
+    let rows = request_rows(request, contacts);
+    rows_of(cut(&rows, request.offset, request.limit), contacts)
 }
 
 /// Runs a plan against simulated API answers, exactly as its `merge` says
@@ -311,33 +322,44 @@ pub fn search<'a>(request: &Request, contacts: &'a [Contact]) -> Vec<&'a Contact
 /// request's answer; with several requests and no `merge` (not a plan
 /// [`crate::lower`] makes), their answers unioned by id in request order.
 pub fn run_plan<'a>(plan: &Plan, contacts: &'a [Contact]) -> Vec<&'a Contact> {
+    rows_of(&plan_rows(plan, contacts), contacts)
+}
+
+/// [`run_plan`], as indexes into `contacts`.
+fn plan_rows(plan: &Plan, contacts: &[Contact]) -> Vec<usize> {
+    let mut seen = HashSet::new();
     let Some(merge) = &plan.merge else {
-        let mut seen = HashSet::new();
         return plan
             .requests
             .iter()
-            .flat_map(|request| search(request, contacts))
-            .filter(|c| seen.insert(c.id))
+            .flat_map(|request| {
+                let rows = request_rows(request, contacts);
+                cut(&rows, request.offset, request.limit).to_vec()
+            })
+            .filter(|&i| seen.insert(contacts[i].id))
             .collect();
     };
     let wanted = merge.offset.saturating_add(merge.limit);
-    let mut seen = HashSet::new();
     let mut rows = Vec::new();
     for request in &plan.requests {
-        let mut page = request.clone();
+        // Each page the client asks for is a slice of the same sorted
+        // answer: sorting it once, not once per page, keeps a long page
+        // over many contacts cheap.
+        let answer = request_rows(request, contacts);
+        let mut offset = request.offset;
         let mut read: u64 = 0;
-        while read < wanted && page.limit > 0 {
-            let got = search(&page, contacts);
+        while read < wanted && request.limit > 0 {
+            let got = cut(&answer, offset, request.limit);
             read += got.len() as u64;
-            let short = (got.len() as u64) < page.limit;
-            rows.extend(got.into_iter().filter(|c| seen.insert(c.id)));
-            if short {
+            rows.extend(got.iter().filter(|&&i| seen.insert(contacts[i].id)));
+            if (got.len() as u64) < request.limit {
                 break;
             }
-            page.offset = page.offset.saturating_add(page.limit);
+            offset = offset.saturating_add(request.limit);
         }
     }
-    window(rows, &merge.sort, merge.order, merge.offset, merge.limit)
+    sort_rows(&mut rows, contacts, &merge.sort, merge.order);
+    cut(&rows, merge.offset, merge.limit).to_vec()
 }
 
 /// A sort, an order and a page.
@@ -355,14 +377,199 @@ pub struct Window {
 
 /// The true page of an expression: what a correct client shows for it.
 pub fn page<'a>(expr: &typed::Expr, window: &Window, contacts: &'a [Contact]) -> Vec<&'a Contact> {
-    let rows = contacts.iter().filter(|c| matches_expr(expr, c)).collect();
-    self::window(
-        rows,
-        &window.sort,
-        window.order,
-        window.offset,
-        window.limit,
-    )
+    rows_of(&page_rows(expr, window, contacts), contacts)
+}
+
+/// [`page`], as indexes into `contacts`.
+fn page_rows(expr: &typed::Expr, window: &Window, contacts: &[Contact]) -> Vec<usize> {
+    let mut rows: Vec<usize> = (0..contacts.len())
+        .filter(|&i| matches_expr(expr, &contacts[i]))
+        .collect();
+    sort_rows(&mut rows, contacts, &window.sort, window.order);
+    cut(&rows, window.offset, window.limit).to_vec()
+}
+
+/// Why [`answer`] has no answer.
+#[derive(Debug, Clone, PartialEq, Eq, Error, Diagnostic)]
+pub enum AnswerError {
+    /// The plan and the expression answer different contacts: a bug in
+    /// hcq's lowering (or in this evaluator), never the user's.
+    #[error(
+        "internal error: the plan {what} {} where the expression {what} {}; \
+         please report this with the expression",
+        describe_rows(.by_plan),
+        describe_rows(.by_expression)
+    )]
+    #[diagnostic(
+        code(hcq::eval::disagreement),
+        help(
+            "this is a bug in hcq, not in the query: please report it at the project's \
+             issue tracker with the expression and the contacts it was run over"
+        )
+    )]
+    Disagreement {
+        /// Which answers differ: `selects` (every match) or `answers` (the page).
+        what: &'static str,
+        /// The ids the plan gives, in its order.
+        by_plan: Vec<i64>,
+        /// The ids the expression gives, in its order.
+        by_expression: Vec<i64>,
+        /// The query.
+        #[label("the plan of this query disagrees with it")]
+        span: SourceSpan,
+    },
+
+    /// Two contacts with one id: answers are unions by id, so a page of
+    /// them has no single right answer.
+    #[error("the contacts at index {first} and {second} both have id {id}")]
+    #[diagnostic(
+        code(hcq::eval::duplicate_id),
+        help(
+            "HelpCrunch ids are unique: give each contact its own id \
+             (`contacts::read_records` refuses repeated ids)"
+        )
+    )]
+    DuplicateId {
+        /// The id.
+        id: i64,
+        /// The first contact with it, as an index into the contacts.
+        first: usize,
+        /// The contact that repeats it.
+        second: usize,
+    },
+}
+
+/// `3 contacts (ids 1, 2, 3)`, at most ten ids written out: enough to
+/// find the contacts in question, short enough for one line.
+fn describe_rows(ids: &[i64]) -> String {
+    const SHOWN: usize = 10;
+    if let [id] = ids {
+        return format!("1 contact (id {id})");
+    }
+    if ids.is_empty() {
+        return "no contacts".to_owned();
+    }
+    let mut list: Vec<String> = ids.iter().take(SHOWN).map(i64::to_string).collect();
+    if ids.len() > SHOWN {
+        list.push("…".to_owned());
+    }
+    format!("{} contacts (ids {})", ids.len(), list.join(", "))
+}
+
+/// The contacts `query` answers over `contacts`, as indexes into
+/// `contacts` in the answer's order, computed twice and compared: once by
+/// running `plan` as a client would ([`run_plan`]: each request paged
+/// from its own offset, rows unioned by id, sorted by the merge's field
+/// and order with ties by id, cut to the merge's page), and once from the
+/// expression alone ([`matches_expr`] over every contact, then the query's
+/// own sort and page, as [`page`] does). `plan` must be `query`'s plan,
+/// lowered with no overrides of its clauses; [`answer_with`] takes them.
+///
+/// What the answer is depends on whether the query has page clauses:
+///
+/// - With any of `sort by`, `limit` or `offset`, it is exactly the page the
+///   plan answers: clauses not written take the plan's defaults (sort by
+///   [`plan::DEFAULT_SORT`] in [`plan::DEFAULT_ORDER`], offset 0, and
+///   [`DEFAULT_LIMIT`] rows, the API's page).
+/// - With none, it is every contact the query matches, in the order of
+///   `contacts`: offline there is no reason to stop at the API's first
+///   page. The plan must then select exactly those contacts, and its
+///   default page must still be the expression's.
+///
+/// Fails with [`AnswerError::Disagreement`] when the two computations
+/// differ, which is a bug in hcq, and with [`AnswerError::DuplicateId`]
+/// when two contacts share an id ([`crate::contacts::read_records`] never
+/// returns such contacts).
+///
+/// ```
+/// let options = hcq::Options::at("2024-06-01T00:00:00Z".parse().unwrap());
+/// let compiled = hcq::compile_detailed("id > 1 sort by lastSeen asc limit 2", &options)?;
+/// let contacts = hcq::contacts::read_contacts(r#"[
+///     {"id": 1, "lastSeen": 10}, {"id": 2, "lastSeen": 30},
+///     {"id": 3, "lastSeen": 20}, {"id": 4, "lastSeen": 40}
+/// ]"#).unwrap();
+/// let rows = hcq::eval::answer(&compiled.query, &compiled.lowered.plan, &contacts).unwrap();
+/// assert_eq!(rows, [2, 1]); // ids 3 and 2
+/// # Ok::<(), hcq::Error>(())
+/// ```
+pub fn answer(
+    query: &typed::Query,
+    plan: &Plan,
+    contacts: &[Contact],
+) -> Result<Vec<usize>, AnswerError> {
+    answer_with(query, &PlanOptions::default(), plan, contacts)
+}
+
+/// [`answer`] for a plan lowered with `overrides` of the query's clauses
+/// ([`crate::Options::page`], the command line's `--limit`, say): an
+/// override counts as a page clause.
+pub fn answer_with(
+    query: &typed::Query,
+    overrides: &PlanOptions,
+    plan: &Plan,
+    contacts: &[Contact],
+) -> Result<Vec<usize>, AnswerError> {
+    let mut first = HashMap::with_capacity(contacts.len());
+    for (index, contact) in contacts.iter().enumerate() {
+        if let Some(&earlier) = first.get(&contact.id) {
+            return Err(AnswerError::DuplicateId {
+                id: contact.id,
+                first: earlier,
+                second: index,
+            });
+        }
+        first.insert(contact.id, index);
+    }
+    let disagree = |what, by_plan: &[usize], by_expression: &[usize]| {
+        let ids = |rows: &[usize]| rows.iter().map(|&i| contacts[i].id).collect();
+        AnswerError::Disagreement {
+            what,
+            by_plan: ids(by_plan),
+            by_expression: ids(by_expression),
+            span: query.span.into(),
+        }
+    };
+    // The window resolved here from the query, not taken from the plan,
+    // so that a plan paging the wrong window is caught.
+    let window = Window {
+        sort: overrides
+            .sort
+            .or(query.sort.map(|s| s.field))
+            .map_or(plan::DEFAULT_SORT, |field| field.name)
+            .to_owned(),
+        order: overrides
+            .order
+            .or(query.sort.and_then(|s| s.order))
+            .map_or(plan::DEFAULT_ORDER, Order::from),
+        offset: overrides.offset.or(query.offset).unwrap_or(0),
+        limit: overrides.limit.or(query.limit).unwrap_or(DEFAULT_LIMIT),
+    };
+    let by_plan = plan_rows(plan, contacts);
+    let by_expression = page_rows(&query.expr, &window, contacts);
+    if by_plan != by_expression {
+        return Err(disagree("answers", &by_plan, &by_expression));
+    }
+    let clauses = query.sort.is_some()
+        || query.limit.is_some()
+        || query.offset.is_some()
+        || *overrides != PlanOptions::default();
+    if clauses {
+        return Ok(by_plan);
+    }
+    let matches: Vec<usize> = (0..contacts.len())
+        .filter(|&i| matches_expr(&query.expr, &contacts[i]))
+        .collect();
+    let selected: Vec<usize> = (0..contacts.len())
+        .filter(|&i| {
+            plan.requests
+                .iter()
+                .any(|r| matches_request(r, &contacts[i]))
+        })
+        .collect();
+    if selected != matches {
+        return Err(disagree("selects", &selected, &matches));
+    }
+    Ok(matches)
 }
 
 /// Whether `request` is one the API accepts by docs/SEMANTICS.md: every filter on a
@@ -544,6 +751,143 @@ mod tests {
         let all = typed::Expr::And(vec![], Span::default());
         let want: Vec<i64> = page(&all, &window, &people).iter().map(|c| c.id).collect();
         assert_eq!(rows, want);
+    }
+
+    fn compiled(text: &str) -> crate::Compilation {
+        let options = crate::Options::at("2024-06-01T00:00:00Z".parse().expect("a time"));
+        crate::compile_detailed(text, &options).expect("compiles")
+    }
+
+    fn answer_ids(text: &str, contacts: &[Contact]) -> Vec<i64> {
+        let compiled = compiled(text);
+        answer(&compiled.query, &compiled.lowered.plan, contacts)
+            .expect("the plan agrees")
+            .into_iter()
+            .map(|i| contacts[i].id)
+            .collect()
+    }
+
+    #[test]
+    fn answer_sorts_ties_by_id_and_cuts_the_page() {
+        let people = people();
+        // lastSeen 0: 0, 3, 6, 9; 1: 1, 4, 7; 2: 2, 5, 8
+        assert_eq!(
+            answer_ids("id >= 0 sort by lastSeen asc limit 4 offset 2", &people),
+            [6, 9, 1, 4]
+        );
+        assert_eq!(
+            answer_ids("id >= 0 sort by lastSeen desc limit 3 offset 2", &people),
+            [8, 1, 4]
+        );
+        // An `offset` past the matches is an empty page.
+        assert_eq!(answer_ids("id >= 0 offset 50", &people), [] as [i64; 0]);
+        // No clauses: every match, in the order of the contacts.
+        let mut shuffled = people.clone();
+        shuffled.reverse();
+        assert_eq!(answer_ids("id > 2", &shuffled), [9, 8, 7, 6, 5, 4, 3]);
+    }
+
+    #[test]
+    fn answer_without_clauses_is_not_cut_at_the_api_page() {
+        let many: Vec<Contact> = (1..=250)
+            .map(|id| Contact {
+                id,
+                last_seen: id,
+                ..Contact::default()
+            })
+            .collect();
+        assert_eq!(answer_ids("id > 0", &many), (1..=250).collect::<Vec<_>>());
+        assert_eq!(
+            answer_ids("id > 0 limit 150", &many),
+            (101..=250).rev().collect::<Vec<_>>()
+        );
+        // Any clause means the plan's page: 100 rows unless `limit` says.
+        assert_eq!(answer_ids("id > 0 offset 0", &many).len(), 100);
+    }
+
+    #[test]
+    fn answer_refuses_a_plan_whose_selection_differs_beyond_its_page() {
+        let many: Vec<Contact> = (1..=150)
+            .map(|id| Contact {
+                id,
+                last_seen: id,
+                ..Contact::default()
+            })
+            .collect();
+        let compiled = compiled("id > 0");
+        // The first page (lastSeen 150 down to 51) is still right; ids 1 to
+        // 10, which only the whole answer shows, are lost.
+        let mut plan = compiled.lowered.plan.clone();
+        plan.requests[0].filter[0].value = Value::Number(10);
+        match answer(&compiled.query, &plan, &many) {
+            Err(AnswerError::Disagreement {
+                what,
+                by_plan,
+                by_expression,
+                ..
+            }) => {
+                assert_eq!(what, "selects");
+                assert_eq!((by_plan.len(), by_expression.len()), (140, 150));
+            }
+            other => panic!("expected a disagreement, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn answer_refuses_a_plan_paging_the_wrong_window() {
+        let people = people();
+        let compiled = compiled("id >= 0 limit 3 offset 2");
+        let mut plan = compiled.lowered.plan.clone();
+        plan.requests[0].offset = 0;
+        let error = answer(&compiled.query, &plan, &people).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "internal error: the plan answers 3 contacts (ids 2, 5, 8) where the expression \
+             answers 3 contacts (ids 8, 1, 4); please report this with the expression"
+        );
+        assert_eq!(
+            error.code().map(|c| c.to_string()).as_deref(),
+            Some("hcq::eval::disagreement")
+        );
+        let label = error.labels().and_then(|mut l| l.next()).expect("a label");
+        assert_eq!(
+            (label.offset(), label.len()),
+            (0, "id >= 0 limit 3 offset 2".len())
+        );
+    }
+
+    #[test]
+    fn answer_refuses_contacts_sharing_an_id() {
+        let mut people = people();
+        people[7].id = 2;
+        let compiled = compiled("id >= 0");
+        assert_eq!(
+            answer(&compiled.query, &compiled.lowered.plan, &people),
+            Err(AnswerError::DuplicateId {
+                id: 2,
+                first: 2,
+                second: 7
+            })
+        );
+    }
+
+    #[test]
+    fn pages_are_cut_without_overflow() {
+        let rows = [4, 5, 6];
+        assert_eq!(cut(&rows, 1, u64::MAX), [5, 6]);
+        assert_eq!(cut(&rows, u64::MAX, 2), [] as [usize; 0]);
+        assert_eq!(cut(&rows, 0, 0), [] as [usize; 0]);
+    }
+
+    #[test]
+    fn rows_are_described_briefly() {
+        assert_eq!(describe_rows(&[]), "no contacts");
+        assert_eq!(describe_rows(&[7]), "1 contact (id 7)");
+        let many: Vec<i64> = (1..=12).collect();
+        assert_eq!(
+            describe_rows(&many),
+            "12 contacts (ids 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, …)"
+        );
     }
 
     #[test]
