@@ -40,7 +40,7 @@
 //! # Ok::<(), hcq::contacts::ContactsError>(())
 //! ```
 
-use crate::diagnostic::{self, JsonDiagnostic, LineIndex};
+use crate::diagnostic::{self, JsonDiagnostic};
 use crate::eval::{self, Contact, Location, Tag};
 use crate::typed;
 use miette::{Diagnostic, NamedSource, Severity, SourceSpan};
@@ -109,8 +109,7 @@ impl ContactsError {
     /// assert_eq!((json.labels[0].line, json.labels[0].column), (2, 3));
     /// ```
     pub fn to_json(&self) -> JsonDiagnostic {
-        let index = LineIndex::new(self.source_text());
-        diagnostic::to_json(self, self.source_name(), &index)
+        diagnostic::to_json(self, self.source_name(), self.source_text())
     }
 }
 
@@ -162,8 +161,7 @@ impl ContactsWarning {
     /// The warning in the JSON form of every diagnostic, like
     /// [`ContactsError::to_json`]; its `severity` is `warning`.
     pub fn to_json(&self) -> JsonDiagnostic {
-        let index = LineIndex::new(self.source_text());
-        diagnostic::to_json(self, self.source_name(), &index)
+        diagnostic::to_json(self, self.source_name(), self.source_text())
     }
 }
 

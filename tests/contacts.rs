@@ -196,6 +196,8 @@ fn a_partial_export_reads_with_a_warning_on_total() {
                 "length": "\"total\": 256".len(),
                 "line": 3,
                 "column": 3,
+                "column_utf16": 3,
+                "column_byte": 3,
             }],
         })
     );
@@ -222,8 +224,10 @@ fn an_error_in_the_json_form_of_every_diagnostic() {
             "help": error.help().expect("help").to_string(),
             "source": "dup.jsonl",
             "labels": [
-                {"label": "`id` again", "offset": 50, "length": 4, "line": 2, "column": 26},
-                {"label": "first here", "offset": 26, "length": 4, "line": 2, "column": 2},
+                {"label": "`id` again", "offset": 50, "length": 4, "line": 2, "column": 26,
+                 "column_utf16": 26, "column_byte": 26},
+                {"label": "first here", "offset": 26, "length": 4, "line": 2, "column": 2,
+                 "column_utf16": 2, "column_byte": 2},
             ],
         })
     );

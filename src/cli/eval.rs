@@ -31,58 +31,44 @@ pub(super) fn run(args: &EvalArgs, session: &mut Session<'_, '_>) -> Result<u8, 
     };
 
     let contacts = input::read(session, &args.contacts, hcq::limits::MAX_CONTACTS_BYTES)?;
-    let records = match hcq::contacts::read_records(&contacts.name, &contacts.text) {
-        Ok(records) => records,
+    let export = match hcq::contacts::read_export(&contacts.name, &contacts.text) {
+        Ok(export) => export,
         Err(error) => {
-            let json = || {
-                vec![hcq::diagnostic::to_json(
-                    &error,
-                    &contacts.name,
-                    &contacts.text,
-                )]
-            };
-            session.report_diagnostic(&error, &contacts.name, &contacts.text, json);
+            session.report_diagnostic(&error, &contacts.name, &contacts.text, || {
+                vec![error.to_json()]
+            });
             return Ok(INVALID);
         }
     };
+    for warning in &export.warnings {
+        session.report_diagnostic(warning, &contacts.name, &contacts.text, || {
+            vec![warning.to_json()]
+        });
+    }
+    let records = export.records;
     let people: Vec<hcq::eval::Contact> = records.iter().map(|(c, _)| c.clone()).collect();
 
-    // Every match, in the file's order, by the reference evaluator; and the
-    // same answer from the plan's requests, which must agree.
-    let by_expression: Vec<usize> = (0..people.len())
-        .filter(|&i| hcq::eval::matches_expr(&query.expr, &people[i]))
-        .collect();
-    let by_plan: Vec<usize> = (0..people.len())
-        .filter(|&i| {
-            plan.requests
-                .iter()
-                .any(|r| hcq::eval::matches_request(r, &people[i]))
-        })
-        .collect();
-    if by_expression != by_plan {
-        return Err(Failure::new(
-            FAILURE,
-            "hcq::internal",
-            format!(
-                "internal error: the plan selects {} contacts where the expression selects {}; \
-                 please report this with the expression",
-                by_plan.len(),
-                by_expression.len()
-            ),
-        ));
-    }
+    // The page by the reference evaluator and by the plan's requests, run
+    // as a client would; they must agree.
+    let rows = match hcq::eval::answer(&query, &plan, &people) {
+        Ok(rows) => rows,
+        Err(error) => {
+            let json = || vec![hcq::diagnostic::to_json(&error, &input.name, &input.text)];
+            session.report_diagnostic(&error, &input.name, &input.text, json);
+            return Ok(FAILURE);
+        }
+    };
 
     let out = if args.count {
-        format!("{}\n", by_expression.len())
+        format!("{}\n", rows.len())
     } else if args.ids {
-        by_expression
-            .iter()
+        rows.iter()
             .map(|&i| format!("{}\n", people[i].id))
             .collect()
-    } else if by_expression.is_empty() {
+    } else if rows.is_empty() {
         "[]\n".to_owned()
     } else {
-        let items: Vec<String> = by_expression
+        let items: Vec<String> = rows
             .iter()
             .map(|&i| reindent(&contacts, records[i].1))
             .collect();
