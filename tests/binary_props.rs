@@ -156,6 +156,95 @@ proptest! {
     }
 }
 
+/// A diagnostic with any labels, some of them on related diagnostics.
+#[derive(Debug)]
+struct Labelled {
+    labels: Vec<miette::LabeledSpan>,
+    related: Vec<Labelled>,
+}
+
+impl std::fmt::Display for Labelled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} labels", self.labels.len())
+    }
+}
+
+impl std::error::Error for Labelled {}
+
+impl miette::Diagnostic for Labelled {
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        (!self.related.is_empty())
+            .then(|| Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic)) as Box<_>)
+    }
+}
+
+fn label() -> impl Strategy<Value = miette::LabeledSpan> {
+    (
+        any::<usize>(),
+        0usize..300_000,
+        any::<bool>(),
+        "\\PC{0,10}|[\\x00-\\x1f]{0,3}",
+    )
+        .prop_map(|(offset, len, primary, text)| {
+            // Offsets anywhere in or past a text of up to 300 KB.
+            let offset = offset % 300_000;
+            if primary {
+                miette::LabeledSpan::new_primary_with_span(Some(text), (offset, len))
+            } else {
+                miette::LabeledSpan::new_with_span(Some(text), (offset, len))
+            }
+        })
+}
+
+proptest! {
+    #![proptest_config(common::proptest_config())]
+
+    /// The renderer itself, on any text (long lines, CRLF, control and
+    /// wide characters) and any labels, even ones past the end or inside
+    /// a character.
+    #[test]
+    fn any_labels_on_any_text_render_safely(
+        pieces in prop::collection::vec(
+            prop_oneof![
+                "\\PC{0,20}",
+                Just("\n".to_owned()),
+                Just("\r\n".to_owned()),
+                Just("\u{1b}[31m\u{7}\u{200b}\u{202e}".to_owned()),
+                Just("Київ😀".to_owned()),
+                (1usize..150_000).prop_map(|n| "a".repeat(n)),
+            ],
+            0..12,
+        ),
+        top in prop::collection::vec(label(), 0..4),
+        related in prop::collection::vec(prop::collection::vec(label(), 0..4), 0..60),
+    ) {
+        let text: String = pieces.concat();
+        let diagnostic = Labelled {
+            labels: top,
+            related: related
+                .into_iter()
+                .map(|labels| Labelled { labels, related: Vec::new() })
+                .collect(),
+        };
+        let out = hcq::cli::render::render(
+            &diagnostic,
+            "any.hcq",
+            &text,
+            hcq::cli::render::Style::plain(),
+        );
+        prop_assert!(out.len() < 256 * 1024, "{} bytes", out.len());
+        if let Some(c) = out.chars().find(|&c| c.is_control() && c != '\n') {
+            prop_assert!(false, "{c:?} in {out}");
+        }
+        let widest = out.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+        prop_assert!(widest < 600, "a line of {widest} characters");
+    }
+}
+
 /// The invalid inputs of both fixture suites.
 fn fixtures() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");

@@ -125,10 +125,11 @@ pub fn printable(text: &str) -> String {
     clip(text, MAX_TEXT_CHARS)
         .chars()
         .map(|c| {
-            if c == '\n' {
-                c
-            } else {
-                stand_in(c).unwrap_or(c)
+            match c {
+                '\n' => c,
+                // The handler expands tabs in source lines, not in messages.
+                '\t' => ' ',
+                _ => stand_in(c).unwrap_or(c),
             }
         })
         .collect()
