@@ -271,6 +271,14 @@ fn usage_errors_follow_the_message_format() {
     assert_eq!(code(&output), 2);
     let value: serde_json::Value = serde_json::from_str(stderr.trim()).expect("one JSON object");
     assert_eq!(value["code"], "hcq::usage");
+    // Found by the `binary` fuzz target: JSON leaves DEL and the C1
+    // controls raw unless hcq escapes them.
+    let name = "missing\u{7f}\u{9b}31m\u{202e}.hcq";
+    let output = run(&["check", "--message-format", "json", name], b"");
+    let stderr = sane(&output);
+    assert_eq!(code(&output), 2);
+    let value: serde_json::Value = serde_json::from_str(stderr.trim()).expect("one JSON object");
+    assert_eq!(value["source"], name);
     let output = run(&["check", &"x".repeat(100_000)], b"");
     let stderr = sane(&output);
     assert_eq!(code(&output), 2);

@@ -248,6 +248,21 @@ impl<'a, 'io> Session<'a, 'io> {
     }
 }
 
+/// One diagnostic as a line of JSON. serde_json escapes only the C0
+/// controls; DEL, the C1 controls (U+009B starts an escape sequence on some
+/// terminals) and invisible characters are escaped here too, as `\\uXXXX`,
+/// which is still the same JSON: they only ever occur inside strings.
 fn json_line(diagnostic: &JsonDiagnostic) -> String {
-    serde_json::to_string(diagnostic).expect("a diagnostic holds only strings and numbers") + "\n"
+    let json =
+        serde_json::to_string(diagnostic).expect("a diagnostic holds only strings and numbers");
+    let mut line = String::with_capacity(json.len() + 1);
+    for c in json.chars() {
+        if render::stand_in(c).is_some() {
+            line.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            line.push(c);
+        }
+    }
+    line.push('\n');
+    line
 }
