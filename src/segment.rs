@@ -623,7 +623,10 @@ fn shift_expr(expr: &mut ast::Expr, by: usize) {
 fn shift_value(value: &mut ast::Value, by: usize) {
     shift(&mut value.span, by);
     match &mut value.kind {
-        ast::ValueKind::Now(Some(offset)) => shift(&mut offset.span, by),
+        ast::ValueKind::Now {
+            offset: Some(offset),
+            ..
+        } => shift(&mut offset.span, by),
         ast::ValueKind::List(values) => {
             for value in values {
                 shift_value(value, by);

@@ -40,7 +40,10 @@ impl Shift for Value {
     fn shift(&mut self, by: usize) {
         self.span.shift(by);
         match &mut self.kind {
-            ValueKind::Now(Some(offset)) => offset.span.shift(by),
+            ValueKind::Now {
+                offset: Some(offset),
+                ..
+            } => offset.span.shift(by),
             ValueKind::List(items) => items.iter_mut().for_each(|v| v.shift(by)),
             _ => {}
         }
@@ -143,7 +146,18 @@ fn datetime(d: &str) -> Src<Value> {
 }
 
 fn now() -> Src<Value> {
-    value(ValueKind::Now(None), "now")
+    now_as("now")
+}
+
+/// A bare `now` written as `word` (`NOW`, `Now`).
+fn now_as(word: &str) -> Src<Value> {
+    value(
+        ValueKind::Now {
+            word: word.into(),
+            offset: None,
+        },
+        word,
+    )
 }
 
 /// `now - 30d` (`sign` is `-` or `+`).
@@ -155,7 +169,13 @@ fn now_offset(sign: char, amount: &str, unit: &str) -> Src<Value> {
         unit: unit.into(),
         span: Span::new(6, text.len()),
     };
-    value(ValueKind::Now(Some(offset)), text)
+    value(
+        ValueKind::Now {
+            word: "now".into(),
+            offset: Some(offset),
+        },
+        text,
+    )
 }
 
 fn list(items: Vec<Src<Value>>) -> Src<Value> {
@@ -711,6 +731,8 @@ fn text_fields_keep_values_as_written() {
             "2024-01-01T10:00:00Z",
         ),
         (cmp("name", "=", now()), "now"),
+        (cmp("name", "=", now_as("NOW")), "NOW"),
+        (cmp("city", "!=", now_as("Now")), "Now"),
     ];
     for (e, text) in cases {
         assert_eq!(literal(e), Literal::Text(text.to_owned()));
@@ -791,9 +813,18 @@ fn tag_lists_hold_only_names() {
     assert_eq!(under(&errors[0]), ["2024-01-01"]);
     assert_eq!(under(&errors[1]), ["now"]);
     assert!(
-        errors[0].help.contains("quote a tag name"),
+        errors[0]
+            .help
+            .ends_with("to use it as a tag name, quote it: \"2024-01-01\""),
         "{}",
         errors[0].help
+    );
+    assert!(
+        errors[1]
+            .help
+            .ends_with("to use it as a tag name, quote it: \"now\""),
+        "{}",
+        errors[1].help
     );
 
     for v in [date("2024-01-01"), now(), now_offset('-', "1", "d")] {

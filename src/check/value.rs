@@ -44,9 +44,12 @@ impl Reader<'_> {
             | ValueKind::Integer(text)
             | ValueKind::Date(text)
             | ValueKind::DateTime(text) => Ok(text.clone()),
-            // A text field may well hold the word "now"; only an offset makes it a time.
-            ValueKind::Now(None) => Ok("now".to_owned()),
-            ValueKind::Now(Some(_)) => Err(self.wrong(
+            // A text field may well hold the word "now", or "NOW": it is
+            // that text as written. Only an offset makes it a time.
+            ValueKind::Now { word, offset: None } => Ok(word.clone()),
+            ValueKind::Now {
+                offset: Some(_), ..
+            } => Err(self.wrong(
                 value,
                 Some("to match these words as text, put them in quotes".to_owned()),
             )),
@@ -82,8 +85,11 @@ impl Reader<'_> {
                     span: at(value.span),
                 })
             }
-            ValueKind::Now(None) => Ok(self.now.as_second()),
-            ValueKind::Now(Some(offset)) => self.relative(offset),
+            ValueKind::Now { offset: None, .. } => Ok(self.now.as_second()),
+            ValueKind::Now {
+                offset: Some(offset),
+                ..
+            } => self.relative(offset),
             ValueKind::Str(_) | ValueKind::Word(_) => Err(self.wrong(
                 value,
                 Some("the API compares UNIX timestamps, so text is never a date".to_owned()),
@@ -175,12 +181,23 @@ impl Reader<'_> {
                 "a nested list",
                 Some("tag lists cannot be nested".to_owned()),
             )),
-            ValueKind::Date(_) | ValueKind::DateTime(_) | ValueKind::Now(_) => Err(self.wrong(
+            // A tag list cannot take `now` as the clock, and a date there
+            // is likelier a mistake than a tag: both are refused, with the
+            // written text quoted as the way to mean it as a name.
+            ValueKind::Date(text)
+            | ValueKind::DateTime(text)
+            | ValueKind::Now {
+                word: text,
+                offset: None,
+            } => Err(self.wrong(
                 value,
-                Some(
-                    "quote a tag name that looks like a date or `now`, as in \"2024-01-01\""
-                        .to_owned(),
-                ),
+                Some(format!("to use it as a tag name, quote it: \"{text}\"")),
+            )),
+            ValueKind::Now {
+                offset: Some(_), ..
+            } => Err(self.wrong(
+                value,
+                Some("to match these words as a tag name, put them in quotes".to_owned()),
             )),
         }
     }
@@ -229,8 +246,10 @@ fn found(kind: &ValueKind) -> &'static str {
         ValueKind::Integer(_) => "an integer",
         ValueKind::Date(_) => "a date",
         ValueKind::DateTime(_) => "a date and time",
-        ValueKind::Now(None) => "`now`",
-        ValueKind::Now(Some(_)) => "a time relative to now",
+        ValueKind::Now { offset: None, .. } => "`now`",
+        ValueKind::Now {
+            offset: Some(_), ..
+        } => "a time relative to now",
         ValueKind::List(_) => "a list",
     }
 }

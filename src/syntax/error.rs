@@ -354,11 +354,19 @@ pub(super) fn from_pest(error: pest::error::Error<Rule>, source: &str) -> ParseE
         Some(Want::Value) => ("a value", value_help(token)),
         Some(Want::Amount) => (
             "an amount of time such as `30d`",
-            "write a relative time as digits and a unit: `now - 30d`, `now + 2h`".into(),
+            with_now_word(
+                "write a relative time as digits and a unit: `now - 30d`, `now + 2h`",
+                source,
+                pos,
+            ),
         ),
         Some(Want::Unit) => (
             "a unit of time such as `d` or `h`",
-            "write the unit right after the digits: `30d` (s, m, h, d or w)".into(),
+            with_now_word(
+                "write the unit right after the digits: `30d` (s, m, h, d or w)",
+                source,
+                pos,
+            ),
         ),
         Some(Want::Count) => (
             "a whole number",
@@ -409,6 +417,31 @@ fn value_help(token: Token<'_>) -> String {
     "write a word, a number, a date such as `2024-01-01`, `now - 30d`, a \"quoted string\" \
      or a list such as `[Lead, Paid]`; quote text that holds blanks, operators or keywords"
         .into()
+}
+
+/// `help`, and when the relative time is one word that starts with `now`
+/// (`now-ish`, `NOW+1`), how to write that word as text instead: it is
+/// likelier a value than a time missing its amount.
+fn with_now_word(help: &str, source: &str, pos: usize) -> String {
+    let pos = pos.min(source.len());
+    // The run of word characters around `pos`: `now-ish` has none of the
+    // blanks `now - 30d` may hold.
+    let start = source[..pos]
+        .char_indices()
+        .rev()
+        .take_while(|&(_, c)| is_word_char(c))
+        .last()
+        .map_or(pos, |(i, _)| i);
+    let end = source[pos..]
+        .find(|c: char| !is_word_char(c))
+        .map_or(source.len(), |n| pos + n);
+    let word = &source[start..end];
+    let starts_with_now = word.get(..3).is_some_and(|w| w.eq_ignore_ascii_case("now"));
+    if starts_with_now && word.len() > 3 {
+        format!("{help}; to compare with the text `{word}`, quote it: `\"{word}\"`")
+    } else {
+        help.to_owned()
+    }
 }
 
 /// What stands at an error's byte.

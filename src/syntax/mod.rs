@@ -343,7 +343,19 @@ impl Builder {
         let kind = match pair.as_rule() {
             Rule::string => ValueKind::Str(escape::unescape(text, span.start)?),
             Rule::list => ValueKind::List(self.values(pair)?),
-            Rule::now => ValueKind::Now(relative_offset(pair)),
+            Rule::now => {
+                let word = pair
+                    .clone()
+                    .into_inner()
+                    .next()
+                    .expect("grammar guarantees the word `now`")
+                    .as_str()
+                    .to_owned();
+                ValueKind::Now {
+                    word,
+                    offset: relative_offset(pair),
+                }
+            }
             Rule::datetime => ValueKind::DateTime(text.to_owned()),
             Rule::date => ValueKind::Date(text.to_owned()),
             Rule::integer => ValueKind::Integer(text.to_owned()),

@@ -1,0 +1,239 @@
+//! The edges of the language a user can trip over without noticing (issue
+//! 9, "Trust at the edges"): bare words that look like keywords, dates at
+//! the ends of the calendar and between two seconds, `!= ""`, characters
+//! nobody can see, and "did you mean" on huge names. Everything here goes
+//! through the library as `hcq` runs it: text in, plan or diagnostics out.
+
+use hcq::plan::Value;
+use hcq::{Error, Options, Plan, Problem};
+use miette::Diagnostic;
+
+/// 2024-06-01T00:00:00Z.
+const NOW: i64 = 1_717_200_000;
+
+fn options() -> Options {
+    Options::at(jiff::Timestamp::from_second(NOW).expect("a valid timestamp"))
+}
+
+fn plan(text: &str) -> Plan {
+    hcq::compile(text, &options()).unwrap_or_else(|e| panic!("{text:?} should compile: {e:?}"))
+}
+
+fn error(text: &str) -> Error {
+    match hcq::compile(text, &options()) {
+        Ok(plan) => panic!("{text:?} should fail, gave {plan:?}"),
+        Err(error) => error,
+    }
+}
+
+/// The one problem of `text`, which must fail.
+fn one_problem(text: &str) -> Problem {
+    let error = error(text);
+    let [problem] = error.problems() else {
+        panic!(
+            "{text:?} should have one problem, got {:?}",
+            error.problems()
+        );
+    };
+    problem.clone()
+}
+
+fn code(problem: &impl Diagnostic) -> String {
+    problem.code().map(|c| c.to_string()).unwrap_or_default()
+}
+
+fn help(problem: &impl Diagnostic) -> String {
+    problem.help().map(|h| h.to_string()).unwrap_or_default()
+}
+
+fn labels(problem: &impl Diagnostic) -> Vec<String> {
+    problem
+        .labels()
+        .into_iter()
+        .flatten()
+        .map(|l| l.label().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// The value of the plan's only filter.
+fn only_value(text: &str) -> Value {
+    let plan = plan(text);
+    let [request] = plan.requests.as_slice() else {
+        panic!("{text:?} should need one request: {plan:?}");
+    };
+    let [filter] = request.filter.as_slice() else {
+        panic!("{text:?} should have one filter: {plan:?}");
+    };
+    filter.value.clone()
+}
+
+// ---------------------------------------------------------------- bare words
+
+/// The words of the grammar's `keyword` rule.
+const KEYWORDS: [&str; 11] = [
+    "and", "or", "not", "in", "sort", "by", "limit", "offset", "asc", "desc", "segment",
+];
+
+/// Each case a word may be written in.
+fn spellings(word: &str) -> [String; 3] {
+    let mut title = word.to_owned();
+    title[..1].make_ascii_uppercase();
+    [word.to_owned(), word.to_ascii_uppercase(), title]
+}
+
+#[test]
+fn now_compared_with_text_is_the_text_as_written() {
+    for word in spellings("now") {
+        for text in [
+            format!("city = {word}"),
+            format!("city != {word}"),
+            format!("name ~ {word}"),
+        ] {
+            assert_eq!(only_value(&text), Value::Text(word.clone()), "{text}");
+        }
+        let plan = plan(&format!("city in (Kyiv, {word})"));
+        let values: Vec<_> = plan.requests[0]
+            .filter
+            .iter()
+            .map(|f| f.value.clone())
+            .collect();
+        assert_eq!(
+            values,
+            [Value::Text("Kyiv".into()), Value::Text(word.clone())]
+        );
+    }
+}
+
+#[test]
+fn now_compared_with_a_date_is_the_clock_in_any_case() {
+    for word in spellings("now") {
+        assert_eq!(
+            only_value(&format!("lastSeen >= {word}")),
+            Value::Number(NOW)
+        );
+        assert_eq!(
+            only_value(&format!("lastSeen >= {word} - 1d")),
+            Value::Number(NOW - 86_400)
+        );
+    }
+}
+
+#[test]
+fn now_as_a_tag_is_refused_with_the_quoted_name() {
+    for word in spellings("now") {
+        for text in [format!("tag = {word}"), format!("tags = [Lead, {word}]")] {
+            let problem = one_problem(&text);
+            assert_eq!(code(&problem), "hcq::check::value_type", "{text}");
+            assert!(
+                help(&problem).contains(&format!("quote it: \"{word}\"")),
+                "{text}: {}",
+                help(&problem)
+            );
+        }
+    }
+}
+
+#[test]
+fn now_with_an_offset_is_never_text() {
+    let problem = one_problem("city = NOW - 1d");
+    assert_eq!(code(&problem), "hcq::check::value_type");
+    assert!(help(&problem).contains("put them in quotes"));
+}
+
+/// Every keyword, in every case, as a text value, in an `in` list, as a
+/// tag and as a date: refused where it stands, with the advice to quote
+/// it, and never read as some other value.
+#[test]
+fn keywords_as_values_are_refused_with_advice_to_quote_them() {
+    for keyword in KEYWORDS {
+        for word in spellings(keyword) {
+            for text in [
+                format!("city = {word}"),
+                format!("city != {word}"),
+                format!("city in (Kyiv, {word})"),
+                format!("tag = {word}"),
+                format!("tags = [Lead, {word}]"),
+                format!("lastSeen > {word}"),
+            ] {
+                let problem = one_problem(&text);
+                assert_eq!(code(&problem), "hcq::parse::expected", "{text}");
+                assert_eq!(labels(&problem), [format!("found `{word}`")], "{text}");
+                assert_eq!(
+                    help(&problem),
+                    format!(
+                        "`{word}` is a keyword; to compare with the word itself, quote it: \
+                         `\"{word}\"`"
+                    ),
+                    "{text}"
+                );
+            }
+            // Quoted, it is the text.
+            assert_eq!(
+                only_value(&format!("city = \"{word}\"")),
+                Value::Text(word.clone())
+            );
+        }
+    }
+}
+
+/// Words that are keywords elsewhere but not in hcq are plain words.
+#[test]
+fn other_keyword_like_words_are_text_as_written() {
+    for word in [
+        "true", "FALSE", "Null", "none", "today", "nowhere", "now_", "Now.com",
+    ] {
+        assert_eq!(
+            only_value(&format!("city = {word}")),
+            Value::Text(word.into()),
+            "{word}"
+        );
+        assert_eq!(
+            only_value(&format!("tag = {word}")),
+            Value::Tags(vec![hcq::plan::Tag { name: word.into() }]),
+            "{word}"
+        );
+        let problem = one_problem(&format!("lastSeen > {word}"));
+        assert_eq!(code(&problem), "hcq::check::value_type", "{word}");
+    }
+}
+
+/// `now-ish` starts like `now - 1d`: the grammar reads `now` and then
+/// wants an amount; the help says how to write it as text.
+#[test]
+fn a_word_starting_with_now_and_a_sign_is_refused_with_advice_to_quote_it() {
+    for (text, word) in [
+        ("city = now-ish", "now-ish"),
+        ("city = NOW+1", "NOW+1"),
+        ("city = Now-", "Now-"),
+    ] {
+        let problem = one_problem(text);
+        assert_eq!(code(&problem), "hcq::parse::expected", "{text}");
+        assert!(
+            help(&problem).contains(&format!("quote it: `\"{word}\"`")),
+            "{text}: {}",
+            help(&problem)
+        );
+    }
+}
+
+#[test]
+fn fmt_keeps_now_as_written() {
+    let limits = hcq::Limits::default();
+    for (text, formatted) in [
+        ("city=NOW", "city = NOW\n"),
+        (
+            "city = Now or lastSeen>=now",
+            "city = Now or lastSeen >= now\n",
+        ),
+        ("lastSeen >= NOW-30d", "lastSeen >= NOW - 30d\n"),
+    ] {
+        let out = hcq::format::format_query("<expression>", text, &limits)
+            .unwrap_or_else(|e| panic!("{text:?} should format: {e:?}"));
+        assert_eq!(out, formatted);
+        // Formatting changes no value: the same plan before and after.
+        assert_eq!(plan(text), plan(&out), "{text}");
+    }
+    let file = "segment shouting\n  city = NOW\n";
+    let out = hcq::format::format_file("f.hcq", file, &limits).expect("formats");
+    assert_eq!(out, file);
+}
