@@ -4,6 +4,7 @@
 //! nobody can see, and "did you mean" on huge names. Everything here goes
 //! through the library as `hcq` runs it: text in, plan or diagnostics out.
 
+use hcq::eval::Contact;
 use hcq::plan::Value;
 use hcq::{Error, Options, Plan, Problem};
 use miette::Diagnostic;
@@ -236,4 +237,206 @@ fn fmt_keeps_now_as_written() {
     let file = "segment shouting\n  city = NOW\n";
     let out = hcq::format::format_file("f.hcq", file, &limits).expect("formats");
     assert_eq!(out, file);
+}
+
+// ---------------------------------------------------------------- dates
+
+/// Contacts seen at 09:59:59, 10:00:00, 10:00:01 and 10:00:02 on
+/// 2024-01-01, by their offset in seconds from 10:00:00.
+fn seen_around_ten() -> Vec<Contact> {
+    (-1..=2)
+        .map(|offset| Contact {
+            id: 100 + offset,
+            last_seen: TEN + offset,
+            ..Contact::default()
+        })
+        .collect()
+}
+
+/// 2024-01-01T10:00:00Z.
+const TEN: i64 = 1_704_103_200;
+
+/// The offsets from 10:00:00 of the contacts `text`'s plan selects.
+fn selected(text: &str, contacts: &[Contact]) -> Vec<i64> {
+    let mut offsets: Vec<i64> = hcq::eval::run_plan(&plan(text), contacts)
+        .iter()
+        .map(|c| c.last_seen - TEN)
+        .collect();
+    offsets.sort_unstable();
+    offsets
+}
+
+/// `lastSeen OP 10:00:00.5` selects exactly the whole seconds `t` for
+/// which `t OP 10:00:00.5` holds as real numbers.
+#[test]
+fn fractions_of_a_second_select_exactly_the_contacts_they_say() {
+    let contacts = seen_around_ten();
+    for (op, holds) in [
+        (">=", (|t: f64| t >= 0.5) as fn(f64) -> bool),
+        (">", |t| t > 0.5),
+        ("<", |t| t < 0.5),
+        ("<=", |t| t <= 0.5),
+    ] {
+        let want: Vec<i64> = (-1..=2).filter(|&t| holds(t as f64)).collect();
+        for text in [
+            format!("lastSeen {op} 2024-01-01T10:00:00.5Z"),
+            format!("lastSeen {op} 2024-01-01T12:00:00.5+02:00"),
+            format!("not lastSeen {} 2024-01-01T10:00:00.5Z", negated(op)),
+        ] {
+            assert_eq!(selected(&text, &contacts), want, "{text}");
+        }
+    }
+    // Whole seconds keep their meaning: the contact seen at 10:00:00 is in.
+    assert_eq!(
+        selected("lastSeen >= 2024-01-01T10:00:00Z", &contacts),
+        [0, 1, 2]
+    );
+}
+
+fn negated(op: &str) -> &'static str {
+    match op {
+        ">=" => "<",
+        ">" => "<=",
+        "<" => ">=",
+        "<=" => ">",
+        other => panic!("no negation for {other}"),
+    }
+}
+
+#[test]
+fn equality_with_a_fraction_of_a_second_is_refused() {
+    for text in [
+        "lastSeen = 2024-01-01T10:00:00.5Z",
+        "lastSeen != 2024-01-01T10:00:00.5Z",
+        "lastSeen in (2024-01-01, 2024-01-01T10:00:00.5Z)",
+        "lastSeen not in (2024-01-01T10:00:00.001Z)",
+    ] {
+        let problem = one_problem(text);
+        assert_eq!(code(&problem), "hcq::check::fractional_second", "{text}");
+        assert_eq!(labels(&problem), ["between two whole seconds"]);
+    }
+    // Zeros after the point are a whole second.
+    assert_eq!(
+        selected("lastSeen = 2024-01-01T10:00:00.000Z", &seen_around_ten()),
+        [0]
+    );
+}
+
+/// A bare date is midnight UTC: `=` is that one second, not the day.
+#[test]
+fn a_bare_date_is_one_second_at_midnight_utc() {
+    let midnight = 1_704_067_200;
+    assert_eq!(only_value("lastSeen = 2024-01-01"), Value::Number(midnight));
+    let contacts: Vec<Contact> = [0, 1, 3_600, 86_399]
+        .into_iter()
+        .map(|offset| Contact {
+            id: offset,
+            last_seen: midnight + offset,
+            ..Contact::default()
+        })
+        .collect();
+    let ids = |text: &str| -> Vec<i64> {
+        let mut ids: Vec<i64> = hcq::eval::run_plan(&plan(text), &contacts)
+            .iter()
+            .map(|c| c.id)
+            .collect();
+        ids.sort_unstable();
+        ids
+    };
+    assert_eq!(ids("lastSeen = 2024-01-01"), [0]);
+    assert_eq!(
+        ids("lastSeen >= 2024-01-01 and lastSeen < 2024-01-02"),
+        [0, 1, 3_600, 86_399]
+    );
+}
+
+#[test]
+fn utc_offsets_past_23_59_are_refused_at_the_value() {
+    for (text, value) in [
+        (
+            "lastSeen >= 2024-01-01T10:00:00+25:00",
+            "2024-01-01T10:00:00+25:00",
+        ),
+        (
+            "lastSeen >= 2024-01-01T10:00:00-24:00",
+            "2024-01-01T10:00:00-24:00",
+        ),
+        (
+            "lastSeen >= 2024-01-01T10:00:00+05:60",
+            "2024-01-01T10:00:00+05:60",
+        ),
+    ] {
+        let error = error(text);
+        let [problem] = error.problems() else {
+            panic!("{text}: one problem expected");
+        };
+        assert_eq!(code(problem), "hcq::check::invalid_datetime");
+        let label = problem
+            .labels()
+            .into_iter()
+            .flatten()
+            .next()
+            .expect("a label");
+        assert_eq!(&text[label.offset()..label.offset() + label.len()], value);
+        assert!(
+            label
+                .label()
+                .is_some_and(|l| l.contains("offsets go from -23:59 to +23:59"))
+        );
+    }
+    // The largest offsets are fine.
+    assert_eq!(
+        only_value("lastSeen = 2024-01-01T23:59:00+23:59"),
+        Value::Number(1_704_067_200)
+    );
+}
+
+/// Words of the date library's own messages: none may reach a user.
+const LIBRARY_WORDS: [&str; 6] = [
+    "parameter",
+    "civil",
+    "unparsed",
+    "failed to",
+    "overflow",
+    "required range",
+];
+
+#[test]
+fn dates_at_the_ends_of_the_calendar_get_hcq_messages() {
+    for text in [
+        "lastSeen < 10000-01-01",
+        "lastSeen < 99999-12-31T00:00:00Z",
+        "lastSeen > -0001-01-01",
+        "lastSeen > now + 100000000d",
+        "lastSeen > now - 100000000d",
+        "lastSeen > now + 9999999999999w",
+        "lastSeen > 2024-01-01T10:00:00.5Z and lastSeen = 2024-01-01T10:00:00.25Z",
+        "lastSeen > 2024-01-01T10:00:00+99:99",
+        "lastSeen > 2024-01-01T10:00:99Z",
+        "lastSeen > 2024-02-30",
+    ] {
+        let error = error(text);
+        for problem in error.problems() {
+            let mut words = vec![problem.to_string(), help(problem)];
+            words.extend(labels(problem));
+            for word in &words {
+                assert!(
+                    !LIBRARY_WORDS
+                        .iter()
+                        .any(|w| word.to_lowercase().contains(w)),
+                    "{text}: {word}"
+                );
+            }
+            assert!(code(problem).starts_with("hcq::check::"), "{text}");
+        }
+    }
+    // The last second of 9999 in the westernmost offset still has a number.
+    assert_eq!(
+        only_value("lastSeen <= 9999-12-31T23:59:59-23:59"),
+        Value::Number(253_402_300_799 + 86_340)
+    );
+    assert_eq!(
+        only_value("lastSeen < 9999-12-31"),
+        Value::Number(253_402_214_400)
+    );
 }
