@@ -440,3 +440,102 @@ fn dates_at_the_ends_of_the_calendar_get_hcq_messages() {
         Value::Number(253_402_214_400)
     );
 }
+
+// ---------------------------------------------------------------- `!= ""`
+
+/// The warnings of compiling `text` (which must compile).
+fn warnings(text: &str) -> Vec<hcq::lower::LowerWarning> {
+    hcq::compile_detailed(text, &options())
+        .unwrap_or_else(|e| panic!("{text:?} should compile: {e:?}"))
+        .lowered
+        .warnings
+}
+
+fn contact(id: i64, telegram: Option<&str>) -> Contact {
+    Contact {
+        id,
+        last_seen: NOW - id,
+        telegram_id: telegram.map(str::to_owned),
+        ..Contact::default()
+    }
+}
+
+/// What the warning says, checked against the evaluator of the semantics
+/// the plans rely on: `!= ""` takes the contacts without the field too,
+/// `!~ ""` only those, and `~ ""` is the test for "has the field".
+#[test]
+fn negated_empty_text_warns_and_means_what_the_warning_says() {
+    let contacts = [
+        contact(1, Some("ann")),
+        contact(2, None),
+        contact(3, Some("")),
+        contact(4, None),
+    ];
+    let ids = |text: &str| -> Vec<i64> {
+        let mut ids: Vec<i64> = hcq::eval::run_plan(&plan(text), &contacts)
+            .iter()
+            .map(|c| c.id)
+            .collect();
+        ids.sort_unstable();
+        ids
+    };
+    assert_eq!(ids("telegramId != \"\""), [1, 2, 4]);
+    assert_eq!(ids("telegramId !~ \"\""), [2, 4]);
+    assert_eq!(ids("telegramId ~ \"\""), [1, 3]);
+    assert_eq!(ids("not telegramId ~ \"\""), [2, 4]);
+
+    for (text, op, label) in [
+        (
+            "telegramId != \"\"",
+            "!=",
+            "also every contact without this field",
+        ),
+        (
+            "customers.telegramId !~ \"\"",
+            "!~",
+            "only contacts without this field",
+        ),
+    ] {
+        let [warning] = warnings(text).try_into().unwrap_or_else(|w| {
+            panic!("{text}: one warning expected, got {w:?}");
+        });
+        assert_eq!(code(&warning), "hcq::lower::empty_text_negation");
+        assert_eq!(labels(&warning), [label]);
+        assert!(
+            warning
+                .to_string()
+                .starts_with(&format!("`telegramId {op} \"\"`"))
+        );
+        assert!(
+            help(&warning).contains("write `telegramId ~ \"\"`"),
+            "{}",
+            help(&warning)
+        );
+    }
+    for quiet in [
+        "telegramId ~ \"\"",
+        "not telegramId ~ \"\"",
+        "telegramId != x",
+        "telegramId !~ \" \"",
+    ] {
+        assert!(warnings(quiet).is_empty(), "{quiet}");
+    }
+}
+
+/// A segment file carries the warning, once, however many segments use
+/// the one that has it; the example file has none.
+#[test]
+fn segment_files_carry_the_warning_once() {
+    let text = "segment tg\n  telegramId != \"\"\n\nsegment a\n  @tg and id > 1\n\nsegment b\n  @tg or @a\n";
+    let compiled = hcq::segment::check_file("f.hcq", text, &options()).expect("checks");
+    let warnings = compiled.warnings().expect("a warning");
+    let codes: Vec<String> = warnings.problems().iter().map(code).collect();
+    assert_eq!(codes, ["hcq::lower::empty_text_negation"]);
+    assert!(!warnings.has_errors());
+
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/segments.hcq");
+    let example = std::fs::read_to_string(path).expect("the example");
+    let compiled = hcq::segment::check_file(path, &example, &options()).expect("checks");
+    assert!(compiled.warnings().is_none());
+    assert!(example.contains("telegramId ~ \"\""));
+}
