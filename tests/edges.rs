@@ -539,3 +539,129 @@ fn segment_files_carry_the_warning_once() {
     assert!(compiled.warnings().is_none());
     assert!(example.contains("telegramId ~ \"\""));
 }
+
+// ---------------------------------------------------------------- characters
+
+/// Each invisible character, wherever it stands, is named by code point
+/// and name, and the label covers exactly it.
+#[test]
+fn invisible_characters_are_named_by_code_point() {
+    for (c, name) in [
+        ('\u{A0}', "U+00A0 NO-BREAK SPACE"),
+        ('\u{200B}', "U+200B ZERO WIDTH SPACE"),
+        ('\u{0}', "U+0000 NULL"),
+        ('\u{7}', "U+0007 BELL"),
+        ('\u{B}', "U+000B LINE TABULATION"),
+        ('\u{7F}', "U+007F DELETE"),
+        ('\u{85}', "U+0085 NEXT LINE"),
+        ('\u{90}', "U+0090 (a control character)"),
+        ('\u{AD}', "U+00AD SOFT HYPHEN"),
+        ('\u{2003}', "U+2003 EM SPACE"),
+        ('\u{2028}', "U+2028 LINE SEPARATOR"),
+        ('\u{202E}', "U+202E RIGHT-TO-LEFT OVERRIDE"),
+        ('\u{2060}', "U+2060 WORD JOINER"),
+        ('\u{3000}', "U+3000 IDEOGRAPHIC SPACE"),
+        ('\u{FEFF}', "U+FEFF ZERO WIDTH NO-BREAK SPACE"),
+        ('\u{E0041}', "U+E0041 (an invisible formatting character)"),
+    ] {
+        for text in [
+            format!("city{c}= Kyiv"),
+            format!("city = Kyiv{c}"),
+            format!("city ={c} Kyiv"),
+            format!("city = Kyiv and{c} id > 1"),
+            format!("city in (Kyiv,{c} Lviv)"),
+        ] {
+            let problem = one_problem(&text);
+            // The code of every text that does not follow the grammar.
+            assert_eq!(code(&problem), "hcq::parse::expected", "{text:?}");
+            assert!(matches!(
+                problem,
+                Problem::Parse(hcq::syntax::ParseError::InvisibleCharacter { .. })
+            ));
+            assert_eq!(
+                problem.to_string(),
+                format!("unexpected character {name}"),
+                "{text:?}"
+            );
+            let label = problem
+                .labels()
+                .into_iter()
+                .flatten()
+                .next()
+                .expect("a label");
+            assert_eq!(
+                &text[label.offset()..label.offset() + label.len()],
+                c.to_string(),
+                "{text:?}"
+            );
+            assert!(!help(&problem).is_empty());
+        }
+    }
+    // In a segment file too.
+    let file = "segment a\n  city\u{A0}= Kyiv\n\nsegment b\n  id > 1\u{200B}\n";
+    let error = hcq::segment::check_file("f.hcq", file, &options()).expect_err("two problems");
+    let messages: Vec<String> = error.problems().iter().map(|p| p.to_string()).collect();
+    assert_eq!(
+        messages,
+        [
+            "unexpected character U+00A0 NO-BREAK SPACE",
+            "unexpected character U+200B ZERO WIDTH SPACE"
+        ]
+    );
+}
+
+/// Characters that are visible, or blanks of the grammar, keep their
+/// usual messages; inside quotes any character is text.
+#[test]
+fn visible_characters_and_quoted_ones_are_no_invisible_characters() {
+    for text in ["city = Kyiv $", "city = Kyiv\t$", "city = Kyiv é$"] {
+        assert_eq!(code(&one_problem(text)), "hcq::parse::expected", "{text}");
+    }
+    for c in ['\u{A0}', '\u{200B}', '\u{0}', '\u{FEFF}', '\u{201C}'] {
+        assert_eq!(
+            only_value(&format!("city = \"Ky{c}iv\"")),
+            Value::Text(format!("Ky{c}iv"))
+        );
+    }
+    // A byte order mark at the very start is fine.
+    assert_eq!(
+        only_value("\u{FEFF}city = Kyiv"),
+        Value::Text("Kyiv".into())
+    );
+}
+
+#[test]
+fn typographic_quotes_are_told_to_be_straight() {
+    for (text, quote, example) in [
+        ("name = \u{201C}Ann Lee\u{201D}", '\u{201C}', "\"Ann Lee\""),
+        ("email ~ \u{201E}gmail\u{201C}", '\u{201E}', "\"gmail\""),
+        ("city in (Kyiv, \u{AB}Lviv\u{BB})", '\u{AB}', "\"Lviv\""),
+        ("tags = [\u{2018}beta\u{2019}]", '\u{2018}', "\"beta\""),
+        ("name = O\u{2019}Brien", '\u{2019}', "\"O\u{2019}Brien\""),
+        ("city = Kyiv\u{201D}", '\u{201D}', "\"Kyiv\""),
+        ("name = \u{FF02}Ann\u{FF02}", '\u{FF02}', "\"Ann\""),
+        ("name = \u{201C}a\\b\u{201D}", '\u{201C}', "\"a\\\\b\""),
+        (
+            "name = \u{201C}a\"b\"c\u{201D}",
+            '\u{201C}',
+            "\"a\\\"b\\\"c\"",
+        ),
+        ("name = \u{201C}unclosed", '\u{201C}', "\"Ann Lee\""),
+    ] {
+        let problem = one_problem(text);
+        assert_eq!(code(&problem), "hcq::parse::expected", "{text}");
+        let [label] = labels(&problem).try_into().expect("one label");
+        assert!(
+            label.starts_with(&format!("found `{quote}` (U+")),
+            "{label}"
+        );
+        assert_eq!(
+            help(&problem),
+            format!(
+                "`{quote}` is a typographic quotation mark, not a quote to hcq: quote text \
+                 with the straight `\"` instead, as in `{example}`"
+            ),
+            "{text}"
+        );
+    }
+}

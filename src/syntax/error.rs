@@ -4,7 +4,7 @@
 //! We turn that set of rules into one phrase a user understands ("expected
 //! a value") and label the token found at that byte, never a rule name.
 
-use super::Rule;
+use super::{Rule, chars};
 use miette::{Diagnostic, SourceSpan};
 use pest::error::{ErrorVariant, InputLocation};
 use thiserror::Error;
@@ -165,6 +165,30 @@ pub enum ParseError {
         /// What to write instead.
         #[help]
         help: String,
+    },
+
+    /// A character nobody can see, where the grammar allows none: a
+    /// no-break space pasted from a web page (`city\u{A0}= Kyiv`), a
+    /// zero-width space, a NUL, a byte order mark past the start. It is
+    /// named by code point, since the label alone would show a blank. It
+    /// keeps the code of [`ParseError::Expected`], which such input always
+    /// had: the mistake is the same, text that does not follow the
+    /// grammar, only told better.
+    #[error("unexpected character {code_point} {name}")]
+    #[diagnostic(code(hcq::parse::expected))]
+    InvisibleCharacter {
+        /// `U+00A0`.
+        code_point: String,
+        /// `NO-BREAK SPACE`, or what kind of character it is.
+        name: &'static str,
+        /// What the grammar allows here, in words.
+        expected: &'static str,
+        /// The character.
+        #[label("invisible; expected {expected}")]
+        span: SourceSpan,
+        /// What to do with it.
+        #[help]
+        help: &'static str,
     },
 
     /// An `in (…)` list or a tag list longer than
@@ -396,6 +420,26 @@ pub(super) fn from_pest(error: pest::error::Error<Rule>, source: &str) -> ParseE
             (expected, help.into())
         }
     };
+    if let Token::Text(text) = token {
+        let first = text.chars().next().unwrap_or_default();
+        if let Some((code_point, name, kind)) = chars::invisible(first) {
+            return ParseError::InvisibleCharacter {
+                code_point,
+                name,
+                expected,
+                span,
+                help: kind.help(),
+            };
+        }
+        if let Some(name) = chars::typographic_quote(first) {
+            return ParseError::Expected {
+                expected,
+                found: format!("found `{first}` ({} {name})", chars::code_point(first)),
+                span,
+                help: chars::typographic_quote_help(source, pos, is_word_char),
+            };
+        }
+    }
     ParseError::Expected {
         expected,
         found,
