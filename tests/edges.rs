@@ -665,3 +665,60 @@ fn typographic_quotes_are_told_to_be_straight() {
         );
     }
 }
+
+// ---------------------------------------------------------------- did you mean
+
+/// `count` distinct names of `len` letters, from a fixed seed.
+fn long_names(count: usize, len: usize) -> Vec<String> {
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    (0..count)
+        .map(|_| {
+            (0..len)
+                .map(|_| {
+                    // xorshift: any fixed sequence of letters will do.
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    char::from(b'a' + (state % 26) as u8)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// 300 references of 4 KB each to segments that do not exist, among
+/// 3,000 segments that do: every reference is reported, and the run ends
+/// at once. Comparing every long name with every segment, as "did you
+/// mean" once did, took about a minute here; `schema::Suggester` bounds
+/// each lookup (its own tests count the comparisons), so this takes well
+/// under a second even in a debug build.
+#[test]
+fn unknown_long_references_among_many_segments_are_reported_quickly() {
+    let mut text = String::new();
+    for (i, name) in long_names(300, 4096).iter().enumerate() {
+        text.push_str(&format!("segment broken_{i}\n  @{name} and id > {i}\n\n"));
+    }
+    for i in 0..3000 {
+        text.push_str(&format!("segment seg_{i:05}\n  id > {i}\n\n"));
+    }
+    // A short typo still gets its suggestion.
+    text.push_str("segment typo\n  @seg_0042 or @seg_00042\n");
+    assert!(text.len() > 1_200_000);
+    let error = hcq::segment::check_file("long.hcq", &text, &options()).expect_err("unknown names");
+    let problems = error.problems();
+    assert_eq!(problems.len(), 301);
+    assert!(
+        problems
+            .iter()
+            .all(|p| code(p) == "hcq::segment::unknown_reference")
+    );
+    let helps: Vec<String> = problems.iter().map(help).collect();
+    assert!(
+        helps[..300]
+            .iter()
+            .all(|h| h == &helps[0] && !h.contains("did you mean")),
+        "{}",
+        helps[0]
+    );
+    assert_eq!(helps[300], "did you mean `@seg_00042`?");
+}
