@@ -221,7 +221,13 @@ pub enum ValueKind {
     /// `2024-01-01T10:00:00Z` or with an offset, as written.
     DateTime(String),
     /// `now`, or `now - 30d` / `now + 2h`.
-    Now(Option<RelativeOffset>),
+    Now {
+        /// The word as written (`now`, `NOW`, `Now`): a bare `now` compared
+        /// with a text field is that text, case and all, so it is kept.
+        word: String,
+        /// The `- 30d`, if written.
+        offset: Option<RelativeOffset>,
+    },
     /// `[Lead, "beta tester"]`.
     List(Vec<Value>),
 }

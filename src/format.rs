@@ -24,7 +24,8 @@
 //!   than `and`, `and` than `or`) and nowhere else: the tree, not the
 //!   user's parentheses, decides, so `(a and b) or c` becomes
 //!   `a and b or c` and means the same;
-//! - names, words, numbers and dates exactly as written; quoted strings
+//! - names, words, numbers and dates exactly as written, and `now` too
+//!   (compared with a text field, `NOW` is the text "NOW"); quoted strings
 //!   quoted again, with escapes;
 //! - line ends are `\n`, and a byte-order mark at the start is dropped;
 //! - comments kept: a comment on its own line stays before the line that
@@ -198,10 +199,15 @@ fn write_value(out: &mut String, value: &Value) {
         | ValueKind::Integer(text)
         | ValueKind::Date(text)
         | ValueKind::DateTime(text) => out.push_str(text),
-        ValueKind::Now(None) => out.push_str("now"),
-        ValueKind::Now(Some(offset)) => {
+        // The word as written: compared with a text field, `NOW` is the
+        // text "NOW".
+        ValueKind::Now { word, offset: None } => out.push_str(word),
+        ValueKind::Now {
+            word,
+            offset: Some(offset),
+        } => {
             let sign = if offset.minus { '-' } else { '+' };
-            let _ = write!(out, "now {sign} {}{}", offset.amount, offset.unit);
+            let _ = write!(out, "{word} {sign} {}{}", offset.amount, offset.unit);
         }
         ValueKind::List(values) => {
             out.push('[');

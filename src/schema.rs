@@ -213,21 +213,14 @@ impl Schema {
             .unwrap_or_else(|| panic!("no field {full_name} in the schema"))
     }
 
-    /// The known name closest to `name`, if one is close enough to suggest.
+    /// The known name closest to `name`, ignoring ASCII case, if one is
+    /// close enough to suggest (see [`Suggester`] for what it costs).
     pub fn suggest(&self, name: &str) -> Option<&'static str> {
-        let lower = name.to_ascii_lowercase();
-        self.fields
+        let names = self
+            .fields
             .iter()
-            .flat_map(|f| f.aliases.iter().copied().chain([f.name]))
-            .map(|candidate| {
-                (
-                    candidate,
-                    strsim::jaro_winkler(&lower, &candidate.to_ascii_lowercase()),
-                )
-            })
-            .filter(|&(_, score)| score >= 0.8)
-            .max_by(|a, b| a.1.total_cmp(&b.1))
-            .map(|(candidate, _)| candidate)
+            .flat_map(|f| f.aliases.iter().copied().chain([f.name]));
+        Suggester::new(names, Case::Ignore).suggest(name)
     }
 
     /// Fields that may be used in filters, short names.
@@ -245,6 +238,111 @@ impl Default for Schema {
     fn default() -> Self {
         Schema::CONTACTS
     }
+}
+
+/// Names longer than this many characters get no "did you mean" and are
+/// never suggested: the names hcq knows are short, and comparing two names
+/// costs time that grows with the product of their lengths.
+pub const MAX_SUGGESTED_LEN: usize = 64;
+
+/// Most known names one "did you mean" compares a name with, those
+/// closest in length first: a file of many thousand segments must not
+/// make each unknown `@name` cost thousands of comparisons.
+pub const MAX_SUGGESTION_CANDIDATES: usize = 256;
+
+/// Whether a [`Suggester`] tells `Email` from `email`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Case {
+    /// Field names: `lastseen` is a misspelt `lastSeen`.
+    Ignore,
+    /// Segment names, which are case-sensitive.
+    Keep,
+}
+
+/// "Did you mean": the known name most like a given one, at a bounded
+/// cost. The names are indexed by length once (linear in their size);
+/// each lookup skips a name longer than [`MAX_SUGGESTED_LEN`] characters
+/// at once and otherwise compares it with at most
+/// [`MAX_SUGGESTION_CANDIDATES`] known names of a close length, each at
+/// most about `1.5 ×` [`MAX_SUGGESTED_LEN`] long. A lookup thus costs a
+/// constant, and a file's suggestions cost time linear in the file.
+#[derive(Clone, Debug)]
+pub struct Suggester<'a> {
+    /// The known names by length in characters (longer ones left out), in
+    /// the order given.
+    by_len: Vec<Vec<&'a str>>,
+    case: Case,
+    /// Comparisons made so far.
+    compared: usize,
+}
+
+impl<'a> Suggester<'a> {
+    /// Indexes `names`.
+    pub fn new(names: impl IntoIterator<Item = &'a str>, case: Case) -> Self {
+        let mut by_len = vec![Vec::new(); MAX_SUGGESTED_LEN + 1];
+        for name in names {
+            if let Some(bucket) = by_len.get_mut(char_len(name)) {
+                bucket.push(name);
+            }
+        }
+        Suggester {
+            by_len,
+            case,
+            compared: 0,
+        }
+    }
+
+    /// The known name closest to `name` (Jaro-Winkler similarity of at
+    /// least 0.8; the first of equals in length order, then in the order
+    /// given), if any.
+    pub fn suggest(&mut self, name: &str) -> Option<&'a str> {
+        let len = char_len(name);
+        if len > MAX_SUGGESTED_LEN {
+            return None;
+        }
+        let name = self.fold(name);
+        let window = len / 2 + 2;
+        let mut budget = MAX_SUGGESTION_CANDIDATES;
+        let mut best: Option<(&'a str, f64)> = None;
+        // Lengths nearest first: `len`, `len - 1`, `len + 1`, `len - 2`, …
+        let lengths = (0..=window).flat_map(|distance| {
+            let shorter = len.checked_sub(distance).filter(|_| distance > 0);
+            shorter.into_iter().chain([len + distance])
+        });
+        for candidate_len in lengths {
+            for &candidate in self.by_len.get(candidate_len).into_iter().flatten() {
+                if budget == 0 {
+                    return best.map(|(candidate, _)| candidate);
+                }
+                budget -= 1;
+                self.compared += 1;
+                let score = strsim::jaro_winkler(&name, &self.fold(candidate));
+                if score >= 0.8 && best.is_none_or(|(_, best)| score > best) {
+                    best = Some((candidate, score));
+                }
+            }
+        }
+        best.map(|(candidate, _)| candidate)
+    }
+
+    /// How many comparisons the lookups so far made: what the bounds
+    /// above bound.
+    pub fn comparisons(&self) -> usize {
+        self.compared
+    }
+
+    fn fold(&self, name: &str) -> String {
+        match self.case {
+            Case::Ignore => name.to_ascii_lowercase(),
+            Case::Keep => name.to_owned(),
+        }
+    }
+}
+
+/// The length of `name` in characters, counted no further than one past
+/// [`MAX_SUGGESTED_LEN`]: a 4 KB name is known to be too long at once.
+fn char_len(name: &str) -> usize {
+    name.chars().take(MAX_SUGGESTED_LEN + 1).count()
 }
 
 #[cfg(test)]
@@ -269,6 +367,42 @@ mod tests {
         assert_eq!(schema.suggest("emial"), Some("email"));
         assert_eq!(schema.suggest("lastseen"), Some("lastSeen"));
         assert_eq!(schema.suggest("zzzzzz"), None);
+    }
+
+    #[test]
+    fn suggestions_skip_long_names_and_compare_few_candidates() {
+        let long = "a".repeat(MAX_SUGGESTED_LEN + 1);
+        let names: Vec<String> = (0..10_000).map(|i| format!("segment_{i:05}")).collect();
+        let mut suggester = Suggester::new(
+            names.iter().map(String::as_str).chain([long.as_str()]),
+            Case::Keep,
+        );
+        // A long name is compared with nothing, and never suggested.
+        assert_eq!(suggester.suggest(&"x".repeat(4096)), None);
+        assert_eq!(suggester.suggest(&long), None);
+        assert_eq!(suggester.comparisons(), 0);
+        // A short one with at most the cap, however many names there are.
+        assert_eq!(suggester.suggest("segment_0042"), Some("segment_00042"));
+        assert_eq!(suggester.comparisons(), MAX_SUGGESTION_CANDIDATES);
+        for _ in 0..300 {
+            suggester.suggest("zzzz_00042");
+        }
+        assert_eq!(suggester.comparisons(), 301 * MAX_SUGGESTION_CANDIDATES);
+    }
+
+    #[test]
+    fn suggestions_prefer_the_closest_length() {
+        let mut suggester = Suggester::new(["gmail_users", "gmail_leads"], Case::Keep);
+        assert_eq!(suggester.suggest("gmail_user"), Some("gmail_users"));
+        assert_eq!(suggester.suggest("gmial_leads"), Some("gmail_leads"));
+        assert_eq!(suggester.suggest("Gmail_Leads"), Some("gmail_leads"));
+        let mut folding = Suggester::new(["lastSeen"], Case::Ignore);
+        assert_eq!(folding.suggest("LASTSEEN"), Some("lastSeen"));
+        // Names of a very different length are not compared.
+        assert_eq!(
+            Suggester::new(["a_very_long_segment_name"], Case::Keep).suggest("a_very"),
+            None
+        );
     }
 
     #[test]

@@ -38,6 +38,7 @@ use crate::check;
 use crate::limits::Limits;
 use crate::lower::{self, Lowered, PlanOptions, Trace};
 use crate::plan::Plan;
+use crate::schema::{Case, MAX_SUGGESTION_CANDIDATES, Suggester};
 use crate::syntax::{self, ParseError};
 use crate::{Error, Options, Problem, typed};
 use miette::{Diagnostic, LabeledSpan, SourceSpan};
@@ -623,7 +624,10 @@ fn shift_expr(expr: &mut ast::Expr, by: usize) {
 fn shift_value(value: &mut ast::Value, by: usize) {
     shift(&mut value.span, by);
     match &mut value.kind {
-        ast::ValueKind::Now(Some(offset)) => shift(&mut offset.span, by),
+        ast::ValueKind::Now {
+            offset: Some(offset),
+            ..
+        } => shift(&mut offset.span, by),
         ast::ValueKind::List(values) => {
             for value in values {
                 shift_value(value, by);
@@ -835,17 +839,15 @@ fn reference_free<'a>(expr: &'a ast::Expr, out: &mut Vec<&'a ast::Expr>) {
 
 /// The defined name closest to `name`, if one is close enough to suggest.
 fn suggest<'a>(name: &str, names: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    names
-        .map(|candidate| (candidate, strsim::jaro_winkler(name, candidate)))
-        .filter(|&(_, score)| score >= 0.8)
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(candidate, _)| candidate)
+    Suggester::new(names, Case::Keep).suggest(name)
 }
 
-/// Unknown names past this many get no "did you mean": each suggestion
-/// compares against every name, and a file of thousands of unknown names
-/// must not take quadratic time.
-const MAX_SUGGESTIONS: usize = 100;
+/// The most name comparisons "did you mean" makes for one file; unknown
+/// names looked up past it get no suggestion. [`Suggester`] bounds what
+/// one comparison costs, so a file's suggestions cost at most a constant
+/// however many unknown names it holds (a name too long to suggest for
+/// costs no comparison, and spends none of this).
+const MAX_SUGGESTION_COMPARISONS: usize = 100 * MAX_SUGGESTION_CANDIDATES;
 
 /// Collects problems, dropping any already collected: an error inside
 /// `a` is found again when checking every segment that splices `a` in,
@@ -1011,6 +1013,16 @@ fn resolve_references<'a>(
         unresolved: vec![false; segments.len()],
     };
     let mut suggestions: HashMap<&str, Option<&str>> = HashMap::new();
+    // Each name's first definition, in file order, so that ties between
+    // equally close names are broken the same way on every run.
+    let mut suggester = Suggester::new(
+        segments
+            .iter()
+            .enumerate()
+            .filter(|&(i, s)| by_name.get(s.name.name.as_str()) == Some(&i))
+            .map(|(_, s)| s.name.name.as_str()),
+        Case::Keep,
+    );
     for (i, segment) in segments.iter().enumerate() {
         let mut uses = Vec::new();
         collect_refs(&segment.query.expr, &mut uses);
@@ -1027,12 +1039,14 @@ fn resolve_references<'a>(
             if broken.contains(name) {
                 continue;
             }
-            let suggestion = if suggestions.len() < MAX_SUGGESTIONS {
-                *suggestions
-                    .entry(name)
-                    .or_insert_with(|| suggest(name, by_name.keys().copied()))
-            } else {
-                suggestions.get(name).copied().flatten()
+            let suggestion = match suggestions.get(name) {
+                Some(&suggestion) => suggestion,
+                None if suggester.comparisons() < MAX_SUGGESTION_COMPARISONS => {
+                    let suggestion = suggester.suggest(name);
+                    suggestions.insert(name, suggestion);
+                    suggestion
+                }
+                None => None,
             };
             problems.push(SegmentError::UnknownReference {
                 name: name.to_owned(),
@@ -1982,6 +1996,44 @@ mod tests {
             ] if a == "gmial_leads" && s == "gmail_leads" && b == "zzz"
         ));
         assert!(analysis.segments[1].query.is_none());
+    }
+
+    /// Past the file's budget of comparisons, unknown names get no
+    /// suggestion, however close; names too long to suggest for spend
+    /// none of it.
+    #[test]
+    fn suggestions_stop_at_the_file_budget() {
+        let defined: Vec<ast::Segment> = (0..1000)
+            .map(|i| {
+                segment(
+                    &format!("seg_{i:04}"),
+                    i * 10,
+                    compare("id", "1", i * 10 + 5),
+                    vec![],
+                )
+            })
+            .collect();
+        let long = "x".repeat(crate::schema::MAX_SUGGESTED_LEN + 1);
+        let lookups = MAX_SUGGESTION_COMPARISONS / MAX_SUGGESTION_CANDIDATES;
+        let mut refs: Vec<ast::Expr> = (0..50)
+            .map(|i| reference(&format!("{long}{i}"), 20_000 + i * 100))
+            .collect();
+        // Typos of defined names, each a new lookup of a full candidate list.
+        refs.extend((0..=lookups).map(|i| reference(&format!("seg_{i:04}x"), 30_000 + i * 20)));
+        let mut segments = defined;
+        segments.push(segment("uses", 19_000, or(refs), vec![]));
+        let analysis = analyse_segments(segments, &context());
+        let suggestions: Vec<Option<String>> = segment_errors(&analysis)
+            .into_iter()
+            .filter_map(|error| match error {
+                SegmentError::UnknownReference { suggestion, .. } => Some(suggestion.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(suggestions.len(), 50 + lookups + 1);
+        assert!(suggestions[..50].iter().all(Option::is_none));
+        assert!(suggestions[50..50 + lookups].iter().all(Option::is_some));
+        assert_eq!(suggestions[50 + lookups], None);
     }
 
     #[test]

@@ -40,7 +40,10 @@ impl Shift for Value {
     fn shift(&mut self, by: usize) {
         self.span.shift(by);
         match &mut self.kind {
-            ValueKind::Now(Some(offset)) => offset.span.shift(by),
+            ValueKind::Now {
+                offset: Some(offset),
+                ..
+            } => offset.span.shift(by),
             ValueKind::List(items) => items.iter_mut().for_each(|v| v.shift(by)),
             _ => {}
         }
@@ -143,7 +146,18 @@ fn datetime(d: &str) -> Src<Value> {
 }
 
 fn now() -> Src<Value> {
-    value(ValueKind::Now(None), "now")
+    now_as("now")
+}
+
+/// A bare `now` written as `word` (`NOW`, `Now`).
+fn now_as(word: &str) -> Src<Value> {
+    value(
+        ValueKind::Now {
+            word: word.into(),
+            offset: None,
+        },
+        word,
+    )
 }
 
 /// `now - 30d` (`sign` is `-` or `+`).
@@ -155,7 +169,13 @@ fn now_offset(sign: char, amount: &str, unit: &str) -> Src<Value> {
         unit: unit.into(),
         span: Span::new(6, text.len()),
     };
-    value(ValueKind::Now(Some(offset)), text)
+    value(
+        ValueKind::Now {
+            word: "now".into(),
+            offset: Some(offset),
+        },
+        text,
+    )
 }
 
 fn list(items: Vec<Src<Value>>) -> Src<Value> {
@@ -647,6 +667,34 @@ fn invalid_datetimes_say_why() {
             "2024-01-01T10:00:00",
             "no time zone: add `Z` for UTC or an offset such as `+02:00`",
         ),
+        (
+            "2024-01-01T10:00:60Z",
+            "there is no second 60 in UNIX time, which skips leap seconds",
+        ),
+        (
+            "2024-01-01T10:00:00+25:00",
+            "there is no UTC offset +25:00: offsets go from -23:59 to +23:59",
+        ),
+        (
+            "2024-01-01T10:00:00-24:00",
+            "there is no UTC offset -24:00: offsets go from -23:59 to +23:59",
+        ),
+        (
+            "2024-01-01T10:00:00+23:60",
+            "there is no UTC offset +23:60: offsets go from -23:59 to +23:59",
+        ),
+        (
+            "2024-01-01T10:00:00+0200",
+            "`+0200` is no UTC offset: write one such as `+02:00`",
+        ),
+        (
+            "2024-01-01T10:00:00.Z",
+            "expected YYYY-MM-DDTHH:MM:SS and `Z` or an offset such as `+02:00`",
+        ),
+        (
+            "2024-01-01T10Z",
+            "expected YYYY-MM-DDTHH:MM:SS and `Z` or an offset such as `+02:00`",
+        ),
     ];
     for (text, reason) in cases {
         let e = one_error(cmp("lastSeen", ">", datetime(text)));
@@ -654,6 +702,145 @@ fn invalid_datetimes_say_why() {
         assert_eq!(e.message, format!("`{text}` is not a date and time"));
         assert_eq!(e.labels, [(text.to_owned(), reason.to_owned())]);
     }
+}
+
+/// Trees built by hand may hold what the grammar never reads as a date:
+/// each is an error in words, never the date library's.
+#[test]
+fn malformed_dates_in_hand_built_trees_say_why() {
+    for text in [
+        "12345-01-01",
+        "2024-1-01",
+        "+999-01-01",
+        "2024-01-01-01",
+        "２０２４-01-01",
+    ] {
+        let e = one_error(cmp("lastSeen", ">", date(text)));
+        assert_eq!(e.code, "hcq::check::invalid_date");
+        assert_eq!(
+            e.labels,
+            [(text.to_owned(), "expected YYYY-MM-DD".to_owned())]
+        );
+    }
+    for text in [
+        "2024-01-01",
+        "2024-01-01T",
+        "2024-01-01T10:00:00ZZ",
+        "2024-01-01Té:00:00Z",
+    ] {
+        let e = one_error(cmp("lastSeen", ">", datetime(text)));
+        assert_eq!(e.code, "hcq::check::invalid_datetime", "{text}");
+    }
+}
+
+/// A year of other than four digits reads as a word; it is told as a
+/// date that is out of range, not as a word.
+#[test]
+fn years_of_other_than_four_digits_are_out_of_range() {
+    let reason = "a year has four digits: dates go from 0000-01-01 to 9999-12-31";
+    for (text, code) in [
+        ("10000-01-01", "hcq::check::invalid_date"),
+        ("-0001-01-01", "hcq::check::invalid_date"),
+        ("+2024-01-01", "hcq::check::invalid_date"),
+        ("999-12-31", "hcq::check::invalid_date"),
+        ("10000-01-01T00:00:00Z", "hcq::check::invalid_datetime"),
+    ] {
+        let e = one_error(cmp("lastSeen", ">", word(text)));
+        assert_eq!(e.code, code, "{text}");
+        assert_eq!(e.labels, [(text.to_owned(), reason.to_owned())]);
+    }
+    // Other words stay words.
+    for text in ["10000-01-01x", "1-2-3", "2024-01"] {
+        let e = one_error(cmp("lastSeen", ">", word(text)));
+        assert_eq!(e.code, "hcq::check::value_type", "{text}");
+    }
+}
+
+/// `>=` and `<` round a fraction of a second up, `>` and `<=` down: for
+/// every whole second `t`, `t >= x.5` is `t >= x + 1`, and so on.
+#[test]
+fn fractions_of_a_second_round_the_way_that_keeps_the_comparison() {
+    let whole = 1_704_103_200;
+    for (op, seconds) in [
+        (">=", whole + 1),
+        ("<", whole + 1),
+        (">", whole),
+        ("<=", whole),
+    ] {
+        for text in [
+            "2024-01-01T10:00:00.5Z",
+            "2024-01-01T10:00:00.000000000001Z",
+            "2024-01-01T10:00:00.999999999999Z",
+        ] {
+            assert_eq!(
+                literal(cmp("lastSeen", op, datetime(text))),
+                Literal::Timestamp(seconds),
+                "{op} {text}"
+            );
+        }
+    }
+    // Before 1970 too: the second at or before the instant, not toward zero.
+    assert_eq!(
+        literal(cmp("lastSeen", "<=", datetime("1969-12-31T23:59:59.5Z"))),
+        Literal::Timestamp(-1)
+    );
+    assert_eq!(
+        literal(cmp("lastSeen", ">=", datetime("1969-12-31T23:59:59.5Z"))),
+        Literal::Timestamp(0)
+    );
+}
+
+#[test]
+fn equality_with_a_fraction_of_a_second_is_an_error() {
+    for (e, op) in [
+        (
+            cmp("lastSeen", "=", datetime("2024-01-01T10:00:00.5Z")),
+            "=",
+        ),
+        (
+            cmp("lastSeen", "!=", datetime("2024-01-01T10:00:00.5Z")),
+            "!=",
+        ),
+        (
+            is_in("lastSeen", vec![datetime("2024-01-01T10:00:00.5Z")]),
+            "in",
+        ),
+        (
+            not_in(
+                "lastSeen",
+                vec![date("2024-01-01"), datetime("2024-01-01T10:00:00.5Z")],
+            ),
+            "not in",
+        ),
+    ] {
+        let e = one_error(e);
+        assert_eq!(e.code, "hcq::check::fractional_second");
+        assert_eq!(
+            e.message,
+            format!("`lastSeen {op}` cannot compare with a fraction of a second")
+        );
+        assert_eq!(
+            e.labels,
+            [(
+                "2024-01-01T10:00:00.5Z".to_owned(),
+                "between two whole seconds".to_owned()
+            )]
+        );
+        assert!(
+            e.help.contains("such as `2024-01-01T10:00:00Z`"),
+            "{}",
+            e.help
+        );
+    }
+    // Zeros after the point are no fraction.
+    assert_eq!(
+        literal(cmp(
+            "lastSeen",
+            "=",
+            datetime("2024-01-01T10:00:00.000+02:00")
+        )),
+        Literal::Timestamp(1_704_096_000)
+    );
 }
 
 #[test]
@@ -711,6 +898,8 @@ fn text_fields_keep_values_as_written() {
             "2024-01-01T10:00:00Z",
         ),
         (cmp("name", "=", now()), "now"),
+        (cmp("name", "=", now_as("NOW")), "NOW"),
+        (cmp("city", "!=", now_as("Now")), "Now"),
     ];
     for (e, text) in cases {
         assert_eq!(literal(e), Literal::Text(text.to_owned()));
@@ -733,7 +922,27 @@ fn date_fields_read_timestamps() {
         (date("1970-01-01"), 0),
         (datetime("2024-01-01T10:00:00Z"), 1_704_103_200),
         (datetime("2024-01-01T10:00:00+02:00"), 1_704_096_000),
-        (datetime("2024-01-01T10:00:00.750Z"), 1_704_103_200),
+        // `>=` rounds a fraction of a second up: see `fractions_of_a_second_*`.
+        (datetime("2024-01-01T10:00:00.750Z"), 1_704_103_201),
+        (datetime("2024-01-01T10:00:00.000Z"), 1_704_103_200),
+        (datetime("2024-01-01T10:00Z"), 1_704_103_200),
+        (
+            datetime("2024-01-01T10:00:00-23:59"),
+            1_704_103_200 + 86_340,
+        ),
+        (
+            datetime("2024-01-01T10:00:00+23:59"),
+            1_704_103_200 - 86_340,
+        ),
+        (date("0000-01-01"), -62_167_219_200),
+        (date("1969-12-31"), -86_400),
+        (date("2000-02-29"), 951_782_400),
+        // Past the end of jiff's timestamps, but a date a user can write.
+        (date("9999-12-31"), 253_402_214_400),
+        (
+            datetime("9999-12-31T23:59:59-23:59"),
+            253_402_300_799 + 86_340,
+        ),
         (now(), NOW),
         (now_offset('-', "30", "d"), NOW - 30 * 86_400),
         (now_offset('+', "2", "h"), NOW + 2 * 3_600),
@@ -791,9 +1000,18 @@ fn tag_lists_hold_only_names() {
     assert_eq!(under(&errors[0]), ["2024-01-01"]);
     assert_eq!(under(&errors[1]), ["now"]);
     assert!(
-        errors[0].help.contains("quote a tag name"),
+        errors[0]
+            .help
+            .ends_with("to use it as a tag name, quote it: \"2024-01-01\""),
         "{}",
         errors[0].help
+    );
+    assert!(
+        errors[1]
+            .help
+            .ends_with("to use it as a tag name, quote it: \"now\""),
+        "{}",
+        errors[1].help
     );
 
     for v in [date("2024-01-01"), now(), now_offset('-', "1", "d")] {

@@ -41,7 +41,7 @@ fn values_are_written_back_as_they_parse() {
          and f>=NOW-30d and g<now and h = [ \"beta tester\" , Lead, ] and i not IN (x,\"y\\\"z\\\\\")\n  \
          and j = \"line\nbreak\\ttab # not a comment\" and k = user@example.com\n",
         "segment v\n  a = 00123 and b = -7 and c = +3 and d = 2024-01-01 and e = 2024-01-01T10:00:00+02:00 \
-         and f >= now - 30d and g < now and h = [\"beta tester\", Lead] and i not in (x, \"y\\\"z\\\\\") \
+         and f >= NOW - 30d and g < now and h = [\"beta tester\", Lead] and i not in (x, \"y\\\"z\\\\\") \
          and j = \"line\\nbreak\\ttab # not a comment\" and k = user@example.com\n",
     );
 }

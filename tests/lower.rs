@@ -686,6 +686,48 @@ fn never_matching_warns_and_sends_nothing() {
 }
 
 #[test]
+fn negated_empty_text_warns_as_written() {
+    for (written, op) in [("telegramId != \"\"", "!="), ("email !~ \"\"", "!~")] {
+        let lowered = lower_ok(and(vec![f(written), f("id > 5")]));
+        let [warning] = lowered.warnings.as_slice() else {
+            panic!(
+                "{written}: one warning expected, got {:?}",
+                lowered.warnings
+            );
+        };
+        assert!(
+            matches!(warning, LowerWarning::EmptyTextNegation { op: o, .. } if *o == op),
+            "{warning:?}"
+        );
+        assert_eq!(
+            warning.code().unwrap().to_string(),
+            "hcq::lower::empty_text_negation"
+        );
+        assert_eq!(warning.severity(), Some(miette::Severity::Warning));
+        // A warning only: the plan sends the filter as written.
+        assert_eq!(lowered.plan.requests[0].filter.len(), 2);
+    }
+    // Under `not` each is warned about as written; none is made up for
+    // `not x ~ ""` or `not x = ""`, which nnf turns into `!~` and `!=`.
+    let lowered = lower_ok(or(vec![
+        not(f("telegramId ~ \"\"")),
+        not(f("viberId = \"\"")),
+        not(f("city != \"\"")),
+        f("email != x"),
+        f("id != 0"),
+    ]));
+    let ops: Vec<_> = lowered
+        .warnings
+        .iter()
+        .map(|w| match w {
+            LowerWarning::EmptyTextNegation { field, op, .. } => format!("{field} {op}"),
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect();
+    assert_eq!(ops, ["city !="]);
+}
+
+#[test]
 fn too_many_requests_names_count_and_cap() {
     let six = |field: &str| or((0..6).map(|i| f(&format!("{field} = v{i}"))).collect());
     let err = lower_err(and(vec![six("email"), six("city")]), &Limits::default());

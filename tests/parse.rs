@@ -468,18 +468,38 @@ fn dates_and_datetimes() {
 }
 
 fn now(minus: bool, amount: &str, unit: &str) -> ValueKind {
-    ValueKind::Now(Some(RelativeOffset {
-        minus,
-        amount: amount.into(),
-        unit: unit.into(),
-        span: sp(),
-    }))
+    ValueKind::Now {
+        word: "now".into(),
+        offset: Some(RelativeOffset {
+            minus,
+            amount: amount.into(),
+            unit: unit.into(),
+            span: sp(),
+        }),
+    }
+}
+
+fn bare_now(word: &str) -> ValueKind {
+    ValueKind::Now {
+        word: word.into(),
+        offset: None,
+    }
 }
 
 #[test]
 fn relative_times() {
-    assert_eq!(value_of("x >= now"), ValueKind::Now(None));
-    assert_eq!(value_of("x >= NOW"), ValueKind::Now(None));
+    assert_eq!(value_of("x >= now"), bare_now("now"));
+    // The word keeps its case: compared with a text field, it is that text.
+    assert_eq!(value_of("x >= NOW"), bare_now("NOW"));
+    assert_eq!(value_of("x >= Now - 1d"), {
+        let ValueKind::Now { offset, .. } = now(true, "1", "d") else {
+            unreachable!()
+        };
+        ValueKind::Now {
+            word: "Now".into(),
+            offset,
+        }
+    });
     assert_eq!(value_of("x >= now - 30d"), now(true, "30", "d"));
     assert_eq!(value_of("x >= now-30d"), now(true, "30", "d"));
     assert_eq!(value_of("x >= now + 2h"), now(false, "2", "h"));
@@ -662,7 +682,11 @@ fn spans_of_operators_and_relative_times() {
         panic!("expected a comparison")
     };
     assert_eq!(value.span.slice(src), "now - 30d");
-    let ValueKind::Now(Some(offset)) = &value.kind else {
+    let ValueKind::Now {
+        offset: Some(offset),
+        ..
+    } = &value.kind
+    else {
         panic!("expected now - 30d")
     };
     assert_eq!(offset.span.slice(src), "30d");
@@ -1165,7 +1189,10 @@ fn spans_of_value(value: &Value, out: &mut Vec<Span>) {
     out.push(value.span);
     match &value.kind {
         ValueKind::List(values) => values.iter().for_each(|value| spans_of_value(value, out)),
-        ValueKind::Now(Some(offset)) => out.push(offset.span),
+        ValueKind::Now {
+            offset: Some(offset),
+            ..
+        } => out.push(offset.span),
         _ => {}
     }
 }

@@ -110,6 +110,25 @@ pub enum CheckError {
         span: SourceSpan,
     },
 
+    /// `=`, `!=`, `in` or `not in` with a date and time between two whole
+    /// seconds: `lastSeen = 2024-01-01T10:00:00.5Z`. The API's timestamps
+    /// are whole seconds, so `=` would match no contact and `!=` every
+    /// one. (`>`, `>=`, `<` and `<=` round to the whole second that keeps
+    /// their meaning.)
+    #[error("`{field} {op}` cannot compare with a fraction of a second")]
+    #[diagnostic(code(hcq::check::fractional_second), help("{help}"))]
+    FractionalSecond {
+        /// The field as written.
+        field: String,
+        /// The operator as written (`=`, `!=`, `in`, `not in`).
+        op: &'static str,
+        /// Where the date and time was written.
+        #[label("between two whole seconds")]
+        span: SourceSpan,
+        /// The whole second to write instead.
+        help: String,
+    },
+
     /// An integer that does not fit 64 bits: `id = 9223372036854775808`.
     #[error("`{text}` does not fit a 64-bit integer")]
     #[diagnostic(

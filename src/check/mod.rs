@@ -16,7 +16,7 @@ use crate::limits::Limits;
 use crate::schema::{Field, FieldType, Schema};
 use crate::typed;
 use error::at;
-use value::Reader;
+use value::{Reader, Test};
 
 /// What the checker needs besides the tree.
 #[derive(Debug, Clone, Copy)]
@@ -163,7 +163,9 @@ impl<'a> Checker<'a> {
         self.count_filter(span);
         let resolved = self.filter_field(field)?;
         let op_ok = self.operator(resolved, field, op, op_span, span);
-        let literal = self.reader(resolved, field).read(value, &mut self.errors);
+        let literal = self
+            .reader(resolved, field)
+            .read(value, Test::Compare(op), &mut self.errors);
         let value = literal.filter(|_| op_ok && resolved.usage.search)?;
         Some(typed::Expr::Filter(typed::Filter {
             field: resolved,
@@ -261,7 +263,7 @@ impl<'a> Checker<'a> {
         let reader = self.reader(resolved, field);
         let mut filters = Vec::with_capacity(values.len());
         for value in values {
-            match reader.read(value, &mut self.errors) {
+            match reader.read(value, Test::In { negated }, &mut self.errors) {
                 Some(literal) if ok => filters.push(typed::Expr::Filter(typed::Filter {
                     field: resolved,
                     op: CompareOp::Eq,

@@ -53,7 +53,7 @@ pub struct Lowered {
     /// The requests and how to merge them.
     pub plan: Plan,
     /// Things the user probably did not mean (an expression that is always
-    /// true, or never).
+    /// true, or never; `!= ""`).
     pub warnings: Vec<LowerWarning>,
 }
 
@@ -375,6 +375,36 @@ pub enum LowerWarning {
         #[label("always true")]
         span: SourceSpan,
     },
+    /// `!= ""` or `!~ ""` on a text field, as written: `telegramId != ""`
+    /// reads like "has a Telegram id" but holds for every contact without
+    /// one too (a missing field equals nothing, and `!=` is `not =`), and
+    /// `telegramId !~ ""` holds only for contacts without one (every text
+    /// contains ""). Only the operators as written are warned about:
+    /// `not telegramId ~ ""` says what it means.
+    #[error("`{field} {op} \"\"` {meaning}")]
+    #[diagnostic(
+        code(hcq::lower::empty_text_negation),
+        severity(Warning),
+        help(
+            "{why}. To select contacts that have a `{field}`, write `{field} ~ \"\"`; \
+             for those without one, write `not {field} ~ \"\"`"
+        )
+    )]
+    EmptyTextNegation {
+        /// The field, by its short name.
+        field: &'static str,
+        /// `!=` or `!~`.
+        op: &'static str,
+        /// What the filter matches, for the message.
+        meaning: &'static str,
+        /// Why, for the help.
+        why: &'static str,
+        /// The filter.
+        #[label("{label}")]
+        span: SourceSpan,
+        /// Who it matches, for the label.
+        label: &'static str,
+    },
     /// The expression holds for no contact: `id > 10 and id < 5`.
     #[error("this expression matches no contact")]
     #[diagnostic(
@@ -390,6 +420,54 @@ pub enum LowerWarning {
         #[label("never true")]
         span: SourceSpan,
     },
+}
+
+impl LowerWarning {
+    /// The warning `filter` deserves as written, if any: `!= ""` and
+    /// `!~ ""` on text.
+    fn of_written(filter: &Filter) -> Option<LowerWarning> {
+        if filter.value != Literal::Text(String::new()) {
+            return None;
+        }
+        let (meaning, why, label) = match filter.op {
+            ast::CompareOp::Ne => (
+                "matches contacts without the field too",
+                "a contact without the field equals nothing, so `!=` holds for it: this \
+                 matches every contact but those whose value is exactly empty",
+                "also every contact without this field",
+            ),
+            ast::CompareOp::NotContains => (
+                "matches only contacts without the field",
+                "every text contains \"\", so `!~ \"\"` holds only where the field is missing",
+                "only contacts without this field",
+            ),
+            _ => return None,
+        };
+        Some(LowerWarning::EmptyTextNegation {
+            field: filter.field.short_name(),
+            op: filter.op.as_str(),
+            meaning,
+            why,
+            span: filter.span.into(),
+            label,
+        })
+    }
+}
+
+/// The warnings about the expression as written, before any rewrite turns
+/// `not x ~ ""` into `x !~ ""`: every `!= ""` and `!~ ""`, left to right.
+/// A loop, not recursion: `and`/`or` chains are long.
+fn written_warnings(expr: &typed::Expr, warnings: &mut Vec<LowerWarning>) {
+    let mut stack = vec![expr];
+    while let Some(expr) = stack.pop() {
+        match expr {
+            typed::Expr::Or(items, _) | typed::Expr::And(items, _) => {
+                stack.extend(items.iter().rev())
+            }
+            typed::Expr::Not(item, _) => stack.push(item),
+            typed::Expr::Filter(filter) => warnings.extend(LowerWarning::of_written(filter)),
+        }
+    }
 }
 
 /// Lowers a checked query to a plan.
@@ -467,6 +545,8 @@ fn run(
 ) -> Result<(Lowered, Option<Trace>), LowerError> {
     let tracing = !log.disabled;
     let span = query.expr.span();
+    let mut warnings = Vec::new();
+    written_warnings(&query.expr, &mut warnings);
     let nnf = nnf::to_nnf(&query.expr, &mut log);
     if let Some(tag) = negated_tag(&nnf) {
         return Err(LowerError::NegatedTag {
@@ -478,7 +558,6 @@ fn run(
     let traced_nnf = tracing.then(|| nnf.clone());
     let terms = dnf::distribute_estimated(nnf, &estimate, limits)?;
     let simplified = simplify::simplify_slice(&terms, &mut log);
-    let mut warnings = Vec::new();
     match simplified.as_slice() {
         [] => warnings.push(LowerWarning::NeverMatches { span: span.into() }),
         [only] if only.filters.is_empty() => {

@@ -4,7 +4,7 @@
 //! We turn that set of rules into one phrase a user understands ("expected
 //! a value") and label the token found at that byte, never a rule name.
 
-use super::Rule;
+use super::{Rule, chars};
 use miette::{Diagnostic, SourceSpan};
 use pest::error::{ErrorVariant, InputLocation};
 use thiserror::Error;
@@ -165,6 +165,30 @@ pub enum ParseError {
         /// What to write instead.
         #[help]
         help: String,
+    },
+
+    /// A character nobody can see, where the grammar allows none: a
+    /// no-break space pasted from a web page (`city\u{A0}= Kyiv`), a
+    /// zero-width space, a NUL, a byte order mark past the start. It is
+    /// named by code point, since the label alone would show a blank. It
+    /// keeps the code of [`ParseError::Expected`], which such input always
+    /// had: the mistake is the same, text that does not follow the
+    /// grammar, only told better.
+    #[error("unexpected character {code_point} {name}")]
+    #[diagnostic(code(hcq::parse::expected))]
+    InvisibleCharacter {
+        /// `U+00A0`.
+        code_point: String,
+        /// `NO-BREAK SPACE`, or what kind of character it is.
+        name: &'static str,
+        /// What the grammar allows here, in words.
+        expected: &'static str,
+        /// The character.
+        #[label("invisible; expected {expected}")]
+        span: SourceSpan,
+        /// What to do with it.
+        #[help]
+        help: &'static str,
     },
 
     /// An `in (…)` list or a tag list longer than
@@ -354,11 +378,19 @@ pub(super) fn from_pest(error: pest::error::Error<Rule>, source: &str) -> ParseE
         Some(Want::Value) => ("a value", value_help(token)),
         Some(Want::Amount) => (
             "an amount of time such as `30d`",
-            "write a relative time as digits and a unit: `now - 30d`, `now + 2h`".into(),
+            with_now_word(
+                "write a relative time as digits and a unit: `now - 30d`, `now + 2h`",
+                source,
+                pos,
+            ),
         ),
         Some(Want::Unit) => (
             "a unit of time such as `d` or `h`",
-            "write the unit right after the digits: `30d` (s, m, h, d or w)".into(),
+            with_now_word(
+                "write the unit right after the digits: `30d` (s, m, h, d or w)",
+                source,
+                pos,
+            ),
         ),
         Some(Want::Count) => (
             "a whole number",
@@ -388,6 +420,26 @@ pub(super) fn from_pest(error: pest::error::Error<Rule>, source: &str) -> ParseE
             (expected, help.into())
         }
     };
+    if let Token::Text(text) = token {
+        let first = text.chars().next().unwrap_or_default();
+        if let Some((code_point, name, kind)) = chars::invisible(first) {
+            return ParseError::InvisibleCharacter {
+                code_point,
+                name,
+                expected,
+                span,
+                help: kind.help(),
+            };
+        }
+        if let Some(name) = chars::typographic_quote(first) {
+            return ParseError::Expected {
+                expected,
+                found: format!("found `{first}` ({} {name})", chars::code_point(first)),
+                span,
+                help: chars::typographic_quote_help(source, pos, is_word_char),
+            };
+        }
+    }
     ParseError::Expected {
         expected,
         found,
@@ -409,6 +461,31 @@ fn value_help(token: Token<'_>) -> String {
     "write a word, a number, a date such as `2024-01-01`, `now - 30d`, a \"quoted string\" \
      or a list such as `[Lead, Paid]`; quote text that holds blanks, operators or keywords"
         .into()
+}
+
+/// `help`, and when the relative time is one word that starts with `now`
+/// (`now-ish`, `NOW+1`), how to write that word as text instead: it is
+/// likelier a value than a time missing its amount.
+fn with_now_word(help: &str, source: &str, pos: usize) -> String {
+    let pos = pos.min(source.len());
+    // The run of word characters around `pos`: `now-ish` has none of the
+    // blanks `now - 30d` may hold.
+    let start = source[..pos]
+        .char_indices()
+        .rev()
+        .take_while(|&(_, c)| is_word_char(c))
+        .last()
+        .map_or(pos, |(i, _)| i);
+    let end = source[pos..]
+        .find(|c: char| !is_word_char(c))
+        .map_or(source.len(), |n| pos + n);
+    let word = &source[start..end];
+    let starts_with_now = word.get(..3).is_some_and(|w| w.eq_ignore_ascii_case("now"));
+    if starts_with_now && word.len() > 3 {
+        format!("{help}; to compare with the text `{word}`, quote it: `\"{word}\"`")
+    } else {
+        help.to_owned()
+    }
 }
 
 /// What stands at an error's byte.

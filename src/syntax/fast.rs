@@ -478,7 +478,10 @@ impl<'a> Parser<'a> {
             Some(b'[') if lists => ValueKind::List(self.list(b'[', b']')?),
             _ => {
                 if let Some(offset) = self.now() {
-                    ValueKind::Now(offset)
+                    ValueKind::Now {
+                        word: self.text(start, start + "now".len()),
+                        offset,
+                    }
                 } else if let Some(end) = self.datetime(start) {
                     self.pos = end;
                     ValueKind::DateTime(self.text(start, end))

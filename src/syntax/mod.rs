@@ -21,6 +21,7 @@
 //! from its first operand to its last as written, parentheses included;
 //! the span of a parenthesised expression itself leaves the parentheses out.
 
+mod chars;
 mod error;
 mod escape;
 mod fast;
@@ -343,7 +344,19 @@ impl Builder {
         let kind = match pair.as_rule() {
             Rule::string => ValueKind::Str(escape::unescape(text, span.start)?),
             Rule::list => ValueKind::List(self.values(pair)?),
-            Rule::now => ValueKind::Now(relative_offset(pair)),
+            Rule::now => {
+                let word = pair
+                    .clone()
+                    .into_inner()
+                    .next()
+                    .expect("grammar guarantees the word `now`")
+                    .as_str()
+                    .to_owned();
+                ValueKind::Now {
+                    word,
+                    offset: relative_offset(pair),
+                }
+            }
             Rule::datetime => ValueKind::DateTime(text.to_owned()),
             Rule::date => ValueKind::Date(text.to_owned()),
             Rule::integer => ValueKind::Integer(text.to_owned()),
