@@ -8,8 +8,16 @@
 //!   compared every unknown name with every segment, which took about a
 //!   minute at 4 KB; with `schema::Suggester`'s bounds the time grows with
 //!   the file's size alone, so both sizes run at about the same MB/s.
+//! - `error_paths/long_unknown_refs_report`: the same, then the report
+//!   the binary prints (`hcq::cli::render`).
+//! - `error_paths/broken_segments`: 5,000 and 20,000 segments that each
+//!   misspell a field, checked and reported as the binary does, in the
+//!   human form (50 problems in full, the rest counted) and as JSON (all
+//!   of them). The human report once took over a minute at 20,000 (miette
+//!   rescanned the file for every label); now both forms are linear.
 
 use criterion::{Criterion, SamplingMode, Throughput};
+use hcq::cli::render::{self, Style};
 use hcq::{Options, segment};
 
 /// The clock every compilation uses.
@@ -42,6 +50,13 @@ fn long_unknown_refs(len: usize) -> String {
     text
 }
 
+/// `count` segments that each misspell `email`.
+fn broken_segments(count: usize) -> String {
+    (0..count)
+        .map(|i| format!("segment s{i}\n  emial ~ x{i}\n"))
+        .collect()
+}
+
 fn error_paths(c: &mut Criterion) {
     let options = Options::at(NOW.parse().expect("a valid time"));
     let mut group = c.benchmark_group("error_paths");
@@ -54,6 +69,35 @@ fn error_paths(c: &mut Criterion) {
         group.throughput(Throughput::Bytes(text.len() as u64));
         group.bench_function(format!("long_unknown_refs/{size}"), |b| {
             b.iter(|| segment::check_file("bench.hcq", &text, &options).is_err())
+        });
+        group.bench_function(format!("long_unknown_refs_report/{size}"), |b| {
+            b.iter(|| {
+                let error = segment::check_file("bench.hcq", &text, &options)
+                    .expect_err("every long reference is unknown");
+                render::render(&error, "bench.hcq", &text, Style::plain()).len()
+            })
+        });
+    }
+    for count in [5_000, 20_000] {
+        let text = broken_segments(count);
+        group.throughput(Throughput::Bytes(text.len() as u64));
+        group.bench_function(format!("broken_segments/human/{count}"), |b| {
+            b.iter(|| {
+                let error = segment::check_file("bench.hcq", &text, &options)
+                    .expect_err("every segment is broken");
+                render::render(&error, "bench.hcq", &text, Style::plain()).len()
+            })
+        });
+        group.bench_function(format!("broken_segments/json/{count}"), |b| {
+            b.iter(|| {
+                let error = segment::check_file("bench.hcq", &text, &options)
+                    .expect_err("every segment is broken");
+                error
+                    .to_json()
+                    .iter()
+                    .map(|d| serde_json::to_string(d).expect("serialises").len())
+                    .sum::<usize>()
+            })
         });
     }
     group.finish();

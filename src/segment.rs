@@ -1645,21 +1645,7 @@ impl CompiledSegment {
     /// to hold `merge.offset + merge.limit` rows (`plan.rs`, "The JSON
     /// format").
     pub fn api_calls(&self) -> u64 {
-        api_calls(&self.lowered.plan)
-    }
-}
-
-/// See [`CompiledSegment::api_calls`].
-fn api_calls(plan: &Plan) -> u64 {
-    match &plan.merge {
-        None => plan.requests.len() as u64,
-        Some(merge) => {
-            let rows = merge.offset.saturating_add(merge.limit);
-            plan.requests
-                .iter()
-                .map(|request| rows.div_ceil(request.limit.max(1)).max(1))
-                .fold(0, u64::saturating_add)
-        }
+        self.lowered.plan.api_calls()
     }
 }
 
