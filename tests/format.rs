@@ -75,11 +75,162 @@ fn comments_stay_where_they_were() {
         "# header\n\n\n# about a\nsegment a   # on the header\n  # before the body\n  x = 1 or # after or\n  # own line\n  y = 2 and\n  z = 3   # end\n  limit 10 # on a clause\n# about b\nsegment b\n  x = 1\n\n\n# the end\n",
         "# header\n\n# about a\nsegment a  # on the header\n  # before the body\n  x = 1  # after or\n    # own line\n    or y = 2 and z = 3  # end\n  limit 10  # on a clause\n\n# about b\nsegment b\n  x = 1\n\n# the end\n",
     );
-    // Inside an `and`, a comment moves to the nearest line the layout has.
+    // Between two operands of an `and`, a comment breaks the `and`.
     assert_formats(
         "segment a\n  x = 1 and # why\n  # more\n  y = 2\n",
-        "segment a\n  # more\n  x = 1 and y = 2  # why\n",
+        "segment a\n  x = 1  # why\n    # more\n    and y = 2\n",
     );
+}
+
+/// The example of issue 9: two comments were joined on one line, and a
+/// comment at the end of a body left its segment.
+#[test]
+fn each_comment_stays_beside_its_code() {
+    assert_formats(
+        "segment a # after header\n  # before body\n  email ~ gmail # trailing\n    and id > 5 # second line\n  # end of body\n\n\
+         # between\nsegment b\n  (id > 1 # inner\n   or id < 0)\n  sort by lastSeen desc # on clause\n",
+        "segment a  # after header\n  # before body\n  email ~ gmail  # trailing\n    and id > 5  # second line\n  # end of body\n\n\
+         # between\nsegment b\n  id > 1  # inner\n    or id < 0\n  sort by lastSeen desc  # on clause\n",
+    );
+}
+
+#[test]
+fn a_comment_between_and_operands_breaks_that_chain() {
+    // A top-level `and`: continued two spaces deeper.
+    assert_formats(
+        "segment a\n  x = 1 and y = 2 # why y\n  and z = 3 and w = 4\n",
+        "segment a\n  x = 1\n    and y = 2  # why y\n    and z = 3\n    and w = 4\n",
+    );
+    // An `and` inside an `or`: the `or` breaks too, and the `and`
+    // continues two spaces deeper than the `or`s; an `and` without a
+    // comment between its operands stays on one line.
+    assert_formats(
+        "segment a\n  email ~ gmail # from the form\n  and tag = Lead or city = Kyiv and id > 5\n  # recent\n  or lastSeen >= now - 30d and tag = Paid # paid\n",
+        "segment a\n  email ~ gmail  # from the form\n      and tag = Lead\n    or city = Kyiv and id > 5\n    # recent\n    or lastSeen >= now - 30d and tag = Paid  # paid\n",
+    );
+    assert_formats(
+        "segment a\n  id = 1 or id = 2 and # two\n  id = 3\n",
+        "segment a\n  id = 1\n    or id = 2  # two\n      and id = 3\n",
+    );
+    // Before the first operand or after the last, a comment breaks nothing.
+    assert_formats(
+        "segment a\n  # first\n  x = 1 and y = 2 # last\n",
+        "segment a\n  # first\n  x = 1 and y = 2  # last\n",
+    );
+}
+
+#[test]
+fn a_comment_inside_parentheses_goes_before_their_line() {
+    assert_formats(
+        "segment a\n  x = 1 and (y = 2 # in\n  or z = 3) and w = 4\n",
+        "segment a\n  x = 1\n    # in\n    and (y = 2 or z = 3)\n    and w = 4\n",
+    );
+    // In the first operand, it goes before the whole line, which then
+    // has no reason to break.
+    assert_formats(
+        "segment a\n  (y = 2 or # in\n  z = 3) and w = 4\n",
+        "segment a\n  # in\n  (y = 2 or z = 3) and w = 4\n",
+    );
+    // Parentheses the layout drops are no obstacle.
+    assert_formats(
+        "segment a\n  (x = 1 # one\n  ) and ( # two\n  y = 2)\n",
+        "segment a\n  x = 1  # one\n    # two\n    and y = 2\n",
+    );
+    assert_formats(
+        "segment a\n  ( # first\n  x = 1 or y = 2) and z = 3\n",
+        "segment a\n  # first\n  (x = 1 or y = 2) and z = 3\n",
+    );
+}
+
+#[test]
+fn a_comment_inside_a_list_goes_before_its_line() {
+    assert_formats(
+        "segment a\n  countryCode in (UA, # Ukraine\n    PL, # Poland\n    DE) and tag = [Lead, # new\n    Paid]\n",
+        "segment a\n  # Ukraine\n  # Poland\n  countryCode in (UA, PL, DE)\n    # new\n    and tag = [Lead, Paid]\n",
+    );
+    assert_formats(
+        "segment a\n  city = Kyiv or city not in ( # not these\n  Lviv, Odesa)\n",
+        "segment a\n  city = Kyiv\n    # not these\n    or city not in (Lviv, Odesa)\n",
+    );
+}
+
+#[test]
+fn a_comment_after_not_goes_before_its_line() {
+    assert_formats(
+        "segment a\n  not # never Kyiv\n  city = Kyiv and id > 5\n",
+        "segment a\n  # never Kyiv\n  not city = Kyiv and id > 5\n",
+    );
+    assert_formats(
+        "segment a\n  id > 5 and not # neither\n  (city = Kyiv or city = Lviv) # cities\n",
+        "segment a\n  id > 5\n    # neither\n    and not (city = Kyiv or city = Lviv)  # cities\n",
+    );
+}
+
+#[test]
+fn comments_between_and_inside_clauses() {
+    assert_formats(
+        "segment a\n  x = 1 # e\n  sort # s\n  by lastSeen # c\n  # between clauses\n  limit 5 # l\n  offset # o\n  10\n",
+        "segment a\n  x = 1  # e\n  # s\n  sort by lastSeen  # c\n  # between clauses\n  limit 5  # l\n  # o\n  offset 10\n",
+    );
+    // Clauses written on the expression's line.
+    assert_formats(
+        "segment a x = 1 # e\n  and y = 2 limit # l\n 5 # five\n",
+        "segment a\n  x = 1  # e\n    and y = 2\n  # l\n  limit 5  # five\n",
+    );
+}
+
+#[test]
+fn comments_at_the_end_of_a_body_stay_in_it() {
+    assert_formats(
+        "segment a\n  x = 1\n  # end of a\n\n    # more of a\n# about b\n  # still about b\nsegment b\n  y = 1 # y\n  # end of b\n\n# end of file\n",
+        "segment a\n  x = 1\n  # end of a\n  # more of a\n\n# about b\n# still about b\nsegment b\n  y = 1  # y\n  # end of b\n\n# end of file\n",
+    );
+    // After clauses, and after a broken expression.
+    assert_formats(
+        "segment a\n  x = 1 or y = 2 # two\n  or z = 3\n  limit 5\n  # end of a\nsegment b\n  x = 1 # one\n  or y = 2\n # end of b",
+        "segment a\n  x = 1\n    or y = 2  # two\n    or z = 3\n  limit 5\n  # end of a\n\nsegment b\n  x = 1  # one\n    or y = 2\n  # end of b\n",
+    );
+}
+
+#[test]
+fn two_comments_never_share_a_line() {
+    // The second, written after `or`, goes on its own line before the
+    // operand that follows.
+    assert_formats(
+        "segment a\n  x = 1 # one\n  or # two\n  y = 2\n",
+        "segment a\n  x = 1  # one\n    # two\n    or y = 2\n",
+    );
+    // Written after `)`: after the line, on its own.
+    assert_formats(
+        "segment a\n  (x = 1 # one\n  ) # two\n  and y = 2\n",
+        "segment a\n  x = 1  # one\n    # two\n    and y = 2\n",
+    );
+    assert_formats(
+        "segment a\n  (x = 1 # one\n  ) # two\nsegment b\n  y = 2\n",
+        "segment a\n  x = 1  # one\n  # two\n\nsegment b\n  y = 2\n",
+    );
+    // Comments keep their order.
+    assert_formats(
+        "segment a\n  (x = 1\n  # one\n  ) # two\n  and y = 2\n",
+        "segment a\n  x = 1\n    # one\n    # two\n    and y = 2\n",
+    );
+    assert_formats(
+        "segment a\n  (x = 1\n# one\n  ) # two\nsegment b\n  y = 2\n",
+        "segment a\n  x = 1\n\n# one\n# two\nsegment b\n  y = 2\n",
+    );
+}
+
+#[test]
+fn comments_in_a_single_expression() {
+    assert_formats(
+        "id > 1 # a\n# b\nor city = Kyiv # c\n",
+        "id > 1  # a\n  # b\n  or city = Kyiv  # c\n",
+    );
+    assert_formats(
+        "id > 1 # a\nand (city = Kyiv # b\nor city = Lviv) sort by lastSeen # c\n  # d\nlimit 5\n  # e\n\n# f\n",
+        "id > 1  # a\n  # b\n  and (city = Kyiv or city = Lviv)\nsort by lastSeen  # c\n# d\nlimit 5\n# e\n\n# f\n",
+    );
+    assert_formats("not # a\nid = 1 # b\n", "# a\nnot id = 1  # b\n");
 }
 
 #[test]
