@@ -314,21 +314,47 @@ enum Shape {
     Or,
 }
 
-/// Blanks: at least one character, sometimes a line break or a comment.
-fn blank() -> impl Strategy<Value = String> {
+/// A comment's text after `#`.
+fn comment_text() -> impl Strategy<Value = String> {
+    "[a-z \"#]{0,8}"
+}
+
+/// Blanks: at least one character, sometimes a line break or a comment
+/// (after code, or on a line of its own, indented or at column 0).
+///
+/// Boxed, as are the other small strategies here: their value trees,
+/// nested inline, made frames too large for a test thread's stack.
+fn blank() -> BoxedStrategy<String> {
     prop_oneof![
         4 => Just(" ".to_owned()),
         1 => Just("   ".to_owned()),
         1 => Just("\n  ".to_owned()),
         1 => Just("\n\n".to_owned()),
         1 => Just("\t".to_owned()),
-        1 => "[a-z \"#]{0,8}".prop_map(|c| format!(" # {c}\n  ")),
+        1 => comment_text().prop_map(|c| format!(" # {c}\n  ")),
+        1 => comment_text().prop_map(|c| format!("\n  # {c}\n  ")),
+        1 => comment_text().prop_map(|c| format!("\n# {c}\n")),
     ]
+    .boxed()
+}
+
+/// What may follow a segment's body or a query: blank lines and
+/// comments on their own lines, indented or not.
+fn after_body() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            Just("\n".to_owned()),
+            comment_text().prop_map(|c| format!("  # {c}\n")),
+            comment_text().prop_map(|c| format!("# {c}\n")),
+        ],
+        0..3,
+    )
+    .prop_map(|lines| lines.concat())
 }
 
 /// Blanks that may be empty (around operators and punctuation).
-fn maybe_blank() -> impl Strategy<Value = String> {
-    prop_oneof![2 => Just(String::new()), 1 => blank()]
+fn maybe_blank() -> BoxedStrategy<String> {
+    prop_oneof![2 => Just(String::new()), 1 => blank()].boxed()
 }
 
 fn keyword(word: &'static str) -> impl Strategy<Value = String> {
@@ -407,16 +433,17 @@ fn scalar() -> impl Strategy<Value = String> {
 
 fn list(open: &'static str, close: &'static str) -> impl Strategy<Value = String> {
     (
+        maybe_blank(),
         prop::collection::vec((scalar(), maybe_blank()), 1..4),
         any::<bool>(),
     )
-        .prop_map(move |(items, trailing_comma)| {
+        .prop_map(move |(lead, items, trailing_comma)| {
             let items: Vec<String> = items
                 .into_iter()
                 .map(|(v, gap)| format!("{v}{gap}"))
                 .collect();
             let comma = if trailing_comma { "," } else { "" };
-            format!("{open}{}{comma}{close}", items.join(", "))
+            format!("{open}{lead}{}{comma}{close}", items.join(", "))
         })
 }
 
@@ -439,31 +466,45 @@ fn parens(text: &str) -> String {
     format!("({text})")
 }
 
+/// Parentheses, with blanks (and so comments) inside them.
+fn padded_parens(text: &str, (before, after): &(String, String)) -> String {
+    format!("({before}{text}{after})")
+}
+
+fn padding() -> BoxedStrategy<(String, String)> {
+    (maybe_blank(), maybe_blank()).boxed()
+}
+
 fn expression() -> impl Strategy<Value = (String, Shape)> {
     let leaf = comparison().prop_map(|text| (text, Shape::Atom));
     leaf.prop_recursive(4, 24, 4, |inner| {
         prop_oneof![
-            (keyword("not"), blank(), inner.clone()).prop_map(|(not, gap, (text, shape))| {
-                let text = match shape {
-                    Shape::And | Shape::Or => parens(&text),
-                    Shape::Atom | Shape::Not => text,
-                };
-                (format!("{not}{gap}{text}"), Shape::Not)
-            }),
-            (prop::collection::vec((inner.clone(), blank(), keyword("and"), blank()), 2..4))
-                .prop_map(|operands| {
-                    let mut text = String::new();
-                    for (i, ((operand, shape), a, kw, b)) in operands.iter().enumerate() {
-                        if i > 0 {
-                            text.push_str(&format!("{a}{kw}{b}"));
-                        }
-                        match shape {
-                            Shape::Or => text.push_str(&parens(operand)),
-                            _ => text.push_str(operand),
-                        }
+            (keyword("not"), blank(), inner.clone(), padding()).prop_map(
+                |(not, gap, (text, shape), padding)| {
+                    let text = match shape {
+                        Shape::And | Shape::Or => padded_parens(&text, &padding),
+                        Shape::Atom | Shape::Not => text,
+                    };
+                    (format!("{not}{gap}{text}"), Shape::Not)
+                }
+            ),
+            (prop::collection::vec(
+                (inner.clone(), blank(), keyword("and"), blank(), padding()),
+                2..4
+            ))
+            .prop_map(|operands| {
+                let mut text = String::new();
+                for (i, ((operand, shape), a, kw, b, padding)) in operands.iter().enumerate() {
+                    if i > 0 {
+                        text.push_str(&format!("{a}{kw}{b}"));
                     }
-                    (text, Shape::And)
-                }),
+                    match shape {
+                        Shape::Or => text.push_str(&padded_parens(operand, padding)),
+                        _ => text.push_str(operand),
+                    }
+                }
+                (text, Shape::And)
+            }),
             (prop::collection::vec((inner.clone(), blank(), keyword("or"), blank()), 2..4))
                 .prop_map(|operands| {
                     let mut text = String::new();
@@ -476,7 +517,8 @@ fn expression() -> impl Strategy<Value = (String, Shape)> {
                     (text, Shape::Or)
                 }),
             // Parentheses the user did not need.
-            inner.prop_map(|(text, _)| (parens(&text), Shape::Atom)),
+            (inner, padding())
+                .prop_map(|((text, _), padding)| (padded_parens(&text, &padding), Shape::Atom)),
         ]
     })
 }
@@ -515,6 +557,16 @@ fn query() -> impl Strategy<Value = String> {
         })
 }
 
+/// A query, then perhaps a comment on its last line and comments after it.
+fn query_file() -> impl Strategy<Value = String> {
+    (query(), prop::option::of(comment_text()), after_body()).prop_map(|(query, last, after)| {
+        match last {
+            Some(c) => format!("{query} # {c}\n{after}"),
+            None => format!("{query}\n{after}"),
+        }
+    })
+}
+
 fn segment_file() -> impl Strategy<Value = String> {
     let segment = (
         maybe_blank(),
@@ -522,7 +574,7 @@ fn segment_file() -> impl Strategy<Value = String> {
         blank(),
         "[a-z_][a-z0-9_]{0,6}",
         blank(),
-        query(),
+        query_file(),
     );
     prop::collection::vec(segment, 0..4).prop_map(|segments| {
         let mut text = String::new();
@@ -530,10 +582,39 @@ fn segment_file() -> impl Strategy<Value = String> {
             // `segment` and segment names are keywords or may clash with
             // one: keep generated names clear of them.
             let name = format!("s_{name}");
-            text.push_str(&format!("{lead}{kw}{a}{name}{b}{query}\n"));
+            text.push_str(&format!("{lead}{kw}{a}{name}{b}{query}"));
         }
         text
     })
+}
+
+/// Each comment of `text`, and whether it is on a line of its own.
+fn comments_of(text: &str) -> Vec<(&str, bool)> {
+    format::comments(text)
+        .into_iter()
+        .map(|c| {
+            let line = text[..c.start].rfind('\n').map_or(0, |i| i + 1);
+            (c.slice(text), text[line..c.start].trim().is_empty())
+        })
+        .collect()
+}
+
+/// Comments come out whole, in order, none joined to another, and each
+/// comment on a line of its own still is.
+fn assert_comments_kept(text: &str, formatted: &str) -> Result<(), TestCaseError> {
+    let (before, after) = (comments_of(text), comments_of(formatted));
+    let texts =
+        |comments: &[(&str, bool)]| comments.iter().map(|c| c.0.to_owned()).collect::<Vec<_>>();
+    prop_assert_eq!(texts(&before), texts(&after), "formatted:\n{}", formatted);
+    for ((comment, own_line), (_, still)) in before.iter().zip(&after) {
+        prop_assert!(
+            !own_line || *still,
+            "{:?} joined a line:\n{}",
+            comment,
+            formatted
+        );
+    }
+    Ok(())
 }
 
 proptest! {
@@ -555,14 +636,24 @@ proptest! {
     }
 
     #[test]
-    fn formatting_loses_no_comment(text in segment_file()) {
-        prop_assume!(syntax::parse_file(&text, &Limits::default()).is_ok());
+    fn formatting_keeps_each_comment_whole_in_order_and_in_its_segment(text in segment_file()) {
+        let limits = Limits::default();
+        let Ok(before) = syntax::parse_file(&text, &limits) else {
+            return Err(TestCaseError::reject("does not parse"));
+        };
         let formatted = fmt(&text);
-        for comment in format::comments(&text) {
-            let comment = comment.slice(&text);
-            prop_assert!(formatted.contains(comment), "lost {:?}:\n{}", comment, formatted);
+        assert_comments_kept(&text, &formatted)?;
+        // As many comments before each segment's header as before (a
+        // comment inside a header goes before it).
+        let after = syntax::parse_file(&formatted, &limits).expect("formatted text parses");
+        let count = |text: &str, end: usize| format::comments(text).iter().filter(|c| c.start < end).count();
+        for (old, new) in before.segments.iter().zip(&after.segments) {
+            prop_assert_eq!(
+                count(&text, old.name.span.end),
+                count(&formatted, new.name.span.end),
+                "segment {} gained or lost comments:\n{}", old.name.name, formatted
+            );
         }
-        prop_assert_eq!(format::comments(&text).is_empty(), format::comments(&formatted).is_empty());
     }
 
     #[test]
@@ -574,7 +665,7 @@ proptest! {
     }
 
     #[test]
-    fn formatting_a_query_keeps_its_tree_and_is_idempotent(text in query()) {
+    fn formatting_a_query_keeps_its_tree_and_comments_and_is_idempotent(text in query_file()) {
         let limits = Limits::default();
         let before = syntax::parse_query(&text, &limits);
         prop_assume!(before.is_ok());
@@ -582,6 +673,7 @@ proptest! {
         let after = syntax::parse_query(&once, &limits)
             .unwrap_or_else(|e| panic!("{e:?}\nformatted:\n{once}"));
         prop_assert_eq!(before.expect("checked above"), after, "formatted:\n{}", once);
+        assert_comments_kept(&text, &once)?;
         let twice = fmt(&once);
         prop_assert!(once == twice, "{}", format::diff("once", &once, &twice));
     }
