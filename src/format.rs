@@ -16,10 +16,10 @@
 //! - keywords in lower case, one space around operators and after commas;
 //! - `segment NAME` on its own line, the expression indented two spaces,
 //!   each clause on its own line at the same indentation;
-//! - an expression longer than [`MAX_WIDTH`] columns, or with a comment
-//!   between two of its top-level `or` operands, is broken before each
-//!   top-level `or`, the continuation lines indented two more spaces (an
-//!   expression without a top-level `or` stays on one line);
+//! - an expression longer than [`MAX_WIDTH`] columns is broken before
+//!   each top-level `or`, the continuation lines indented two more spaces
+//!   (an expression without a top-level `or` stays on one line, however
+//!   long); comments may break it further (below);
 //! - parentheses exactly where precedence needs them (`not` binds tighter
 //!   than `and`, `and` than `or`) and nowhere else: the tree, not the
 //!   user's parentheses, decides, so `(a and b) or c` becomes
@@ -28,10 +28,53 @@
 //!   (compared with a text field, `NOW` is the text "NOW"); quoted strings
 //!   quoted again, with escapes;
 //! - line ends are `\n`, and a byte-order mark at the start is dropped;
-//! - comments kept: a comment on its own line stays before the line that
-//!   followed it, a comment after code stays at the end of that code's
-//!   line; blank lines between segments become exactly one, and blank
-//!   lines around the comments before a segment are kept (at most one).
+//! - blank lines between segments become exactly one; blank lines around
+//!   the comments before a segment (or before the expression of a file
+//!   that is one) and at the end of the file are kept, at most one; no
+//!   other blank line is.
+//!
+//! # Comments
+//!
+//! Each comment stays beside the code it was written after (or before,
+//! for a comment on a line of its own), in the segment it was in. The
+//! layout sees an item as *pieces*, the smallest units it may put on
+//! lines of their own: a segment header, each clause, and the expression
+//! cut as far as it can be broken, into the operands of its top-level
+//! `or` (an `and` among them cut into its operands) or of its top-level
+//! `and`, or else left whole. A comment goes by where it starts:
+//!
+//! - inside a piece (in parentheses, in a list, between `not` and its
+//!   operand, inside a clause or a header), deeper than the layout breaks:
+//!   on its own line just before the line holding that piece;
+//! - after a piece, on the line where the piece ends: at the end of that
+//!   piece's line, two spaces after it;
+//! - anywhere else (on a line of its own, or after an `and`, `or`, `(` or
+//!   `)` that begins a line): on its own line before the next piece, at
+//!   that piece's indentation. After the last piece of a segment, an
+//!   indented comment stays at the end of the body (indented two spaces);
+//!   from the first comment at column 0 on, they go before the next
+//!   segment (or at the end of the file).
+//!
+//! So comments keep their order and never share a line: only one can be
+//! on the line where a piece ends.
+//!
+//! An expression is broken only where a comment sits between two pieces
+//! (or for its width): an `and` chain (the top-level one, or one operand
+//! of the top-level `or`) with a comment between two of its operands is
+//! broken before each of its `and`s, and the top-level `or` holding such
+//! a chain, or a comment between two of its operands, before each `or`.
+//! A broken top-level `and` continues two spaces deeper than its first
+//! line; a broken `and` inside a broken `or`, two spaces deeper than the
+//! `or`s:
+//!
+//! ```text
+//! segment a
+//!   email ~ gmail  # from the form
+//!       and tag = Lead
+//!     or city = Kyiv
+//!     # only recent ones
+//!     or lastSeen >= now - 30d
+//! ```
 //!
 //! Formatting is idempotent and parses back to the same tree (both are
 //! property tests in `tests/format.rs`).
@@ -66,13 +109,8 @@ pub fn format_file(name: &str, text: &str, limits: &Limits) -> Result<String, Er
         return Err(Error::new(name, text, parsed.problems));
     }
     let comments = comments(text);
-    let items = parsed
-        .file
-        .segments
-        .iter()
-        .map(|s| break_long(segment_lines(s), text, &comments))
-        .collect();
-    Ok(layout(text, &comments, items))
+    let items: Vec<Item<'_>> = parsed.file.segments.iter().map(segment_item).collect();
+    Ok(layout(text, &comments, &items))
 }
 
 /// Formats one expression with its clauses: the expression from column
@@ -81,8 +119,7 @@ pub fn format_query(name: &str, text: &str, limits: &Limits) -> Result<String, c
     let query = syntax::parse_query(text, limits)
         .map_err(|error| crate::Error::new(name, text, vec![error.into()]))?;
     let comments = comments(text);
-    let lines = break_long(query_lines(&query, 0), text, &comments);
-    Ok(layout(text, &comments, vec![lines]))
+    Ok(layout(text, &comments, &[query_item(&query)]))
 }
 
 /// `expr` on one line, in canonical form.
@@ -94,17 +131,13 @@ pub fn expr_to_string(expr: &Expr) -> String {
 
 /// `query` without comments, in canonical layout from column 0.
 pub fn query_to_string(query: &ast::Query) -> String {
-    layout("", &[], vec![break_long(query_lines(query, 0), "", &[])])
+    layout("", &[], &[query_item(query)])
 }
 
 /// `file` without comments, in canonical layout.
 pub fn file_to_string(file: &ast::File) -> String {
-    let items = file
-        .segments
-        .iter()
-        .map(|s| break_long(segment_lines(s), "", &[]))
-        .collect();
-    layout("", &[], items)
+    let items: Vec<Item<'_>> = file.segments.iter().map(segment_item).collect();
+    layout("", &[], &items)
 }
 
 /// The span of every `#` comment in `text` (from `#` to the end of its
@@ -248,159 +281,317 @@ fn write_clause(clause: &ClauseKind) -> String {
     }
 }
 
-/// One output line and the source range it comes from.
-struct Line<'a> {
-    /// The source range, for placing comments.
-    span: Span,
+/// What one segment, or the query of a single-expression file, prints:
+/// its parts one below the other.
+struct Item<'a> {
+    parts: Vec<Part<'a>>,
+    /// The indentation of the comments kept at the end of a segment's
+    /// body; `None` for a query, whose comments after it go after it.
+    body: Option<usize>,
+}
+
+/// A part of an item, at its indentation.
+struct Part<'a> {
     indent: usize,
-    text: String,
-    /// The expression this line prints, when it may still be broken at
-    /// `or`.
-    breakable: Option<&'a Expr>,
+    kind: PartKind<'a>,
 }
 
-fn segment_lines(segment: &ast::Segment) -> Vec<Line<'_>> {
-    let mut lines = vec![Line {
-        span: Span::new(segment.span.start, segment.name.span.end),
+enum PartKind<'a> {
+    /// A segment header or a clause: one line, never broken.
+    Fixed { span: Span, text: String },
+    /// An expression, broken where its width or its comments need.
+    Expr(&'a Expr),
+}
+
+fn segment_item(segment: &ast::Segment) -> Item<'_> {
+    let mut parts = vec![Part {
         indent: 0,
-        text: format!("segment {}", segment.name.name),
-        breakable: None,
-    }];
-    lines.extend(query_lines(&segment.query, 2));
-    lines
-}
-
-fn query_lines(query: &ast::Query, indent: usize) -> Vec<Line<'_>> {
-    let mut lines = vec![Line {
-        span: query.expr.span,
-        indent,
-        text: expr_to_string(&query.expr),
-        breakable: Some(&query.expr),
-    }];
-    lines.extend(query.clauses.iter().map(|clause| Line {
-        span: clause.span,
-        indent,
-        text: write_clause(&clause.kind),
-        breakable: None,
-    }));
-    lines
-}
-
-/// Breaks each breakable line that is too wide, or that has a comment
-/// belonging between two of its `or` operands, before each top-level `or`.
-///
-/// A comment before the first operand or after the last one stays with
-/// the unbroken line; breaking for it would not survive a second
-/// formatting, which finds it outside the expression.
-fn break_long<'a>(lines: Vec<Line<'a>>, text: &str, comments: &[Span]) -> Vec<Line<'a>> {
-    let mut out = Vec::with_capacity(lines.len());
-    for mut line in lines {
-        line.span = trim_span(text, comments, line.span);
-        let Some(Expr {
-            kind: ExprKind::Or(operands),
-            span,
-        }) = line.breakable
-        else {
-            out.push(line);
-            continue;
-        };
-        let too_wide = line.indent + line.text.chars().count() > MAX_WIDTH;
-        let needs_break = too_wide || {
-            // Comments are sorted: those inside the expression.
-            let first = comments.partition_point(|c| c.start <= span.start);
-            let last = comments.partition_point(|c| c.start < span.end);
-            let spans: Vec<Span> = operands
-                .iter()
-                .map(|o| trim_span(text, comments, o.span))
-                .collect();
-            comments[first..last.max(first)]
-                .iter()
-                .any(|&c| match place(text, c, &spans) {
-                    Place::Leading(j) => j > 0,
-                    Place::Trailing(j) => j + 1 < spans.len(),
-                    Place::After => false,
-                })
-        };
-        if !needs_break {
-            out.push(line);
-            continue;
-        }
-        for (i, operand) in operands.iter().enumerate() {
-            let mut printed = String::new();
-            if i > 0 {
-                printed.push_str("or ");
-            }
-            write_expr(&mut printed, operand, Context::OrOperand);
-            out.push(Line {
-                span: trim_span(text, comments, operand.span),
-                indent: if i == 0 { line.indent } else { line.indent + 2 },
-                text: printed,
-                breakable: None,
-            });
-        }
-    }
-    out
-}
-
-/// Where each comment goes.
-#[derive(Default)]
-struct Placed {
-    /// Comments on their own lines before line `i`.
-    leading: Vec<Vec<Span>>,
-    /// Comments at the end of line `i`.
-    trailing: Vec<Vec<Span>>,
-    /// Comments after the last line.
-    after: Vec<Span>,
-}
-
-/// Where one comment goes, relative to lines with source ranges `lines`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Place {
-    Leading(usize),
-    Trailing(usize),
-    After,
-}
-
-/// The placement rule: a comment inside a line's source range, or after
-/// it on the same source line, stays with that line (before it when the
-/// comment has a line of its own, at its end otherwise); a comment on its
-/// own line between lines goes before the next line.
-fn place(text: &str, comment: Span, lines: &[Span]) -> Place {
-    let own_line = text[line_start(text, comment.start)..comment.start]
-        .trim()
-        .is_empty();
-    // Lines starting before the comment.
-    let before = lines.partition_point(|l| l.start <= comment.start);
-    let containing = before
-        .checked_sub(1)
-        .filter(|&j| comment.start < lines[j].end);
-    match (containing, own_line) {
-        (Some(j), true) => Place::Leading(j),
-        (Some(j), false) => Place::Trailing(j),
-        (None, true) if before < lines.len() => Place::Leading(before),
-        (None, true) => Place::After,
-        (None, false) => match before.checked_sub(1) {
-            Some(j) => Place::Trailing(j),
-            None if lines.is_empty() => Place::After,
-            None => Place::Leading(0),
+        kind: PartKind::Fixed {
+            span: Span::new(segment.span.start, segment.name.span.end),
+            text: format!("segment {}", segment.name.name),
         },
+    }];
+    parts.extend(query_parts(&segment.query, 2));
+    Item {
+        parts,
+        body: Some(2),
     }
 }
 
-fn place_comments(text: &str, comments: &[Span], lines: &[Span]) -> Placed {
+fn query_item(query: &ast::Query) -> Item<'_> {
+    Item {
+        parts: query_parts(query, 0),
+        body: None,
+    }
+}
+
+fn query_parts(query: &ast::Query, indent: usize) -> Vec<Part<'_>> {
+    let mut parts = vec![Part {
+        indent,
+        kind: PartKind::Expr(&query.expr),
+    }];
+    parts.extend(query.clauses.iter().map(|clause| Part {
+        indent,
+        kind: PartKind::Fixed {
+            span: clause.span,
+            text: write_clause(&clause.kind),
+        },
+    }));
+    parts
+}
+
+/// The pieces of `expr`, the smallest units the layout may put on lines
+/// of their own, in order: the operands of a top-level `or` (an `and`
+/// among them cut into its operands), or the operands of a top-level
+/// `and`, or `expr` itself.
+fn pieces(expr: &Expr) -> Vec<&Expr> {
+    match &expr.kind {
+        ExprKind::Or(operands) => {
+            let mut pieces = Vec::new();
+            for operand in operands {
+                match &operand.kind {
+                    ExprKind::And(inner) => pieces.extend(inner),
+                    _ => pieces.push(operand),
+                }
+            }
+            pieces
+        }
+        ExprKind::And(operands) => operands.iter().collect(),
+        _ => vec![expr],
+    }
+}
+
+/// The number of pieces `operand` of a top-level `or` has.
+fn piece_count(operand: &Expr) -> usize {
+    match &operand.kind {
+        ExprKind::And(inner) => inner.len(),
+        _ => 1,
+    }
+}
+
+/// Where a comment goes, relative to one piece; ordered as printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum At {
+    /// On its own line before the line that begins with the piece (after
+    /// every piece: at the end of the file).
+    Before,
+    /// At the end of the line that ends with the piece.
+    EndOfLine,
+    /// On its own line at the end of the body of the segment whose last
+    /// piece this is.
+    EndOfBody,
+}
+
+/// A place for a comment: `at` piece number `piece`. Ordered as printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Slot {
+    piece: usize,
+    at: At,
+}
+
+/// Where the comments go.
+struct Placed {
+    /// Comments on their own lines before the line beginning with piece
+    /// `j`; the last entry (one past the pieces) holds those at the end.
+    before: Vec<Vec<Span>>,
+    /// The comment at the end of the line ending with piece `j`.
+    end_of_line: Vec<Option<Span>>,
+    /// Comments at the end of the body of item `i`.
+    end_of_body: Vec<Vec<Span>>,
+}
+
+impl Placed {
+    /// Whether a comment sits between pieces `j` and `j + 1`, so that they
+    /// must be on different lines.
+    fn splits_after(&self, j: usize) -> bool {
+        self.end_of_line[j].is_some() || !self.before[j + 1].is_empty()
+    }
+}
+
+/// The placement rule (the module documentation says it in words).
+/// `pieces` are the source ranges of all pieces in order, `owner` the item
+/// of each, `bodies` whether each item is a segment.
+fn place_comments(
+    text: &str,
+    comments: &[Span],
+    pieces: &[Span],
+    owner: &[usize],
+    bodies: &[bool],
+) -> Placed {
+    let count = pieces.len();
     let mut placed = Placed {
-        leading: vec![Vec::new(); lines.len()],
-        trailing: vec![Vec::new(); lines.len()],
-        after: Vec::new(),
+        before: vec![Vec::new(); count + 1],
+        end_of_line: vec![None; count],
+        end_of_body: vec![Vec::new(); bodies.len()],
+    };
+    // A comment on its own line after piece `last` (before every piece
+    // when `None`): before the next piece, unless it is indented after the
+    // last piece of a segment, whose body it ends.
+    let own_line_after = |last: Option<usize>, comment: Span| match last {
+        Some(j)
+            if bodies[owner[j]]
+                && owner.get(j + 1) != Some(&owner[j])
+                && line_start(text, comment.start) < comment.start =>
+        {
+            Slot {
+                piece: j,
+                at: At::EndOfBody,
+            }
+        }
+        _ => Slot {
+            piece: last.map_or(0, |j| j + 1),
+            at: At::Before,
+        },
+    };
+    // Where the last comment went: comments keep their order.
+    let mut cursor = Slot {
+        piece: 0,
+        at: At::Before,
     };
     for &comment in comments {
-        match place(text, comment, lines) {
-            Place::Leading(j) => placed.leading[j].push(comment),
-            Place::Trailing(j) => placed.trailing[j].push(comment),
-            Place::After => placed.after.push(comment),
+        let last = pieces
+            .partition_point(|p| p.start <= comment.start)
+            .checked_sub(1);
+        let natural = match last {
+            // Inside a piece: deeper than the layout breaks.
+            Some(j) if comment.start < pieces[j].end => Slot {
+                piece: j,
+                at: At::Before,
+            },
+            // On the line where the piece ends.
+            Some(j) if line_start(text, comment.start) < pieces[j].end => Slot {
+                piece: j,
+                at: At::EndOfLine,
+            },
+            _ => own_line_after(last, comment),
+        };
+        // Natural places follow the text, except at the end of a segment:
+        // an indented comment after one at column 0 goes where that one
+        // went. (Only one comment can be on the line where a piece ends,
+        // so no place at the end of a line is taken twice.)
+        let slot = natural.max(cursor);
+        match slot.at {
+            At::Before => placed.before[slot.piece].push(comment),
+            At::EndOfLine => {
+                debug_assert!(placed.end_of_line[slot.piece].is_none());
+                placed.end_of_line[slot.piece] = Some(comment);
+            }
+            At::EndOfBody => placed.end_of_body[owner[slot.piece]].push(comment),
         }
+        cursor = slot;
     }
     placed
+}
+
+/// One output line: its pieces are `first..=last`.
+struct Line {
+    indent: usize,
+    text: String,
+    first: usize,
+    last: usize,
+}
+
+/// The lines of `part`, whose first piece is number `first`.
+fn part_lines(part: &Part<'_>, first: usize, placed: &Placed) -> Vec<Line> {
+    let indent = part.indent;
+    let expr = match &part.kind {
+        PartKind::Fixed { text, .. } => {
+            return vec![Line {
+                indent,
+                text: text.clone(),
+                first,
+                last: first,
+            }];
+        }
+        PartKind::Expr(expr) => *expr,
+    };
+    // Whether a comment sits between two of the `count` pieces from `from`.
+    let split =
+        |from: usize, count: usize| (from..from + count - 1).any(|j| placed.splits_after(j));
+    let whole = expr_to_string(expr);
+    let count = match &expr.kind {
+        ExprKind::Or(operands) => {
+            let count = operands.iter().map(piece_count).sum();
+            let too_wide = indent + whole.chars().count() > MAX_WIDTH;
+            if too_wide || split(first, count) {
+                return or_lines(operands, indent, first, &split);
+            }
+            count
+        }
+        ExprKind::And(operands) => {
+            if split(first, operands.len()) {
+                let mut lines = Vec::new();
+                and_lines(&mut lines, operands, "", (indent, indent + 2), first);
+                return lines;
+            }
+            operands.len()
+        }
+        _ => 1,
+    };
+    vec![Line {
+        indent,
+        text: whole,
+        first,
+        last: first + count - 1,
+    }]
+}
+
+/// A top-level `or` broken before each `or`, and each `and` among its
+/// operands broken where `split` says, two spaces deeper than the `or`s.
+fn or_lines(
+    operands: &[Expr],
+    indent: usize,
+    first: usize,
+    split: &dyn Fn(usize, usize) -> bool,
+) -> Vec<Line> {
+    let mut lines = Vec::new();
+    let mut piece = first;
+    for (i, operand) in operands.iter().enumerate() {
+        let (prefix, line_indent) = if i == 0 {
+            ("", indent)
+        } else {
+            ("or ", indent + 2)
+        };
+        let count = piece_count(operand);
+        match &operand.kind {
+            ExprKind::And(inner) if split(piece, count) => {
+                and_lines(&mut lines, inner, prefix, (line_indent, indent + 4), piece);
+            }
+            _ => {
+                let mut text = prefix.to_owned();
+                write_expr(&mut text, operand, Context::OrOperand);
+                lines.push(Line {
+                    indent: line_indent,
+                    text,
+                    first: piece,
+                    last: piece + count - 1,
+                });
+            }
+        }
+        piece += count;
+    }
+    lines
+}
+
+/// An `and` broken before each `and`: the first operand after `prefix`
+/// at the first indentation, the others at the second.
+fn and_lines(
+    lines: &mut Vec<Line>,
+    operands: &[Expr],
+    prefix: &str,
+    (indent, continued): (usize, usize),
+    first: usize,
+) {
+    for (i, operand) in operands.iter().enumerate() {
+        let mut text = if i == 0 { prefix } else { "and " }.to_owned();
+        write_expr(&mut text, operand, Context::AndOperand);
+        lines.push(Line {
+            indent: if i == 0 { indent } else { continued },
+            text,
+            first: first + i,
+            last: first + i,
+        });
+    }
 }
 
 /// `span` without the blanks and comments at its end. (A parsed span
@@ -440,41 +631,67 @@ fn blank_line_before(text: &str, offset: usize) -> bool {
 
 /// Prints items (segments, or one query) one blank line apart, with the
 /// comments of `text` placed.
-fn layout(text: &str, comments: &[Span], items: Vec<Vec<Line<'_>>>) -> String {
-    let spans: Vec<Span> = items.iter().flatten().map(|line| line.span).collect();
-    let placed = place_comments(text, comments, &spans);
+fn layout(text: &str, comments: &[Span], items: &[Item<'_>]) -> String {
+    let mut spans = Vec::new();
+    let mut owner = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        for part in &item.parts {
+            match &part.kind {
+                PartKind::Fixed { span, .. } => spans.push(*span),
+                PartKind::Expr(expr) => spans.extend(pieces(expr).iter().map(|p| p.span)),
+            }
+            owner.resize(spans.len(), i);
+        }
+    }
+    let spans: Vec<Span> = spans
+        .into_iter()
+        .map(|span| trim_span(text, comments, span))
+        .collect();
+    let bodies: Vec<bool> = items.iter().map(|item| item.body.is_some()).collect();
+    let placed = place_comments(text, comments, &spans, &owner, &bodies);
     let mut out = String::new();
     // Whether `out` ends in a blank line, or is empty: no blank line is
     // printed there.
     let mut at_blank = true;
-    let mut index = 0;
-    for item in &items {
+    let mut piece = 0;
+    for (i, item) in items.iter().enumerate() {
         blank(&mut out, &mut at_blank);
-        for (k, line) in item.iter().enumerate() {
-            let indent = " ".repeat(line.indent);
-            let leading = &placed.leading[index];
-            for comment in leading {
-                if k == 0 && blank_line_before(text, comment.start) {
+        let mut k = 0;
+        for part in &item.parts {
+            for line in part_lines(part, piece, &placed) {
+                let indent = " ".repeat(line.indent);
+                let before = &placed.before[line.first];
+                for comment in before {
+                    if k == 0 && blank_line_before(text, comment.start) {
+                        blank(&mut out, &mut at_blank);
+                    }
+                    let _ = writeln!(out, "{indent}{}", comment.slice(text));
+                    at_blank = false;
+                }
+                if k == 0 && !before.is_empty() && blank_line_before(text, spans[piece].start) {
                     blank(&mut out, &mut at_blank);
                 }
+                out.push_str(&indent);
+                out.push_str(&line.text);
+                if let Some(comment) = placed.end_of_line[line.last] {
+                    out.push_str("  ");
+                    out.push_str(comment.slice(text));
+                }
+                out.push('\n');
+                at_blank = false;
+                piece = line.last + 1;
+                k += 1;
+            }
+        }
+        if let Some(body) = item.body {
+            let indent = " ".repeat(body);
+            for comment in &placed.end_of_body[i] {
                 let _ = writeln!(out, "{indent}{}", comment.slice(text));
                 at_blank = false;
             }
-            if k == 0 && !leading.is_empty() && blank_line_before(text, line.span.start) {
-                blank(&mut out, &mut at_blank);
-            }
-            out.push_str(&indent);
-            out.push_str(&line.text);
-            for (n, comment) in placed.trailing[index].iter().enumerate() {
-                out.push_str(if n == 0 { "  " } else { " " });
-                out.push_str(comment.slice(text));
-            }
-            out.push('\n');
-            at_blank = false;
-            index += 1;
         }
     }
-    for comment in &placed.after {
+    for comment in &placed.before[spans.len()] {
         if blank_line_before(text, comment.start) {
             blank(&mut out, &mut at_blank);
         }

@@ -75,11 +75,162 @@ fn comments_stay_where_they_were() {
         "# header\n\n\n# about a\nsegment a   # on the header\n  # before the body\n  x = 1 or # after or\n  # own line\n  y = 2 and\n  z = 3   # end\n  limit 10 # on a clause\n# about b\nsegment b\n  x = 1\n\n\n# the end\n",
         "# header\n\n# about a\nsegment a  # on the header\n  # before the body\n  x = 1  # after or\n    # own line\n    or y = 2 and z = 3  # end\n  limit 10  # on a clause\n\n# about b\nsegment b\n  x = 1\n\n# the end\n",
     );
-    // Inside an `and`, a comment moves to the nearest line the layout has.
+    // Between two operands of an `and`, a comment breaks the `and`.
     assert_formats(
         "segment a\n  x = 1 and # why\n  # more\n  y = 2\n",
-        "segment a\n  # more\n  x = 1 and y = 2  # why\n",
+        "segment a\n  x = 1  # why\n    # more\n    and y = 2\n",
     );
+}
+
+/// The example of issue 9: two comments were joined on one line, and a
+/// comment at the end of a body left its segment.
+#[test]
+fn each_comment_stays_beside_its_code() {
+    assert_formats(
+        "segment a # after header\n  # before body\n  email ~ gmail # trailing\n    and id > 5 # second line\n  # end of body\n\n\
+         # between\nsegment b\n  (id > 1 # inner\n   or id < 0)\n  sort by lastSeen desc # on clause\n",
+        "segment a  # after header\n  # before body\n  email ~ gmail  # trailing\n    and id > 5  # second line\n  # end of body\n\n\
+         # between\nsegment b\n  id > 1  # inner\n    or id < 0\n  sort by lastSeen desc  # on clause\n",
+    );
+}
+
+#[test]
+fn a_comment_between_and_operands_breaks_that_chain() {
+    // A top-level `and`: continued two spaces deeper.
+    assert_formats(
+        "segment a\n  x = 1 and y = 2 # why y\n  and z = 3 and w = 4\n",
+        "segment a\n  x = 1\n    and y = 2  # why y\n    and z = 3\n    and w = 4\n",
+    );
+    // An `and` inside an `or`: the `or` breaks too, and the `and`
+    // continues two spaces deeper than the `or`s; an `and` without a
+    // comment between its operands stays on one line.
+    assert_formats(
+        "segment a\n  email ~ gmail # from the form\n  and tag = Lead or city = Kyiv and id > 5\n  # recent\n  or lastSeen >= now - 30d and tag = Paid # paid\n",
+        "segment a\n  email ~ gmail  # from the form\n      and tag = Lead\n    or city = Kyiv and id > 5\n    # recent\n    or lastSeen >= now - 30d and tag = Paid  # paid\n",
+    );
+    assert_formats(
+        "segment a\n  id = 1 or id = 2 and # two\n  id = 3\n",
+        "segment a\n  id = 1\n    or id = 2  # two\n      and id = 3\n",
+    );
+    // Before the first operand or after the last, a comment breaks nothing.
+    assert_formats(
+        "segment a\n  # first\n  x = 1 and y = 2 # last\n",
+        "segment a\n  # first\n  x = 1 and y = 2  # last\n",
+    );
+}
+
+#[test]
+fn a_comment_inside_parentheses_goes_before_their_line() {
+    assert_formats(
+        "segment a\n  x = 1 and (y = 2 # in\n  or z = 3) and w = 4\n",
+        "segment a\n  x = 1\n    # in\n    and (y = 2 or z = 3)\n    and w = 4\n",
+    );
+    // In the first operand, it goes before the whole line, which then
+    // has no reason to break.
+    assert_formats(
+        "segment a\n  (y = 2 or # in\n  z = 3) and w = 4\n",
+        "segment a\n  # in\n  (y = 2 or z = 3) and w = 4\n",
+    );
+    // Parentheses the layout drops are no obstacle.
+    assert_formats(
+        "segment a\n  (x = 1 # one\n  ) and ( # two\n  y = 2)\n",
+        "segment a\n  x = 1  # one\n    # two\n    and y = 2\n",
+    );
+    assert_formats(
+        "segment a\n  ( # first\n  x = 1 or y = 2) and z = 3\n",
+        "segment a\n  # first\n  (x = 1 or y = 2) and z = 3\n",
+    );
+}
+
+#[test]
+fn a_comment_inside_a_list_goes_before_its_line() {
+    assert_formats(
+        "segment a\n  countryCode in (UA, # Ukraine\n    PL, # Poland\n    DE) and tag = [Lead, # new\n    Paid]\n",
+        "segment a\n  # Ukraine\n  # Poland\n  countryCode in (UA, PL, DE)\n    # new\n    and tag = [Lead, Paid]\n",
+    );
+    assert_formats(
+        "segment a\n  city = Kyiv or city not in ( # not these\n  Lviv, Odesa)\n",
+        "segment a\n  city = Kyiv\n    # not these\n    or city not in (Lviv, Odesa)\n",
+    );
+}
+
+#[test]
+fn a_comment_after_not_goes_before_its_line() {
+    assert_formats(
+        "segment a\n  not # never Kyiv\n  city = Kyiv and id > 5\n",
+        "segment a\n  # never Kyiv\n  not city = Kyiv and id > 5\n",
+    );
+    assert_formats(
+        "segment a\n  id > 5 and not # neither\n  (city = Kyiv or city = Lviv) # cities\n",
+        "segment a\n  id > 5\n    # neither\n    and not (city = Kyiv or city = Lviv)  # cities\n",
+    );
+}
+
+#[test]
+fn comments_between_and_inside_clauses() {
+    assert_formats(
+        "segment a\n  x = 1 # e\n  sort # s\n  by lastSeen # c\n  # between clauses\n  limit 5 # l\n  offset # o\n  10\n",
+        "segment a\n  x = 1  # e\n  # s\n  sort by lastSeen  # c\n  # between clauses\n  limit 5  # l\n  # o\n  offset 10\n",
+    );
+    // Clauses written on the expression's line.
+    assert_formats(
+        "segment a x = 1 # e\n  and y = 2 limit # l\n 5 # five\n",
+        "segment a\n  x = 1  # e\n    and y = 2\n  # l\n  limit 5  # five\n",
+    );
+}
+
+#[test]
+fn comments_at_the_end_of_a_body_stay_in_it() {
+    assert_formats(
+        "segment a\n  x = 1\n  # end of a\n\n    # more of a\n# about b\n  # still about b\nsegment b\n  y = 1 # y\n  # end of b\n\n# end of file\n",
+        "segment a\n  x = 1\n  # end of a\n  # more of a\n\n# about b\n# still about b\nsegment b\n  y = 1  # y\n  # end of b\n\n# end of file\n",
+    );
+    // After clauses, and after a broken expression.
+    assert_formats(
+        "segment a\n  x = 1 or y = 2 # two\n  or z = 3\n  limit 5\n  # end of a\nsegment b\n  x = 1 # one\n  or y = 2\n # end of b",
+        "segment a\n  x = 1\n    or y = 2  # two\n    or z = 3\n  limit 5\n  # end of a\n\nsegment b\n  x = 1  # one\n    or y = 2\n  # end of b\n",
+    );
+}
+
+#[test]
+fn two_comments_never_share_a_line() {
+    // The second, written after `or`, goes on its own line before the
+    // operand that follows.
+    assert_formats(
+        "segment a\n  x = 1 # one\n  or # two\n  y = 2\n",
+        "segment a\n  x = 1  # one\n    # two\n    or y = 2\n",
+    );
+    // Written after `)`: after the line, on its own.
+    assert_formats(
+        "segment a\n  (x = 1 # one\n  ) # two\n  and y = 2\n",
+        "segment a\n  x = 1  # one\n    # two\n    and y = 2\n",
+    );
+    assert_formats(
+        "segment a\n  (x = 1 # one\n  ) # two\nsegment b\n  y = 2\n",
+        "segment a\n  x = 1  # one\n  # two\n\nsegment b\n  y = 2\n",
+    );
+    // Comments keep their order.
+    assert_formats(
+        "segment a\n  (x = 1\n  # one\n  ) # two\n  and y = 2\n",
+        "segment a\n  x = 1\n    # one\n    # two\n    and y = 2\n",
+    );
+    assert_formats(
+        "segment a\n  (x = 1\n# one\n  ) # two\nsegment b\n  y = 2\n",
+        "segment a\n  x = 1\n\n# one\n# two\nsegment b\n  y = 2\n",
+    );
+}
+
+#[test]
+fn comments_in_a_single_expression() {
+    assert_formats(
+        "id > 1 # a\n# b\nor city = Kyiv # c\n",
+        "id > 1  # a\n  # b\n  or city = Kyiv  # c\n",
+    );
+    assert_formats(
+        "id > 1 # a\nand (city = Kyiv # b\nor city = Lviv) sort by lastSeen # c\n  # d\nlimit 5\n  # e\n\n# f\n",
+        "id > 1  # a\n  # b\n  and (city = Kyiv or city = Lviv)\nsort by lastSeen  # c\n# d\nlimit 5\n# e\n\n# f\n",
+    );
+    assert_formats("not # a\nid = 1 # b\n", "# a\nnot id = 1  # b\n");
 }
 
 #[test]
@@ -163,21 +314,47 @@ enum Shape {
     Or,
 }
 
-/// Blanks: at least one character, sometimes a line break or a comment.
-fn blank() -> impl Strategy<Value = String> {
+/// A comment's text after `#`.
+fn comment_text() -> impl Strategy<Value = String> {
+    "[a-z \"#]{0,8}"
+}
+
+/// Blanks: at least one character, sometimes a line break or a comment
+/// (after code, or on a line of its own, indented or at column 0).
+///
+/// Boxed, as are the other small strategies here: their value trees,
+/// nested inline, made frames too large for a test thread's stack.
+fn blank() -> BoxedStrategy<String> {
     prop_oneof![
         4 => Just(" ".to_owned()),
         1 => Just("   ".to_owned()),
         1 => Just("\n  ".to_owned()),
         1 => Just("\n\n".to_owned()),
         1 => Just("\t".to_owned()),
-        1 => "[a-z \"#]{0,8}".prop_map(|c| format!(" # {c}\n  ")),
+        1 => comment_text().prop_map(|c| format!(" # {c}\n  ")),
+        1 => comment_text().prop_map(|c| format!("\n  # {c}\n  ")),
+        1 => comment_text().prop_map(|c| format!("\n# {c}\n")),
     ]
+    .boxed()
+}
+
+/// What may follow a segment's body or a query: blank lines and
+/// comments on their own lines, indented or not.
+fn after_body() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            Just("\n".to_owned()),
+            comment_text().prop_map(|c| format!("  # {c}\n")),
+            comment_text().prop_map(|c| format!("# {c}\n")),
+        ],
+        0..3,
+    )
+    .prop_map(|lines| lines.concat())
 }
 
 /// Blanks that may be empty (around operators and punctuation).
-fn maybe_blank() -> impl Strategy<Value = String> {
-    prop_oneof![2 => Just(String::new()), 1 => blank()]
+fn maybe_blank() -> BoxedStrategy<String> {
+    prop_oneof![2 => Just(String::new()), 1 => blank()].boxed()
 }
 
 fn keyword(word: &'static str) -> impl Strategy<Value = String> {
@@ -256,16 +433,17 @@ fn scalar() -> impl Strategy<Value = String> {
 
 fn list(open: &'static str, close: &'static str) -> impl Strategy<Value = String> {
     (
+        maybe_blank(),
         prop::collection::vec((scalar(), maybe_blank()), 1..4),
         any::<bool>(),
     )
-        .prop_map(move |(items, trailing_comma)| {
+        .prop_map(move |(lead, items, trailing_comma)| {
             let items: Vec<String> = items
                 .into_iter()
                 .map(|(v, gap)| format!("{v}{gap}"))
                 .collect();
             let comma = if trailing_comma { "," } else { "" };
-            format!("{open}{}{comma}{close}", items.join(", "))
+            format!("{open}{lead}{}{comma}{close}", items.join(", "))
         })
 }
 
@@ -288,31 +466,45 @@ fn parens(text: &str) -> String {
     format!("({text})")
 }
 
+/// Parentheses, with blanks (and so comments) inside them.
+fn padded_parens(text: &str, (before, after): &(String, String)) -> String {
+    format!("({before}{text}{after})")
+}
+
+fn padding() -> BoxedStrategy<(String, String)> {
+    (maybe_blank(), maybe_blank()).boxed()
+}
+
 fn expression() -> impl Strategy<Value = (String, Shape)> {
     let leaf = comparison().prop_map(|text| (text, Shape::Atom));
     leaf.prop_recursive(4, 24, 4, |inner| {
         prop_oneof![
-            (keyword("not"), blank(), inner.clone()).prop_map(|(not, gap, (text, shape))| {
-                let text = match shape {
-                    Shape::And | Shape::Or => parens(&text),
-                    Shape::Atom | Shape::Not => text,
-                };
-                (format!("{not}{gap}{text}"), Shape::Not)
-            }),
-            (prop::collection::vec((inner.clone(), blank(), keyword("and"), blank()), 2..4))
-                .prop_map(|operands| {
-                    let mut text = String::new();
-                    for (i, ((operand, shape), a, kw, b)) in operands.iter().enumerate() {
-                        if i > 0 {
-                            text.push_str(&format!("{a}{kw}{b}"));
-                        }
-                        match shape {
-                            Shape::Or => text.push_str(&parens(operand)),
-                            _ => text.push_str(operand),
-                        }
+            (keyword("not"), blank(), inner.clone(), padding()).prop_map(
+                |(not, gap, (text, shape), padding)| {
+                    let text = match shape {
+                        Shape::And | Shape::Or => padded_parens(&text, &padding),
+                        Shape::Atom | Shape::Not => text,
+                    };
+                    (format!("{not}{gap}{text}"), Shape::Not)
+                }
+            ),
+            (prop::collection::vec(
+                (inner.clone(), blank(), keyword("and"), blank(), padding()),
+                2..4
+            ))
+            .prop_map(|operands| {
+                let mut text = String::new();
+                for (i, ((operand, shape), a, kw, b, padding)) in operands.iter().enumerate() {
+                    if i > 0 {
+                        text.push_str(&format!("{a}{kw}{b}"));
                     }
-                    (text, Shape::And)
-                }),
+                    match shape {
+                        Shape::Or => text.push_str(&padded_parens(operand, padding)),
+                        _ => text.push_str(operand),
+                    }
+                }
+                (text, Shape::And)
+            }),
             (prop::collection::vec((inner.clone(), blank(), keyword("or"), blank()), 2..4))
                 .prop_map(|operands| {
                     let mut text = String::new();
@@ -325,7 +517,8 @@ fn expression() -> impl Strategy<Value = (String, Shape)> {
                     (text, Shape::Or)
                 }),
             // Parentheses the user did not need.
-            inner.prop_map(|(text, _)| (parens(&text), Shape::Atom)),
+            (inner, padding())
+                .prop_map(|((text, _), padding)| (padded_parens(&text, &padding), Shape::Atom)),
         ]
     })
 }
@@ -364,6 +557,16 @@ fn query() -> impl Strategy<Value = String> {
         })
 }
 
+/// A query, then perhaps a comment on its last line and comments after it.
+fn query_file() -> impl Strategy<Value = String> {
+    (query(), prop::option::of(comment_text()), after_body()).prop_map(|(query, last, after)| {
+        match last {
+            Some(c) => format!("{query} # {c}\n{after}"),
+            None => format!("{query}\n{after}"),
+        }
+    })
+}
+
 fn segment_file() -> impl Strategy<Value = String> {
     let segment = (
         maybe_blank(),
@@ -371,7 +574,7 @@ fn segment_file() -> impl Strategy<Value = String> {
         blank(),
         "[a-z_][a-z0-9_]{0,6}",
         blank(),
-        query(),
+        query_file(),
     );
     prop::collection::vec(segment, 0..4).prop_map(|segments| {
         let mut text = String::new();
@@ -379,10 +582,39 @@ fn segment_file() -> impl Strategy<Value = String> {
             // `segment` and segment names are keywords or may clash with
             // one: keep generated names clear of them.
             let name = format!("s_{name}");
-            text.push_str(&format!("{lead}{kw}{a}{name}{b}{query}\n"));
+            text.push_str(&format!("{lead}{kw}{a}{name}{b}{query}"));
         }
         text
     })
+}
+
+/// Each comment of `text`, and whether it is on a line of its own.
+fn comments_of(text: &str) -> Vec<(&str, bool)> {
+    format::comments(text)
+        .into_iter()
+        .map(|c| {
+            let line = text[..c.start].rfind('\n').map_or(0, |i| i + 1);
+            (c.slice(text), text[line..c.start].trim().is_empty())
+        })
+        .collect()
+}
+
+/// Comments come out whole, in order, none joined to another, and each
+/// comment on a line of its own still is.
+fn assert_comments_kept(text: &str, formatted: &str) -> Result<(), TestCaseError> {
+    let (before, after) = (comments_of(text), comments_of(formatted));
+    let texts =
+        |comments: &[(&str, bool)]| comments.iter().map(|c| c.0.to_owned()).collect::<Vec<_>>();
+    prop_assert_eq!(texts(&before), texts(&after), "formatted:\n{}", formatted);
+    for ((comment, own_line), (_, still)) in before.iter().zip(&after) {
+        prop_assert!(
+            !own_line || *still,
+            "{:?} joined a line:\n{}",
+            comment,
+            formatted
+        );
+    }
+    Ok(())
 }
 
 proptest! {
@@ -404,14 +636,24 @@ proptest! {
     }
 
     #[test]
-    fn formatting_loses_no_comment(text in segment_file()) {
-        prop_assume!(syntax::parse_file(&text, &Limits::default()).is_ok());
+    fn formatting_keeps_each_comment_whole_in_order_and_in_its_segment(text in segment_file()) {
+        let limits = Limits::default();
+        let Ok(before) = syntax::parse_file(&text, &limits) else {
+            return Err(TestCaseError::reject("does not parse"));
+        };
         let formatted = fmt(&text);
-        for comment in format::comments(&text) {
-            let comment = comment.slice(&text);
-            prop_assert!(formatted.contains(comment), "lost {:?}:\n{}", comment, formatted);
+        assert_comments_kept(&text, &formatted)?;
+        // As many comments before each segment's header as before (a
+        // comment inside a header goes before it).
+        let after = syntax::parse_file(&formatted, &limits).expect("formatted text parses");
+        let count = |text: &str, end: usize| format::comments(text).iter().filter(|c| c.start < end).count();
+        for (old, new) in before.segments.iter().zip(&after.segments) {
+            prop_assert_eq!(
+                count(&text, old.name.span.end),
+                count(&formatted, new.name.span.end),
+                "segment {} gained or lost comments:\n{}", old.name.name, formatted
+            );
         }
-        prop_assert_eq!(format::comments(&text).is_empty(), format::comments(&formatted).is_empty());
     }
 
     #[test]
@@ -423,7 +665,7 @@ proptest! {
     }
 
     #[test]
-    fn formatting_a_query_keeps_its_tree_and_is_idempotent(text in query()) {
+    fn formatting_a_query_keeps_its_tree_and_comments_and_is_idempotent(text in query_file()) {
         let limits = Limits::default();
         let before = syntax::parse_query(&text, &limits);
         prop_assume!(before.is_ok());
@@ -431,6 +673,7 @@ proptest! {
         let after = syntax::parse_query(&once, &limits)
             .unwrap_or_else(|e| panic!("{e:?}\nformatted:\n{once}"));
         prop_assert_eq!(before.expect("checked above"), after, "formatted:\n{}", once);
+        assert_comments_kept(&text, &once)?;
         let twice = fmt(&once);
         prop_assert!(once == twice, "{}", format::diff("once", &once, &twice));
     }

@@ -80,8 +80,12 @@ Examples:
 
 The layout: lowercase keywords, one space around operators, one segment
 header per line with its body indented, long expressions broken before
-each top-level `or`, parentheses only where precedence needs them,
-comments kept where they were.
+each top-level `or`, parentheses only where precedence needs them.
+Each comment stays beside the code it was written next to, in its
+segment, one to a line: a comment between two operands breaks the
+expression there (before each `or`, or each `and` of that chain), and
+one deeper inside (in parentheses, a list, after `not`) goes on its own
+line just before the line holding that code.
 
 A file is rewritten safely: the new text goes to a temporary file beside
 it, which is synced and renamed over the original, so a full disk or a
