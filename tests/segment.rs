@@ -11,7 +11,6 @@
 use hcq::Error;
 use hcq::lower::PlanOptions;
 use hcq::segment::{Budget, SegmentFile, check_file};
-use miette::{GraphicalReportHandler, GraphicalTheme};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -22,13 +21,14 @@ fn context() -> hcq::Options {
     hcq::Options::at(jiff::Timestamp::from_second(NOW).expect("a valid timestamp"))
 }
 
+/// The binary's own renderer, without colour, at 80 columns.
 fn render(error: &Error) -> String {
-    let mut out = String::new();
-    GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
-        .with_width(80)
-        .render_report(&mut out, error)
-        .expect("rendering to a string cannot fail");
-    out
+    hcq::cli::render::render(
+        error,
+        error.name(),
+        error.source_text(),
+        hcq::cli::render::Style::plain(),
+    )
 }
 
 fn fixtures(kind: &str) -> Vec<PathBuf> {
