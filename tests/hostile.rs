@@ -437,3 +437,24 @@ fn a_truncated_one_line_export_is_reported_in_a_window() {
         }
     }
 }
+
+#[test]
+fn fmt_in_a_read_only_directory_fails_cleanly() {
+    let scratch = Scratch::new("readonly");
+    let original = "id   >   1\n";
+    let file = scratch.file("a.hcq", original);
+    let _ = Command::new("chmod").arg("555").arg(&scratch.0).status();
+    let output = run(&["fmt", file.to_str().unwrap()], b"");
+    let stderr = sane(&output);
+    let _ = Command::new("chmod").arg("755").arg(&scratch.0).status();
+    // Root writes anyway; anyone else cannot create the temporary file,
+    // and then the original must be untouched.
+    if code(&output) != 0 {
+        assert_eq!(code(&output), 2);
+        assert!(
+            stderr.contains("cannot create a temporary file"),
+            "{stderr}"
+        );
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), original);
+    }
+}
