@@ -321,7 +321,7 @@ fn json_diagnostic(
         help: diagnostic
             .help()
             .map(|h| clip(&h.to_string(), MAX_TEXT_CHARS).into_owned()),
-        source: source_name.to_owned(),
+        source: clip(source_name, MAX_TEXT_CHARS).into_owned(),
         labels,
     }
 }

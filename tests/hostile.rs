@@ -343,10 +343,13 @@ fn fmt_never_loses_the_file_when_writing_fails() {
     assert_eq!(std::fs::read_to_string(&file).unwrap(), original);
     assert_eq!(scratch.names(), ["big.hcq"], "a temporary file was left");
 
-    // Killed by the signal in mid-write: the original is still whole.
+    // With the signal's default action hcq handles it itself: the same
+    // failure, not a death by signal that would leave the temporary file.
     let output = fmt_under_size_limit(&file, 1, false);
-    assert!(!output.status.success());
+    let stderr = sane(&output);
+    assert_eq!(code(&output), 2, "{stderr}");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), original);
+    assert_eq!(scratch.names(), ["big.hcq"], "a temporary file was left");
 
     // And with room, it is rewritten, keeping its mode.
     let _ = Command::new("chmod").arg("640").arg(&file).status();
@@ -485,4 +488,71 @@ fn fmt_in_a_read_only_directory_fails_cleanly() {
     );
     assert_eq!(std::fs::read_to_string(&file).unwrap(), original);
     assert_eq!(scratch.names(), ["a.hcq"]);
+}
+
+#[test]
+fn hcq_alone_prints_the_whole_help() {
+    let output = run(&[], b"");
+    let stderr = sane(&output);
+    assert_eq!(code(&output), 2);
+    assert!(
+        stderr.contains("Commands:") && stderr.contains("Exit status"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains('…'), "{stderr}");
+}
+
+#[test]
+fn a_cycle_through_two_thousand_segments_on_one_line_is_reported_briefly() {
+    let n = 2_000;
+    let text: String = (0..n)
+        .map(|i| format!("segment s{i} @s{} ", (i + 1) % n))
+        .collect();
+    let output = run(&["check", "-"], text.as_bytes());
+    let stderr = sane(&output);
+    assert_eq!(code(&output), 1);
+    assert!(stderr.len() < 10_000, "{} bytes", stderr.len());
+    assert!(
+        stderr.contains("1990 more places are not shown"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn text_for_people_on_stdout_shows_control_characters() {
+    let scratch = Scratch::new("stdout");
+    let file = scratch.file("seg\u{1b}[31mred\u{7}.hcq", "segment a\n  city = x\n");
+    let output = run(&["list", file.to_str().unwrap()], b"");
+    sane(&output);
+    let stdout = String::from_utf8(output.stdout).expect("UTF-8");
+    assert!(stdout.contains("seg␛[31mred␇.hcq"), "{stdout}");
+    let output = run(&["explain", "-e", "city = \"\u{1b}[2J\u{9b}\""], b"");
+    sane(&output);
+    let stdout = String::from_utf8(output.stdout).expect("UTF-8");
+    assert!(
+        !stdout.chars().any(|c| c.is_control() && c != '\n'),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn fmt_rewrites_a_file_with_the_longest_name_allowed() {
+    let scratch = Scratch::new("longname");
+    let name = format!("{}.hcq", "a".repeat(245));
+    let file = scratch.file(&name, "id   >   1\n");
+    let output = run(&["fmt", file.to_str().unwrap()], b"");
+    let stderr = sane(&output);
+    assert_eq!(code(&output), 0, "{stderr}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "id > 1\n");
+}
+
+#[test]
+fn eval_refuses_a_segment_name_for_an_expression() {
+    let output = run(
+        &["eval", "-e", "id > 1", "--segment", "a", "--contacts", "-"],
+        b"[]",
+    );
+    let stderr = sane(&output);
+    assert_eq!(code(&output), 2, "{stderr}");
+    assert!(stderr.contains("holds one expression"), "{stderr}");
 }

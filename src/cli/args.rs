@@ -300,7 +300,7 @@ fn parse_now(text: &str) -> Result<jiff::Timestamp, String> {
     }
     if let Ok(seconds) = text.parse::<i64>() {
         return jiff::Timestamp::from_second(seconds)
-            .map_err(|_| format!("`{seconds}` is outside the years 1 to 9999 hcq's dates cover"));
+            .map_err(|_| format!("`{seconds}` is outside the times hcq can represent"));
     }
     if let Ok(date) = text.parse::<jiff::civil::Date>() {
         return date

@@ -38,7 +38,7 @@ pub(super) fn run(args: &CheckArgs, session: &mut Session<'_, '_>) -> Result<u8,
             status = status.max(INVALID);
         }
     }
-    session.stdout(&summaries)?;
+    session.stdout_for_people(&summaries)?;
     Ok(status)
 }
 

@@ -131,7 +131,7 @@ fn run(
             report_warnings(session, &input, &compilation.lowered.warnings);
             let text =
                 hcq::lower::explain::render(&input.text, &compilation.lowered, &compilation.trace);
-            session.stdout(&text)?;
+            session.stdout_for_people(&text)?;
             return Ok(SUCCESS);
         }
         let Some((_, lowered)) = compile(session, &input, &options) else {
@@ -174,7 +174,11 @@ fn run(
         }
         (None, false) => compiled.to_json() + "\n",
     };
-    session.stdout(&text)?;
+    if explain {
+        session.stdout_for_people(&text)?;
+    } else {
+        session.stdout(&text)?;
+    }
     Ok(SUCCESS)
 }
 

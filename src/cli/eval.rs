@@ -24,6 +24,12 @@ pub(super) fn run(args: &EvalArgs, session: &mut Session<'_, '_>) -> Result<u8, 
         let segment = find_segment(&compiled, name, &input.name)?;
         (segment.query().clone(), segment.plan().clone())
     } else {
+        if let Some(name) = &args.source.segment {
+            return Err(Failure::usage(format!(
+                "--segment {name}: {} holds one expression, not segments",
+                input.name
+            )));
+        }
         let Some((query, lowered)) = compile(session, &input, &options) else {
             return Ok(INVALID);
         };

@@ -18,7 +18,12 @@ pub(super) fn run(args: &FmtArgs, session: &mut Session<'_, '_>) -> Result<u8, F
             }
         }
     }
-    session.stdout(&out)?;
+    // A diff is for people; formatted text is data.
+    if args.check {
+        session.stdout_for_people(&out)?;
+    } else {
+        session.stdout(&out)?;
+    }
     Ok(status)
 }
 

@@ -22,6 +22,6 @@ pub(super) fn run(args: &ListArgs, session: &mut Session<'_, '_>) -> Result<u8, 
             None => status = status.max(INVALID),
         }
     }
-    session.stdout(&out)?;
+    session.stdout_for_people(&out)?;
     Ok(status)
 }

@@ -53,6 +53,13 @@ pub struct Io<'a> {
 
 /// Runs the binary with the process's arguments and streams.
 pub fn main() -> ExitCode {
+    // A write past a file-size limit then fails with EFBIG, which `fmt`
+    // reports and cleans up after, instead of killing the process.
+    #[cfg(unix)]
+    let _ = signal_hook::flag::register(
+        signal_hook::consts::SIGXFSZ,
+        std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
+    );
     let colour = io::stderr().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());
     let width = std::env::var("COLUMNS")
@@ -107,6 +114,13 @@ fn usage(error: clap::Error, format: MessageFormat, io: &mut Io<'_>) -> u8 {
     ) {
         let _ = io.stdout.write_all(text.as_bytes());
         return SUCCESS;
+    }
+    if error.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+        && format == MessageFormat::Human
+    {
+        // `hcq` alone: the whole help, which a failure would clip.
+        let _ = io.stderr.write_all(text.as_bytes());
+        return FAILURE;
     }
     let message = text
         .trim_end()
@@ -186,7 +200,11 @@ impl<'a, 'io> Session<'a, 'io> {
                 severity: "error",
                 message: clip(&failure.message, MAX_TEXT_CHARS).into_owned(),
                 help: None,
-                source: failure.source.clone().unwrap_or_default(),
+                source: clip(
+                    failure.source.as_deref().unwrap_or_default(),
+                    MAX_TEXT_CHARS,
+                )
+                .into_owned(),
                 labels: Vec::new(),
             }),
         };
@@ -241,6 +259,21 @@ impl<'a, 'io> Session<'a, 'io> {
                 format!("cannot write output: {e}"),
             )),
         }
+    }
+
+    /// Writes text meant for a person on stdout (summaries, diffs,
+    /// `explain`): control and invisible characters quoted from the input
+    /// are shown by their stand-ins, as in reports. Data (plans, formatted
+    /// text, contacts) goes through [`Session::stdout`] untouched.
+    fn stdout_for_people(&mut self, text: &str) -> Result<(), Failure> {
+        let shown: String = text
+            .chars()
+            .map(|c| match c {
+                '\n' | '\t' => c,
+                _ => render::stand_in(c).unwrap_or(c),
+            })
+            .collect();
+        self.stdout(&shown)
     }
 
     fn stdin(&mut self) -> &mut dyn Read {

@@ -38,8 +38,11 @@ pub(super) fn replace(path: &Path, contents: &[u8]) -> Result<(), Failure> {
     let file_name = target
         .file_name()
         .map_or_else(|| "hcq".into(), |n| n.to_string_lossy().into_owned());
+    // A short prefix of the name: the temporary name must stay within the
+    // file system's limit on a name however long the original's is.
+    let short: String = file_name.chars().take(32).collect();
     let mut temporary = tempfile::Builder::new()
-        .prefix(&format!(".{file_name}."))
+        .prefix(&format!(".{short}."))
         .suffix(".tmp")
         .tempfile_in(&directory)
         .map_err(|e| {
@@ -53,6 +56,7 @@ pub(super) fn replace(path: &Path, contents: &[u8]) -> Result<(), Failure> {
         .write_all(contents)
         .and_then(|()| temporary.flush())
         .and_then(|()| fs::set_permissions(temporary.path(), metadata.permissions()))
+        .and_then(|()| keep_owner(temporary.as_file(), &metadata))
         .and_then(|()| temporary.as_file().sync_all())
         .map_err(|e| fail(e.to_string()))?;
     temporary
@@ -63,5 +67,21 @@ pub(super) fn replace(path: &Path, contents: &[u8]) -> Result<(), Failure> {
     if let Ok(directory) = File::open(&directory) {
         let _ = directory.sync_all();
     }
+    Ok(())
+}
+
+/// Gives the new file the original's owner and group where the process may
+/// (root may; anyone else may only keep their own, which it already is).
+#[cfg(unix)]
+fn keep_owner(file: &File, original: &fs::Metadata) -> std::io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    // Not being allowed to is not a failure: the file is then ours, as
+    // with any editor that saves by renaming.
+    let _ = std::os::unix::fs::fchown(file, Some(original.uid()), Some(original.gid()));
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn keep_owner(_: &File, _: &fs::Metadata) -> std::io::Result<()> {
     Ok(())
 }

@@ -33,6 +33,10 @@ use std::ops::Range;
 pub const MAX_SHOWN: usize = 50;
 /// Characters kept on each side of a label's start and end.
 pub const WINDOW: usize = 40;
+/// The most labels one diagnostic shows (a cycle through 2,000 segments
+/// labels every member): the handler draws a bar for every label beside
+/// every other, so the report would grow with their square.
+pub const MAX_LABELS: usize = 10;
 /// A label spanning more lines than this is shown on its first line only.
 const MAX_LABEL_LINES: usize = 8;
 /// Lines of context above and below a label, as miette's default.
@@ -82,9 +86,11 @@ pub fn render_at_most(
 
     // Every label's position, found in one pass over the text.
     let top_labels = labels_of(diagnostic);
-    let related_labels: Vec<Vec<LabeledSpan>> = shown.iter().map(|d| labels_of(*d)).collect();
+    let related_labels: Vec<(Vec<LabeledSpan>, usize)> =
+        shown.iter().map(|d| labels_of(*d)).collect();
     let mut points = Vec::new();
-    for label in top_labels.iter().chain(related_labels.iter().flatten()) {
+    let all_labels = std::iter::once(&top_labels.0).chain(related_labels.iter().map(|(l, _)| l));
+    for label in all_labels.flatten() {
         let (start, end) = ends(label, text);
         points.push(start);
         points.push(end);
@@ -156,8 +162,19 @@ pub fn stand_in(c: char) -> Option<char> {
     }
 }
 
-fn labels_of(diagnostic: &dyn Diagnostic) -> Vec<LabeledSpan> {
-    diagnostic.labels().into_iter().flatten().collect()
+/// The labels of `diagnostic` to show, at most [`MAX_LABELS`], primary
+/// ones first; and how many are left out.
+fn labels_of(diagnostic: &dyn Diagnostic) -> (Vec<LabeledSpan>, usize) {
+    let mut labels: Vec<LabeledSpan> = diagnostic.labels().into_iter().flatten().collect();
+    let total = labels.len();
+    if total > MAX_LABELS {
+        // A stable sort keeps the order within primary and other labels.
+        labels.sort_by_key(|label| !label.primary());
+        labels.truncate(MAX_LABELS);
+        labels.sort_by_key(LabeledSpan::offset);
+    }
+    let shown = labels.len();
+    (labels, total - shown)
 }
 
 /// A label's start and end, inside the text and on character boundaries.
@@ -520,7 +537,7 @@ struct Shown {
 impl Shown {
     fn new(
         diagnostic: &dyn Diagnostic,
-        labels: Vec<LabeledSpan>,
+        (labels, hidden_labels): (Vec<LabeledSpan>, usize),
         name: &str,
         text: &str,
         positions: &Positions<'_>,
@@ -557,7 +574,19 @@ impl Shown {
         Shown {
             message: printable(&diagnostic.to_string()),
             code: diagnostic.code().map(|c| printable(&c.to_string())),
-            help: diagnostic.help().map(|h| printable(&h.to_string())),
+            help: match (
+                diagnostic.help().map(|h| printable(&h.to_string())),
+                hidden_labels,
+            ) {
+                (help, 0) => help,
+                (help, hidden) => {
+                    let more = format!(
+                        "{hidden} more place{} not shown; `--message-format json` lists every one",
+                        if hidden == 1 { " is" } else { "s are" }
+                    );
+                    Some(help.map_or(more.clone(), |help| format!("{help}\n{more}")))
+                }
+            },
             severity: diagnostic.severity(),
             labels,
             view,
