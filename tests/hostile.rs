@@ -340,6 +340,10 @@ fn fmt_never_loses_the_file_when_writing_fails() {
     let stderr = sane(&output);
     assert_eq!(code(&output), 2, "{stderr}");
     assert!(stderr.contains("cannot write"), "{stderr}");
+    assert!(
+        !stderr.contains(".tmp"),
+        "names a file that is gone: {stderr}"
+    );
     assert_eq!(std::fs::read_to_string(&file).unwrap(), original);
     assert_eq!(scratch.names(), ["big.hcq"], "a temporary file was left");
 
@@ -555,4 +559,14 @@ fn eval_refuses_a_segment_name_for_an_expression() {
     let stderr = sane(&output);
     assert_eq!(code(&output), 2, "{stderr}");
     assert!(stderr.contains("holds one expression"), "{stderr}");
+}
+
+#[test]
+fn standard_input_is_read_once() {
+    for args in [&["check", "-", "-"][..], &["eval", "-", "--contacts", "-"]] {
+        let output = run(args, b"id > 1");
+        let stderr = sane(&output);
+        assert_eq!(code(&output), 2, "{args:?}: {stderr}");
+        assert!(stderr.contains("read only once"), "{stderr}");
+    }
 }

@@ -46,6 +46,11 @@ pub(super) fn read(
 ) -> Result<Input, Failure> {
     let name = name_of(path);
     let bytes = if path.as_os_str() == "-" {
+        if std::mem::replace(&mut session.stdin_read, true) {
+            return Err(Failure::usage(
+                "standard input (`-`) can be read only once in a run",
+            ));
+        }
         read_bounded(session.stdin(), max_bytes)
     } else {
         open(path).and_then(|mut file| read_bounded(&mut file, max_bytes))

@@ -173,6 +173,9 @@ pub(crate) struct Session<'a, 'io> {
     /// allowance for the whole run, so that a thousand broken files print
     /// a bounded report.
     shown_left: usize,
+    /// Whether standard input has been read: a second `-` would see
+    /// nothing and report a confusing error about an empty input.
+    stdin_read: bool,
 }
 
 impl<'a, 'io> Session<'a, 'io> {
@@ -181,6 +184,7 @@ impl<'a, 'io> Session<'a, 'io> {
             io,
             format,
             shown_left: render::MAX_SHOWN,
+            stdin_read: false,
         }
     }
 

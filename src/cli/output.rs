@@ -51,13 +51,15 @@ pub(super) fn replace(path: &Path, contents: &[u8]) -> Result<(), Failure> {
                 directory.display()
             ))
         })?;
-    // Dropping `temporary` on any error below removes it.
-    temporary
-        .write_all(contents)
-        .and_then(|()| temporary.flush())
-        .and_then(|()| fs::set_permissions(temporary.path(), metadata.permissions()))
-        .and_then(|()| keep_owner(temporary.as_file(), &metadata))
-        .and_then(|()| temporary.as_file().sync_all())
+    // Dropping `temporary` on any error below removes it. Its file is
+    // written directly: tempfile's own `Write` names the temporary path in
+    // errors, a file that is gone by the time the user reads the message.
+    let file = temporary.as_file_mut();
+    file.write_all(contents)
+        .and_then(|()| file.flush())
+        .and_then(|()| file.set_permissions(metadata.permissions()))
+        .and_then(|()| keep_owner(file, &metadata))
+        .and_then(|()| file.sync_all())
         .map_err(|e| fail(e.to_string()))?;
     temporary
         .persist(&target)
