@@ -469,13 +469,15 @@ fn read(text: &str) -> Result<Read<'_>, ContactsProblem> {
             None => return Err(duplicate.problem(None)),
         },
     };
-    let mut lines = Lines::new(text);
+    // Every record's line, in one pass however long the lines are.
+    let starts: Vec<usize> = layout.records.iter().map(|(_, range)| range.0).collect();
+    let positions = diagnostic::locate(text, &starts);
     let mut seen: HashMap<i64, (Record, Range)> = HashMap::with_capacity(layout.records.len());
     let mut read = Vec::with_capacity(layout.records.len());
     for (index, (json, range)) in layout.records.iter().enumerate() {
         let record = Record {
             index,
-            line: lines.line_of(range.0),
+            line: positions[index].line + 1,
             id: json.get("id").map(short),
         };
         if let Some((_, duplicate)) = duplicate.as_ref().filter(|(at, _)| *at == index) {
@@ -1056,45 +1058,6 @@ fn duplicate_key(text: &str, at: usize) -> Option<Duplicate> {
     None
 }
 
-/// Line numbers of offsets met in increasing order, each found by counting
-/// only the newlines since the last one: [`LineIndex::line_column`] would
-/// count a column's characters from the start of the line for each
-/// record, which is quadratic on an export written on one line.
-struct Lines<'t> {
-    bytes: &'t [u8],
-    at: usize,
-    line: usize,
-}
-
-impl<'t> Lines<'t> {
-    fn new(text: &'t str) -> Self {
-        Lines {
-            bytes: text.as_bytes(),
-            at: 0,
-            line: 1,
-        }
-    }
-
-    /// The line of `offset`, from 1.
-    fn line_of(&mut self, offset: usize) -> usize {
-        let offset = offset.min(self.bytes.len());
-        if offset < self.at {
-            // Not met in order (not a case the reader has): count afresh.
-            *self = Lines {
-                bytes: self.bytes,
-                at: 0,
-                line: 1,
-            };
-        }
-        self.line += self.bytes[self.at..offset]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
-        self.at = offset;
-        self.line
-    }
-}
-
 /// A count as an API response writes `total`: a whole number, or a string
 /// of one.
 fn count(value: &Value) -> Option<u64> {
@@ -1442,18 +1405,6 @@ mod tests {
             let export = read_export("whole.json", text).expect("reads");
             assert!(export.warnings.is_empty(), "for {text}");
         }
-    }
-
-    #[test]
-    fn lines_are_counted_once_in_order() {
-        let text = "a\nb\n\nc";
-        let mut lines = Lines::new(text);
-        assert_eq!(lines.line_of(0), 1);
-        assert_eq!(lines.line_of(2), 2);
-        assert_eq!(lines.line_of(5), 4);
-        assert_eq!(lines.line_of(99), 4);
-        // Out of order still answers right.
-        assert_eq!(lines.line_of(1), 1);
     }
 
     #[test]

@@ -234,36 +234,6 @@ pub fn locate(text: &str, offsets: &[usize]) -> Vec<Position> {
     positions
 }
 
-/// Turns byte offsets into lines and columns without rescanning the input
-/// for every line (columns are counted from the line's start; for many
-/// offsets on one long line, [`locate`] is linear where this is not).
-pub struct LineIndex<'a> {
-    text: &'a str,
-    line_starts: Vec<usize>,
-}
-
-impl<'a> LineIndex<'a> {
-    /// Indexes `text`.
-    pub fn new(text: &'a str) -> Self {
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
-        LineIndex { text, line_starts }
-    }
-
-    /// Line and column (both from 1, column in characters) of `offset`.
-    pub fn line_column(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        let line = self.line_starts.partition_point(|&start| start <= offset) - 1;
-        let start = self.line_starts[line];
-        let column = self
-            .text
-            .get(start..offset)
-            .map_or(offset - start, |s| s.chars().count());
-        (line + 1, column + 1)
-    }
-}
-
 /// The longest message, label or help the JSON and human forms print, in
 /// characters: a message quoting a user's 1 MB word stays readable.
 pub const MAX_TEXT_CHARS: usize = 400;
@@ -352,16 +322,7 @@ impl Error {
 
 #[cfg(test)]
 mod tests {
-    use super::{LineIndex, Position, clip, locate};
-
-    #[test]
-    fn lines_and_columns_count_from_one() {
-        let index = LineIndex::new("ab\ncé\r\nx");
-        assert_eq!(index.line_column(0), (1, 1));
-        assert_eq!(index.line_column(3), (2, 1));
-        assert_eq!(index.line_column(6), (2, 3));
-        assert_eq!(index.line_column(8), (3, 1));
-    }
+    use super::{Position, clip, locate};
 
     #[test]
     fn locate_counts_characters_utf16_units_and_bytes_in_any_order() {
