@@ -270,14 +270,7 @@ impl<'a, 'io> Session<'a, 'io> {
     /// are shown by their stand-ins, as in reports. Data (plans, formatted
     /// text, contacts) goes through [`Session::stdout`] untouched.
     fn stdout_for_people(&mut self, text: &str) -> Result<(), Failure> {
-        let shown: String = text
-            .chars()
-            .map(|c| match c {
-                '\n' | '\t' => c,
-                _ => render::stand_in(c).unwrap_or(c),
-            })
-            .collect();
-        self.stdout(&shown)
+        self.stdout(&render::visible(text))
     }
 
     fn stdin(&mut self) -> &mut dyn Read {

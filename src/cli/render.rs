@@ -126,38 +126,36 @@ pub fn render_at_most(
 }
 
 /// `text` made safe and short for a terminal: clipped to
-/// [`MAX_TEXT_CHARS`], control and invisible characters replaced.
+/// [`MAX_TEXT_CHARS`], control and invisible characters replaced, tabs
+/// made spaces (the handler expands tabs in source lines, not in messages).
 pub fn printable(text: &str) -> String {
-    clip(text, MAX_TEXT_CHARS)
-        .chars()
-        .map(|c| {
-            match c {
-                '\n' => c,
-                // The handler expands tabs in source lines, not in messages.
-                '\t' => ' ',
-                _ => stand_in(c).unwrap_or(c),
-            }
+    visible(&clip(text, MAX_TEXT_CHARS)).replace('\t', " ")
+}
+
+/// `text` with every character a terminal must not receive as it is
+/// replaced by its [`stand_in`]; line breaks and tabs are kept.
+pub fn visible(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\n' => c,
+            _ => stand_in(c).unwrap_or(c),
         })
         .collect()
 }
 
 /// The visible character shown instead of `c`, if `c` must not reach a
 /// terminal as it is: C0 controls become their Unicode pictures (␛ for
-/// ESC), DEL ␡, and C1 controls and invisible format characters (zero-width
-/// space, bidi overrides, byte order mark, soft hyphen, line separators) �.
-/// A tab is kept: the handler expands it.
+/// ESC), DEL ␡, and C1 controls, line and paragraph separators and
+/// invisible format characters (zero-width space, bidi overrides, byte
+/// order mark, soft hyphen: the parser's own list) �. A tab is kept: the
+/// handler expands it.
 pub fn stand_in(c: char) -> Option<char> {
     match c {
         '\t' => None,
         '\u{0}'..='\u{1f}' => char::from_u32(0x2400 + c as u32),
         '\u{7f}' => Some('\u{2421}'),
-        '\u{80}'..='\u{9f}'
-        | '\u{ad}'
-        | '\u{200b}'..='\u{200f}'
-        | '\u{2028}'..='\u{202e}'
-        | '\u{2060}'..='\u{2064}'
-        | '\u{2066}'..='\u{2069}'
-        | '\u{feff}' => Some('\u{fffd}'),
+        '\u{80}'..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{feff}' => Some('\u{fffd}'),
+        c if crate::syntax::chars::is_format(c) => Some('\u{fffd}'),
         _ => None,
     }
 }

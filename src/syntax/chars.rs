@@ -68,8 +68,8 @@ pub(super) fn code_point(c: char) -> String {
 }
 
 /// Whether `c` is an invisible format character (general category Cf,
-/// the ones that show nothing).
-fn is_format(c: char) -> bool {
+/// the ones that show nothing). The binary's renderer hides the same ones.
+pub(crate) fn is_format(c: char) -> bool {
     matches!(
         c,
         '\u{00AD}'

@@ -21,7 +21,7 @@
 //! from its first operand to its last as written, parentheses included;
 //! the span of a parenthesised expression itself leaves the parentheses out.
 
-mod chars;
+pub(crate) mod chars;
 mod error;
 mod escape;
 mod fast;
