@@ -134,8 +134,15 @@ pub fn compile_detailed(text: &str, options: &Options) -> Result<Compilation, Er
 /// Compiles `text` into the fewest API requests whose union is exactly the
 /// contacts it selects.
 pub fn compile(text: &str, options: &Options) -> Result<Plan, Error> {
+    compile_lowered(text, options).map(|(_, lowered)| lowered.plan)
+}
+
+/// Compiles `text` like [`compile`], keeping the checked query and the
+/// lowering's warnings (an expression that matches nothing or everything,
+/// `!= ""`) beside the plan, without the trace [`compile_detailed`] builds.
+pub fn compile_lowered(text: &str, options: &Options) -> Result<(typed::Query, Lowered), Error> {
     let query = check(text, options)?;
     lower::lower(&query, &options.page, &options.limits)
-        .map(|lowered| lowered.plan)
+        .map(|lowered| (query, lowered))
         .map_err(|e| options.error(text, vec![e.into()]))
 }

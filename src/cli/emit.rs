@@ -38,12 +38,7 @@ pub(super) fn compile(
     input: &Input,
     options: &Options,
 ) -> Option<(hcq::typed::Query, hcq::Lowered)> {
-    let compiled = hcq::check(&input.text, options).and_then(|query| {
-        hcq::lower::lower(&query, &options.page, &options.limits)
-            .map(|lowered| (query, lowered))
-            .map_err(|e| Error::new(&input.name, input.text.as_str(), vec![e.into()]))
-    });
-    match compiled {
+    match hcq::compile_lowered(&input.text, options) {
         Ok((query, lowered)) => {
             report_warnings(session, input, &lowered.warnings);
             Some((query, lowered))
