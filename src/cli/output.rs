@@ -12,7 +12,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Replaces the contents of the regular file `path` (a symbolic link is
-/// followed to its target) with `contents`.
+/// followed to its target) with `contents`. The caller has made sure it is
+/// a regular file before reading it (`fmt` refuses anything else there,
+/// since opening a FIFO to read it would wait for a writer).
 pub(super) fn replace(path: &Path, contents: &[u8]) -> Result<(), Failure> {
     let name = path.display().to_string();
     let fail = |what: String| {
@@ -25,13 +27,6 @@ pub(super) fn replace(path: &Path, contents: &[u8]) -> Result<(), Failure> {
     };
     let target = fs::canonicalize(path).map_err(|e| fail(e.to_string()))?;
     let metadata = fs::metadata(&target).map_err(|e| fail(e.to_string()))?;
-    if !metadata.is_file() {
-        return Err(fail(
-            "it is not a regular file; `hcq fmt` rewrites only regular files \
-             (use `hcq fmt -` to format standard input to standard output)"
-                .to_owned(),
-        ));
-    }
     let directory = target
         .parent()
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
