@@ -12,27 +12,24 @@ pub(super) fn run(args: &CheckArgs, session: &mut Session<'_, '_>) -> Result<u8,
     let max_bytes = hcq::Limits::default().max_file_bytes;
     let mut status = SUCCESS;
     let mut summaries = String::new();
-    let expression = args.expr.as_deref().map(Input::expression);
-    let count = if expression.is_some() {
-        1
-    } else {
-        args.files.len()
+    // `-e` is one input; files are read each in its turn, so that memory
+    // holds one input at a time, and one that fails to read does not hide
+    // the diagnostics of the others.
+    let sources: Vec<Option<&std::path::PathBuf>> = match &args.expr {
+        Some(_) => vec![None],
+        None => args.files.iter().map(Some).collect(),
     };
-    let mut expression = expression;
-    for i in 0..count {
-        // Each file is read only in its turn, so that memory holds one
-        // input at a time, and one that fails to read does not hide the
-        // diagnostics of the others.
-        let input = match expression.take() {
-            Some(input) => input,
-            None => match input::read(session, &args.files[i], max_bytes) {
+    for source in sources {
+        let input = match (source, &args.expr) {
+            (None, Some(expr)) => Input::expression(expr),
+            (Some(path), _) => match input::read(session, path, max_bytes) {
                 Ok(input) => input,
                 Err(failure) => {
-                    session.failure(&failure);
-                    status = status.max(failure.status);
+                    status = status.max(session.failed(&failure));
                     continue;
                 }
             },
+            (None, None) => unreachable!("clap requires FILE without -e"),
         };
         if !check_one(args, &input, session, &mut summaries) {
             status = status.max(INVALID);

@@ -13,8 +13,7 @@ pub(super) fn run(args: &FmtArgs, session: &mut Session<'_, '_>) -> Result<u8, F
             Ok(true) => {}
             Ok(false) => status = status.max(INVALID),
             Err(failure) => {
-                session.failure(&failure);
-                status = status.max(failure.status);
+                status = status.max(session.failed(&failure));
             }
         }
     }

@@ -12,8 +12,7 @@ pub(super) fn run(args: &ListArgs, session: &mut Session<'_, '_>) -> Result<u8, 
         let input = match input::read(session, path, max_bytes) {
             Ok(input) => input,
             Err(failure) => {
-                session.failure(&failure);
-                status = status.max(failure.status);
+                status = status.max(session.failed(&failure));
                 continue;
             }
         };

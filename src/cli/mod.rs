@@ -96,10 +96,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>, io: &mut Io<'_>) -> u8 {
     };
     match outcome {
         Ok(status) => status,
-        Err(failure) => {
-            session.failure(&failure);
-            failure.status
-        }
+        Err(failure) => session.failed(&failure),
     }
 }
 
@@ -186,6 +183,12 @@ impl<'a, 'io> Session<'a, 'io> {
             shown_left: render::MAX_SHOWN,
             stdin_read: false,
         }
+    }
+
+    /// Prints a failure that ends one input's work; returns its status.
+    fn failed(&mut self, failure: &Failure) -> u8 {
+        self.failure(failure);
+        failure.status
     }
 
     /// Prints a failure on stderr.
