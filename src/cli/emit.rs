@@ -2,13 +2,54 @@
 //! shares: options from the flags, an expression compiled with its
 //! warnings reported, a segment found by name.
 
-use super::args::{EmitArgs, ExplainArgs, OrderArg, PageArgs, ReportArgs};
+use super::args::{OrderArg, PageArgs, ReportArgs, SourceArgs};
 use super::input::{self, Input};
 use super::{Failure, INVALID, SUCCESS, Session};
 use crate as hcq;
+use clap::Args;
 use hcq::ast::Order;
 use hcq::segment::{self, Compiled};
 use hcq::{Error, Options, PlanOptions, Problem};
+
+/// The flags of `hcq explain`, which `emit` shares.
+#[derive(Args, Debug)]
+#[command(after_help = "\
+Examples:
+  hcq explain -e '(tag = Lead or tag = Paid) and not (city = Kyiv)'
+  hcq explain -e 'id > 500 or id > 1000 or (email ~ gmail and id > 500)'
+  hcq explain segments.hcq --segment call_list")]
+pub(super) struct ExplainArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    #[command(flatten)]
+    pub page: PageArgs,
+    /// Refuse plans needing more requests than this.
+    #[arg(long, value_name = "N", default_value_t = crate::limits::MAX_REQUESTS)]
+    pub max_requests: usize,
+}
+
+/// The flags of `hcq emit`.
+#[derive(Args, Debug)]
+#[command(after_help = "\
+Examples:
+  hcq emit -e 'email ~ gmail or tag = Lead'
+  hcq emit -e '(city = Kyiv or id = 2) and id > 5' --sort lastSeen --order desc --limit 50
+  hcq emit --now 2024-06-01T00:00:00Z -e 'lastSeen >= now - 30d' --compact
+  hcq emit segments.hcq                      # every segment, keyed by name
+  hcq emit segments.hcq --segment gmail_leads
+
+The plan is {\"requests\": [API request body, ...], \"merge\": {...}}; `merge`
+appears when the answer needs several requests (or a page over 100), and
+says how to read, union by id, sort and cut them (README, \"The plan\").")]
+pub(super) struct EmitArgs {
+    #[command(flatten)]
+    pub plan: ExplainArgs,
+    /// Print the JSON on one line.
+    #[arg(long)]
+    pub compact: bool,
+}
 
 /// Options for compiling `input` with the flags of `report`.
 pub(super) fn options(report: &ReportArgs, input: &Input) -> Options {
@@ -20,10 +61,7 @@ pub(super) fn options(report: &ReportArgs, input: &Input) -> Options {
 }
 
 /// The input named by `-e` or FILE, read within the bounds.
-pub(super) fn source(
-    session: &mut Session<'_, '_>,
-    source: &super::args::SourceArgs,
-) -> Result<Input, Failure> {
+pub(super) fn source(session: &mut Session<'_, '_>, source: &SourceArgs) -> Result<Input, Failure> {
     match (&source.expr, &source.file) {
         (Some(expr), _) => Ok(Input::expression(expr)),
         (None, Some(path)) => input::read(session, path, hcq::Limits::default().max_file_bytes),
