@@ -138,53 +138,88 @@ fn run(
     let mut options = options(&args.report, &input);
     options.limits.max_requests = args.max_requests;
     options.page = plan_options(&args.page)?;
-    let to_json = |plan: &hcq::Plan| {
-        if compact {
+    let shown = Shown { compact, explain };
+    if input.is_segment_file() {
+        segments(args, &input, &options, shown, session)
+    } else {
+        expression(args, &input, &options, shown, session)
+    }
+}
+
+/// What `emit` or `explain` prints.
+#[derive(Clone, Copy)]
+struct Shown {
+    /// The JSON on one line.
+    compact: bool,
+    /// The stages for a person instead of the plan.
+    explain: bool,
+}
+
+impl Shown {
+    fn plan(self, plan: &hcq::Plan) -> String {
+        if self.compact {
             serde_json::to_string(plan).expect("a plan holds only strings and numbers") + "\n"
         } else {
             plan.to_json() + "\n"
         }
-    };
+    }
+}
 
-    if !input.is_segment_file() {
-        if let Some(name) = &args.source.segment {
-            return Err(Failure::usage(format!(
-                "--segment {name}: {} holds one expression, not segments",
-                input.name
-            )));
-        }
-        if explain {
-            let compilation = match hcq::compile_detailed(&input.text, &options) {
-                Ok(compilation) => compilation,
-                Err(error) => {
-                    session.report(&error);
-                    return Ok(INVALID);
-                }
-            };
-            report_warnings(session, &input, &compilation.lowered.warnings);
-            let text =
-                hcq::lower::explain::render(&input.text, &compilation.lowered, &compilation.trace);
-            session.stdout_for_people(&text)?;
-            return Ok(SUCCESS);
-        }
-        let Some((_, lowered)) = compile(session, &input, &options) else {
-            return Ok(INVALID);
+/// `emit` or `explain` of an input holding one expression.
+fn expression(
+    args: &ExplainArgs,
+    input: &Input,
+    options: &Options,
+    shown: Shown,
+    session: &mut Session<'_, '_>,
+) -> Result<u8, Failure> {
+    if let Some(name) = &args.source.segment {
+        return Err(Failure::usage(format!(
+            "--segment {name}: {} holds one expression, not segments",
+            input.name
+        )));
+    }
+    if shown.explain {
+        let compilation = match hcq::compile_detailed(&input.text, options) {
+            Ok(compilation) => compilation,
+            Err(error) => {
+                session.report(&error);
+                return Ok(INVALID);
+            }
         };
-        session.stdout(&to_json(&lowered.plan))?;
+        report_warnings(session, input, &compilation.lowered.warnings);
+        let text =
+            hcq::lower::explain::render(&input.text, &compilation.lowered, &compilation.trace);
+        session.stdout_for_people(&text)?;
         return Ok(SUCCESS);
     }
-
-    let Some(compiled) = compile_file(session, &input, &options) else {
+    let Some((_, lowered)) = compile(session, input, options) else {
         return Ok(INVALID);
     };
-    let text = match (&args.source.segment, explain) {
+    session.stdout(&shown.plan(&lowered.plan))?;
+    Ok(SUCCESS)
+}
+
+/// `emit` or `explain` of a segment file: one segment, or for `emit`
+/// every segment keyed by name.
+fn segments(
+    args: &ExplainArgs,
+    input: &Input,
+    options: &Options,
+    shown: Shown,
+    session: &mut Session<'_, '_>,
+) -> Result<u8, Failure> {
+    let Some(compiled) = compile_file(session, input, options) else {
+        return Ok(INVALID);
+    };
+    let text = match (&args.source.segment, shown.explain) {
         (Some(name), _) => {
             let segment = find_segment(&compiled, name, &input.name)?;
-            if explain {
+            if shown.explain {
                 let trace = compiled.trace(name).expect("the segment was found");
                 hcq::lower::explain::render(&input.text, segment.lowered(), &trace)
             } else {
-                to_json(segment.plan())
+                shown.plan(segment.plan())
             }
         }
         (None, true) => {
@@ -193,7 +228,7 @@ fn run(
                 input.name
             )));
         }
-        (None, false) if compact => {
+        (None, false) if shown.compact => {
             // One object keyed by name in file order (serde_json's map would sort).
             let entries: Vec<String> = compiled
                 .segments()
@@ -207,7 +242,7 @@ fn run(
         }
         (None, false) => compiled.to_json() + "\n",
     };
-    if explain {
+    if shown.explain {
         session.stdout_for_people(&text)?;
     } else {
         session.stdout(&text)?;
