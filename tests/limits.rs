@@ -29,7 +29,7 @@ fn check(text: &str, limits: Limits) -> Result<hcq::typed::Query, hcq::Error> {
 
 /// Compiles `text` under `limits`, as `hcq emit` does.
 fn compile(text: &str, limits: Limits) -> Result<hcq::Plan, hcq::Error> {
-    hcq::compile(text, &options(limits))
+    hcq::compile(text, &options(limits)).map(|compiled| compiled.plan)
 }
 
 /// The codes of the problems in `text`, or an empty list if it compiles.

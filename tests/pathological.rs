@@ -30,7 +30,7 @@ fn check(text: &str) -> Result<hcq::typed::Query, hcq::Error> {
 
 /// Compiles `text` to a plan, as `hcq emit` does.
 fn compile(text: &str) -> Result<hcq::Plan, hcq::Error> {
-    hcq::compile(text, &options(Limits::default()))
+    hcq::compile(text, &options(Limits::default())).map(|compiled| compiled.plan)
 }
 
 /// The codes of every problem in `error`.

@@ -98,10 +98,10 @@ fn check_one(
         }
         return true;
     }
-    let Some((_, lowered)) = compile(session, input, &options) else {
+    let Some(compiled) = compile(session, input, &options) else {
         return false;
     };
-    let calls = lowered.plan.api_calls();
+    let calls = compiled.plan.api_calls();
     match args.budget {
         Some(budget) if calls > budget => {
             let error = OverBudget {

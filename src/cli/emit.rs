@@ -69,17 +69,19 @@ pub(super) fn source(session: &mut Session<'_, '_>, source: &SourceArgs) -> Resu
     }
 }
 
-/// An expression compiled, with what lowering produced; its errors, or its
-/// warnings, are reported. `None` when it has errors.
+/// An expression compiled; its errors, or its warnings, are reported.
+/// `None` when it has errors.
 pub(super) fn compile(
     session: &mut Session<'_, '_>,
     input: &Input,
     options: &Options,
-) -> Option<(hcq::typed::Query, hcq::Lowered)> {
-    match hcq::compile_lowered(&input.text, options) {
-        Ok((query, lowered)) => {
-            report_warnings(session, input, &lowered.warnings);
-            Some((query, lowered))
+) -> Option<hcq::Compiled> {
+    match hcq::compile(&input.text, options) {
+        Ok(compiled) => {
+            if let Some(warnings) = &compiled.warnings {
+                session.report(warnings);
+            }
+            Some(compiled)
         }
         Err(error) => {
             session.report(&error);
@@ -193,10 +195,10 @@ fn expression(
         session.stdout_for_people(&text)?;
         return Ok(SUCCESS);
     }
-    let Some((_, lowered)) = compile(session, input, options) else {
+    let Some(compiled) = compile(session, input, options) else {
         return Ok(INVALID);
     };
-    session.stdout(&shown.plan(&lowered.plan))?;
+    session.stdout(&shown.plan(&compiled.plan))?;
     Ok(SUCCESS)
 }
 

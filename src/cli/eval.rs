@@ -63,10 +63,10 @@ pub(super) fn run(args: &EvalArgs, session: &mut Session<'_, '_>) -> Result<u8, 
                 input.name
             )));
         }
-        let Some((query, lowered)) = compile(session, &input, &options) else {
+        let Some(compiled) = compile(session, &input, &options) else {
             return Ok(INVALID);
         };
-        (query, lowered.plan)
+        (compiled.query, compiled.plan)
     };
 
     let contacts = input::read(session, &args.contacts, hcq::limits::MAX_CONTACTS_BYTES)?;
