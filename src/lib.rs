@@ -55,7 +55,20 @@ pub use schema::Schema;
 
 /// How to compile: the target, the bounds, the clock, and overrides of the
 /// expression's `sort by` / `limit` / `offset` clauses.
+///
+/// Built from [`Options::default`] or [`Options::at`] and the `with_`
+/// methods, so that a field added later breaks no caller:
+///
+/// ```
+/// let mut limits = hcq::Limits::default();
+/// limits.max_requests = 5;
+/// let options = hcq::Options::at(jiff::Timestamp::UNIX_EPOCH)
+///     .with_limits(limits)
+///     .with_source_name("leads.hcq");
+/// assert_eq!(options.limits.max_requests, 5);
+/// ```
 #[derive(Clone, Debug, Default)]
+#[non_exhaustive]
 pub struct Options {
     /// The fields of the target.
     pub schema: Schema,
@@ -75,6 +88,29 @@ impl Options {
         Options {
             now: Some(now),
             ..Options::default()
+        }
+    }
+
+    /// These options with the fields of `schema` as the target.
+    pub fn with_schema(self, schema: Schema) -> Self {
+        Options { schema, ..self }
+    }
+
+    /// These options with the bounds `limits`.
+    pub fn with_limits(self, limits: Limits) -> Self {
+        Options { limits, ..self }
+    }
+
+    /// These options with `page` over the expression's clauses.
+    pub fn with_page(self, page: PlanOptions) -> Self {
+        Options { page, ..self }
+    }
+
+    /// These options with `name` for the input in diagnostics.
+    pub fn with_source_name(self, name: impl Into<String>) -> Self {
+        Options {
+            source_name: Some(name.into()),
+            ..self
         }
     }
 
