@@ -70,6 +70,63 @@ use crate::{Error, Options, Problem, typed};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// The checker's context for `options`: the clock read once when it is
+/// not fixed.
+fn check_context(options: &Options) -> check::Context {
+    check::Context {
+        schema: options.schema,
+        now: options.now.unwrap_or_else(jiff::Timestamp::now),
+        limits: options.limits,
+    }
+}
+
+/// Parses, checks and lowers every segment of a file: everything `hcq
+/// check FILE` reports, in one run. `options.page` applies over every
+/// segment's clauses; `options.source_name` is not used (`name` is). The error holds every problem of
+/// every stage and every segment (a segment that fails to check is not
+/// lowered, the others are); on success the result holds each segment's
+/// plan and the file's warnings.
+///
+/// ```
+/// # use hcq::segment::check_file;
+/// let options = hcq::Options::at(jiff::Timestamp::UNIX_EPOCH);
+/// let text = "segment leads\n  tag = Lead or tag = Trial\n\nsegment kyiv\n  @leads and city = Kyiv\n";
+/// let compiled = check_file("segments.hcq", text, &options).unwrap();
+/// let counts: Vec<(&str, usize)> = compiled.segments().map(|s| (s.name(), s.requests())).collect();
+/// assert_eq!(counts, [("leads", 1), ("kyiv", 2)]);
+/// assert_eq!(compiled.budget().total_requests, 3);
+/// ```
+pub fn check_file(name: &str, text: &str, options: &Options) -> Result<Compiled, Error> {
+    let cx = check_context(options);
+    let Analysis {
+        segments,
+        mut problems,
+    } = analyse(text, &cx);
+    let checked = segments
+        .into_iter()
+        .filter_map(|segment| {
+            let info = Info {
+                name: segment.name,
+                span: segment.span,
+                uses: segment.uses,
+            };
+            Some((info, segment.query?))
+        })
+        .collect();
+    let compiled = lower_all(checked, &options.page, &cx.limits, &mut problems);
+    if problems.has_errors() {
+        return Err(Error::new(name, text, problems.list));
+    }
+    Ok(Compiled {
+        name: name.to_owned(),
+        text: text.into(),
+        segments: compiled,
+        warnings: problems.list,
+        page: options.page,
+        limits: cx.limits,
+    })
+}
+
 /// A checked segment file: every segment parsed, its references resolved
 /// and spliced in, and checked against the schema.
 ///
@@ -250,61 +307,4 @@ impl SegmentFile {
             limits: self.limits,
         })
     }
-}
-
-/// The checker's context for `options`: the clock read once when it is
-/// not fixed.
-fn check_context(options: &Options) -> check::Context {
-    check::Context {
-        schema: options.schema,
-        now: options.now.unwrap_or_else(jiff::Timestamp::now),
-        limits: options.limits,
-    }
-}
-
-/// Parses, checks and lowers every segment of a file: everything `hcq
-/// check FILE` reports, in one run. `options.page` applies over every
-/// segment's clauses; `options.source_name` is not used (`name` is). The error holds every problem of
-/// every stage and every segment (a segment that fails to check is not
-/// lowered, the others are); on success the result holds each segment's
-/// plan and the file's warnings.
-///
-/// ```
-/// # use hcq::segment::check_file;
-/// let options = hcq::Options::at(jiff::Timestamp::UNIX_EPOCH);
-/// let text = "segment leads\n  tag = Lead or tag = Trial\n\nsegment kyiv\n  @leads and city = Kyiv\n";
-/// let compiled = check_file("segments.hcq", text, &options).unwrap();
-/// let counts: Vec<(&str, usize)> = compiled.segments().map(|s| (s.name(), s.requests())).collect();
-/// assert_eq!(counts, [("leads", 1), ("kyiv", 2)]);
-/// assert_eq!(compiled.budget().total_requests, 3);
-/// ```
-pub fn check_file(name: &str, text: &str, options: &Options) -> Result<Compiled, Error> {
-    let cx = check_context(options);
-    let Analysis {
-        segments,
-        mut problems,
-    } = analyse(text, &cx);
-    let checked = segments
-        .into_iter()
-        .filter_map(|segment| {
-            let info = Info {
-                name: segment.name,
-                span: segment.span,
-                uses: segment.uses,
-            };
-            Some((info, segment.query?))
-        })
-        .collect();
-    let compiled = lower_all(checked, &options.page, &cx.limits, &mut problems);
-    if problems.has_errors() {
-        return Err(Error::new(name, text, problems.list));
-    }
-    Ok(Compiled {
-        name: name.to_owned(),
-        text: text.into(),
-        segments: compiled,
-        warnings: problems.list,
-        page: options.page,
-        limits: cx.limits,
-    })
 }

@@ -68,7 +68,15 @@ impl Compiled {
     /// pretty-printed like [`Plan::to_json`](crate::plan::Plan::to_json)
     /// (what `hcq emit FILE` prints).
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(&Plans(&self.segments))
-            .expect("a plan holds only strings and numbers")
+        serde_json::to_string_pretty(&self.plans()).expect("a plan holds only strings and numbers")
+    }
+
+    /// Every plan keyed by segment name, in file order, to serialise in
+    /// any form: [`Compiled::to_json`] prints it pretty, and
+    /// `serde_json::to_string(&compiled.plans())` gives the compact form
+    /// (`hcq emit --compact FILE`). A `serde_json::Map` would sort the
+    /// names instead.
+    pub fn plans(&self) -> impl Serialize + '_ {
+        Plans(&self.segments)
     }
 }
