@@ -231,16 +231,7 @@ fn segments(
             )));
         }
         (None, false) if shown.compact => {
-            // One object keyed by name in file order (serde_json's map would sort).
-            let entries: Vec<String> = compiled
-                .segments()
-                .map(|s| {
-                    let name = serde_json::to_string(s.name()).expect("a name serialises");
-                    let plan = serde_json::to_string(s.plan()).expect("a plan serialises");
-                    format!("{name}:{plan}")
-                })
-                .collect();
-            format!("{{{}}}\n", entries.join(","))
+            serde_json::to_string(&compiled.plans()).expect("a plan serialises") + "\n"
         }
         (None, false) => compiled.to_json() + "\n",
     };
