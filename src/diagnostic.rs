@@ -8,6 +8,7 @@ use thiserror::Error;
 
 /// One problem, from whichever stage found it.
 #[derive(Debug, Clone, Error, Diagnostic)]
+#[non_exhaustive]
 pub enum Problem {
     /// The text does not follow the grammar, or breaks a bound checked while parsing.
     #[error(transparent)]
@@ -143,6 +144,7 @@ impl Diagnostic for Error {
 /// `line` and the columns count from 1; see [`JsonLabel`] for how each
 /// column counts.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct JsonDiagnostic {
     /// The stable code, `hcq::stage::name`.
     pub code: Option<String>,
@@ -166,6 +168,7 @@ pub struct JsonDiagnostic {
 /// Protocol and VS Code do; `column_byte` counts bytes, as `offset` does.
 /// All three count from 1.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct JsonLabel {
     /// The label's text, if any.
     pub label: Option<String>,

@@ -20,6 +20,7 @@ use value::{Reader, Test};
 
 /// What the checker needs besides the tree.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct Context {
     /// The fields.
     pub schema: Schema,

@@ -11,6 +11,7 @@ use std::fmt;
 
 /// A problem that only a segment file can have.
 #[derive(Debug, Clone, thiserror::Error, Diagnostic)]
+#[non_exhaustive]
 pub enum SegmentError {
     /// A segment that failed to parse, found while parsing the file piece by
     /// piece; its spans are moved to point into the whole file.
