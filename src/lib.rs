@@ -157,11 +157,21 @@ pub struct Compiled {
 }
 
 /// Parses `text` (one expression with optional clauses) into a syntax tree.
+///
+/// # Errors
+///
+/// An [`Error`] holding the syntax error (or the input bound broken), with
+/// its span and what was expected there.
 pub fn parse(text: &str, options: &Options) -> Result<ast::Query, Error> {
     syntax::parse_query(text, &options.limits).map_err(|e| options.error(text, vec![e.into()]))
 }
 
-/// Parses and type-checks `text`, reporting every problem at once.
+/// Parses and type-checks `text`.
+///
+/// # Errors
+///
+/// An [`Error`] holding the syntax error, or else every type error at
+/// once (see [`check::check_query`]).
 pub fn check(text: &str, options: &Options) -> Result<typed::Query, Error> {
     let query = parse(text, options)?;
     check::check_query(&query, &options.check_context())
@@ -171,6 +181,10 @@ pub fn check(text: &str, options: &Options) -> Result<typed::Query, Error> {
 /// Compiles `text` into a plan and keeps what each stage produced, the
 /// trace of lowering included ([`lower::lower_traced`]). [`compile`] is
 /// faster when only the plan is wanted.
+///
+/// # Errors
+///
+/// As [`compile`].
 pub fn compile_detailed(text: &str, options: &Options) -> Result<Compilation, Error> {
     let query = check(text, options)?;
     let (lowered, trace) = lower::lower_traced(&query, &options.page, &options.limits)

@@ -71,8 +71,13 @@ impl Compiled {
         )
     }
 
-    /// The cost, or an error labelling the costliest segments when it is
-    /// over `max_requests` API calls (`hcq check --budget N`, for CI).
+    /// The cost of running every segment once (`hcq check --budget N`, for
+    /// CI).
+    ///
+    /// # Errors
+    ///
+    /// An `hcq::segment::over_budget` error labelling the costliest
+    /// segments when the cost is over `max_requests` API calls.
     pub fn check_budget(&self, max_requests: u64) -> Result<Budget, Error> {
         let budget = self.budget();
         if budget.total_requests <= max_requests {

@@ -82,10 +82,14 @@ fn check_context(options: &Options) -> check::Context {
 
 /// Parses, checks and lowers every segment of a file: everything `hcq
 /// check FILE` reports, in one run. `options.page` applies over every
-/// segment's clauses; `options.source_name` is not used (`name` is). The error holds every problem of
-/// every stage and every segment (a segment that fails to check is not
-/// lowered, the others are); on success the result holds each segment's
-/// plan and the file's warnings.
+/// segment's clauses; `options.source_name` is not used (`name` is). On
+/// success the result holds each segment's plan and the file's warnings.
+///
+/// # Errors
+///
+/// An [`Error`] holding every problem of every stage and every segment (a
+/// segment that fails to check is not lowered, the others are), and the
+/// file's warnings.
 ///
 /// ```
 /// # use hcq::segment::check_file;
@@ -191,8 +195,11 @@ impl Segment {
 
 impl SegmentFile {
     /// Parses and checks the segment file `text`, named `name` in
-    /// diagnostics. The error holds every problem of the file (and its
-    /// warnings); on success, [`SegmentFile::warnings`] has the warnings.
+    /// diagnostics; [`SegmentFile::warnings`] has the warnings.
+    ///
+    /// # Errors
+    ///
+    /// An [`Error`] holding every problem of the file, and its warnings.
     pub fn parse(name: &str, text: &str, options: &Options) -> Result<SegmentFile, Error> {
         let cx = check_context(options);
         let analysis = analyse(text, &cx);
@@ -279,7 +286,11 @@ impl SegmentFile {
     }
 
     /// Lowers every segment, in file order, with `options` over each one's
-    /// clauses. The error holds every segment's lowering errors.
+    /// clauses.
+    ///
+    /// # Errors
+    ///
+    /// An [`Error`] holding every segment's lowering errors.
     pub fn compile_all(&self, options: &PlanOptions) -> Result<Compiled, Error> {
         let mut problems = Problems::default();
         let checked = self
