@@ -5,7 +5,7 @@
 //! cargo run --release --example gen_segments -- --bytes 1048576 --seed 1 > segments.hcq
 //! ```
 //!
-//! The benchmarks (`benches/pipeline.rs`) generate their 1 MiB and 16 MiB
+//! The benchmarks (`bench/benches/pipeline.rs`) generate their 1 MiB and 16 MiB
 //! files with [`generate`] from this file, so what they measure can be
 //! reproduced and inspected by hand.
 //!

@@ -6,7 +6,7 @@
 //! Every case asserts what the README promises: the exit status is 0, 1 or
 //! 2; nothing panics; what a failure prints is bounded; a file that could
 //! not be rewritten is byte for byte what it was; each runaway case ends
-//! (bounds here are generous; speed is measured by `benches/`).
+//! (bounds here are generous; speed is measured by `bench/`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
