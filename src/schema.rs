@@ -214,7 +214,8 @@ impl Schema {
     }
 
     /// The known name closest to `name`, ignoring ASCII case, if one is
-    /// close enough to suggest (see [`Suggester`] for what it costs).
+    /// close enough to suggest. A name over 64 characters gets no
+    /// suggestion, so a lookup costs a constant.
     pub fn suggest(&self, name: &str) -> Option<&'static str> {
         let names = self
             .fields
