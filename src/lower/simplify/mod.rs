@@ -17,10 +17,10 @@
 //! `a or b`); ranges on one field join (`id > 5 or id <= 5` holds for every
 //! contact).
 //!
-//! The work is split by job: [`arena`] holds every distinct filter once and
-//! what the rules need to know about it; [`intervals`] is the arithmetic of
-//! a number field's admitted values; [`within`] normalises one term;
-//! [`across`] compares terms. The rules run in this order: identical terms
+//! The work is split by job: `arena` holds every distinct filter once and
+//! what the rules need to know about it; `intervals` is the arithmetic of
+//! a number field's admitted values; `within` normalises one term;
+//! `across` compares terms. The rules run in this order: identical terms
 //! dropped, each remaining term normalised (a contradiction drops it, an
 //! emptied term makes the whole expression true), identical terms dropped
 //! again, then the rules across terms until none applies.
