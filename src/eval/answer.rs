@@ -3,10 +3,9 @@
 
 use super::contact::Contact;
 use super::matching::{matches_expr, matches_request};
-use super::paging::{Window, page_rows, plan_rows};
+use super::paging::{page_rows, plan_rows};
 use crate::lower::PlanOptions;
-use crate::lower::pack::DEFAULT_LIMIT;
-use crate::plan::{self, Order, Plan};
+use crate::plan::Plan;
 use crate::typed;
 use miette::{Diagnostic, SourceSpan};
 use std::collections::HashMap;
@@ -81,19 +80,19 @@ pub(super) fn describe_rows(ids: &[i64]) -> String {
 
 /// The contacts `query` answers over `contacts`, as indexes into
 /// `contacts` in the answer's order, computed twice and compared: once by
-/// running `plan` as a client would ([`run_plan`]: each request paged
+/// running `plan` as a client would ([`run_plan`](super::run_plan): each request paged
 /// from its own offset, rows unioned by id, sorted by the merge's field
 /// and order with ties by id, cut to the merge's page), and once from the
 /// expression alone ([`matches_expr`] over every contact, then the query's
-/// own sort and page, as [`page`] does). `plan` must be `query`'s plan,
+/// own sort and page, as [`page`](super::page) does). `plan` must be `query`'s plan,
 /// lowered with no overrides of its clauses; [`answer_with`] takes them.
 ///
 /// What the answer is depends on whether the query has page clauses:
 ///
 /// - With any of `sort by`, `limit` or `offset`, it is exactly the page the
 ///   plan answers: clauses not written take the plan's defaults (sort by
-///   [`plan::DEFAULT_SORT`] in [`plan::DEFAULT_ORDER`], offset 0, and
-///   [`DEFAULT_LIMIT`] rows, the API's page).
+///   [`DEFAULT_SORT`](crate::plan::DEFAULT_SORT) in [`DEFAULT_ORDER`](crate::plan::DEFAULT_ORDER), offset 0, and
+///   [`DEFAULT_LIMIT`](crate::plan::DEFAULT_LIMIT) rows, the API's page).
 /// - With none, it is every contact the query matches, in the order of
 ///   `contacts`: offline there is no reason to stop at the API's first
 ///   page. The plan must then select exactly those contacts, and its
@@ -152,31 +151,15 @@ pub fn answer_with(
             span: query.span.into(),
         }
     };
-    // The window resolved here from the query, not taken from the plan,
-    // so that a plan paging the wrong window is caught.
-    let window = Window {
-        sort: overrides
-            .sort
-            .or(query.sort.map(|s| s.field))
-            .map_or(plan::DEFAULT_SORT, |field| field.name)
-            .to_owned(),
-        order: overrides
-            .order
-            .or(query.sort.and_then(|s| s.order))
-            .map_or(plan::DEFAULT_ORDER, Order::from),
-        offset: overrides.offset.or(query.offset).unwrap_or(0),
-        limit: overrides.limit.or(query.limit).unwrap_or(DEFAULT_LIMIT),
-    };
+    // The page resolved here from the query, not taken from the plan, so
+    // that a plan paging the wrong window is caught.
+    let page = overrides.resolve(query);
     let by_plan = plan_rows(plan, contacts);
-    let by_expression = page_rows(&query.expr, &window, contacts);
+    let by_expression = page_rows(&query.expr, &page, contacts);
     if by_plan != by_expression {
         return Err(disagree("answers", &by_plan, &by_expression));
     }
-    let clauses = query.sort.is_some()
-        || query.limit.is_some()
-        || query.offset.is_some()
-        || *overrides != PlanOptions::default();
-    if clauses {
+    if overrides.over(query) != PlanOptions::default() {
         return Ok(by_plan);
     }
     let matches: Vec<usize> = (0..contacts.len())

@@ -4,7 +4,7 @@
 
 use super::contact::Contact;
 use super::matching::{matches_expr, matches_request};
-use crate::plan::{Order, Plan, Request};
+use crate::plan::{Order, Page, Plan, Request};
 use crate::typed;
 use std::cmp::Ordering;
 use std::collections::HashSet;
@@ -103,26 +103,18 @@ pub(super) fn plan_rows(plan: &Plan, contacts: &[Contact]) -> Vec<usize> {
     cut(&rows, merge.offset, merge.limit).to_vec()
 }
 
-/// A sort, an order and a page.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Window {
-    /// The full name of the sort field.
-    pub sort: String,
-    /// The order; ties by id ascending.
-    pub order: Order,
-    /// Rows to skip.
-    pub offset: u64,
-    /// Rows to keep.
-    pub limit: u64,
-}
+/// The page an expression's matches are cut to: the same resolved group
+/// of sort, order, offset and limit a plan's merge serves (this name is
+/// kept for the tests and fuzz targets that use it).
+pub type Window = Page;
 
 /// The true page of an expression: what a correct client shows for it.
-pub fn page<'a>(expr: &typed::Expr, window: &Window, contacts: &'a [Contact]) -> Vec<&'a Contact> {
+pub fn page<'a>(expr: &typed::Expr, window: &Page, contacts: &'a [Contact]) -> Vec<&'a Contact> {
     rows_of(&page_rows(expr, window, contacts), contacts)
 }
 
 /// [`page`], as indexes into `contacts`.
-pub(super) fn page_rows(expr: &typed::Expr, window: &Window, contacts: &[Contact]) -> Vec<usize> {
+pub(super) fn page_rows(expr: &typed::Expr, window: &Page, contacts: &[Contact]) -> Vec<usize> {
     let mut rows: Vec<usize> = (0..contacts.len())
         .filter(|&i| matches_expr(expr, &contacts[i]))
         .collect();

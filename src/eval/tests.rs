@@ -121,25 +121,22 @@ fn run_plan_pages_and_merges() {
     let mut second = first.clone();
     second.filter[0].operator = Operator::Ne;
     second.filter[0].value = Value::Number(4);
-    let plan = Plan {
-        requests: vec![first, second],
-        merge: Some(plan::Merge {
-            by: "id".into(),
-            sort: "customers.lastSeen".into(),
-            order: Order::Asc,
-            offset: 1,
-            limit: 3,
-        }),
-    };
-    let rows: Vec<i64> = run_plan(&plan, &people).iter().map(|c| c.id).collect();
-    // Everyone is selected; by lastSeen ascending, ties by id: 0 3 6 9 1 …
-    assert_eq!(rows, [3, 6, 9]);
-    let window = Window {
+    let window = plan::Page {
         sort: "customers.lastSeen".into(),
         order: Order::Asc,
         offset: 1,
         limit: 3,
     };
+    let plan = Plan {
+        requests: vec![first, second],
+        merge: Some(plan::Merge {
+            by: "id".into(),
+            page: window.clone(),
+        }),
+    };
+    let rows: Vec<i64> = run_plan(&plan, &people).iter().map(|c| c.id).collect();
+    // Everyone is selected; by lastSeen ascending, ties by id: 0 3 6 9 1 …
+    assert_eq!(rows, [3, 6, 9]);
     let all = typed::Expr::And(vec![], Span::default());
     let want: Vec<i64> = page(&all, &window, &people).iter().map(|c| c.id).collect();
     assert_eq!(rows, want);
