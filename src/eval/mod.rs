@@ -1,7 +1,7 @@
 //! The reference evaluator: the semantics of docs/SEMANTICS.md run locally, over contacts
 //! shaped as the API returns them. Tests use it to check that a plan's
 //! requests select exactly what the expression selects; `hcq eval` runs a
-//! query over a file of contacts with [`answer`], which computes the page
+//! query over a file of contacts with [`answer()`], which computes the page
 //! both ways and refuses to answer when they differ.
 //!
 //! The semantics (docs/SEMANTICS.md, "The reference evaluator"):
