@@ -8,6 +8,7 @@ use thiserror::Error;
 
 /// One problem, from whichever stage found it.
 #[derive(Debug, Clone, Error, Diagnostic)]
+#[non_exhaustive]
 pub enum Problem {
     /// The text does not follow the grammar, or breaks a bound checked while parsing.
     #[error(transparent)]
@@ -53,7 +54,7 @@ impl Problem {
 /// is a related diagnostic with its own code, labels and help, rendered
 /// against the input. When it holds only warnings its severity is
 /// [`Severity::Warning`].
-#[derive(Debug, Error)]
+#[derive(Clone, Debug, Error)]
 #[error("{}", headline(.problems, .name))]
 pub struct Error {
     name: String,
@@ -143,6 +144,7 @@ impl Diagnostic for Error {
 /// `line` and the columns count from 1; see [`JsonLabel`] for how each
 /// column counts.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct JsonDiagnostic {
     /// The stable code, `hcq::stage::name`.
     pub code: Option<String>,
@@ -166,6 +168,7 @@ pub struct JsonDiagnostic {
 /// Protocol and VS Code do; `column_byte` counts bytes, as `offset` does.
 /// All three count from 1.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct JsonLabel {
     /// The label's text, if any.
     pub label: Option<String>,
@@ -185,7 +188,7 @@ pub struct JsonLabel {
 
 /// Where a byte offset lies in a text: line and columns, all from 0.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Position {
+pub(crate) struct Position {
     /// The line, counting `\n`s before the offset.
     pub line: usize,
     /// Characters (Unicode scalar values) between the line's start and the offset.
@@ -201,7 +204,7 @@ pub struct Position {
 /// are: offsets are visited in increasing order and each column is counted
 /// on from the previous offset on the same line. An offset past the end is
 /// taken as the end; one inside a character, as that character's start.
-pub fn locate(text: &str, offsets: &[usize]) -> Vec<Position> {
+pub(crate) fn locate(text: &str, offsets: &[usize]) -> Vec<Position> {
     let mut order: Vec<usize> = (0..offsets.len()).collect();
     order.sort_by_key(|&i| offsets[i]);
     let mut positions = vec![Position::default(); offsets.len()];
@@ -236,11 +239,11 @@ pub fn locate(text: &str, offsets: &[usize]) -> Vec<Position> {
 
 /// The longest message, label or help the JSON and human forms print, in
 /// characters: a message quoting a user's 1 MB word stays readable.
-pub const MAX_TEXT_CHARS: usize = 400;
+pub(crate) const MAX_TEXT_CHARS: usize = 400;
 
 /// `text` cut to at most about `max` characters, keeping its start and end
 /// around a `…`.
-pub fn clip(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+pub(crate) fn clip(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
     // Counting stops early: only a text near the bound is counted whole.
     if text.chars().nth(max).is_none() {
         return text.into();

@@ -3,7 +3,7 @@
 //!
 //! ```
 //! let options = hcq::Options::at("2024-06-01T00:00:00Z".parse().unwrap());
-//! let plan = hcq::compile(r#"email ~ "gmail" and (tag = Lead or id > 1000)"#, &options)?;
+//! let plan = hcq::compile(r#"email ~ "gmail" and (tag = Lead or id > 1000)"#, &options)?.plan;
 //! // `a and (b or c)` needs two requests: the API takes one flat list per request.
 //! assert_eq!(plan.requests.len(), 2);
 //! let json = serde_json::to_string(&plan.requests[0].filter[0]).unwrap();
@@ -55,7 +55,20 @@ pub use schema::Schema;
 
 /// How to compile: the target, the bounds, the clock, and overrides of the
 /// expression's `sort by` / `limit` / `offset` clauses.
+///
+/// Built from [`Options::default`] or [`Options::at`] and the `with_`
+/// methods, so that a field added later breaks no caller:
+///
+/// ```
+/// let mut limits = hcq::Limits::default();
+/// limits.max_requests = 5;
+/// let options = hcq::Options::at(jiff::Timestamp::UNIX_EPOCH)
+///     .with_limits(limits)
+///     .with_source_name("leads.hcq");
+/// assert_eq!(options.limits.max_requests, 5);
+/// ```
 #[derive(Clone, Debug, Default)]
+#[non_exhaustive]
 pub struct Options {
     /// The fields of the target.
     pub schema: Schema,
@@ -75,6 +88,29 @@ impl Options {
         Options {
             now: Some(now),
             ..Options::default()
+        }
+    }
+
+    /// These options with the fields of `schema` as the target.
+    pub fn with_schema(self, schema: Schema) -> Self {
+        Options { schema, ..self }
+    }
+
+    /// These options with the bounds `limits`.
+    pub fn with_limits(self, limits: Limits) -> Self {
+        Options { limits, ..self }
+    }
+
+    /// These options with `page` over the expression's clauses.
+    pub fn with_page(self, page: PlanOptions) -> Self {
+        Options { page, ..self }
+    }
+
+    /// These options with `name` for the input in diagnostics.
+    pub fn with_source_name(self, name: impl Into<String>) -> Self {
+        Options {
+            source_name: Some(name.into()),
+            ..self
         }
     }
 
@@ -105,12 +141,37 @@ pub struct Compilation {
     pub trace: lower::Trace,
 }
 
+/// An expression compiled by [`compile`]: the plan, the checked query it
+/// answers, and what the user should be warned about.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Compiled {
+    /// The checked query (its clauses are what [`eval`] pages by).
+    pub query: typed::Query,
+    /// The requests and how to merge their answers.
+    pub plan: Plan,
+    /// What the user probably did not mean (an expression that matches
+    /// nothing, or every contact; `!= ""`), as a report against the input
+    /// that any miette handler renders; `None` when there is nothing to say.
+    pub warnings: Option<Error>,
+}
+
 /// Parses `text` (one expression with optional clauses) into a syntax tree.
+///
+/// # Errors
+///
+/// An [`Error`] holding the syntax error (or the input bound broken), with
+/// its span and what was expected there.
 pub fn parse(text: &str, options: &Options) -> Result<ast::Query, Error> {
     syntax::parse_query(text, &options.limits).map_err(|e| options.error(text, vec![e.into()]))
 }
 
-/// Parses and type-checks `text`, reporting every problem at once.
+/// Parses and type-checks `text`.
+///
+/// # Errors
+///
+/// An [`Error`] holding the syntax error, or else every type error at
+/// once (see [`check::check_query`]).
 pub fn check(text: &str, options: &Options) -> Result<typed::Query, Error> {
     let query = parse(text, options)?;
     check::check_query(&query, &options.check_context())
@@ -120,6 +181,10 @@ pub fn check(text: &str, options: &Options) -> Result<typed::Query, Error> {
 /// Compiles `text` into a plan and keeps what each stage produced, the
 /// trace of lowering included ([`lower::lower_traced`]). [`compile`] is
 /// faster when only the plan is wanted.
+///
+/// # Errors
+///
+/// As [`compile`].
 pub fn compile_detailed(text: &str, options: &Options) -> Result<Compilation, Error> {
     let query = check(text, options)?;
     let (lowered, trace) = lower::lower_traced(&query, &options.page, &options.limits)
@@ -132,17 +197,36 @@ pub fn compile_detailed(text: &str, options: &Options) -> Result<Compilation, Er
 }
 
 /// Compiles `text` into the fewest API requests whose union is exactly the
-/// contacts it selects.
-pub fn compile(text: &str, options: &Options) -> Result<Plan, Error> {
-    compile_lowered(text, options).map(|(_, lowered)| lowered.plan)
-}
-
-/// Compiles `text` like [`compile`], keeping the checked query and the
-/// lowering's warnings (an expression that matches nothing or everything,
-/// `!= ""`) beside the plan, without the trace [`compile_detailed`] builds.
-pub fn compile_lowered(text: &str, options: &Options) -> Result<(typed::Query, Lowered), Error> {
+/// contacts it selects, with the checked query and the warnings beside the
+/// plan.
+///
+/// ```
+/// let options = hcq::Options::at("2024-06-01T00:00:00Z".parse().unwrap());
+/// let compiled = hcq::compile("id > 5 or id <= 5", &options)?;
+/// // Every contact: one request that selects them all, and a warning that says why.
+/// assert_eq!(compiled.plan.requests.len(), 1);
+/// let warnings = compiled.warnings.expect("an expression that is always true is warned about");
+/// assert_eq!(warnings.problems().len(), 1);
+/// assert!(!warnings.has_errors());
+/// # Ok::<(), hcq::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// An [`Error`] holding every problem found, each with its spans: syntax
+/// errors, or else every type error, or else a bound the plan would break
+/// (too many DNF terms, too many requests).
+pub fn compile(text: &str, options: &Options) -> Result<Compiled, Error> {
     let query = check(text, options)?;
-    lower::lower(&query, &options.page, &options.limits)
-        .map(|lowered| (query, lowered))
-        .map_err(|e| options.error(text, vec![e.into()]))
+    let lowered = lower::lower(&query, &options.page, &options.limits)
+        .map_err(|e| options.error(text, vec![e.into()]))?;
+    let warnings = (!lowered.warnings.is_empty()).then(|| {
+        let warnings = lowered.warnings.into_iter().map(Problem::from).collect();
+        options.error(text, warnings)
+    });
+    Ok(Compiled {
+        query,
+        plan: lowered.plan,
+        warnings,
+    })
 }

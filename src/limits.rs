@@ -34,6 +34,9 @@ pub const MAX_REQUESTS: usize = 30;
 
 /// The bounds one compilation runs under. `Limits::default()` is the
 /// constants above.
+///
+/// Change a bound on a default value (`limits.max_requests = 5`): a bound
+/// added later breaks no caller.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// See [`MAX_INPUT_BYTES`].

@@ -243,16 +243,16 @@ impl Default for Schema {
 /// Names longer than this many characters get no "did you mean" and are
 /// never suggested: the names hcq knows are short, and comparing two names
 /// costs time that grows with the product of their lengths.
-pub const MAX_SUGGESTED_LEN: usize = 64;
+pub(crate) const MAX_SUGGESTED_LEN: usize = 64;
 
 /// Most known names one "did you mean" compares a name with, those
 /// closest in length first: a file of many thousand segments must not
 /// make each unknown `@name` cost thousands of comparisons.
-pub const MAX_SUGGESTION_CANDIDATES: usize = 256;
+pub(crate) const MAX_SUGGESTION_CANDIDATES: usize = 256;
 
 /// Whether a [`Suggester`] tells `Email` from `email`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Case {
+pub(crate) enum Case {
     /// Field names: `lastseen` is a misspelt `lastSeen`.
     Ignore,
     /// Segment names, which are case-sensitive.
@@ -267,7 +267,7 @@ pub enum Case {
 /// most about `1.5 ×` [`MAX_SUGGESTED_LEN`] long. A lookup thus costs a
 /// constant, and a file's suggestions cost time linear in the file.
 #[derive(Clone, Debug)]
-pub struct Suggester<'a> {
+pub(crate) struct Suggester<'a> {
     /// The known names by length in characters (longer ones left out), in
     /// the order given.
     by_len: Vec<Vec<&'a str>>,

@@ -63,7 +63,7 @@ fn the_answer_is_the_page_the_clauses_ask_for() {
 fn a_plan_of_several_requests_answers_its_limit() {
     let contacts = fixture();
     let text = "(city = Kyiv and tag = Paid) or (email ~ gmail and tag = Lead) or id = 1004";
-    let plan = hcq::compile(text, &options()).expect("compiles");
+    let plan = hcq::compile(text, &options()).expect("compiles").plan;
     assert!(plan.requests.len() > 1, "{}", plan.to_json());
     // Union 1001 1004 1005 1008 1010 1012; by firstSeen, oldest first:
     // 1004, 1010, 1001, 1005, 1008, 1012.
@@ -130,7 +130,9 @@ fn overrides_of_the_clauses_are_page_clauses() {
 fn a_plan_that_is_not_the_querys_is_an_error_not_an_answer() {
     let contacts = fixture();
     let query = hcq::check("city = Kyiv", &options()).expect("checks");
-    let other = hcq::compile("city = Lviv", &options()).expect("compiles");
+    let other = hcq::compile("city = Lviv", &options())
+        .expect("compiles")
+        .plan;
     let error = eval::answer(&query, &other, &contacts).unwrap_err();
     assert_eq!(
         error.code().map(|c| c.to_string()).as_deref(),

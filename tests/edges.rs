@@ -17,12 +17,14 @@ fn options() -> Options {
 }
 
 fn plan(text: &str) -> Plan {
-    hcq::compile(text, &options()).unwrap_or_else(|e| panic!("{text:?} should compile: {e:?}"))
+    hcq::compile(text, &options())
+        .unwrap_or_else(|e| panic!("{text:?} should compile: {e:?}"))
+        .plan
 }
 
 fn error(text: &str) -> Error {
     match hcq::compile(text, &options()) {
-        Ok(plan) => panic!("{text:?} should fail, gave {plan:?}"),
+        Ok(compiled) => panic!("{text:?} should fail, gave {:?}", compiled.plan),
         Err(error) => error,
     }
 }

@@ -16,10 +16,7 @@ const NOW: &str = "2024-06-01T00:00:00Z";
 
 /// Options with the clock fixed and the given bounds.
 fn options(limits: Limits) -> hcq::Options {
-    hcq::Options {
-        limits,
-        ..hcq::Options::at(NOW.parse().expect("a valid timestamp"))
-    }
+    hcq::Options::at(NOW.parse().expect("a valid timestamp")).with_limits(limits)
 }
 
 /// Parses and checks `text` under `limits`, as `hcq check` does.
@@ -29,7 +26,7 @@ fn check(text: &str, limits: Limits) -> Result<hcq::typed::Query, hcq::Error> {
 
 /// Compiles `text` under `limits`, as `hcq emit` does.
 fn compile(text: &str, limits: Limits) -> Result<hcq::Plan, hcq::Error> {
-    hcq::compile(text, &options(limits))
+    hcq::compile(text, &options(limits)).map(|compiled| compiled.plan)
 }
 
 /// The codes of the problems in `text`, or an empty list if it compiles.
@@ -92,10 +89,8 @@ fn input_size_default() {
 
 #[test]
 fn input_size_custom() {
-    let limits = Limits {
-        max_input_bytes: 10,
-        ..Limits::default()
-    };
+    let mut limits = Limits::default();
+    limits.max_input_bytes = 10;
     assert!(compile("id = 12345", limits).is_ok());
     assert_eq!(code("id = 123456", limits), "hcq::parse::too_large");
 }
@@ -116,18 +111,14 @@ fn file_size_default() {
 
 #[test]
 fn file_size_custom() {
-    let limits = Limits {
-        max_file_bytes: 20,
-        ..Limits::default()
-    };
+    let mut limits = Limits::default();
+    limits.max_file_bytes = 20;
     assert!(read_file("segment s\n  id = 1\n", limits).is_ok());
     let error = read_file("segment s\n  id = 1234\n", limits).unwrap_err();
     assert_eq!(codes_of(&error), ["hcq::parse::too_large"]);
     // The file bound, not the expression bound, applies to files.
-    let small_expressions = Limits {
-        max_input_bytes: 10,
-        ..Limits::default()
-    };
+    let mut small_expressions = Limits::default();
+    small_expressions.max_input_bytes = 10;
     let file: String = (0..10)
         .map(|i| format!("segment s{i}\n  id = 1\n"))
         .collect();
@@ -155,10 +146,8 @@ fn depth_default() {
 
 #[test]
 fn depth_custom() {
-    let limits = Limits {
-        max_depth: 3,
-        ..Limits::default()
-    };
+    let mut limits = Limits::default();
+    limits.max_depth = 3;
     assert!(compile(&nested(2), limits).is_ok());
     assert_eq!(code(&nested(4), limits), "hcq::parse::too_deep");
     assert_eq!(
@@ -191,10 +180,8 @@ fn depth_through_references() {
         codes.iter().all(|c| c == "hcq::segment::too_deep"),
         "{codes:?}"
     );
-    let limits = Limits {
-        max_depth: 4,
-        ..Limits::default()
-    };
+    let mut limits = Limits::default();
+    limits.max_depth = 4;
     assert!(read_file(&chain_of_segments(2, "not @prev"), limits).is_ok());
     let error = read_file(&chain_of_segments(6, "not @prev"), limits).unwrap_err();
     assert_eq!(codes_of(&error)[0], "hcq::segment::too_deep");
@@ -213,10 +200,8 @@ fn filters_default() {
 
 #[test]
 fn filters_custom() {
-    let limits = Limits {
-        max_filters: 3,
-        ..Limits::default()
-    };
+    let mut limits = Limits::default();
+    limits.max_filters = 3;
     assert!(compile("id = 1 or id = 2 or id = 3", limits).is_ok());
     assert_eq!(
         code("id = 1 or id = 2 or id = 3 or id = 4", limits),
@@ -240,10 +225,8 @@ fn filters_through_references() {
         codes.iter().all(|c| c == "hcq::segment::too_many_filters"),
         "{codes:?}"
     );
-    let limits = Limits {
-        max_filters: 4,
-        ..Limits::default()
-    };
+    let mut limits = Limits::default();
+    limits.max_filters = 4;
     assert!(read_file(&chain_of_segments(3, "@prev or @prev"), limits).is_ok());
     let error = read_file(&chain_of_segments(4, "@prev or @prev"), limits).unwrap_err();
     assert_eq!(codes_of(&error), ["hcq::segment::too_many_filters"]);
@@ -264,10 +247,8 @@ fn file_filters_default() {
 
 #[test]
 fn file_filters_custom() {
-    let limits = Limits {
-        max_file_filters: 10,
-        ..Limits::default()
-    };
+    let mut limits = Limits::default();
+    limits.max_file_filters = 10;
     // 3 + 4 filters fit; 3 + 4 + 5 do not.
     let file = "segment a\n  id = 1 or id = 2 or id = 3\nsegment b\n  @a or id = 4\n";
     assert!(read_file(file, limits).is_ok());
@@ -292,10 +273,8 @@ fn list_length_default() {
 
 #[test]
 fn list_length_custom() {
-    let limits = Limits {
-        max_list_len: 2,
-        ..Limits::default()
-    };
+    let mut limits = Limits::default();
+    limits.max_list_len = 2;
     assert!(compile("id in (1, 2)", limits).is_ok());
     assert_eq!(code("id in (1, 2, 3)", limits), "hcq::parse::list_too_long");
     assert_eq!(
@@ -319,10 +298,8 @@ fn dnf_terms_default() {
     // 2^13 = 8192 terms fit (the request cap is raised so that it does not
     // fire first); 2^14 = 16384 do not.
     assert!(2usize.pow(13) <= MAX_DNF_TERMS && 2usize.pow(14) > MAX_DNF_TERMS);
-    let many_requests = Limits {
-        max_requests: usize::MAX,
-        ..Limits::default()
-    };
+    let mut many_requests = Limits::default();
+    many_requests.max_requests = usize::MAX;
     let error = compile(&groups(14), many_requests).unwrap_err();
     assert_eq!(codes_of(&error), ["hcq::lower::too_many_terms"]);
     assert_eq!(
@@ -333,10 +310,8 @@ fn dnf_terms_default() {
 
 #[test]
 fn dnf_terms_custom() {
-    let limits = Limits {
-        max_dnf_terms: 4,
-        ..Limits::default()
-    };
+    let mut limits = Limits::default();
+    limits.max_dnf_terms = 4;
     assert_eq!(
         compile(&groups(2), limits)
             .expect("compiles")
@@ -359,10 +334,8 @@ fn dnf_filters_default() {
 
 #[test]
 fn dnf_filters_custom() {
-    let limits = Limits {
-        max_dnf_filters: 10,
-        ..Limits::default()
-    };
+    let mut limits = Limits::default();
+    limits.max_dnf_filters = 10;
     // 2 terms of 4 filters fit; 4 terms of 4 do not.
     let two = "(email ~ a or name ~ b) and city = c and phone = d and company = e";
     assert_eq!(compile(two, limits).expect("compiles").requests.len(), 2);
@@ -398,10 +371,8 @@ fn requests_default() {
 
 #[test]
 fn requests_custom() {
-    let limits = Limits {
-        max_requests: 2,
-        ..Limits::default()
-    };
+    let mut limits = Limits::default();
+    limits.max_requests = 2;
     // An AND request and the OR request that all single filters share.
     let plan = compile(
         "(id > 1 and email ~ a) or city = Kyiv or tag = Lead",
@@ -453,13 +424,8 @@ fn a_long_chain_is_built_and_dropped_flat() {
             kind: ExprKind::Or((0..100_000).map(leaf).collect()),
             span: Span::new(0, 6),
         };
-        let cx = hcq::check::Context {
-            limits: Limits {
-                max_filters: 100_000,
-                ..Limits::default()
-            },
-            ..hcq::check::Context::new(NOW.parse().expect("a valid timestamp"))
-        };
+        let mut cx = hcq::check::Context::new(NOW.parse().expect("a valid timestamp"));
+        cx.limits.max_filters = 100_000;
         let typed = hcq::check::check_expr(&ast, &cx).expect("checks");
         drop(ast);
         assert!(matches!(&typed, hcq::typed::Expr::Or(operands, _) if operands.len() == 100_000));

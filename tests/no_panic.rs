@@ -89,7 +89,7 @@ fn assert_no_panic(text: &str) -> Result<(), TestCaseError> {
     if let Err(error) = &checked {
         assert_well_formed(error, text)?;
     }
-    match hcq::compile(text, &options) {
+    match hcq::compile(text, &options).map(|compiled| compiled.plan) {
         Err(error) => assert_well_formed(&error, text)?,
         Ok(plan) => {
             prop_assert!(checked.is_ok(), "compiles but does not check");

@@ -1001,10 +1001,8 @@ fn unbalanced_parentheses() {
 
 #[test]
 fn too_large() {
-    let limits = Limits {
-        max_input_bytes: 10,
-        ..Limits::default()
-    };
+    let mut limits = Limits::default();
+    limits.max_input_bytes = 10;
     assert!(parse_query("a = 123456", &limits).is_ok());
     let error = query_error_with("a = 1234567", &limits);
     assert_error(&error, "hcq::parse::too_large", 10, 1);
@@ -1016,10 +1014,7 @@ fn too_large() {
     assert_error(&error, "hcq::parse::too_large", 9, 5);
     // Segment files have their own, larger bound.
     assert!(parse_file("segment a x = 1", &limits).is_ok());
-    let limits = Limits {
-        max_file_bytes: 10,
-        ..limits
-    };
+    limits.max_file_bytes = 10;
     let error = parse_file("segment a x = 1", &limits).expect_err("too large");
     assert_eq!(code(&error), "hcq::parse::too_large");
 }
@@ -1057,10 +1052,8 @@ fn too_deep() {
     let error = query_error(&source);
     assert_error(&error, "hcq::parse::too_deep", 5 * 32, 3);
 
-    let limits = Limits {
-        max_depth: 2,
-        ..Limits::default()
-    };
+    let mut limits = Limits::default();
+    limits.max_depth = 2;
     assert!(parse_query("not (a = 1)", &limits).is_ok());
     let error = query_error_with("x = 1 or not not (a = 1)", &limits);
     assert_error(&error, "hcq::parse::too_deep", 17, 1);
@@ -1105,10 +1098,8 @@ fn a_hundred_thousand_operand_chain_is_one_node() {
 
 #[test]
 fn list_too_long() {
-    let limits = Limits {
-        max_list_len: 3,
-        ..Limits::default()
-    };
+    let mut limits = Limits::default();
+    limits.max_list_len = 3;
     assert!(parse_query("x in (a, b, c)", &limits).is_ok());
     let src = "x in (a, b, c, dd, e)";
     let error = query_error_with(src, &limits);
@@ -1211,11 +1202,9 @@ fn assert_spans_in(source: &str, spans: &[Span]) {
 }
 
 fn assert_well_formed(source: &str) {
-    let limits = Limits {
-        max_depth: 6,
-        max_list_len: 4,
-        ..Limits::default()
-    };
+    let mut limits = Limits::default();
+    limits.max_depth = 6;
+    limits.max_list_len = 4;
     match parse_query(source, &limits) {
         Ok(query) => {
             let mut spans = Vec::new();

@@ -13,10 +13,7 @@ const MIB: usize = 1024 * 1024;
 
 /// Options with the clock fixed and the given bounds.
 fn options(limits: Limits) -> hcq::Options {
-    hcq::Options {
-        limits,
-        ..hcq::Options::at(NOW.parse().expect("a valid timestamp"))
-    }
+    hcq::Options::at(NOW.parse().expect("a valid timestamp")).with_limits(limits)
 }
 
 /// Parses and checks `text` under `limits`, as `hcq check` does.
@@ -30,7 +27,7 @@ fn check(text: &str) -> Result<hcq::typed::Query, hcq::Error> {
 
 /// Compiles `text` to a plan, as `hcq emit` does.
 fn compile(text: &str) -> Result<hcq::Plan, hcq::Error> {
-    hcq::compile(text, &options(Limits::default()))
+    hcq::compile(text, &options(Limits::default())).map(|compiled| compiled.plan)
 }
 
 /// The codes of every problem in `error`.
@@ -122,10 +119,8 @@ fn a_ten_megabyte_string() {
 
 #[test]
 fn a_long_string_under_a_raised_bound() {
-    let limits = Limits {
-        max_input_bytes: 2 * MIB,
-        ..Limits::default()
-    };
+    let mut limits = Limits::default();
+    limits.max_input_bytes = 2 * MIB;
     let text = format!("name = \"{}\"", "x".repeat(MIB));
     let query = check_with(&text, limits).expect("checks");
     assert!(matches!(&query.expr, hcq::typed::Expr::Filter(f)

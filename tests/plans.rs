@@ -105,7 +105,7 @@ fn render(case: &Case) -> Result<String, String> {
     if let Ok(compiled) = &compiled {
         // Lowering without the trace gives the same plan.
         let plan = hcq::compile(&case.source, &options()).expect("compiles with the trace");
-        assert_eq!(plan, compiled.lowered.plan, "{}", case.source);
+        assert_eq!(plan.plan, compiled.lowered.plan, "{}", case.source);
         for request in &compiled.lowered.plan.requests {
             eval::validate(request, &Schema::CONTACTS)
                 .map_err(|why| format!("a request the API refuses: {why}"))?;

@@ -241,7 +241,9 @@ fn the_recipe_gives_the_true_page() {
     let mut merged = 0;
     let mut several = 0;
     for text in EXPRESSIONS {
-        let plan = hcq::compile(text, &options()).unwrap_or_else(|e| panic!("{text}: {e:?}"));
+        let plan = hcq::compile(text, &options())
+            .unwrap_or_else(|e| panic!("{text}: {e:?}"))
+            .plan;
         let want = ids(&true_page(text, &contacts));
         let got = ids(&client(&plan, &contacts, Start::OwnOffset));
         assert_eq!(got, want, "{text}\n{}", plan.to_json());
@@ -262,7 +264,7 @@ fn the_recipe_gives_the_true_page() {
 fn the_simulated_api_is_the_reference_search() {
     let contacts = contacts();
     for text in EXPRESSIONS {
-        let plan = hcq::compile(text, &options()).unwrap();
+        let plan = hcq::compile(text, &options()).unwrap().plan;
         for request in &plan.requests {
             for offset in [0, 30, 99, 650] {
                 let body = Request {
@@ -286,7 +288,7 @@ fn the_simulated_api_is_the_reference_search() {
 fn a_long_page_is_read_from_the_requests_own_offset() {
     let contacts = contacts();
     let text = "id > 5 limit 250 offset 30";
-    let plan = hcq::compile(text, &options()).unwrap();
+    let plan = hcq::compile(text, &options()).unwrap().plan;
     let [request] = plan.requests.as_slice() else {
         panic!("one request expected: {}", plan.to_json());
     };

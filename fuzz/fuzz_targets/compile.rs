@@ -12,7 +12,7 @@ use miette::Diagnostic;
 
 fuzz_target!(|text: &str| {
     let options = hcq::Options::at(jiff::Timestamp::from_second(1_717_200_000).unwrap());
-    match hcq::compile(text, &options) {
+    match hcq::compile(text, &options).map(|compiled| compiled.plan) {
         Err(error) => {
             assert!(!error.problems().is_empty());
             for problem in error.problems() {

@@ -10,6 +10,7 @@ use thiserror::Error;
 /// Every variant has a stable code `hcq::check::…`, a label on the exact
 /// span and a help text saying what can be written instead.
 #[derive(Debug, Clone, PartialEq, Eq, Error, Diagnostic)]
+#[non_exhaustive]
 pub enum CheckError {
     /// A name that is no field of the schema: `emial ~ gmail`, `sort by seen`.
     #[error("unknown field `{name}`")]

@@ -20,6 +20,7 @@ use value::{Reader, Test};
 
 /// What the checker needs besides the tree.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct Context {
     /// The fields.
     pub schema: Schema,
@@ -41,7 +42,13 @@ impl Context {
 }
 
 /// Checks a query: its expression and its `sort by`, `limit` and `offset`
-/// clauses. Returns every error found, in source order.
+/// clauses.
+///
+/// # Errors
+///
+/// Every error found, in source order: unknown fields, operators and values
+/// that do not fit a field's type, inexpressible negations, clauses the API
+/// cannot serve, and bounds ([`Limits::max_filters`](crate::Limits)).
 pub fn check_query(query: &ast::Query, cx: &Context) -> Result<typed::Query, Vec<CheckError>> {
     let mut checker = Checker::new(cx);
     let expr = checker.expr(&query.expr);
@@ -59,7 +66,11 @@ pub fn check_query(query: &ast::Query, cx: &Context) -> Result<typed::Query, Vec
 }
 
 /// Checks one expression (a segment's, once its references are spliced
-/// in). Returns every error found, in source order.
+/// in).
+///
+/// # Errors
+///
+/// Every error found, in source order, as for [`check_query`].
 pub fn check_expr(expr: &ast::Expr, cx: &Context) -> Result<typed::Expr, Vec<CheckError>> {
     let mut checker = Checker::new(cx);
     match checker.expr(expr) {

@@ -1,12 +1,49 @@
 //! `hcq check`: the verdict `emit` would give, for every input, without
 //! the plans.
 
-use super::args::CheckArgs;
+use super::args::ReportArgs;
 use super::emit::{compile, compile_file, options};
 use super::input::{self, Input};
 use super::{FAILURE, Failure, INVALID, SUCCESS, Session};
 use crate as hcq;
+use clap::Args;
 use hcq::segment::Budget;
+use std::path::PathBuf;
+
+/// The flags of `hcq check`.
+#[derive(Args, Debug)]
+#[command(after_help = "\
+Examples:
+  hcq check -e 'email ~ gmail and lastSeen >= 2024-01-01'
+  hcq check filter.txt
+  hcq check segments.hcq more.hcq --budget 120
+  hcq check --message-format json -e 'emial ~ gmail'
+
+Every file is checked, even after one fails to read; the exit status is
+the worst of them.")]
+pub(super) struct CheckArgs {
+    /// The expression to check, given on the command line.
+    #[arg(
+        short = 'e',
+        long = "expr",
+        value_name = "EXPR",
+        conflicts_with = "files"
+    )]
+    pub expr: Option<String>,
+    /// Files holding an expression or segments; `-` reads standard input.
+    #[arg(value_name = "FILE", required_unless_present = "expr")]
+    pub files: Vec<PathBuf>,
+    /// Fail when running everything checked (every segment of a file, or
+    /// the expression) needs more than N API calls (at 120 a minute, N
+    /// calls take at least N/2 seconds).
+    #[arg(long, value_name = "N")]
+    pub budget: Option<u64>,
+    /// Refuse plans needing more requests than this, as `emit` does.
+    #[arg(long, value_name = "N", default_value_t = crate::limits::MAX_REQUESTS)]
+    pub max_requests: usize,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
 
 pub(super) fn run(args: &CheckArgs, session: &mut Session<'_, '_>) -> Result<u8, Failure> {
     let max_bytes = hcq::Limits::default().max_file_bytes;
@@ -61,10 +98,10 @@ fn check_one(
         }
         return true;
     }
-    let Some((_, lowered)) = compile(session, input, &options) else {
+    let Some(compiled) = compile(session, input, &options) else {
         return false;
     };
-    let calls = lowered.plan.api_calls();
+    let calls = compiled.plan.api_calls();
     match args.budget {
         Some(budget) if calls > budget => {
             let error = OverBudget {

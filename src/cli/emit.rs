@@ -2,13 +2,54 @@
 //! shares: options from the flags, an expression compiled with its
 //! warnings reported, a segment found by name.
 
-use super::args::{EmitArgs, ExplainArgs, OrderArg, PageArgs, ReportArgs};
+use super::args::{OrderArg, PageArgs, ReportArgs, SourceArgs};
 use super::input::{self, Input};
 use super::{Failure, INVALID, SUCCESS, Session};
 use crate as hcq;
+use clap::Args;
 use hcq::ast::Order;
 use hcq::segment::{self, Compiled};
 use hcq::{Error, Options, PlanOptions, Problem};
+
+/// The flags of `hcq explain`, which `emit` shares.
+#[derive(Args, Debug)]
+#[command(after_help = "\
+Examples:
+  hcq explain -e '(tag = Lead or tag = Paid) and not (city = Kyiv)'
+  hcq explain -e 'id > 500 or id > 1000 or (email ~ gmail and id > 500)'
+  hcq explain segments.hcq --segment call_list")]
+pub(super) struct ExplainArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    #[command(flatten)]
+    pub page: PageArgs,
+    /// Refuse plans needing more requests than this.
+    #[arg(long, value_name = "N", default_value_t = crate::limits::MAX_REQUESTS)]
+    pub max_requests: usize,
+}
+
+/// The flags of `hcq emit`.
+#[derive(Args, Debug)]
+#[command(after_help = "\
+Examples:
+  hcq emit -e 'email ~ gmail or tag = Lead'
+  hcq emit -e '(city = Kyiv or id = 2) and id > 5' --sort lastSeen --order desc --limit 50
+  hcq emit --now 2024-06-01T00:00:00Z -e 'lastSeen >= now - 30d' --compact
+  hcq emit segments.hcq                      # every segment, keyed by name
+  hcq emit segments.hcq --segment gmail_leads
+
+The plan is {\"requests\": [API request body, ...], \"merge\": {...}}; `merge`
+appears when the answer needs several requests (or a page over 100), and
+says how to read, union by id, sort and cut them (README, \"The plan\").")]
+pub(super) struct EmitArgs {
+    #[command(flatten)]
+    pub plan: ExplainArgs,
+    /// Print the JSON on one line.
+    #[arg(long)]
+    pub compact: bool,
+}
 
 /// Options for compiling `input` with the flags of `report`.
 pub(super) fn options(report: &ReportArgs, input: &Input) -> Options {
@@ -20,10 +61,7 @@ pub(super) fn options(report: &ReportArgs, input: &Input) -> Options {
 }
 
 /// The input named by `-e` or FILE, read within the bounds.
-pub(super) fn source(
-    session: &mut Session<'_, '_>,
-    source: &super::args::SourceArgs,
-) -> Result<Input, Failure> {
+pub(super) fn source(session: &mut Session<'_, '_>, source: &SourceArgs) -> Result<Input, Failure> {
     match (&source.expr, &source.file) {
         (Some(expr), _) => Ok(Input::expression(expr)),
         (None, Some(path)) => input::read(session, path, hcq::Limits::default().max_file_bytes),
@@ -31,17 +69,19 @@ pub(super) fn source(
     }
 }
 
-/// An expression compiled, with what lowering produced; its errors, or its
-/// warnings, are reported. `None` when it has errors.
+/// An expression compiled; its errors, or its warnings, are reported.
+/// `None` when it has errors.
 pub(super) fn compile(
     session: &mut Session<'_, '_>,
     input: &Input,
     options: &Options,
-) -> Option<(hcq::typed::Query, hcq::Lowered)> {
-    match hcq::compile_lowered(&input.text, options) {
-        Ok((query, lowered)) => {
-            report_warnings(session, input, &lowered.warnings);
-            Some((query, lowered))
+) -> Option<hcq::Compiled> {
+    match hcq::compile(&input.text, options) {
+        Ok(compiled) => {
+            if let Some(warnings) = &compiled.warnings {
+                session.report(warnings);
+            }
+            Some(compiled)
         }
         Err(error) => {
             session.report(&error);
@@ -100,53 +140,88 @@ fn run(
     let mut options = options(&args.report, &input);
     options.limits.max_requests = args.max_requests;
     options.page = plan_options(&args.page)?;
-    let to_json = |plan: &hcq::Plan| {
-        if compact {
+    let shown = Shown { compact, explain };
+    if input.is_segment_file() {
+        segments(args, &input, &options, shown, session)
+    } else {
+        expression(args, &input, &options, shown, session)
+    }
+}
+
+/// What `emit` or `explain` prints.
+#[derive(Clone, Copy)]
+struct Shown {
+    /// The JSON on one line.
+    compact: bool,
+    /// The stages for a person instead of the plan.
+    explain: bool,
+}
+
+impl Shown {
+    fn plan(self, plan: &hcq::Plan) -> String {
+        if self.compact {
             serde_json::to_string(plan).expect("a plan holds only strings and numbers") + "\n"
         } else {
             plan.to_json() + "\n"
         }
-    };
+    }
+}
 
-    if !input.is_segment_file() {
-        if let Some(name) = &args.source.segment {
-            return Err(Failure::usage(format!(
-                "--segment {name}: {} holds one expression, not segments",
-                input.name
-            )));
-        }
-        if explain {
-            let compilation = match hcq::compile_detailed(&input.text, &options) {
-                Ok(compilation) => compilation,
-                Err(error) => {
-                    session.report(&error);
-                    return Ok(INVALID);
-                }
-            };
-            report_warnings(session, &input, &compilation.lowered.warnings);
-            let text =
-                hcq::lower::explain::render(&input.text, &compilation.lowered, &compilation.trace);
-            session.stdout_for_people(&text)?;
-            return Ok(SUCCESS);
-        }
-        let Some((_, lowered)) = compile(session, &input, &options) else {
-            return Ok(INVALID);
+/// `emit` or `explain` of an input holding one expression.
+fn expression(
+    args: &ExplainArgs,
+    input: &Input,
+    options: &Options,
+    shown: Shown,
+    session: &mut Session<'_, '_>,
+) -> Result<u8, Failure> {
+    if let Some(name) = &args.source.segment {
+        return Err(Failure::usage(format!(
+            "--segment {name}: {} holds one expression, not segments",
+            input.name
+        )));
+    }
+    if shown.explain {
+        let compilation = match hcq::compile_detailed(&input.text, options) {
+            Ok(compilation) => compilation,
+            Err(error) => {
+                session.report(&error);
+                return Ok(INVALID);
+            }
         };
-        session.stdout(&to_json(&lowered.plan))?;
+        report_warnings(session, input, &compilation.lowered.warnings);
+        let text =
+            hcq::lower::explain::render(&input.text, &compilation.lowered, &compilation.trace);
+        session.stdout_for_people(&text)?;
         return Ok(SUCCESS);
     }
-
-    let Some(compiled) = compile_file(session, &input, &options) else {
+    let Some(compiled) = compile(session, input, options) else {
         return Ok(INVALID);
     };
-    let text = match (&args.source.segment, explain) {
+    session.stdout(&shown.plan(&compiled.plan))?;
+    Ok(SUCCESS)
+}
+
+/// `emit` or `explain` of a segment file: one segment, or for `emit`
+/// every segment keyed by name.
+fn segments(
+    args: &ExplainArgs,
+    input: &Input,
+    options: &Options,
+    shown: Shown,
+    session: &mut Session<'_, '_>,
+) -> Result<u8, Failure> {
+    let Some(compiled) = compile_file(session, input, options) else {
+        return Ok(INVALID);
+    };
+    let text = match (&args.source.segment, shown.explain) {
         (Some(name), _) => {
             let segment = find_segment(&compiled, name, &input.name)?;
-            if explain {
+            if shown.explain {
                 let trace = compiled.trace(name).expect("the segment was found");
                 hcq::lower::explain::render(&input.text, segment.lowered(), &trace)
             } else {
-                to_json(segment.plan())
+                shown.plan(segment.plan())
             }
         }
         (None, true) => {
@@ -155,21 +230,12 @@ fn run(
                 input.name
             )));
         }
-        (None, false) if compact => {
-            // One object keyed by name in file order (serde_json's map would sort).
-            let entries: Vec<String> = compiled
-                .segments()
-                .map(|s| {
-                    let name = serde_json::to_string(s.name()).expect("a name serialises");
-                    let plan = serde_json::to_string(s.plan()).expect("a plan serialises");
-                    format!("{name}:{plan}")
-                })
-                .collect();
-            format!("{{{}}}\n", entries.join(","))
+        (None, false) if shown.compact => {
+            serde_json::to_string(&compiled.plans()).expect("a plan serialises") + "\n"
         }
         (None, false) => compiled.to_json() + "\n",
     };
-    if explain {
+    if shown.explain {
         session.stdout_for_people(&text)?;
     } else {
         session.stdout(&text)?;

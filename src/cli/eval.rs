@@ -1,11 +1,44 @@
 //! `hcq eval`: an expression or segment run over exported contacts,
 //! offline, by the reference evaluator and by its plan, which must agree.
 
-use super::args::EvalArgs;
+use super::args::{ReportArgs, SourceArgs};
 use super::emit::{compile, compile_file, find_segment, options, source};
 use super::input::{self, Input};
 use super::{FAILURE, Failure, INVALID, SUCCESS, Session};
 use crate as hcq;
+use clap::Args;
+use std::path::PathBuf;
+
+/// The flags of `hcq eval`.
+#[derive(Args, Debug)]
+#[command(after_help = "\
+Examples:
+  hcq eval -e 'city = Kyiv and tag = Lead' --contacts export.json
+  hcq eval segments.hcq --segment gmail_leads --contacts export.jsonl --count
+  hcq eval -e 'lastSeen >= now - 30d sort by lastSeen desc limit 10' --contacts export.json --ids
+
+Contacts are a JSON array, an API response {\"data\": [...]}, or one JSON
+object per line, each shaped like the API's contacts. The expression is
+evaluated with the semantics hcq's plans rely on (docs/SEMANTICS.md), and
+so is its plan, which must agree. With `sort by`, `limit` or `offset` the
+answer is exactly the page the plan answers; without them, every match in
+the file's order.")]
+pub(super) struct EvalArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// The contacts: a JSON array, {"data": [...]}, or JSON Lines; `-` reads
+    /// standard input. At most 256 MiB.
+    #[arg(long, value_name = "FILE")]
+    pub contacts: PathBuf,
+    /// Print only how many contacts match.
+    #[arg(long, conflicts_with = "ids")]
+    pub count: bool,
+    /// Print only the ids of the matching contacts, one per line.
+    #[arg(long)]
+    pub ids: bool,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
 
 pub(super) fn run(args: &EvalArgs, session: &mut Session<'_, '_>) -> Result<u8, Failure> {
     let input = source(session, &args.source)?;
@@ -30,10 +63,10 @@ pub(super) fn run(args: &EvalArgs, session: &mut Session<'_, '_>) -> Result<u8, 
                 input.name
             )));
         }
-        let Some((query, lowered)) = compile(session, &input, &options) else {
+        let Some(compiled) = compile(session, &input, &options) else {
             return Ok(INVALID);
         };
-        (query, lowered.plan)
+        (compiled.query, compiled.plan)
     };
 
     let contacts = input::read(session, &args.contacts, hcq::limits::MAX_CONTACTS_BYTES)?;

@@ -1,9 +1,44 @@
 //! `hcq fmt`: the canonical layout, written back safely or shown as a diff.
 
-use super::args::FmtArgs;
+use super::args::FormatArgs;
 use super::{FAILURE, Failure, INVALID, SUCCESS, Session, input, output};
 use crate as hcq;
+use clap::Args;
 use std::path::Path;
+use std::path::PathBuf;
+
+/// The flags of `hcq fmt`.
+#[derive(Args, Debug)]
+#[command(after_help = "\
+Examples:
+  hcq fmt segments.hcq            # rewrite in place
+  hcq fmt --check segments/*.hcq  # for CI: exit 1 and print a diff if unformatted
+  hcq fmt - < in.hcq > out.hcq
+
+The layout: lowercase keywords, one space around operators, one segment
+header per line with its body indented, long expressions broken before
+each top-level `or`, parentheses only where precedence needs them.
+Each comment stays beside the code it was written next to, in its
+segment, one to a line: a comment between two operands breaks the
+expression there (before each `or`, or each `and` of that chain), and
+one deeper inside (in parentheses, a list, after `not`) goes on its own
+line just before the line holding that code.
+
+A file is rewritten safely: the new text goes to a temporary file beside
+it, which is synced and renamed over the original, so a full disk or a
+signal leaves the original whole. Symbolic links are followed to their
+target and the file's permissions are kept; only regular files are
+rewritten.")]
+pub(super) struct FmtArgs {
+    /// Files to format; `-` formats standard input to standard output.
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+    /// Change nothing; print a diff and exit 1 when a file is not formatted.
+    #[arg(long)]
+    pub check: bool,
+    #[command(flatten)]
+    pub format: FormatArgs,
+}
 
 pub(super) fn run(args: &FmtArgs, session: &mut Session<'_, '_>) -> Result<u8, Failure> {
     let mut status = SUCCESS;

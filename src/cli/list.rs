@@ -1,8 +1,23 @@
 //! `hcq list`: each segment of each file with the requests it needs.
 
-use super::args::ListArgs;
+use super::args::ReportArgs;
 use super::emit::{compile_file, options};
 use super::{Failure, INVALID, SUCCESS, Session, input};
+use clap::Args;
+use std::path::PathBuf;
+
+/// The flags of `hcq list`.
+#[derive(Args, Debug)]
+#[command(after_help = "\
+Examples:
+  hcq list segments.hcq")]
+pub(super) struct ListArgs {
+    /// Segment files.
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
 
 pub(super) fn run(args: &ListArgs, session: &mut Session<'_, '_>) -> Result<u8, Failure> {
     let max_bytes = crate::Limits::default().max_file_bytes;

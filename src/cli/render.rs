@@ -312,31 +312,7 @@ impl View {
     fn push(&mut self, positions: &Positions<'_>, line_number: usize, points: &[usize]) {
         let range = positions.line(line_number);
         let line = &positions.text[range.clone()];
-        // Windows of the line to show, in bytes, with the column of each start.
-        let mut windows: Vec<(Range<usize>, usize)> = Vec::new();
-        if points.is_empty() {
-            let end = advance(line, 0, 2 * WINDOW);
-            windows.push((0..end, 0));
-        }
-        for &point in points {
-            // A point on the line break is shown at the line's end.
-            let at = point.clamp(range.start, range.end) - range.start;
-            let back = retreat(line, at, WINDOW);
-            let column = positions.column(range.start + at) - line[back..at].chars().count();
-            let forward = advance(line, at, WINDOW);
-            windows.push((back..forward, column));
-        }
-        windows.sort_by_key(|(w, _)| w.start);
-        let mut merged: Vec<(Range<usize>, usize)> = Vec::new();
-        for (window, column) in windows {
-            match merged.last_mut() {
-                // Windows that overlap or nearly touch become one.
-                Some((last, _)) if window.start <= advance(line, last.end, 3) => {
-                    last.end = last.end.max(window.end);
-                }
-                _ => merged.push((window, column)),
-            }
-        }
+        let merged = windows(positions, range.clone(), points);
 
         let view_start = self.text.len();
         let mut pieces = Vec::new();
@@ -447,6 +423,42 @@ impl View {
         };
         (line.line, column)
     }
+}
+
+/// The windows of line `range` to show around `points` (offsets in the
+/// whole text), in bytes of the line, each with the column it starts at;
+/// overlapping or nearly touching windows are merged.
+fn windows(
+    positions: &Positions<'_>,
+    range: Range<usize>,
+    points: &[usize],
+) -> Vec<(Range<usize>, usize)> {
+    let line = &positions.text[range.clone()];
+    let mut windows: Vec<(Range<usize>, usize)> = Vec::new();
+    if points.is_empty() {
+        let end = advance(line, 0, 2 * WINDOW);
+        windows.push((0..end, 0));
+    }
+    for &point in points {
+        // A point on the line break is shown at the line's end.
+        let at = point.clamp(range.start, range.end) - range.start;
+        let back = retreat(line, at, WINDOW);
+        let column = positions.column(range.start + at) - line[back..at].chars().count();
+        let forward = advance(line, at, WINDOW);
+        windows.push((back..forward, column));
+    }
+    windows.sort_by_key(|(w, _)| w.start);
+    let mut merged: Vec<(Range<usize>, usize)> = Vec::new();
+    for (window, column) in windows {
+        match merged.last_mut() {
+            // Windows that overlap or nearly touch become one.
+            Some((last, _)) if window.start <= advance(line, last.end, 3) => {
+                last.end = last.end.max(window.end);
+            }
+            _ => merged.push((window, column)),
+        }
+    }
+    merged
 }
 
 /// The byte offset `count` characters after `at` in `line`, or its end.

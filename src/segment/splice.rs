@@ -1,0 +1,337 @@
+//! Splicing: each segment's expression with the segments it uses put in
+//! place of their `@name`s, dependencies first, after measuring how large
+//! and deep the result would be so that the bounds hold before anything
+//! is copied.
+
+use super::error::{Problems, SegmentError};
+use super::resolve::Graph;
+use crate::Problem;
+use crate::ast;
+use crate::limits::Limits;
+
+/// How large and deep a segment is once its references are spliced in.
+#[derive(Clone, Copy, Debug, Default)]
+struct Size {
+    filters: usize,
+    /// Nesting of `not` and of the parentheses the tree needs (each `@`
+    /// counting as a pair), like the parser's depth.
+    depth: usize,
+}
+
+fn needs_parens(child: &ast::ExprKind, parent_is_and: bool) -> bool {
+    matches!(child, ast::ExprKind::Or(_))
+        || (parent_is_and && matches!(child, ast::ExprKind::And(_)))
+}
+
+/// The size of `expr` with each reference resolved by `target`, which
+/// gives the size of the referenced segment; references are visited in
+/// the order written.
+fn spliced_size(expr: &ast::Expr, target: &mut dyn FnMut(&ast::Ident) -> Size) -> Size {
+    match &expr.kind {
+        ast::ExprKind::Compare { .. } => Size {
+            filters: 1,
+            depth: 0,
+        },
+        ast::ExprKind::In { values, .. } => Size {
+            filters: values.len(),
+            depth: 0,
+        },
+        ast::ExprKind::Ref(ident) => {
+            let size = target(ident);
+            Size {
+                filters: size.filters,
+                depth: size.depth.saturating_add(1),
+            }
+        }
+        ast::ExprKind::Not(operand) => {
+            let inner = spliced_size(operand, target);
+            let parens = usize::from(matches!(
+                operand.kind,
+                ast::ExprKind::Or(_) | ast::ExprKind::And(_)
+            ));
+            Size {
+                filters: inner.filters,
+                depth: inner.depth.saturating_add(1 + parens),
+            }
+        }
+        ast::ExprKind::Or(operands) | ast::ExprKind::And(operands) => {
+            let is_and = matches!(expr.kind, ast::ExprKind::And(_));
+            operands.iter().fold(Size::default(), |acc, operand| {
+                let inner = spliced_size(operand, target);
+                let parens = usize::from(needs_parens(&operand.kind, is_and));
+                Size {
+                    filters: acc.filters.saturating_add(inner.filters),
+                    depth: acc.depth.max(inner.depth.saturating_add(parens)),
+                }
+            })
+        }
+    }
+}
+
+/// `expr` with every reference replaced by the referenced segment's
+/// spliced expression, as `target` gives it; references are visited in
+/// the order written. An `Or` spliced into an `Or` (or an `And` into an
+/// `And`) is flattened, as the parser flattens `a or (b or c)`; that is
+/// associativity and never changes meaning.
+fn splice(expr: &ast::Expr, target: &mut dyn FnMut(&ast::Ident) -> ast::Expr) -> ast::Expr {
+    let kind = match &expr.kind {
+        ast::ExprKind::Ref(ident) => return target(ident),
+        ast::ExprKind::Not(operand) => ast::ExprKind::Not(Box::new(splice(operand, target))),
+        ast::ExprKind::Or(operands) | ast::ExprKind::And(operands) => {
+            let is_and = matches!(expr.kind, ast::ExprKind::And(_));
+            let mut spliced = Vec::with_capacity(operands.len());
+            for operand in operands {
+                let operand = splice(operand, target);
+                match operand.kind {
+                    ast::ExprKind::Or(inner) if !is_and => spliced.extend(inner),
+                    ast::ExprKind::And(inner) if is_and => spliced.extend(inner),
+                    kind => spliced.push(ast::Expr {
+                        kind,
+                        span: operand.span,
+                    }),
+                }
+            }
+            if is_and {
+                ast::ExprKind::And(spliced)
+            } else {
+                ast::ExprKind::Or(spliced)
+            }
+        }
+        ast::ExprKind::Compare { .. } | ast::ExprKind::In { .. } => expr.kind.clone(),
+    };
+    ast::Expr {
+        kind,
+        span: expr.span,
+    }
+}
+
+/// A segment's expression with the segments it uses spliced in.
+pub(super) enum Spliced {
+    /// It uses none: the expression as parsed, neither copied nor rebuilt.
+    AsWritten,
+    /// Built by splicing the segments it uses into a copy of its own.
+    Built(ast::Expr),
+}
+
+/// Splices every segment whose references all resolve, dependencies
+/// first (`order` is [`strongly_connected`](super::resolve::strongly_connected)'s),
+/// bounding each spliced segment's size and depth and the file's total size.
+pub(super) fn splice_all(
+    segments: &[ast::Segment],
+    order: &[Vec<usize>],
+    graph: &mut Graph<'_>,
+    limits: &Limits,
+    problems: &mut Problems,
+) -> Vec<Option<Spliced>> {
+    let mut sizes = vec![Size::default(); segments.len()];
+    let mut spliced: Vec<Option<Spliced>> = (0..segments.len()).map(|_| None).collect();
+    let mut total: usize = 0;
+    for &i in order.iter().flatten() {
+        if graph.unresolved[i] || graph.edges[i].iter().any(|&t| spliced[t].is_none()) {
+            graph.unresolved[i] = true;
+            continue;
+        }
+        let segment = &segments[i];
+        let targets = &graph.targets[i];
+        // References are visited in the order written, as `uses` lists them.
+        let mut next = 0;
+        let size = spliced_size(&segment.query.expr, &mut |_| {
+            let target = targets[next].expect("resolved segments have every target");
+            next += 1;
+            sizes[target]
+        });
+        sizes[i] = size;
+        total = total.saturating_add(size.filters);
+        if let Some(error) = bound_error(segment, size, total, limits) {
+            report_bound(error, problems);
+            graph.unresolved[i] = true;
+            continue;
+        }
+        if targets.is_empty() {
+            spliced[i] = Some(Spliced::AsWritten);
+            continue;
+        }
+        let mut next = 0;
+        let expr = splice(&segment.query.expr, &mut |_| {
+            let target = targets[next].expect("resolved segments have every target");
+            next += 1;
+            match &spliced[target] {
+                Some(Spliced::AsWritten) => segments[target].query.expr.clone(),
+                Some(Spliced::Built(expr)) => expr.clone(),
+                None => unreachable!("dependencies are spliced first"),
+            }
+        });
+        spliced[i] = Some(Spliced::Built(expr));
+    }
+    spliced
+}
+
+/// The bound `segment` crosses once spliced, at `size`, with the file's
+/// segments holding `total` filters so far; `None` when it fits.
+fn bound_error(
+    segment: &ast::Segment,
+    size: Size,
+    total: usize,
+    limits: &Limits,
+) -> Option<SegmentError> {
+    let name = || segment.name.name.clone();
+    let span = segment.name.span.into();
+    if size.filters > limits.max_filters {
+        Some(SegmentError::TooManyFilters {
+            name: name(),
+            span,
+            filters: size.filters,
+            max: limits.max_filters,
+        })
+    } else if size.depth > limits.max_depth {
+        Some(SegmentError::TooDeep {
+            name: name(),
+            span,
+            depth: size.depth,
+            max: limits.max_depth,
+        })
+    } else if total > limits.max_file_filters {
+        Some(SegmentError::FileTooLarge {
+            name: name(),
+            span,
+            max: limits.max_file_filters,
+        })
+    } else {
+        None
+    }
+}
+
+/// Reports a crossed bound. Past the file's bound, every later segment is
+/// past it too: that one is reported once.
+fn report_bound(error: SegmentError, problems: &mut Problems) {
+    let file_bound_reported = || {
+        problems
+            .list
+            .iter()
+            .any(|p| matches!(p, Problem::Segment(SegmentError::FileTooLarge { .. })))
+    };
+    if !matches!(error, SegmentError::FileTooLarge { .. }) || !file_bound_reported() {
+        problems.push(error);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check;
+    use crate::segment::testing::*;
+
+    #[test]
+    fn spliced_size_is_bounded_before_splicing() {
+        // Each segment doubles the last: 2^40 filters if spliced.
+        let mut segments = vec![segment("s0", 0, compare("x", "1", 1), vec![])];
+        for i in 1..=40 {
+            let previous = format!("s{}", i - 1);
+            segments.push(segment(
+                &format!("s{i}"),
+                i * 100,
+                or(vec![
+                    reference(&previous, i * 100 + 10),
+                    reference(&previous, i * 100 + 20),
+                ]),
+                vec![],
+            ));
+        }
+        let analysis = analyse_segments(segments, &context());
+        let errors = segment_errors(&analysis);
+        // 2^13 = 8192 is the first count over 4096; later segments use it
+        // and report nothing more.
+        assert!(
+            matches!(
+                errors.as_slice(),
+                [SegmentError::TooManyFilters { name, filters: 8192, max: 4096, .. }] if name == "s13"
+            ),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn the_whole_file_is_bounded_once_spliced() {
+        let limits = Limits {
+            max_filters: 4,
+            max_file_filters: 4 * 256,
+            ..Limits::default()
+        };
+        let cx = check::Context {
+            limits,
+            ..context()
+        };
+        // `big` holds 4 filters; each user 5: the file's bound is 1024.
+        let big = or(vec![
+            compare("city", "a", 1),
+            compare("city", "b", 2),
+            compare("city", "c", 3),
+            compare("city", "d", 4),
+        ]);
+        let mut segments = vec![segment("big", 0, big, vec![])];
+        for i in 1..300 {
+            segments.push(segment(
+                &format!("u{i}"),
+                i * 100,
+                and(vec![reference("big", i * 100 + 10)]),
+                vec![],
+            ));
+        }
+        let analysis = analyse_segments(segments, &cx);
+        let errors = segment_errors(&analysis);
+        // 4 + 255 × 4 = 1024 fit; the 256th user crosses the bound, once.
+        assert!(
+            matches!(
+                errors.as_slice(),
+                [SegmentError::FileTooLarge { name, max: 1024, .. }] if name == "u256"
+            ),
+            "{errors:?}"
+        );
+        assert!(analysis.segments[255].query.is_some());
+        assert!(analysis.segments[256].query.is_none());
+    }
+
+    #[test]
+    fn spliced_depth_counts_each_reference_as_parentheses() {
+        let mut segments = vec![segment("s0", 0, compare("x", "1", 1), vec![])];
+        for i in 1..=100 {
+            let previous = format!("s{}", i - 1);
+            segments.push(segment(
+                &format!("s{i}"),
+                i * 100,
+                not(reference(&previous, i * 100 + 10)),
+                vec![],
+            ));
+        }
+        let analysis = analyse_segments(segments, &context());
+        let errors = segment_errors(&analysis);
+        // Each level adds `not` and a pair of parentheses: 2 per segment.
+        assert!(
+            matches!(
+                errors.as_slice(),
+                [SegmentError::TooDeep { name, depth: 66, max: 64, .. }] if name == "s33"
+            ),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn splicing_flattens_like_parentheses_would() {
+        let target = or(vec![compare("a", "1", 0), compare("b", "2", 0)]);
+        let user = or(vec![reference("t", 0), compare("c", "3", 0)]);
+        let spliced = splice(&user, &mut |_| target.clone());
+        assert_eq!(
+            spliced,
+            or(vec![
+                compare("a", "1", 0),
+                compare("b", "2", 0),
+                compare("c", "3", 0)
+            ])
+        );
+        let user = and(vec![reference("t", 0), compare("c", "3", 0)]);
+        assert_eq!(
+            splice(&user, &mut |_| target.clone()),
+            and(vec![target.clone(), compare("c", "3", 0)])
+        );
+    }
+}
