@@ -159,6 +159,7 @@ pub fn answer_with(
     if by_plan != by_expression {
         return Err(disagree("answers", &by_plan, &by_expression));
     }
+    // A page clause, written or overridden, makes the answer that page.
     if overrides.over(query) != PlanOptions::default() {
         return Ok(by_plan);
     }

@@ -8,7 +8,9 @@
 //! 3. [`simplify`]: fewer, smaller terms, by laws that hold whatever the
 //!    API's string rules are (docs/SEMANTICS.md, "Rewriting laws");
 //! 4. [`pack`]: single-filter terms share one `OR` request, every other
-//!    term is one `AND` request.
+//!    term is one `AND` request, all serving one [`plan::Page`], which
+//!    [`PlanOptions::resolve`] makes from the query's clauses and any
+//!    overrides.
 //!
 //! [`lower`] runs them all for the plan and its warnings. [`lower_traced`]
 //! also keeps a [`Trace`] of what each stage produced and of every rewrite,
