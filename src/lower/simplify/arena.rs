@@ -60,7 +60,7 @@ impl Hasher for IdHasher {
     }
 }
 
-/// Up to this many entries, the arena finds a filter (and [`dedup_terms`](super::dedup_terms)
+/// Up to this many entries, the arena finds a filter (and [`dedup_terms`](super::across::dedup_terms)
 /// a term) by scanning a list: cheaper than hashing, and than making the
 /// maps, for the few filters and terms of a typical query. Past it, maps.
 pub(super) const SCAN: usize = 16;

@@ -30,11 +30,10 @@ mod arena;
 mod intervals;
 mod within;
 
-use super::Log;
-use super::Rule;
 use super::dnf::Term;
-use across::across;
-use arena::{Arena, Id, IdMap, SCAN};
+use super::{Log, Rule};
+use across::{across, dedup_terms};
+use arena::{Arena, Id};
 
 /// Most pairs of terms compared across terms. Past it the remaining terms
 /// are kept as they are: still exact, perhaps not the fewest. It bounds the
@@ -109,72 +108,4 @@ fn always(arena: &Arena, before: &[Id], log: &mut Log) -> Vec<Term> {
     vec![Term {
         filters: Vec::new(),
     }]
-}
-
-/// Drops terms equal, as sets of filters, to an earlier one.
-fn dedup_terms(arena: &Arena, terms: Vec<Vec<Id>>, log: &mut Log) -> Vec<Vec<Id>> {
-    if terms.len() < 2 {
-        return terms;
-    }
-    if terms.len() <= SCAN {
-        return dedup_few_terms(arena, terms, log);
-    }
-    let mut seen: IdMap<Vec<Id>, usize> =
-        IdMap::with_capacity_and_hasher(terms.len(), Default::default());
-    let mut out: Vec<Vec<Id>> = Vec::with_capacity(terms.len());
-    for ids in terms {
-        let mut key = ids.clone();
-        key.sort_unstable();
-        key.dedup();
-        if let Some(&first) = seen.get(&key) {
-            log_duplicate(arena, &ids, &out[first], log);
-            continue;
-        }
-        seen.insert(key, out.len());
-        out.push(ids);
-    }
-    out
-}
-
-/// [`dedup_terms`] for a few terms: each compared with every earlier one
-/// kept, first by a mask of its ids modulo 64 (equal sets have equal
-/// masks, so most unequal terms differ there), then, when the masks are
-/// equal, as sorted lists.
-fn dedup_few_terms(arena: &Arena, terms: Vec<Vec<Id>>, log: &mut Log) -> Vec<Vec<Id>> {
-    let masks: Vec<u64> = terms
-        .iter()
-        .map(|ids| ids.iter().fold(0, |mask, &id| mask | 1 << (id % 64)))
-        .collect();
-    let mut kept: Vec<usize> = Vec::with_capacity(terms.len());
-    for i in 0..terms.len() {
-        let mut earlier = kept.iter().copied();
-        match earlier.find(|&k| masks[k] == masks[i] && same_set(&terms[k], &terms[i])) {
-            Some(first) => log_duplicate(arena, &terms[i], &terms[first], log),
-            None => kept.push(i),
-        }
-    }
-    if kept.len() == terms.len() {
-        return terms;
-    }
-    let mut terms: Vec<Option<Vec<Id>>> = terms.into_iter().map(Some).collect();
-    kept.iter().filter_map(|&i| terms[i].take()).collect()
-}
-
-/// Whether `a` and `b` hold the same ids, each counted once.
-fn same_set(a: &[Id], b: &[Id]) -> bool {
-    let set = |ids: &[Id]| {
-        let mut set = ids.to_vec();
-        set.sort_unstable();
-        set.dedup();
-        set
-    };
-    set(a) == set(b)
-}
-
-fn log_duplicate(arena: &Arena, ids: &[Id], first: &[Id], log: &mut Log) {
-    log.record_parts(
-        Rule::DuplicateTerm,
-        || arena.spans(ids),
-        || format!("`{}` repeats `{}`", arena.show(ids), arena.show(first)),
-    );
 }
