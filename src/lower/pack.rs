@@ -121,6 +121,8 @@ struct Groups {
 }
 
 impl Groups {
+    /// One request's filters; `terms` says which terms they came from,
+    /// asked only when origins are kept.
     fn push(
         &mut self,
         comparison: Comparison,
