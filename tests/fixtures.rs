@@ -12,14 +12,19 @@
 //! To write or rewrite the expected files from the current output, run
 //!
 //! ```text
-//! HCQ_BLESS=1 cargo test --test fixtures
+//! SNAPSHOTS=overwrite cargo test --test fixtures
 //! ```
 //!
-//! and read the diff before committing it.
+//! and read the diff before committing it (`tests/common/snapshot.rs`, the
+//! comparison every fixture suite shares).
+
+#[path = "common/snapshot.rs"]
+mod snapshot;
 
 use hcq::check::{Context, check_query};
 use hcq::typed::{self, Literal};
 use hcq::{Error, Problem};
+use snapshot::Snapshots;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -43,11 +48,16 @@ fn render(name: &str, source: &str, problems: Vec<Problem>) -> String {
     hcq::cli::render::render(&error, name, source, hcq::cli::render::Style::plain())
 }
 
-/// The inputs of one fixture directory, sorted by name.
-fn inputs(dir: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+/// One fixture directory, `valid` or `invalid`.
+fn dir(kind: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
-        .join(dir);
+        .join(kind)
+}
+
+/// The inputs of one fixture directory, sorted by name.
+fn inputs(kind: &str) -> Vec<PathBuf> {
+    let dir = dir(kind);
     let mut inputs: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
         .map(|entry| entry.expect("a directory entry").path())
@@ -57,106 +67,50 @@ fn inputs(dir: &str) -> Vec<PathBuf> {
     inputs
 }
 
-fn blessing() -> bool {
-    std::env::var_os("HCQ_BLESS").is_some_and(|v| v == "1")
-}
-
-/// Compares `actual` with the file at `expected`, or writes it when
-/// blessing. Returns a description of the mismatch, if any.
-fn compare(expected: &Path, actual: &str) -> Option<String> {
-    if blessing() {
-        std::fs::write(expected, actual)
-            .unwrap_or_else(|e| panic!("cannot write {}: {e}", expected.display()));
-        return None;
-    }
-    let Ok(wanted) = std::fs::read_to_string(expected) else {
-        return Some(format!(
-            "{} is missing; run `HCQ_BLESS=1 cargo test --test fixtures` to write it, \
-             then read it. The output was:\n{actual}",
-            expected.display()
-        ));
-    };
-    (wanted != actual).then(|| {
-        format!(
-            "{} differs (rerun with HCQ_BLESS=1 to accept the new output)\n{}",
-            expected.display(),
-            diff(&wanted, actual)
-        )
-    })
-}
-
-/// The lines that differ, `-` expected and `+` actual, in order.
-fn diff(wanted: &str, actual: &str) -> String {
-    let mut out = String::new();
-    let (wanted, actual): (Vec<&str>, Vec<&str>) =
-        (wanted.lines().collect(), actual.lines().collect());
-    for i in 0..wanted.len().max(actual.len()) {
-        match (wanted.get(i), actual.get(i)) {
-            (Some(w), Some(a)) if w == a => {}
-            (w, a) => {
-                if let Some(w) = w {
-                    writeln!(out, "{:>4} - {w}", i + 1).expect("writing to a String");
-                }
-                if let Some(a) = a {
-                    writeln!(out, "{:>4} + {a}", i + 1).expect("writing to a String");
-                }
-            }
-        }
-    }
-    out
-}
-
-/// Panics with every failure, so one run shows all of them.
-fn report(kind: &str, count: usize, failures: Vec<String>) {
-    assert!(count > 0, "no {kind} fixtures found");
-    assert!(
-        failures.is_empty(),
-        "{} of {count} {kind} fixtures failed:\n\n{}",
-        failures.len(),
-        failures.join("\n\n")
-    );
-}
-
 #[test]
 fn invalid_inputs_render_their_diagnostics() {
     let inputs = inputs("invalid");
-    let mut failures = Vec::new();
+    let mut snapshots = Snapshots::default();
     for input in &inputs {
         let name = input.file_name().expect("a file name").to_string_lossy();
         let source = std::fs::read_to_string(input).expect("a readable fixture");
         match compile(&source) {
-            Ok(query) => failures.push(format!(
+            Ok(query) => snapshots.fail(format!(
                 "{name} should not check, but gave\n{}",
                 dump(&query, &source)
             )),
             Err(problems) => {
                 let rendered = render(&name, &source, problems);
-                failures.extend(compare(&input.with_extension("stderr"), &rendered));
+                snapshots.check(&input.with_extension("stderr"), &rendered);
             }
         }
     }
-    report("invalid", inputs.len(), failures);
+    snapshots.unclaimed(&dir("invalid"), "stderr", has_input);
+    snapshots.finish("invalid", inputs.len());
 }
 
 #[test]
 fn valid_inputs_give_their_typed_query() {
     let inputs = inputs("valid");
-    let mut failures = Vec::new();
+    let mut snapshots = Snapshots::default();
     for input in &inputs {
         let name = input.file_name().expect("a file name").to_string_lossy();
         let source = std::fs::read_to_string(input).expect("a readable fixture");
         match compile(&source) {
-            Ok(query) => failures.extend(compare(
-                &input.with_extension("out"),
-                &dump(&query, &source),
-            )),
-            Err(problems) => failures.push(format!(
+            Ok(query) => snapshots.check(&input.with_extension("out"), &dump(&query, &source)),
+            Err(problems) => snapshots.fail(format!(
                 "{name} should check, but gave\n{}",
                 render(&name, &source, problems)
             )),
         }
     }
-    report("valid", inputs.len(), failures);
+    snapshots.unclaimed(&dir("valid"), "out", has_input);
+    snapshots.finish("valid", inputs.len());
+}
+
+/// Whether an expected file has its input beside it.
+fn has_input(expected: &Path) -> bool {
+    expected.with_extension("hcq").exists()
 }
 
 /// The typed query, one node a line, indented by depth, each with the

@@ -4,9 +4,13 @@
 //! `tests/plans/cases.txt`: `name: expression`, each after a comment saying
 //! what it shows.
 //!
-//! `HCQ_BLESS=1 cargo test --test plans` rewrites the expected files (and
-//! removes those of cases no longer listed); read the diff before
-//! committing it.
+//! `SNAPSHOTS=overwrite cargo test --test plans` rewrites the expected
+//! files (and removes those of cases no longer listed); read the diff
+//! before committing it (`tests/common/snapshot.rs`, the comparison every
+//! fixture suite shares).
+
+#[path = "common/snapshot.rs"]
+mod snapshot;
 
 use hcq::eval;
 use hcq::lower::{self, LowerError};
@@ -15,6 +19,7 @@ use hcq::schema::Schema;
 use hcq::{Compilation, Problem};
 use miette::Diagnostic;
 use serde::Serialize;
+use snapshot::Snapshots;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -138,63 +143,27 @@ fn render(case: &Case) -> Result<String, String> {
 
 #[test]
 fn plans_match_the_blessed_files() {
-    let bless = std::env::var_os("HCQ_BLESS").is_some_and(|v| v == "1");
     let cases = cases();
     assert!(cases.len() >= 60, "only {} cases", cases.len());
     let mut names = BTreeSet::new();
-    let mut failures = Vec::new();
+    let mut snapshots = Snapshots::default();
     for case in &cases {
         assert!(
             names.insert(case.name.clone()),
             "case {} listed twice",
             case.name
         );
-        let path = dir().join(format!("{}.json", case.name));
-        let got = match render(case) {
-            Ok(got) => got,
-            Err(why) => {
-                failures.push(format!("{}: {why}", case.name));
-                continue;
-            }
-        };
-        if bless {
-            std::fs::write(&path, &got).unwrap();
-            continue;
-        }
-        match std::fs::read_to_string(&path) {
-            Ok(want) if want.replace("\r\n", "\n") == got => {}
-            Ok(want) => failures.push(format!(
-                "{}: plan differs\n--- expected {}\n{want}\n--- got\n{got}",
-                case.name,
-                path.display()
-            )),
-            Err(_) => failures.push(format!(
-                "{}: no {} (run with HCQ_BLESS=1)",
-                case.name,
-                path.display()
-            )),
+        match render(case) {
+            Ok(got) => snapshots.check(&dir().join(format!("{}.json", case.name)), &got),
+            Err(why) => snapshots.fail(format!("{}: {why}", case.name)),
         }
     }
-    for entry in std::fs::read_dir(dir()).unwrap() {
-        let path = entry.unwrap().path();
-        let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
-            continue;
-        };
-        if path.extension().is_some_and(|e| e == "json") && !names.contains(stem) {
-            if bless {
-                std::fs::remove_file(&path).unwrap();
-            } else {
-                failures.push(format!("{} belongs to no case", path.display()));
-            }
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases failed:\n\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n\n")
-    );
+    snapshots.unclaimed(&dir(), "json", |path| {
+        path.file_stem()
+            .and_then(|stem| stem.to_str())
+            .is_some_and(|stem| names.contains(stem))
+    });
+    snapshots.finish("plan", cases.len());
 }
 
 #[test]

@@ -5,12 +5,17 @@
 //! its diagnostics rendered without colour at 80 columns;
 //! `tests/segment_fixtures/valid/NAME.hcq` with `NAME.json`, every
 //! segment's plan keyed by name, and with `NAME.stderr` when it has
-//! warnings. `HCQ_BLESS=1 cargo test --test segment` rewrites the expected
-//! files from the actual output.
+//! warnings. `SNAPSHOTS=overwrite cargo test --test segment` rewrites the
+//! expected files from the actual output (`tests/common/snapshot.rs`, the
+//! comparison every fixture suite shares).
+
+#[path = "common/snapshot.rs"]
+mod snapshot;
 
 use hcq::Error;
 use hcq::lower::PlanOptions;
 use hcq::segment::{Budget, SegmentFile, check_file};
+use snapshot::Snapshots;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -31,10 +36,15 @@ fn render(error: &Error) -> String {
     )
 }
 
-fn fixtures(kind: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+/// `path` under `tests/segment_fixtures/`.
+fn under_fixtures(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/segment_fixtures")
-        .join(kind);
+        .join(path)
+}
+
+fn fixtures(kind: &str) -> Vec<PathBuf> {
+    let dir = under_fixtures(kind);
     let mut paths: Vec<PathBuf> = fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
         .map(|entry| entry.expect("a directory entry").path())
@@ -43,23 +53,6 @@ fn fixtures(kind: &str) -> Vec<PathBuf> {
     paths.sort();
     assert!(!paths.is_empty(), "no fixtures in {}", dir.display());
     paths
-}
-
-/// Compares `actual` with the file at `expected`, or writes it there under
-/// `HCQ_BLESS=1`. Returns a description of the mismatch, if any.
-fn expect_file(expected: &Path, actual: &str) -> Option<String> {
-    if std::env::var_os("HCQ_BLESS").is_some() {
-        fs::write(expected, actual).expect("writing a blessed file");
-        return None;
-    }
-    let wanted = fs::read_to_string(expected).unwrap_or_default();
-    (wanted != actual).then(|| {
-        format!(
-            "{} differs (HCQ_BLESS=1 to accept):\n{}",
-            expected.display(),
-            hcq::format::diff(&expected.display().to_string(), &wanted, actual)
-        )
-    })
 }
 
 fn read(path: &Path) -> (String, String) {
@@ -74,41 +67,47 @@ fn read(path: &Path) -> (String, String) {
 
 #[test]
 fn invalid_files_render_every_problem() {
-    let mut failures = Vec::new();
-    for path in fixtures("invalid") {
-        let (name, text) = read(&path);
+    let paths = fixtures("invalid");
+    let mut snapshots = Snapshots::default();
+    for path in &paths {
+        let (name, text) = read(path);
         match SegmentFile::parse(&name, &text, &context()) {
-            Ok(_) => failures.push(format!("{name} was accepted")),
-            Err(error) => {
-                failures.extend(expect_file(&path.with_extension("stderr"), &render(&error)))
-            }
+            Ok(_) => snapshots.fail(format!("{name} was accepted")),
+            Err(error) => snapshots.check(&path.with_extension("stderr"), &render(&error)),
         }
     }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    snapshots.unclaimed(&under_fixtures("invalid"), "stderr", has_input);
+    snapshots.finish("invalid", paths.len());
 }
 
 #[test]
 fn valid_files_compile_to_their_plans() {
-    let mut failures = Vec::new();
-    for path in fixtures("valid") {
-        let (name, text) = read(&path);
+    let paths = fixtures("valid");
+    let mut snapshots = Snapshots::default();
+    for path in &paths {
+        let (name, text) = read(path);
         match check_file(&name, &text, &context()) {
-            Err(error) => failures.push(format!("{name} was rejected:\n{}", render(&error))),
+            Err(error) => snapshots.fail(format!("{name} was rejected:\n{}", render(&error))),
             Ok(compiled) => {
-                failures.extend(expect_file(
-                    &path.with_extension("json"),
-                    &(compiled.to_json() + "\n"),
-                ));
+                snapshots.check(&path.with_extension("json"), &(compiled.to_json() + "\n"));
                 let warnings = compiled.warnings().map(|w| render(&w)).unwrap_or_default();
                 let stderr = path.with_extension("stderr");
                 if warnings.is_empty() && !stderr.exists() {
                     continue;
                 }
-                failures.extend(expect_file(&stderr, &warnings));
+                snapshots.check(&stderr, &warnings);
             }
         }
     }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    for extension in ["json", "stderr"] {
+        snapshots.unclaimed(&under_fixtures("valid"), extension, has_input);
+    }
+    snapshots.finish("valid", paths.len());
+}
+
+/// Whether an expected file has its input beside it.
+fn has_input(expected: &Path) -> bool {
+    expected.with_extension("hcq").exists()
 }
 
 #[test]
@@ -218,16 +217,9 @@ fn a_budget_counts_every_page_of_every_request() {
     );
     assert_eq!(compiled.check_budget(7).expect("within budget"), budget);
     let error = compiled.check_budget(6).expect_err("over budget");
-    let expected = fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/segment_fixtures/over_budget.stderr"),
-    )
-    .unwrap_or_default();
-    if let Some(failure) = expect_file(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/segment_fixtures/over_budget.stderr"),
-        &render(&error),
-    ) {
-        panic!("{failure}\n(was {expected:?})");
-    }
+    let mut snapshots = Snapshots::default();
+    snapshots.check(&under_fixtures("over_budget.stderr"), &render(&error));
+    snapshots.finish("budget", 1);
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! How fast hcq fails: inputs whose every part is an error, which must
-//! cost no more than valid ones of their size. Run with `cargo bench
-//! --bench error_paths`.
+//! cost no more than valid ones of their size. Run with `cargo bench -p
+//! hcq-bench --bench error_paths`.
 //!
 //! - `error_paths/long_unknown_refs`: a segment file of 300 references to
 //!   segments that do not exist, each name 1 KB or 4 KB long, among 3,000

@@ -2,11 +2,12 @@
 # Whole-process wall time and peak memory of the hcq binary, as
 # `/usr/bin/time -v` reports them: `hcq emit -e` on the typical expression
 # and `hcq check` on the 16 MiB generated segment file. BENCHMARKS.md
-# quotes its output; `cargo bench --bench pipeline` measures the same two
-# commands' wall time more finely (groups `process` and `process_check`).
+# quotes its output; `cargo bench -p hcq-bench --bench pipeline` measures
+# the same two commands' wall time more finely (groups `process` and
+# `process_check`).
 #
-#   bash benches/process.sh            # 5 runs of each
-#   RUNS=20 bash benches/process.sh
+#   bash bench/process.sh            # 5 runs of each
+#   RUNS=20 bash bench/process.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=${CARGO_TARGET_DIR:-target}

@@ -1,6 +1,6 @@
 //! How fast each stage of hcq is, next to a well-known parser answering the
-//! same question. Run with `cargo bench --bench pipeline`; BENCHMARKS.md
-//! holds the numbers and how they were taken.
+//! same question. Run with `cargo bench -p hcq-bench --bench pipeline`;
+//! BENCHMARKS.md holds the numbers and how they were taken.
 //!
 //! One criterion group per stage, each over the same inputs, with the
 //! input's size as throughput (so every stage's MB/s is measured against
@@ -17,7 +17,8 @@
 //!   `serde_json::Value` (throughput: the JSON's bytes);
 //! - `segments_parse`, `segments_check`, `segments_check_file`: generated
 //!   segment files of 1 MiB and 16 MiB (`examples/gen_segments.rs`);
-//! - `process`, `process_check`: the `hcq` binary, started afresh for each
+//! - `process`, `process_check`: the `hcq` binary (hcq's `main.rs`, built
+//!   in this package as `hcq-under-test`), started afresh for each
 //!   iteration (`hcq emit -e`, `hcq check FILE`).
 //!
 //! After criterion's own report, the run prints a summary: each median,
@@ -27,7 +28,7 @@
 mod inputs;
 mod summary;
 
-#[path = "../examples/gen_segments.rs"]
+#[path = "../../examples/gen_segments.rs"]
 #[allow(dead_code)]
 mod gen_segments;
 
@@ -267,7 +268,7 @@ fn segments(c: &mut Criterion, files: &[SegmentFile]) {
 /// `hcq emit -e` on the typical expression, `hcq check FILE` on each
 /// generated file (written to the temporary directory).
 fn process(c: &mut Criterion, files: &[SegmentFile]) {
-    let hcq = env!("CARGO_BIN_EXE_hcq");
+    let hcq = env!("CARGO_BIN_EXE_hcq-under-test");
     let run = |args: &[&str]| {
         let status = Command::new(hcq)
             .args(args)
