@@ -50,7 +50,7 @@
 //!   (`"OR"`, or `"AND"` when it holds only one) first, then one `"AND"`
 //!   request per remaining AND-term, in the order the source mentions them.
 //! - `sort` defaults to [`DEFAULT_SORT`] and `order` to [`DEFAULT_ORDER`]
-//!   when the query gives none; `limit` defaults to 100 rows.
+//!   when the query gives none; `limit` defaults to [`DEFAULT_LIMIT`] rows.
 //! - Without `merge` there is at most one request, and its answer, as the API
 //!   pages it, is the answer.
 //! - With `merge` (always when there are several requests; also for one
@@ -82,6 +82,9 @@ pub const DEFAULT_SORT: &str = "customers.lastSeen";
 /// The order a plan uses when the query names none: newest first, as the
 /// vendor's own example sorts.
 pub const DEFAULT_ORDER: Order = Order::Desc;
+
+/// The rows per page when a query gives no `limit`: the API's default.
+pub const DEFAULT_LIMIT: u64 = 100;
 
 /// The requests to send and how to combine their answers.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -255,18 +258,43 @@ pub struct Tag {
     pub name: String,
 }
 
-/// How to combine the answers of several requests into one page.
+/// How to combine the answers of several requests into one page: union
+/// the rows by `by`, then take the [`Page`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Merge {
     /// The key rows are unioned by: always `"id"`.
     pub by: String,
-    /// The full name of the field the merged rows are sorted by.
+    /// The merged rows' sort, order and page; its `limit` may exceed
+    /// [`MAX_PAGE`]. Flattened, so the JSON keeps `sort`, `order`, `offset`
+    /// and `limit` beside `by`.
+    #[serde(flatten)]
+    pub page: Page,
+}
+
+/// `merge.limit` reads as the page's, as it did before the page was a
+/// type of its own (the README's recipe and the fuzz targets read it so).
+impl std::ops::Deref for Merge {
+    type Target = Page;
+
+    fn deref(&self) -> &Page {
+        &self.page
+    }
+}
+
+/// The page a query asks for, resolved: the matches sorted by `sort` in
+/// `order` (ties by `id` ascending), `offset` rows skipped and `limit`
+/// kept. [`crate::lower::PlanOptions::resolve`] makes it from a query and
+/// its overrides; a plan's [`Merge`] serves it, and the reference evaluator
+/// cuts an expression's matches to it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page {
+    /// The full name of the sort field (`customers.lastSeen`).
     pub sort: String,
-    /// The merged order; ties are broken by `id` ascending.
+    /// The order; ties are broken by `id` ascending.
     pub order: Order,
-    /// Merged rows to skip.
+    /// Rows to skip.
     pub offset: u64,
-    /// Merged rows to keep (may exceed [`MAX_PAGE`]).
+    /// Rows to keep.
     pub limit: u64,
 }
 
@@ -302,6 +330,25 @@ mod tests {
         );
         let back: Vec<Filter> = serde_json::from_str(&json).unwrap();
         assert_eq!(back, filters);
+    }
+
+    #[test]
+    fn merge_writes_its_page_beside_by() {
+        let merge = Merge {
+            by: "id".into(),
+            page: Page {
+                sort: "customers.lastSeen".into(),
+                order: Order::Desc,
+                offset: 10,
+                limit: 50,
+            },
+        };
+        let json = serde_json::to_string(&merge).unwrap();
+        assert_eq!(
+            json,
+            r#"{"by":"id","sort":"customers.lastSeen","order":"DESC","offset":10,"limit":50}"#
+        );
+        assert_eq!(serde_json::from_str::<Merge>(&json).unwrap(), merge);
     }
 
     #[test]

@@ -6,6 +6,12 @@ use crate::ast::{CompareOp, Order, Span};
 use crate::schema::Field;
 
 /// A checked query.
+///
+/// `sort`, `limit` and `offset` keep the shape the language has (an order
+/// only with a `sort by`); [`crate::lower::PlanOptions::written`] gives
+/// them in the shape of overrides, and
+/// [`crate::lower::PlanOptions::resolve`] turns both into the page a plan
+/// serves.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Query {
     /// The filter expression.

@@ -821,13 +821,13 @@ fn pack_puts_single_filters_in_one_request() {
         term(&["city = b", "id > 1"]),
         term(&["tags = Lead"]),
     ];
-    let paging = pack::Paging {
-        sort: "customers.lastSeen",
+    let page = plan::Page {
+        sort: "customers.lastSeen".to_owned(),
         order: plan::Order::Desc,
         offset: 0,
         limit: 10,
     };
-    let packed = pack::pack(&terms, &paging, &Limits::default(), Span::default()).unwrap();
+    let packed = pack::pack(&terms, &page, &Limits::default(), Span::default()).unwrap();
     let plan = packed.plan;
     assert_eq!(plan.requests.len(), 2);
     assert_eq!(plan.requests[0].comparison, Comparison::Or);

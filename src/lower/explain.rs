@@ -234,15 +234,15 @@ fn why(trace: &Trace) -> String {
 
 fn section_paging(out: &mut String, lowered: &Lowered, trace: &Trace) {
     let plan = &lowered.plan;
-    let paging = &trace.paging;
-    let order = match paging.order {
+    let page = &trace.page;
+    let order = match page.order {
         plan::Order::Asc => "ASC",
         plan::Order::Desc => "DESC",
     };
     let _ = writeln!(
         out,
         "\nPaging: sort by {} {order}, offset {}, limit {}",
-        paging.sort, paging.offset, paging.limit
+        page.sort, page.offset, page.limit
     );
     let text = match (&plan.merge, plan.requests.as_slice()) {
         (_, []) => "  nothing to read.".to_owned(),

@@ -8,7 +8,9 @@
 //! 3. [`simplify`]: fewer, smaller terms, by laws that hold whatever the
 //!    API's string rules are (docs/SEMANTICS.md, "Rewriting laws");
 //! 4. [`pack`]: single-filter terms share one `OR` request, every other
-//!    term is one `AND` request.
+//!    term is one `AND` request, all serving one [`plan::Page`], which
+//!    [`PlanOptions::resolve`] makes from the query's clauses and any
+//!    overrides.
 //!
 //! [`lower`] runs them all for the plan and its warnings. [`lower_traced`]
 //! also keeps a [`Trace`] of what each stage produced and of every rewrite,
@@ -20,31 +22,20 @@ pub mod dnf;
 pub mod explain;
 pub mod nnf;
 pub mod pack;
+mod page;
 pub mod simplify;
 
 use crate::ast::{self, Span};
 use crate::limits::Limits;
 use crate::plan::{self, Plan};
-use crate::schema::{self, FieldType};
+use crate::schema::FieldType;
 use crate::typed::{self, Filter, Literal};
 use miette::{Diagnostic, SourceSpan};
 use std::collections::HashSet;
 use std::fmt::Write as _;
 use thiserror::Error;
 
-/// Overrides of a query's `sort by`, `limit` and `offset` clauses (from the
-/// command line, say). `PlanOptions::default()` overrides nothing.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct PlanOptions {
-    /// The sort field; must be one the schema marks sortable.
-    pub sort: Option<&'static schema::Field>,
-    /// The sort order.
-    pub order: Option<ast::Order>,
-    /// Rows to skip.
-    pub offset: Option<u64>,
-    /// Rows to return.
-    pub limit: Option<u64>,
-}
+pub use page::PlanOptions;
 
 /// A lowered query: the plan and what to warn about. [`lower_traced`] also
 /// says how it was reached.
@@ -77,7 +68,7 @@ pub struct Trace {
     /// Rewrites made but not recorded, past [`MAX_RECORDED_REWRITES`].
     pub unrecorded_rewrites: usize,
     /// The sort, order and page the plan serves.
-    pub paging: pack::Paging,
+    pub page: plan::Page,
     /// For each request of the plan, which simplified terms it carries.
     pub requests: Vec<pack::Origin>,
 }
@@ -565,8 +556,8 @@ fn run(
         }
         _ => {}
     }
-    let paging = pack::Paging::resolve(query, options);
-    let packed = pack::pack_with(&simplified, &paging, limits, span, tracing)?;
+    let page = options.resolve(query);
+    let packed = pack::pack_with(&simplified, &page, limits, span, tracing)?;
     let lowered = Lowered {
         plan: packed.plan,
         warnings,
@@ -579,7 +570,7 @@ fn run(
         simplified,
         rewrites: log.rewrites,
         unrecorded_rewrites: log.unrecorded,
-        paging,
+        page,
         requests: packed.origins,
     });
     Ok((lowered, trace))

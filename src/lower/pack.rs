@@ -9,49 +9,10 @@
 //! order the source mentions them. Filters within a request keep their
 //! terms' order.
 
-use super::{LowerError, PlanOptions, dnf::Term, plan_filter};
+use super::{LowerError, dnf::Term, plan_filter};
 use crate::ast::Span;
 use crate::limits::Limits;
-use crate::plan::{self, Comparison, Merge, Plan, Request};
-use crate::typed;
-
-/// The rows per page when a query gives no `limit`: the API's default.
-pub const DEFAULT_LIMIT: u64 = 100;
-
-/// The sort, order and page a plan serves.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Paging {
-    /// The full name of the sort field.
-    pub sort: &'static str,
-    /// The order.
-    pub order: plan::Order,
-    /// Rows to skip.
-    pub offset: u64,
-    /// Rows to return.
-    pub limit: u64,
-}
-
-impl Paging {
-    /// The query's clauses with `options` applied over them, and defaults
-    /// for what neither gives: [`plan::DEFAULT_SORT`],
-    /// [`plan::DEFAULT_ORDER`], offset 0 and [`DEFAULT_LIMIT`] rows.
-    pub fn resolve(query: &typed::Query, options: &PlanOptions) -> Paging {
-        let sort = options
-            .sort
-            .or(query.sort.map(|s| s.field))
-            .map_or(plan::DEFAULT_SORT, |field| field.name);
-        let order = options
-            .order
-            .or(query.sort.and_then(|s| s.order))
-            .map_or(plan::DEFAULT_ORDER, plan::Order::from);
-        Paging {
-            sort,
-            order,
-            offset: options.offset.or(query.offset).unwrap_or(0),
-            limit: options.limit.or(query.limit).unwrap_or(DEFAULT_LIMIT),
-        }
-    }
-}
+use crate::plan::{self, Comparison, Merge, Page, Plan, Request};
 
 /// Where one request of a plan came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,7 +34,7 @@ pub struct Packed {
     pub origins: Vec<Origin>,
 }
 
-/// The plan for simplified `terms`, serving `paging`.
+/// The plan for simplified `terms`, serving `page`.
 ///
 /// No terms gives no requests (nothing can match). One term without filters
 /// (everything matches) gives one request, `customers.id < 0 OR
@@ -100,45 +61,87 @@ pub struct Packed {
 ///     Term { filters: vec![f(2)] },
 ///     Term { filters: vec![f(3), f(4)] },
 /// ];
-/// let paging = pack::Paging { sort: "customers.lastSeen", order: hcq::plan::Order::Desc, offset: 0, limit: 100 };
-/// let packed = pack::pack(&terms, &paging, &Limits::default(), Span::default()).unwrap();
+/// let page = hcq::plan::Page { sort: "customers.lastSeen".into(), order: hcq::plan::Order::Desc, offset: 0, limit: 100 };
+/// let packed = pack::pack(&terms, &page, &Limits::default(), Span::default()).unwrap();
 /// assert_eq!(packed.plan.requests.len(), 2);
 /// ```
 pub fn pack(
     terms: &[Term],
-    paging: &Paging,
+    page: &Page,
     limits: &Limits,
     span: Span,
 ) -> Result<Packed, LowerError> {
-    pack_with(terms, paging, limits, span, true)
+    pack_with(terms, page, limits, span, true)
 }
 
 /// [`pack`]; `origins` false leaves [`Packed::origins`] empty, for a
 /// caller that keeps no trace.
 pub(super) fn pack_with(
     terms: &[Term],
-    paging: &Paging,
+    page: &Page,
     limits: &Limits,
     span: Span,
     origins: bool,
 ) -> Result<Packed, LowerError> {
-    let mut groups: Vec<(Comparison, Vec<plan::Filter>)> = Vec::new();
-    // Where each group came from, only when asked: the lists cost an
-    // allocation each.
-    let mut sources: Vec<Origin> = Vec::new();
-    let is_single = |term: &&Term| term.filters.len() == 1;
-    if let [only] = terms {
-        if only.filters.is_empty() {
-            groups.push((Comparison::Or, everyone()));
-            if origins {
-                sources.push(Origin {
-                    comparison: Comparison::Or,
-                    terms: vec![0],
-                });
-            }
+    let mut groups = Groups {
+        filters: Vec::new(),
+        origins: origins.then(Vec::new),
+    };
+    match terms {
+        [only] if only.filters.is_empty() => groups.push(Comparison::Or, everyone(), || vec![0]),
+        _ => groups.fill(terms, limits, span)?,
+    }
+    let pages = Pages::of(groups.filters.len(), page);
+    let requests = groups
+        .filters
+        .into_iter()
+        .map(|(comparison, filter)| Request {
+            comparison,
+            filter,
+            sort: page.sort.clone(),
+            order: page.order,
+            offset: pages.offset,
+            limit: pages.limit,
+        })
+        .collect();
+    Ok(Packed {
+        plan: Plan {
+            requests,
+            merge: pages.merge,
+        },
+        origins: groups.origins.unwrap_or_default(),
+    })
+}
+
+/// The filters of each request, and where each came from when asked.
+struct Groups {
+    filters: Vec<(Comparison, Vec<plan::Filter>)>,
+    /// `None` when no trace is kept: the lists cost an allocation each.
+    origins: Option<Vec<Origin>>,
+}
+
+impl Groups {
+    /// One request's filters; `terms` says which terms they came from,
+    /// asked only when origins are kept.
+    fn push(
+        &mut self,
+        comparison: Comparison,
+        filters: Vec<plan::Filter>,
+        terms: impl FnOnce() -> Vec<usize>,
+    ) {
+        self.filters.push((comparison, filters));
+        if let Some(origins) = &mut self.origins {
+            origins.push(Origin {
+                comparison,
+                terms: terms(),
+            });
         }
     }
-    if groups.is_empty() {
+
+    /// One request for the single-filter terms, one for each other term;
+    /// fails past [`Limits::max_requests`].
+    fn fill(&mut self, terms: &[Term], limits: &Limits, span: Span) -> Result<(), LowerError> {
+        let is_single = |term: &&Term| term.filters.len() == 1;
         let singles = terms.iter().filter(is_single).count();
         let others = terms.len() - singles;
         let needed = others + usize::from(singles > 0);
@@ -162,46 +165,20 @@ pub(super) fn pack_with(
                 .filter(is_single)
                 .map(|term| plan_filter(&term.filters[0]))
                 .collect();
-            groups.push((comparison, filters));
-            if origins {
-                let terms = (0..terms.len())
+            self.push(comparison, filters, || {
+                (0..terms.len())
                     .filter(|&i| terms[i].filters.len() == 1)
-                    .collect();
-                sources.push(Origin { comparison, terms });
-            }
+                    .collect()
+            });
         }
         for (i, term) in terms.iter().enumerate() {
             if term.filters.len() > 1 {
                 let filters = term.filters.iter().map(|f| plan_filter(f)).collect();
-                groups.push((Comparison::And, filters));
-                if origins {
-                    sources.push(Origin {
-                        comparison: Comparison::And,
-                        terms: vec![i],
-                    });
-                }
+                self.push(Comparison::And, filters, || vec![i]);
             }
         }
+        Ok(())
     }
-    let pages = Pages::of(groups.len(), paging);
-    let requests = groups
-        .into_iter()
-        .map(|(comparison, filter)| Request {
-            comparison,
-            filter,
-            sort: paging.sort.to_owned(),
-            order: paging.order,
-            offset: pages.offset,
-            limit: pages.limit,
-        })
-        .collect();
-    Ok(Packed {
-        plan: Plan {
-            requests,
-            merge: pages.merge,
-        },
-        origins: sources,
-    })
 }
 
 /// The filters of a request every contact matches.
@@ -235,19 +212,16 @@ struct Pages {
 }
 
 impl Pages {
-    fn of(requests: usize, paging: &Paging) -> Pages {
-        let merge = || Merge {
+    fn of(requests: usize, page: &Page) -> Pages {
+        let merge = |page: Page| Merge {
             by: "id".to_owned(),
-            sort: paging.sort.to_owned(),
-            order: paging.order,
-            offset: paging.offset,
-            limit: paging.limit,
+            page,
         };
-        if requests == 1 && (1..=plan::MAX_PAGE).contains(&paging.limit) {
+        if requests == 1 && (1..=plan::MAX_PAGE).contains(&page.limit) {
             // The single request's own page is the answer.
             return Pages {
-                offset: paging.offset,
-                limit: paging.limit,
+                offset: page.offset,
+                limit: page.limit,
                 merge: None,
             };
         }
@@ -255,12 +229,12 @@ impl Pages {
             // A page longer than the API gives (or empty): read it from the
             // query's offset in pages of 100 and keep `limit` rows.
             return Pages {
-                offset: paging.offset,
+                offset: page.offset,
                 limit: plan::MAX_PAGE,
-                merge: Some(Merge {
+                merge: Some(merge(Page {
                     offset: 0,
-                    ..merge()
-                }),
+                    ..page.clone()
+                })),
             };
         }
         if requests == 0 {
@@ -272,11 +246,11 @@ impl Pages {
         }
         // Each request from its start, in pages no longer than the rows the
         // merge needs from it.
-        let needed = paging.offset.saturating_add(paging.limit);
+        let needed = page.offset.saturating_add(page.limit);
         Pages {
             offset: 0,
             limit: needed.clamp(1, plan::MAX_PAGE),
-            merge: Some(merge()),
+            merge: Some(merge(page.clone())),
         }
     }
 }

@@ -1,0 +1,231 @@
+//! Reading contacts for `hcq eval`: a file of contacts shaped as the API
+//! returns them (docs/SEMANTICS.md, "Response"), turned into [`eval::Contact`]s.
+//!
+//! Three layouts are read, told apart by what the text holds:
+//!
+//! - a JSON array of contacts: `[{"id": 1, …}, …]`;
+//! - an API response: `{"data": [{"id": 1, …}, …], "total": 2}`;
+//! - JSON Lines: one contact object per line (any number of objects one
+//!   after another, in fact).
+//!
+//! [`read_records`] also keeps each record's text as written, for
+//! printing, and [`read_export`] the warnings too; [`select`] runs an
+//! expression over the contacts.
+//!
+//! Reading is strict, because a contact that silently fails to match is a
+//! false answer: a record without an `id` or a `lastSeen`, or with a field
+//! of the wrong type (`"id": "abc"`, `"tags": 5`), is an error that names
+//! the record (its index, line and id) and the field; so is an `id` that
+//! two records share, and a key written twice in one object, anywhere in
+//! the text. Keys hcq does not use (`customData`, `unsubscribed`, …) are
+//! ignored. An API response whose `total` counts more contacts than it
+//! holds reads, with a warning that it is partial.
+//!
+//! Reading is linear in the text, also for an export written on one line.
+//!
+//! One job per file: `layout` tells the layouts apart and finds the
+//! records, `records` reads one record strictly into a contact, `scan`
+//! walks the text for positions and keys written twice, and `error`
+//! holds the errors and warnings with the record they name.
+//!
+//! ```
+//! let contacts = hcq::contacts::read_contacts(
+//!     r#"{"data": [{"id": 7, "lastSeen": "1700000000", "location": {"city": "Kyiv"}}], "total": 1}"#,
+//! )?;
+//! assert_eq!(contacts[0].location.city.as_deref(), Some("Kyiv"));
+//!
+//! let error = hcq::contacts::read_contacts(
+//!     "{\"id\": 1, \"lastSeen\": 0}\n{\"id\": 2, \"lastSeen\": 0, \"tags\": 5}\n",
+//! )
+//! .unwrap_err();
+//! assert_eq!(
+//!     error.to_string(),
+//!     "the contact at index 1 (line 2, id 2) has `tags` 5, expected a list of `{\"name\": …}` objects",
+//! );
+//! # Ok::<(), hcq::contacts::ContactsError>(())
+//! ```
+
+mod error;
+mod layout;
+mod records;
+mod scan;
+#[cfg(test)]
+mod tests;
+
+pub use error::{ContactsError, ContactsProblem, ContactsWarning, ContactsWarningKind, Record};
+
+use crate::diagnostic;
+use crate::eval::{self, Contact};
+use crate::typed;
+use layout::{Reader, bom_len};
+use miette::{NamedSource, SourceSpan};
+use records::short;
+use scan::duplicate_key;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Reads contacts from `text` (see the [module docs](self) for the
+/// layouts); diagnostics call the input `<contacts>`.
+pub fn read_contacts(text: &str) -> Result<Vec<Contact>, ContactsError> {
+    read_contacts_named("<contacts>", text)
+}
+
+/// Reads contacts from `text`, naming it `name` (a path, say) in diagnostics.
+pub fn read_contacts_named(name: &str, text: &str) -> Result<Vec<Contact>, ContactsError> {
+    read_records(name, text).map(|records| records.into_iter().map(|(c, _)| c).collect())
+}
+
+/// Reads contacts from `text` like [`read_contacts_named`], each with the
+/// JSON text it was read from (for printing matches as they were written,
+/// `customData` and all). Warnings about the export are dropped:
+/// [`read_export`] keeps them.
+///
+/// ```
+/// let text = r#"[{"id": 1, "lastSeen": 0, "customData": {"plan": "pro"}}]"#;
+/// let records = hcq::contacts::read_records("<contacts>", text)?;
+/// assert_eq!(records[0].1, r#"{"id": 1, "lastSeen": 0, "customData": {"plan": "pro"}}"#);
+/// # Ok::<(), hcq::contacts::ContactsError>(())
+/// ```
+pub fn read_records<'t>(
+    name: &str,
+    text: &'t str,
+) -> Result<Vec<(Contact, &'t str)>, ContactsError> {
+    read_export(name, text).map(|export| export.records)
+}
+
+/// A file of contacts as read: the records, and what makes answers over
+/// them doubtful without making them wrong to read.
+#[derive(Debug, Clone)]
+pub struct Export<'t> {
+    /// Each contact with the JSON text it was read from, in the file's order.
+    pub records: Vec<(Contact, &'t str)>,
+    /// About the export as a whole (one page of a bigger answer, say), in
+    /// the order of the text.
+    pub warnings: Vec<ContactsWarning>,
+}
+
+/// Reads contacts from `text` like [`read_records`], and warns about an
+/// export that looks partial: an API response whose `total` counts more
+/// contacts than its `data` holds is one page of a bigger answer, so
+/// expressions run over it may miss contacts.
+///
+/// ```
+/// let text = r#"{"data": [{"id": 1, "lastSeen": 0}], "total": 256}"#;
+/// let export = hcq::contacts::read_export("page.json", text)?;
+/// assert_eq!(export.records.len(), 1);
+/// assert_eq!(export.warnings[0].to_string(), "the export holds 1 of 256 contacts");
+/// # Ok::<(), hcq::contacts::ContactsError>(())
+/// ```
+pub fn read_export<'t>(name: &str, text: &'t str) -> Result<Export<'t>, ContactsError> {
+    let (records, warnings) = read(text).map_err(|problem| ContactsError {
+        problem: Box::new(problem),
+        source_code: NamedSource::new(name, Arc::from(text)),
+    })?;
+    let warnings = if warnings.is_empty() {
+        Vec::new()
+    } else {
+        // One copy of the text, shared by every warning.
+        let source_code = NamedSource::new(name, Arc::<str>::from(text));
+        warnings
+            .into_iter()
+            .map(|warning| ContactsWarning {
+                warning: Box::new(warning),
+                source_code: source_code.clone(),
+            })
+            .collect()
+    };
+    Ok(Export { records, warnings })
+}
+
+/// The records and the warnings, before they are given the text they
+/// point into.
+type Read<'t> = (Vec<(Contact, &'t str)>, Vec<ContactsWarningKind>);
+
+fn read(text: &str) -> Result<Read<'_>, ContactsProblem> {
+    let reader = Reader { text };
+    let values = reader.values()?;
+    // Found on the whole text before the layout is read, because a key
+    // written twice outside the records (`data`, `total`) changes what the
+    // layout is.
+    let duplicate = duplicate_key(text, bom_len(text));
+    let layout = match (reader.layout(values), &duplicate) {
+        (Ok(layout), _) => layout,
+        (Err(_), Some(duplicate)) => return Err(duplicate.problem(None)),
+        (Err(problem), None) => return Err(problem),
+    };
+    let duplicate = match duplicate {
+        None => None,
+        Some(duplicate) => match layout.record_holding(duplicate.second.0) {
+            Some(index) => Some((index, duplicate)),
+            None => return Err(duplicate.problem(None)),
+        },
+    };
+    // Every record's line, in one pass however long the lines are.
+    let starts: Vec<usize> = layout.records.iter().map(|(_, range)| range.0).collect();
+    let positions = diagnostic::locate(text, &starts);
+    let mut seen: HashMap<i64, (Record, Range)> = HashMap::with_capacity(layout.records.len());
+    let mut read = Vec::with_capacity(layout.records.len());
+    for (index, (json, range)) in layout.records.iter().enumerate() {
+        let record = Record {
+            index,
+            line: positions[index].line + 1,
+            id: json.get("id").map(short),
+        };
+        if let Some((_, duplicate)) = duplicate.as_ref().filter(|(at, _)| *at == index) {
+            return Err(duplicate.problem(Some(record)));
+        }
+        let contact = records::contact(json, &record, *range)?;
+        // Results are unions by id: two records with one id would make
+        // the expression and its plan disagree about what matches.
+        if let Some((first, first_range)) = seen.get(&contact.id) {
+            return Err(ContactsProblem::DuplicateId {
+                id: contact.id,
+                first: first.clone(),
+                record,
+                span: range_span(*range),
+                first_span: range_span(*first_range),
+            });
+        }
+        seen.insert(contact.id, (record, *range));
+        read.push((contact, &text[range.0..range.1]));
+    }
+    let mut warnings = Vec::new();
+    if let Some((total, range)) = layout.total {
+        if total > read.len() as u64 {
+            warnings.push(ContactsWarningKind::PartialExport {
+                records: read.len(),
+                total,
+                span: range_span(range),
+            });
+        }
+    }
+    Ok((read, warnings))
+}
+
+/// The contacts `expr` selects, in their order, by the reference evaluator
+/// ([`eval::matches_expr`]).
+///
+/// ```
+/// let options = hcq::Options::at("2024-06-01T00:00:00Z".parse().unwrap());
+/// let query = hcq::check("tag = Lead and email ~ GMAIL", &options)?;
+/// let contacts = hcq::contacts::read_contacts(r#"[
+///     {"id": 1, "lastSeen": 0, "email": "ann@gmail.com", "tags": [{"name": "Lead"}]},
+///     {"id": 2, "lastSeen": 0, "email": "bob@gmail.com"}
+/// ]"#).unwrap();
+/// let ids: Vec<i64> = hcq::contacts::select(&query.expr, &contacts).iter().map(|c| c.id).collect();
+/// assert_eq!(ids, [1]);
+/// # Ok::<(), hcq::Error>(())
+/// ```
+pub fn select<'a>(expr: &typed::Expr, contacts: &'a [Contact]) -> Vec<&'a Contact> {
+    contacts
+        .iter()
+        .filter(|contact| eval::matches_expr(expr, contact))
+        .collect()
+}
+
+/// A byte range `(start, end)` of the text.
+type Range = (usize, usize);
+
+fn range_span((start, end): Range) -> SourceSpan {
+    (start, end - start).into()
+}

@@ -1,0 +1,111 @@
+//! Fewer, smaller AND-terms, by laws that hold whatever the API's string
+//! comparison rules are (docs/SEMANTICS.md, "Rewriting laws"): `!=` and `!~` are
+//! exact negations of `=` and `~`; Integer and Date fields are always
+//! present, so their ranges can be intersected, joined and found empty; tag
+//! tests of one term are one tags filter; Boolean laws hold. Nothing
+//! assumes how two different strings compare.
+//!
+//! Within a term: duplicates go, ranges on one number field merge
+//! (`id > 5 and id > 10` is `id > 10`; `id >= 10 and id <= 10` is `id = 10`;
+//! `id != 7 and id > 10` is `id > 10`), tag tests merge into one filter, and a
+//! term that cannot hold (`id > 10 and id < 5`, `x = a and x != a`) goes.
+//!
+//! Across terms: a term implied by another goes (`a or (a and b)` is `a`;
+//! `id > 500 or id > 1000` is `id > 500`; `tags = [A, B] or tags = [A]` is
+//! `tags = [A]`); a filter goes when another term covers where it fails
+//! (`(a and b) or (a and not b)` is `a`, and `a or (not a and b)` is
+//! `a or b`); ranges on one field join (`id > 5 or id <= 5` holds for every
+//! contact).
+//!
+//! The work is split by job: `arena` holds every distinct filter once and
+//! what the rules need to know about it; `intervals` is the arithmetic of
+//! a number field's admitted values; `within` normalises one term;
+//! `across` compares terms. The rules run in this order: identical terms
+//! dropped, each remaining term normalised (a contradiction drops it, an
+//! emptied term makes the whole expression true), identical terms dropped
+//! again, then the rules across terms until none applies.
+
+mod across;
+mod arena;
+mod intervals;
+mod within;
+
+use super::dnf::Term;
+use super::{Log, Rule};
+use across::{across, dedup_terms};
+use arena::{Arena, Id};
+
+/// Most pairs of terms compared across terms. Past it the remaining terms
+/// are kept as they are: still exact, perhaps not the fewest. It bounds the
+/// time of the quadratic step for DNFs with thousands of distinct terms.
+pub const MAX_PAIR_CHECKS: u64 = 2_000_000;
+
+/// Simplifies `terms`, recording every rewrite in `log`.
+///
+/// Returns no terms when the expression can match nothing, and a single
+/// term without filters when it matches everything. Terms and their filters
+/// keep the order in which they first appear.
+///
+/// ```
+/// use hcq::ast::{CompareOp, Span};
+/// use hcq::lower::{Log, dnf::Term, simplify};
+/// use hcq::schema::Schema;
+/// use hcq::typed::{Filter, Literal};
+/// use std::sync::Arc;
+///
+/// let id = Schema::CONTACTS.by_name("customers.id");
+/// let f = |op, n| Arc::new(Filter { field: id, op, value: Literal::Integer(n), span: Span::default() });
+/// // id > 500 or id > 1000
+/// let terms = vec![
+///     Term { filters: vec![f(CompareOp::Gt, 500)] },
+///     Term { filters: vec![f(CompareOp::Gt, 1000)] },
+/// ];
+/// let out = simplify::simplify(terms, &mut Log::default());
+/// assert_eq!(out.len(), 1);
+/// assert_eq!(out[0].filters[0].value, Literal::Integer(500));
+/// ```
+pub fn simplify(terms: Vec<Term>, log: &mut Log) -> Vec<Term> {
+    simplify_slice(&terms, log)
+}
+
+/// [`simplify`] on borrowed terms, so that a caller that keeps them
+/// (`lower`'s trace does) need not clone every filter of every term.
+pub(super) fn simplify_slice(terms: &[Term], log: &mut Log) -> Vec<Term> {
+    let mut arena = Arena::with_capacity(terms.iter().map(|t| t.filters.len()).sum());
+    let raw: Vec<Vec<Id>> = terms
+        .iter()
+        .map(|term| term.filters.iter().map(|f| arena.intern(f)).collect())
+        .collect();
+
+    // Identical terms (as sets of filters) need normalising only once.
+    let raw = dedup_terms(&arena, raw, log);
+
+    let mut work = Vec::with_capacity(raw.len());
+    for ids in raw {
+        if let Some(normal) = arena.normalize(&ids, log) {
+            if normal.is_empty() {
+                return always(&arena, &ids, log);
+            }
+            work.push(normal);
+        }
+    }
+    let work = dedup_terms(&arena, work, log);
+    let work = across(&mut arena, work, log);
+    work.into_iter()
+        .map(|ids| Term {
+            filters: ids.iter().map(|&id| arena.filter(id).clone()).collect(),
+        })
+        .collect()
+}
+
+/// The single empty term: every contact matches.
+fn always(arena: &Arena, before: &[Id], log: &mut Log) -> Vec<Term> {
+    log.record_parts(
+        Rule::AlwaysTrue,
+        || arena.spans(before),
+        || "no condition is left in a term, so the expression holds for every contact".to_owned(),
+    );
+    vec![Term {
+        filters: Vec::new(),
+    }]
+}
