@@ -38,6 +38,7 @@ pub const MAX_REQUESTS: usize = 30;
 /// Change a bound on a default value (`limits.max_requests = 5`): a bound
 /// added later breaks no caller.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Limits {
     /// See [`MAX_INPUT_BYTES`].
     pub max_input_bytes: usize,

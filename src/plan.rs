@@ -110,7 +110,7 @@ impl Plan {
         match &self.merge {
             None => self.requests.len() as u64,
             Some(merge) => {
-                let rows = merge.offset.saturating_add(merge.limit);
+                let rows = merge.page.offset.saturating_add(merge.page.limit);
                 self.requests
                     .iter()
                     .map(|request| rows.div_ceil(request.limit.max(1)).max(1))
@@ -269,16 +269,6 @@ pub struct Merge {
     /// and `limit` beside `by`.
     #[serde(flatten)]
     pub page: Page,
-}
-
-/// `merge.limit` reads as the page's, as it did before the page was a
-/// type of its own (the README's recipe and the fuzz targets read it so).
-impl std::ops::Deref for Merge {
-    type Target = Page;
-
-    fn deref(&self) -> &Page {
-        &self.page
-    }
 }
 
 /// The page a query asks for, resolved: the matches sorted by `sort` in

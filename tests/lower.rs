@@ -267,10 +267,8 @@ fn too_many_terms_points_at_the_multiplying_and() {
 
 #[test]
 fn the_term_bound_is_configurable() {
-    let limits = Limits {
-        max_dnf_terms: 3,
-        ..Limits::default()
-    };
+    let mut limits = Limits::default();
+    limits.max_dnf_terms = 3;
     let expr = and(vec![
         or(vec![f("id = 1"), f("id = 2")]),
         or(vec![f("id = 3"), f("id = 4")]),
@@ -620,7 +618,7 @@ fn a_long_page_of_one_request_is_read_in_pages() {
     let r = &plan.requests[0];
     assert_eq!((r.offset, r.limit), (30, 100));
     let merge = plan.merge.unwrap();
-    assert_eq!((merge.offset, merge.limit), (0, 250));
+    assert_eq!((merge.page.offset, merge.page.limit), (0, 250));
 }
 
 #[test]
@@ -641,7 +639,7 @@ fn several_requests_read_from_zero_and_merge() {
     }
     let merge = plan.merge.unwrap();
     assert_eq!(
-        (merge.by.as_str(), merge.offset, merge.limit),
+        (merge.by.as_str(), merge.page.offset, merge.page.limit),
         ("id", 20, 30)
     );
     q.offset = Some(1000);
@@ -756,10 +754,8 @@ fn too_many_requests_names_count_and_cap() {
 
 #[test]
 fn the_request_cap_is_configurable() {
-    let limits = Limits {
-        max_requests: 1,
-        ..Limits::default()
-    };
+    let mut limits = Limits::default();
+    limits.max_requests = 1;
     let expr = and(vec![or(vec![f("email ~ a"), f("city = b")]), f("id > 1")]);
     assert!(matches!(
         lower_err(expr, &limits),
@@ -833,7 +829,7 @@ fn pack_puts_single_filters_in_one_request() {
     assert_eq!(plan.requests[0].comparison, Comparison::Or);
     assert_eq!(plan.requests[0].filter.len(), 2);
     assert_eq!(plan.requests[1].filter.len(), 2);
-    assert_eq!(plan.merge.unwrap().limit, 10);
+    assert_eq!(plan.merge.unwrap().page.limit, 10);
     assert_eq!(plan.requests[0].limit, 10);
 }
 

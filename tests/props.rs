@@ -9,7 +9,7 @@ mod common;
 
 use hcq::Limits;
 use hcq::ast::{CompareOp, Order, Span};
-use hcq::eval::{self, Contact, Location, Tag, Window};
+use hcq::eval::{self, Contact, Location, Tag};
 use hcq::lower::{self, LowerError, PlanOptions};
 use hcq::plan;
 use hcq::schema::Schema;
@@ -55,11 +55,10 @@ const STRING_OPS: [CompareOp; 4] = [
 /// Bounds that let every generated expression through the request cap, so
 /// that the properties see every plan; the DNF bound keeps cases quick.
 fn limits() -> Limits {
-    Limits {
-        max_dnf_terms: 1500,
-        max_requests: usize::MAX,
-        ..Limits::default()
-    }
+    let mut limits = Limits::default();
+    limits.max_dnf_terms = 1500;
+    limits.max_requests = usize::MAX;
+    limits
 }
 
 fn make(field: &str, op: CompareOp, value: Literal) -> Filter {
@@ -323,7 +322,7 @@ proptest! {
         let Some(plan) = plan_for(&expr, &options) else {
             return Ok(());
         };
-        let window = Window { sort: sort.to_owned(), order: order.into(), offset, limit };
+        let window = plan::Page { sort: sort.to_owned(), order: order.into(), offset, limit };
         let want = eval::page(&expr, &window, &contacts);
         let got = eval::run_plan(&plan, &contacts);
         prop_assert_eq!(ids(&got), ids(&want), "plan {}", plan.to_json());

@@ -13,8 +13,8 @@
 //! expected answer is `eval::page`, the expression's own page; `run_plan`
 //! and `search` are only compared with, not used.
 
-use hcq::eval::{self, Contact, Location, Tag, Window};
-use hcq::plan::{Order, Plan, Request};
+use hcq::eval::{self, Contact, Location, Tag};
+use hcq::plan::{Order, Page, Plan, Request};
 use std::cmp::Ordering;
 use std::collections::HashSet;
 
@@ -149,7 +149,7 @@ fn client<'a>(plan: &Plan, contacts: &'a [Contact], start: Start) -> Vec<&'a Con
             .unwrap_or_default();
     };
     assert_eq!(merge.by, "id");
-    let wanted = merge.offset + merge.limit;
+    let wanted = merge.page.offset + merge.page.limit;
     let mut rows = Vec::new();
     for request in &plan.requests {
         let mut body = request.clone();
@@ -178,11 +178,11 @@ fn client<'a>(plan: &Plan, contacts: &'a [Contact], start: Start) -> Vec<&'a Con
     let mut seen = HashSet::new();
     rows.retain(|c| seen.insert(c.id));
     // Sort by the merge's sort and order, ties by id.
-    rows.sort_by(|a, b| cmp(a, b, &merge.sort, merge.order));
+    rows.sort_by(|a, b| cmp(a, b, &merge.page.sort, merge.page.order));
     // `merge.limit` rows from `merge.offset`.
     rows.into_iter()
-        .skip(merge.offset as usize)
-        .take(merge.limit as usize)
+        .skip(merge.page.offset as usize)
+        .take(merge.page.limit as usize)
         .collect()
 }
 
@@ -190,7 +190,7 @@ fn client<'a>(plan: &Plan, contacts: &'a [Contact], start: Start) -> Vec<&'a Con
 /// (`customers.lastSeen`, `DESC`, offset 0, limit 100).
 fn true_page<'a>(text: &str, contacts: &'a [Contact]) -> Vec<&'a Contact> {
     let query = hcq::check(text, &options()).unwrap_or_else(|e| panic!("{text}: {e:?}"));
-    let window = Window {
+    let window = Page {
         sort: query
             .sort
             .map_or("customers.lastSeen", |s| s.field.name)
@@ -294,7 +294,7 @@ fn a_long_page_is_read_from_the_requests_own_offset() {
     };
     let merge = plan.merge.as_ref().expect("a page of 250 needs merge");
     assert_eq!((request.offset, request.limit), (30, 100));
-    assert_eq!((merge.offset, merge.limit), (0, 250));
+    assert_eq!((merge.page.offset, merge.page.limit), (0, 250));
 
     let want = ids(&true_page(text, &contacts));
     assert_eq!(want.len(), 250);

@@ -14,7 +14,8 @@
 #![no_main]
 
 use arbitrary::{Arbitrary, Result, Unstructured};
-use hcq::eval::{self, Contact, Location, Tag, Window};
+use hcq::eval::{self, Contact, Location, Tag};
+use hcq::plan::Page;
 use libfuzzer_sys::fuzz_target;
 use std::collections::BTreeSet;
 
@@ -201,13 +202,8 @@ fuzz_target!(|case: Case| {
 
     // The page a client shows: the plan's merge, or its one request's own page.
     let window = match (&plan.merge, plan.requests.as_slice()) {
-        (Some(merge), _) => Some(Window {
-            sort: merge.sort.clone(),
-            order: merge.order,
-            offset: merge.offset,
-            limit: merge.limit,
-        }),
-        (None, [request]) => Some(Window {
+        (Some(merge), _) => Some(merge.page.clone()),
+        (None, [request]) => Some(Page {
             sort: request.sort.clone(),
             order: request.order,
             offset: request.offset,

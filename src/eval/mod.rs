@@ -33,5 +33,5 @@ mod validate;
 pub use answer::{AnswerError, answer, answer_with};
 pub use contact::{Contact, Location, Tag};
 pub use matching::{matches_expr, matches_request};
-pub use paging::{Window, page, run_plan, search};
+pub use paging::{page, run_plan, search};
 pub use validate::validate;

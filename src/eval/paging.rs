@@ -80,7 +80,7 @@ pub(super) fn plan_rows(plan: &Plan, contacts: &[Contact]) -> Vec<usize> {
             .filter(|&i| seen.insert(contacts[i].id))
             .collect();
     };
-    let wanted = merge.offset.saturating_add(merge.limit);
+    let wanted = merge.page.offset.saturating_add(merge.page.limit);
     let mut rows = Vec::new();
     for request in &plan.requests {
         // Each page the client asks for is a slice of the same sorted
@@ -99,14 +99,9 @@ pub(super) fn plan_rows(plan: &Plan, contacts: &[Contact]) -> Vec<usize> {
             offset = offset.saturating_add(request.limit);
         }
     }
-    sort_rows(&mut rows, contacts, &merge.sort, merge.order);
-    cut(&rows, merge.offset, merge.limit).to_vec()
+    sort_rows(&mut rows, contacts, &merge.page.sort, merge.page.order);
+    cut(&rows, merge.page.offset, merge.page.limit).to_vec()
 }
-
-/// The page an expression's matches are cut to: the same resolved group
-/// of sort, order, offset and limit a plan's merge serves (this name is
-/// kept for the tests and fuzz targets that use it).
-pub type Window = Page;
 
 /// The true page of an expression: what a correct client shows for it.
 pub fn page<'a>(expr: &typed::Expr, window: &Page, contacts: &'a [Contact]) -> Vec<&'a Contact> {

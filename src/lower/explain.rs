@@ -253,18 +253,18 @@ fn section_paging(out: &mut String, lowered: &Lowered, trace: &Trace) {
             plan::MAX_PAGE,
             request.offset,
             request.limit,
-            merge.limit,
-            merge.limit
+            merge.page.limit,
+            merge.page.limit
         ),
         (Some(merge), requests) => format!(
             "  read each request from offset 0 in pages of {} until it gives {} rows (or a \
              short page); union the rows by id, sort them by {} {order} (ties by id), and \
              keep {} rows from offset {}.",
             requests[0].limit,
-            merge.offset.saturating_add(merge.limit),
-            merge.sort,
-            merge.limit,
-            merge.offset
+            merge.page.offset.saturating_add(merge.page.limit),
+            merge.page.sort,
+            merge.page.limit,
+            merge.page.offset
         ),
         (None, _) => "  union the requests' answers by id.".to_owned(),
     };
