@@ -132,6 +132,7 @@ impl Options {
 /// its warnings, and a trace of each stage of lowering (what `hcq explain`
 /// shows).
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Compilation {
     /// The checked query.
     pub query: typed::Query,
@@ -139,6 +140,23 @@ pub struct Compilation {
     pub lowered: Lowered,
     /// What each stage of lowering did.
     pub trace: lower::Trace,
+}
+
+impl Compilation {
+    /// The stages of lowering explained for a person, against `text`, the
+    /// text that was compiled: what `hcq explain` prints.
+    ///
+    /// ```
+    /// let options = hcq::Options::at(jiff::Timestamp::UNIX_EPOCH);
+    /// let text = "tag = Lead or (tag = Lead and city = Kyiv)";
+    /// let compilation = hcq::compile_detailed(text, &options)?;
+    /// assert_eq!(compilation.trace.dnf_terms(), 2);
+    /// assert!(compilation.explain(text).contains("absorption"));
+    /// # Ok::<(), hcq::Error>(())
+    /// ```
+    pub fn explain(&self, text: &str) -> String {
+        lower::explain::render(text, &self.lowered, &self.trace)
+    }
 }
 
 /// An expression compiled by [`compile`]: the plan, the checked query it
@@ -179,8 +197,8 @@ pub fn check(text: &str, options: &Options) -> Result<typed::Query, Error> {
 }
 
 /// Compiles `text` into a plan and keeps what each stage produced, the
-/// trace of lowering included ([`lower::lower_traced`]). [`compile`] is
-/// faster when only the plan is wanted.
+/// trace of lowering included ([`Compilation::explain`] shows it).
+/// [`compile`] is faster when only the plan is wanted.
 ///
 /// # Errors
 ///

@@ -13,7 +13,7 @@
 mod snapshot;
 
 use hcq::eval;
-use hcq::lower::{self, LowerError};
+use hcq::lower::LowerError;
 use hcq::plan::Plan;
 use hcq::schema::Schema;
 use hcq::{Compilation, Problem};
@@ -119,7 +119,7 @@ fn render(case: &Case) -> Result<String, String> {
     let snapshot = match &compiled {
         Ok(Compilation { lowered, trace, .. }) => Snapshot {
             expression: &case.source,
-            dnf_terms: Some(trace.dnf.len()),
+            dnf_terms: Some(trace.dnf_terms()),
             requests: Some(lowered.plan.requests.len()),
             warnings: lowered
                 .warnings
@@ -170,7 +170,7 @@ fn plans_match_the_blessed_files() {
 fn explain_quotes_the_source_of_each_request() {
     let source = "(tag = Lead or tag = Paid) and not (city = Kyiv)\n  and (email ~ gmail or email ~ gmail and id > 5)";
     let compiled = hcq::compile_detailed(source, &options()).unwrap();
-    let text = lower::explain::render(source, &compiled.lowered, &compiled.trace);
+    let text = compiled.explain(source);
     for needle in [
         "(tag = Lead or tag = Paid) and not (city = Kyiv) and (email ~ gmail or email ~ gmail and id > 5)",
         "negated comparison: `not (city = \"Kyiv\")` is `city != \"Kyiv\"`",

@@ -17,15 +17,6 @@ pub struct Term {
     pub filters: Vec<Arc<Filter>>,
 }
 
-impl Term {
-    /// The smallest span covering every filter of the term.
-    pub fn span(&self) -> Span {
-        let mut filters = self.filters.iter();
-        let first = filters.next().map_or(Span::default(), |f| f.span);
-        filters.fold(first, |span, f| span.to(f.span))
-    }
-}
-
 /// The size the DNF of an expression would have, computed without building
 /// it. Arithmetic saturates at `u64::MAX`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -96,20 +87,6 @@ pub fn weight(filter: &Filter) -> u64 {
 }
 
 /// The size of `expr`'s DNF, and the `and` that multiplies the most.
-///
-/// ```
-/// use hcq::ast::{CompareOp, Span};
-/// use hcq::lower::{dnf, nnf};
-/// use hcq::schema::Schema;
-/// use hcq::typed::{Filter, Literal};
-///
-/// let id = Schema::CONTACTS.by_name("customers.id");
-/// let leaf = |n| nnf::Expr::Filter(Filter { field: id, op: CompareOp::Eq, value: Literal::Integer(n), span: Span::default() });
-/// let or = |a, b| nnf::Expr::Or(vec![leaf(a), leaf(b)], Span::default());
-/// // (a or b) and (c or d) and (e or f): 2 × 2 × 2 terms
-/// let and = nnf::Expr::And(vec![or(1, 2), or(3, 4), or(5, 6)], Span::default());
-/// assert_eq!(dnf::estimate(&and).size.terms, 8);
-/// ```
 pub fn estimate(expr: &nnf::Expr) -> Estimate {
     let mut largest = None;
     let mut peak = Size::default();
@@ -189,6 +166,7 @@ fn size_of(expr: &nnf::Expr, largest: &mut Option<LargestAnd>, peak: &mut Size) 
 /// assert_eq!(terms.len(), 4);
 /// assert_eq!(terms[1].filters[1].value, Literal::Integer(4));
 /// ```
+#[cfg(test)]
 pub fn distribute(expr: &nnf::Expr, limits: &Limits) -> Result<Vec<Term>, LowerError> {
     distribute_estimated(expr.clone(), &estimate(expr), limits)
 }

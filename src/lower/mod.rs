@@ -3,27 +3,30 @@
 //!
 //! Four stages, one module each, data flowing one way:
 //!
-//! 1. [`nnf`]: `not` pushed down to the comparisons;
-//! 2. [`dnf`]: an `or` of AND-terms, estimated before it is built;
-//! 3. [`simplify`]: fewer, smaller terms, by laws that hold whatever the
+//! 1. `nnf`: `not` pushed down to the comparisons;
+//! 2. `dnf`: an `or` of AND-terms, estimated before it is built;
+//! 3. `simplify`: fewer, smaller terms, by laws that hold whatever the
 //!    API's string rules are (docs/SEMANTICS.md, "Rewriting laws");
-//! 4. [`pack`]: single-filter terms share one `OR` request, every other
+//! 4. `pack`: single-filter terms share one `OR` request, every other
 //!    term is one `AND` request, all serving one [`plan::Page`], which
 //!    [`PlanOptions::resolve`] makes from the query's clauses and any
 //!    overrides.
 //!
-//! [`lower`] runs them all for the plan and its warnings. [`lower_traced`]
-//! also keeps a [`Trace`] of what each stage produced and of every rewrite,
-//! which [`explain::render`] shows to a person; only `hcq explain` needs it,
+//! The stages are internal; [`lower`] runs them all for the plan and its
+//! warnings. `lower_traced` also keeps a [`Trace`] of what each stage
+//! produced and of every rewrite, which `explain::render` shows to a person
+//! ([`crate::Compilation::explain`]); only `hcq explain` needs it,
 //! and describing every rewrite in words costs more than the rewriting, so
 //! [`lower`] does not.
 
-pub mod dnf;
-pub mod explain;
-pub mod nnf;
-pub mod pack;
+pub(crate) mod dnf;
+pub(crate) mod explain;
+pub(crate) mod nnf;
+pub(crate) mod pack;
 mod page;
-pub mod simplify;
+pub(crate) mod simplify;
+#[cfg(test)]
+mod tests;
 
 use crate::ast::{self, Span};
 use crate::limits::Limits;
@@ -37,8 +40,7 @@ use thiserror::Error;
 
 pub use page::PlanOptions;
 
-/// A lowered query: the plan and what to warn about. [`lower_traced`] also
-/// says how it was reached.
+/// A lowered query: the plan and what to warn about.
 #[derive(Clone, Debug)]
 pub struct Lowered {
     /// The requests and how to merge them.
@@ -48,37 +50,52 @@ pub struct Lowered {
     pub warnings: Vec<LowerWarning>,
 }
 
-/// What each stage produced, and every rewrite with its reason and span
-/// (see [`lower_traced`]).
+/// What each stage of lowering produced, and every rewrite with its reason
+/// and span: what `hcq explain` shows ([`crate::Compilation::explain`]).
+/// The stages' own types are internal; what a caller may rely on is the
+/// explanation's text and these counts.
 #[derive(Clone, Debug)]
 pub struct Trace {
     /// The span of the whole expression.
-    pub span: Span,
+    pub(crate) span: Span,
     /// The negation normal form.
-    pub nnf: nnf::Expr,
+    pub(crate) nnf: nnf::Expr,
     /// The DNF's size as estimated before building it.
-    pub estimate: dnf::Estimate,
+    pub(crate) estimate: dnf::Estimate,
     /// The DNF's terms, as distributed.
-    pub dnf: Vec<dnf::Term>,
+    pub(crate) dnf: Vec<dnf::Term>,
     /// The terms after simplification: none when the expression matches
     /// nothing, one without filters when it matches everything.
-    pub simplified: Vec<dnf::Term>,
+    pub(crate) simplified: Vec<dnf::Term>,
     /// Every rewrite, in the order made (identical ones recorded once).
-    pub rewrites: Vec<Rewrite>,
+    pub(crate) rewrites: Vec<Rewrite>,
     /// Rewrites made but not recorded, past [`MAX_RECORDED_REWRITES`].
-    pub unrecorded_rewrites: usize,
+    pub(crate) unrecorded_rewrites: usize,
     /// The sort, order and page the plan serves.
-    pub page: plan::Page,
+    pub(crate) page: plan::Page,
     /// For each request of the plan, which simplified terms it carries.
-    pub requests: Vec<pack::Origin>,
+    pub(crate) requests: Vec<pack::Origin>,
+}
+
+impl Trace {
+    /// How many AND-terms the expression's disjunctive normal form has:
+    /// the requests a plan would need without simplifying and packing.
+    pub fn dnf_terms(&self) -> usize {
+        self.dnf.len()
+    }
+
+    /// How many AND-terms are left after simplification.
+    pub fn simplified_terms(&self) -> usize {
+        self.simplified.len()
+    }
 }
 
 /// Most rewrites a [`Log`] keeps; past it, it only counts them.
-pub const MAX_RECORDED_REWRITES: usize = 1000;
+pub(crate) const MAX_RECORDED_REWRITES: usize = 1000;
 
 /// The kinds of rewrite the stages make.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Rule {
+pub(crate) enum Rule {
     /// `not (x > 5)` is `x <= 5`.
     NegatedComparison,
     /// `not (a and b)` is `not a or not b`, and the dual.
@@ -133,7 +150,7 @@ impl Rule {
 
 /// One rewrite: which law, where in the source, and what it did.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Rewrite {
+pub(crate) struct Rewrite {
     /// The law applied.
     pub rule: Rule,
     /// The smallest span covering the source it applied to.
@@ -153,7 +170,7 @@ pub struct Rewrite {
 /// The stages describe a rewrite in closures, called only when the log
 /// records, so that lowering without a trace formats no text.
 #[derive(Clone, Debug, Default)]
-pub struct Log {
+pub(crate) struct Log {
     rewrites: Vec<Rewrite>,
     seen: HashSet<(Rule, usize, usize, String)>,
     unrecorded: usize,
@@ -213,13 +230,9 @@ impl Log {
     }
 
     /// The rewrites recorded so far.
+    #[cfg(test)]
     pub fn rewrites(&self) -> &[Rewrite] {
         &self.rewrites
-    }
-
-    /// How many rewrites were made past the cap and not recorded.
-    pub fn unrecorded(&self) -> usize {
-        self.unrecorded
     }
 }
 
@@ -464,9 +477,13 @@ fn written_warnings(expr: &typed::Expr, warnings: &mut Vec<LowerWarning>) {
 /// Lowers a checked query to a plan.
 ///
 /// `options` override the query's own `sort by`, `limit` and `offset`.
-/// Fails when the expression needs more AND-terms, filters or requests than
-/// `limits` allow (or carries a negated tag test, which the checker rejects).
-/// [`lower_traced`] gives the same plan and says how it was reached.
+/// [`crate::compile_detailed`] gives the same plan and says how it was reached.
+///
+/// # Errors
+///
+/// A [`LowerError`] when the expression needs more AND-terms, filters or
+/// requests than `limits` allow, or carries a negated tag test (which the
+/// checker rejects before this).
 ///
 /// ```
 /// use hcq::ast::{CompareOp, Span};
@@ -498,25 +515,7 @@ pub fn lower(
 /// [`lower`], keeping what each stage produced and every rewrite with its
 /// reason: what [`explain::render`] shows. Slower than [`lower`], for the
 /// words; the plan and the warnings are the same.
-///
-/// ```
-/// use hcq::ast::{CompareOp, Span};
-/// use hcq::lower::{lower_traced, PlanOptions, Rule};
-/// use hcq::schema::Schema;
-/// use hcq::typed::{Expr, Filter, Literal, Query};
-/// use hcq::Limits;
-///
-/// let id = Schema::CONTACTS.by_name("customers.id");
-/// let filter = |op, n| Expr::Filter(Filter { field: id, op, value: Literal::Integer(n), span: Span::default() });
-/// // id > 500 or id > 1000
-/// let expr = Expr::Or(vec![filter(CompareOp::Gt, 500), filter(CompareOp::Gt, 1000)], Span::default());
-/// let query = Query { expr, sort: None, limit: None, offset: None, span: Span::default() };
-/// let (lowered, trace) = lower_traced(&query, &PlanOptions::default(), &Limits::default()).unwrap();
-/// assert_eq!(lowered.plan.requests.len(), 1);
-/// assert_eq!((trace.dnf.len(), trace.simplified.len()), (2, 1));
-/// assert_eq!(trace.rewrites[0].rule, Rule::SubsumedTerm);
-/// ```
-pub fn lower_traced(
+pub(crate) fn lower_traced(
     query: &typed::Query,
     options: &PlanOptions,
     limits: &Limits,
@@ -593,7 +592,7 @@ const SHOWN_TEXT: usize = 40;
 /// A filter in the language's syntax, for messages: `email ~ "gmail"`,
 /// `lastSeen >= 2024-01-01T00:00:00Z`, `tags = [Lead, Paid]`. Long text is
 /// shortened.
-pub fn show_filter(filter: &Filter) -> String {
+pub(crate) fn show_filter(filter: &Filter) -> String {
     format!(
         "{} {} {}",
         filter.field.short_name(),
@@ -603,7 +602,7 @@ pub fn show_filter(filter: &Filter) -> String {
 }
 
 /// A value in the language's syntax, for messages.
-pub fn show_literal(value: &Literal) -> String {
+pub(crate) fn show_literal(value: &Literal) -> String {
     match value {
         Literal::Text(text) => quote(text),
         Literal::Integer(n) => n.to_string(),
@@ -651,7 +650,7 @@ fn tag_name(name: &str) -> String {
 }
 
 /// The `and` of several filters, for messages.
-pub fn show_filters<'a>(filters: impl IntoIterator<Item = &'a Filter>) -> String {
+pub(crate) fn show_filters<'a>(filters: impl IntoIterator<Item = &'a Filter>) -> String {
     let parts: Vec<String> = filters.into_iter().map(show_filter).collect();
     if parts.is_empty() {
         "(no condition)".to_owned()

@@ -36,19 +36,6 @@ impl Expr {
 /// A negated tag test has no API form (`!=` is not valid for tags); the
 /// checker rejects it, and should one arrive anyway it comes out as a tags
 /// filter with `!=`, which [`crate::lower::lower`] reports as an error.
-///
-/// ```
-/// use hcq::ast::{CompareOp, Span};
-/// use hcq::lower::{Log, nnf};
-/// use hcq::schema::Schema;
-/// use hcq::typed::{Expr, Filter, Literal};
-///
-/// let id = Schema::CONTACTS.by_name("customers.id");
-/// let gt5 = Expr::Filter(Filter { field: id, op: CompareOp::Gt, value: Literal::Integer(5), span: Span::default() });
-/// let not = Expr::Not(Box::new(gt5), Span::default());
-/// let nnf::Expr::Filter(filter) = nnf::to_nnf(&not, &mut Log::default()) else { panic!() };
-/// assert_eq!(filter.op, CompareOp::Le);
-/// ```
 pub fn to_nnf(expr: &typed::Expr, log: &mut Log) -> Expr {
     convert(expr, None, log)
 }

@@ -65,6 +65,7 @@ pub struct Packed {
 /// let packed = pack::pack(&terms, &page, &Limits::default(), Span::default()).unwrap();
 /// assert_eq!(packed.plan.requests.len(), 2);
 /// ```
+#[cfg(test)]
 pub fn pack(
     terms: &[Term],
     page: &Page,

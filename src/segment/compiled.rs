@@ -111,7 +111,7 @@ impl Compiled {
     /// let text = "segment big_ids\n  id > 500 or id > 1000\n";
     /// let compiled = check_file("segments.hcq", text, &options).unwrap();
     /// let trace = compiled.trace("big_ids").unwrap();
-    /// assert_eq!((trace.dnf.len(), trace.simplified.len()), (2, 1));
+    /// assert_eq!((trace.dnf_terms(), trace.simplified_terms()), (2, 1));
     /// ```
     pub fn trace(&self, name: &str) -> Option<Trace> {
         let segment = self.get(name)?;

@@ -64,6 +64,7 @@ pub const MAX_PAIR_CHECKS: u64 = 2_000_000;
 /// assert_eq!(out.len(), 1);
 /// assert_eq!(out[0].filters[0].value, Literal::Integer(500));
 /// ```
+#[cfg(test)]
 pub fn simplify(terms: Vec<Term>, log: &mut Log) -> Vec<Term> {
     simplify_slice(&terms, log)
 }

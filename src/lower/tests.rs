@@ -1,14 +1,14 @@
 //! Each lowering stage on typed trees built by hand.
 
-use hcq::Limits;
-use hcq::ast::{CompareOp, Order, Span};
-use hcq::lower::{
+use crate::Limits;
+use crate::ast::{CompareOp, Order, Span};
+use crate::lower::{
     self, LowerError, LowerWarning, Lowered, PlanOptions, Rule, Trace, dnf, nnf, pack, show_filter,
     show_filters, simplify,
 };
-use hcq::plan::{self, Comparison};
-use hcq::schema::{FieldType, Schema};
-use hcq::typed::{Expr, Filter, Literal, Query};
+use crate::plan::{self, Comparison};
+use crate::schema::{FieldType, Schema};
+use crate::typed::{Expr, Filter, Literal, Query};
 use miette::Diagnostic;
 use std::sync::Arc;
 
@@ -267,8 +267,10 @@ fn too_many_terms_points_at_the_multiplying_and() {
 
 #[test]
 fn the_term_bound_is_configurable() {
-    let mut limits = Limits::default();
-    limits.max_dnf_terms = 3;
+    let limits = Limits {
+        max_dnf_terms: 3,
+        ..Limits::default()
+    };
     let expr = and(vec![
         or(vec![f("id = 1"), f("id = 2")]),
         or(vec![f("id = 3"), f("id = 4")]),
@@ -563,7 +565,7 @@ fn one_filter_is_an_and_request_with_the_callers_page() {
     let mut q = query(f("email ~ gmail"));
     q.limit = Some(20);
     q.offset = Some(40);
-    q.sort = Some(hcq::typed::Sort {
+    q.sort = Some(crate::typed::Sort {
         field: Schema::CONTACTS.by_name("customers.firstSeen"),
         order: Some(Order::Asc),
     });
@@ -754,8 +756,10 @@ fn too_many_requests_names_count_and_cap() {
 
 #[test]
 fn the_request_cap_is_configurable() {
-    let mut limits = Limits::default();
-    limits.max_requests = 1;
+    let limits = Limits {
+        max_requests: 1,
+        ..Limits::default()
+    };
     let expr = and(vec![or(vec![f("email ~ a"), f("city = b")]), f("id > 1")]);
     assert!(matches!(
         lower_err(expr, &limits),
@@ -884,4 +888,88 @@ fn explain_says_why_a_plan_is_empty_or_total() {
     let (always, trace) = lower_traced_ok(or(vec![f("email = a"), f("email != a")]));
     let text = lower::explain::render("", &always, &trace);
     assert!(text.contains("holds for every contact"), "{text}");
+}
+
+// ------------------------------------------------- examples of the stages
+
+/// `(a or b) and (c or d) and (e or f)` has 2 × 2 × 2 terms, estimated without building them.
+#[test]
+fn the_estimate_multiplies_across_and() {
+    use crate::ast::{CompareOp, Span};
+    use crate::lower::{dnf, nnf};
+    use crate::schema::Schema;
+    use crate::typed::{Filter, Literal};
+
+    let id = Schema::CONTACTS.by_name("customers.id");
+    let leaf = |n| {
+        nnf::Expr::Filter(Filter {
+            field: id,
+            op: CompareOp::Eq,
+            value: Literal::Integer(n),
+            span: Span::default(),
+        })
+    };
+    let or = |a, b| nnf::Expr::Or(vec![leaf(a), leaf(b)], Span::default());
+    // (a or b) and (c or d) and (e or f): 2 × 2 × 2 terms
+    let and = nnf::Expr::And(vec![or(1, 2), or(3, 4), or(5, 6)], Span::default());
+    assert_eq!(dnf::estimate(&and).size.terms, 8);
+}
+
+/// `id > 500 or id > 1000`: two DNF terms, one after absorption.
+#[test]
+fn the_trace_records_each_stage() {
+    use crate::Limits;
+    use crate::ast::{CompareOp, Span};
+    use crate::lower::{PlanOptions, Rule, lower_traced};
+    use crate::schema::Schema;
+    use crate::typed::{Expr, Filter, Literal, Query};
+
+    let id = Schema::CONTACTS.by_name("customers.id");
+    let filter = |op, n| {
+        Expr::Filter(Filter {
+            field: id,
+            op,
+            value: Literal::Integer(n),
+            span: Span::default(),
+        })
+    };
+    // id > 500 or id > 1000
+    let expr = Expr::Or(
+        vec![filter(CompareOp::Gt, 500), filter(CompareOp::Gt, 1000)],
+        Span::default(),
+    );
+    let query = Query {
+        expr,
+        sort: None,
+        limit: None,
+        offset: None,
+        span: Span::default(),
+    };
+    let (lowered, trace) =
+        lower_traced(&query, &PlanOptions::default(), &Limits::default()).unwrap();
+    assert_eq!(lowered.plan.requests.len(), 1);
+    assert_eq!((trace.dnf.len(), trace.simplified.len()), (2, 1));
+    assert_eq!(trace.rewrites[0].rule, Rule::SubsumedTerm);
+}
+
+/// `not (id > 5)` is `id <= 5`.
+#[test]
+fn negation_is_pushed_into_a_comparison() {
+    use crate::ast::{CompareOp, Span};
+    use crate::lower::{Log, nnf};
+    use crate::schema::Schema;
+    use crate::typed::{Expr, Filter, Literal};
+
+    let id = Schema::CONTACTS.by_name("customers.id");
+    let gt5 = Expr::Filter(Filter {
+        field: id,
+        op: CompareOp::Gt,
+        value: Literal::Integer(5),
+        span: Span::default(),
+    });
+    let not = Expr::Not(Box::new(gt5), Span::default());
+    let nnf::Expr::Filter(filter) = nnf::to_nnf(&not, &mut Log::default()) else {
+        panic!()
+    };
+    assert_eq!(filter.op, CompareOp::Le);
 }
