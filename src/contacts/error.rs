@@ -145,6 +145,7 @@ impl Diagnostic for ContactsWarning {
 /// What can be doubtful about a file of contacts that reads.
 #[derive(Debug, Clone, PartialEq, Eq, Error, Diagnostic)]
 #[diagnostic(severity(Warning))]
+#[non_exhaustive]
 pub enum ContactsWarningKind {
     /// An API response whose `total` counts more contacts than its `data`
     /// holds: `{"data": [{"id": 1, …}], "total": 256}`, one page of the
@@ -170,6 +171,7 @@ pub enum ContactsWarningKind {
 
 /// What can be wrong with a file of contacts.
 #[derive(Debug, Clone, PartialEq, Eq, Error, Diagnostic)]
+#[non_exhaustive]
 pub enum ContactsProblem {
     /// The text is not JSON (nor JSON Lines): `[{"id": 1,}]`.
     #[error("the contacts are not valid JSON: {message} (line {line}, column {column})")]

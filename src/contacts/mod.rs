@@ -66,11 +66,23 @@ use std::sync::Arc;
 
 /// Reads contacts from `text` (see the [module docs](self) for the
 /// layouts); diagnostics call the input `<contacts>`.
+///
+/// # Errors
+///
+/// A [`ContactsError`] naming the first record that is not a contact (a
+/// missing `id`, a value of the wrong type, a duplicate id or key), with
+/// its line and span, or text that is not one of the layouts.
 pub fn read_contacts(text: &str) -> Result<Vec<Contact>, ContactsError> {
     read_contacts_named("<contacts>", text)
 }
 
 /// Reads contacts from `text`, naming it `name` (a path, say) in diagnostics.
+///
+/// # Errors
+///
+/// A [`ContactsError`] naming the first record that is not a contact (a
+/// missing `id`, a value of the wrong type, a duplicate id or key), with
+/// its line and span, or text that is not one of the layouts.
 pub fn read_contacts_named(name: &str, text: &str) -> Result<Vec<Contact>, ContactsError> {
     read_records(name, text).map(|records| records.into_iter().map(|(c, _)| c).collect())
 }
@@ -86,6 +98,10 @@ pub fn read_contacts_named(name: &str, text: &str) -> Result<Vec<Contact>, Conta
 /// assert_eq!(records[0].1, r#"{"id": 1, "lastSeen": 0, "customData": {"plan": "pro"}}"#);
 /// # Ok::<(), hcq::contacts::ContactsError>(())
 /// ```
+///
+/// # Errors
+///
+/// As [`read_contacts`].
 pub fn read_records<'t>(
     name: &str,
     text: &'t str,
@@ -116,6 +132,10 @@ pub struct Export<'t> {
 /// assert_eq!(export.warnings[0].to_string(), "the export holds 1 of 256 contacts");
 /// # Ok::<(), hcq::contacts::ContactsError>(())
 /// ```
+///
+/// # Errors
+///
+/// As [`read_contacts`].
 pub fn read_export<'t>(name: &str, text: &'t str) -> Result<Export<'t>, ContactsError> {
     let (records, warnings) = read(text).map_err(|problem| ContactsError {
         problem: Box::new(problem),

@@ -13,6 +13,7 @@ use thiserror::Error;
 
 /// Why [`answer`] has no answer.
 #[derive(Debug, Clone, PartialEq, Eq, Error, Diagnostic)]
+#[non_exhaustive]
 pub enum AnswerError {
     /// The plan and the expression answer different contacts: a bug in
     /// hcq's lowering (or in this evaluator), never the user's.
@@ -114,6 +115,11 @@ pub(super) fn describe_rows(ids: &[i64]) -> String {
 /// assert_eq!(rows, [2, 1]); // ids 3 and 2
 /// # Ok::<(), hcq::Error>(())
 /// ```
+///
+/// # Errors
+///
+/// An [`AnswerError`] when the contacts repeat an id, or when the plan's
+/// answer and the expression's disagree (a bug in hcq, reported with both).
 pub fn answer(
     query: &typed::Query,
     plan: &Plan,
@@ -125,6 +131,10 @@ pub fn answer(
 /// [`answer`] for a plan lowered with `overrides` of the query's clauses
 /// ([`crate::Options::page`], the command line's `--limit`, say): an
 /// override counts as a page clause.
+///
+/// # Errors
+///
+/// As [`answer`].
 pub fn answer_with(
     query: &typed::Query,
     overrides: &PlanOptions,

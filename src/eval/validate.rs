@@ -8,7 +8,11 @@ use crate::schema::{FieldType, Schema};
 /// Whether `request` is one the API accepts by docs/SEMANTICS.md: every filter on a
 /// searchable field of `schema`, with an operator its type allows and a
 /// value of its type (tags non-empty), a sortable sort field, and a limit
-/// of at most [`plan::MAX_PAGE`]. Returns what is wrong.
+/// of at most [`plan::MAX_PAGE`].
+///
+/// # Errors
+///
+/// What is wrong with the request, in words.
 pub fn validate(request: &Request, schema: &Schema) -> Result<(), String> {
     if request.filter.is_empty() {
         return Err("no filters".to_owned());

@@ -238,6 +238,7 @@ impl Log {
 
 /// Why an expression cannot become a plan.
 #[derive(Debug, Clone, PartialEq, Eq, Error, Diagnostic)]
+#[non_exhaustive]
 pub enum LowerError {
     /// The DNF would have more AND-terms than [`Limits::max_dnf_terms`]:
     /// fourteen groups of two alternatives,
@@ -363,6 +364,7 @@ fn count(n: &u64) -> String {
 
 /// Something about an expression that is valid but probably not meant.
 #[derive(Debug, Clone, PartialEq, Eq, Error, Diagnostic)]
+#[non_exhaustive]
 pub enum LowerWarning {
     /// The expression holds for every contact: `id > 5 or id <= 5`.
     #[error("this expression matches every contact")]
