@@ -23,9 +23,11 @@
 
 pub(crate) mod chars;
 mod error;
-mod escape;
+pub(crate) mod escape;
 mod fast;
 mod scan;
+pub mod token;
+pub(crate) mod lexical;
 
 pub use error::ParseError;
 
@@ -148,6 +150,30 @@ fn parse_file_by(source: &str, limits: &Limits, path: Path) -> Result<ast::File,
         .map(|pair| builder.segment(pair))
         .collect::<Result<_, _>>()?;
     Ok(ast::File { segments })
+}
+
+/// A pair of pest's parse: its rule's name, its bytes, and whether it is
+/// a terminal (a pair without inner pairs).
+#[doc(hidden)]
+pub type PestPair = (String, usize, usize, bool);
+
+/// Every pair pest makes of `source` read as a segment file (`file`) or
+/// an expression, in order, or `None` where pest fails: what
+/// `tests/lexer.rs` holds the lexer's tokens to. pest alone, no bounds.
+#[doc(hidden)]
+pub fn pest_pairs(source: &str, file: bool) -> Option<Vec<PestPair>> {
+    let rule = if file { Rule::file } else { Rule::query };
+    let pairs = HcqParser::parse(rule, source).ok()?;
+    Some(
+        pairs
+            .flatten()
+            .map(|pair| {
+                let span = pair.as_span();
+                let leaf = pair.clone().into_inner().next().is_none();
+                (format!("{:?}", pair.as_rule()), span.start(), span.end(), leaf)
+            })
+            .collect(),
+    )
 }
 
 /// The checks before pest: size first (at most `max_bytes`), then the
