@@ -23,16 +23,19 @@ pub enum Class {
 
 /// The grammar's blanks (`WHITESPACE`): space, tab, line feed and carriage
 /// return; no other space, however it looks.
+#[inline]
 pub fn is_blank(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
 /// An ASCII `ident_char`.
+#[inline]
 pub(crate) fn is_ident_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
 /// An ASCII `word_char`.
+#[inline]
 pub(crate) fn is_word_byte(b: u8) -> bool {
     is_ident_byte(b) || matches!(b, b'.' | b'@' | b'+' | b'-' | b':' | b'/')
 }
@@ -40,17 +43,30 @@ pub(crate) fn is_word_byte(b: u8) -> bool {
 /// The class of `c`. Outside ASCII, the grammar's `LETTER`, `MARK` and
 /// `NUMBER` are pest's own Unicode tables, which this asks too, so that
 /// the classes cannot drift from the grammar's.
+#[inline]
 pub fn class(c: char) -> Class {
     if c.is_ascii() {
-        let b = c as u8;
-        if is_ident_byte(b) {
-            Class::Ident
-        } else if is_word_byte(b) {
-            Class::WordPunct
-        } else {
-            Class::Other
-        }
-    } else if unicode::LETTER(c) || unicode::MARK(c) || unicode::NUMBER(c) {
+        ascii_class(c as u8)
+    } else {
+        unicode_class(c)
+    }
+}
+
+#[inline]
+fn ascii_class(b: u8) -> Class {
+    if is_ident_byte(b) {
+        Class::Ident
+    } else if is_word_byte(b) {
+        Class::WordPunct
+    } else {
+        Class::Other
+    }
+}
+
+/// The class of a character outside ASCII, from the Unicode tables (the
+/// slow path, kept out of line).
+fn unicode_class(c: char) -> Class {
+    if unicode::LETTER(c) || unicode::MARK(c) || unicode::NUMBER(c) {
         Class::Ident
     } else {
         Class::Other
@@ -59,10 +75,11 @@ pub fn class(c: char) -> Class {
 
 /// The class of the character at byte `at` of `source` (a character
 /// boundary) and its length in bytes; `(Class::Other, 0)` at the end.
+#[inline]
 pub fn class_at(source: &str, at: usize) -> (Class, usize) {
     match source.as_bytes().get(at) {
         None => (Class::Other, 0),
-        Some(&b) if b.is_ascii() => (class(b as char), 1),
+        Some(&b) if b.is_ascii() => (ascii_class(b), 1),
         Some(_) => {
             let c = source[at..]
                 .chars()
@@ -288,11 +305,7 @@ pub(super) fn typographic_quote(c: char) -> Option<&'static str> {
 /// example to copy: a quote inside a word (`O’Brien`) is text, so the
 /// word in straight quotes; one that opens text closed by another on the
 /// same line (`“Kyiv”`), that text in straight quotes.
-pub(super) fn typographic_quote_help(
-    source: &str,
-    pos: usize,
-    is_word_char: fn(char) -> bool,
-) -> String {
+pub(super) fn typographic_quote_help(source: &str, pos: usize) -> String {
     let part_of_word = |c: char| is_word_char(c) || typographic_quote(c).is_some();
     let rest = &source[pos..];
     let open = rest.chars().next().unwrap_or('"');

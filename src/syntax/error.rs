@@ -363,8 +363,44 @@ pub(super) fn from_pest(error: pest::error::Error<Rule>, source: &str) -> ParseE
     };
     let (span, token) = token_at(source, pos);
     let found = describe(token);
-    let best = rules.iter().map(|&r| want(r)).min();
-    let (expected, help): (&'static str, String) = match best {
+    let (expected, help) = expectation(rules, token, source, pos);
+    if let Found::Text(text) = token {
+        let first = text.chars().next().unwrap_or_default();
+        if let Some((code_point, name, kind)) = chars::invisible(first) {
+            return ParseError::InvisibleCharacter {
+                code_point,
+                name,
+                expected,
+                span,
+                help: kind.help(),
+            };
+        }
+        if let Some(name) = chars::typographic_quote(first) {
+            return ParseError::Expected {
+                expected,
+                found: format!("found `{first}` ({} {name})", chars::code_point(first)),
+                span,
+                help: chars::typographic_quote_help(source, pos),
+            };
+        }
+    }
+    ParseError::Expected {
+        expected,
+        found,
+        span,
+        help,
+    }
+}
+
+/// What pest expected at `pos`, in words, and the help that goes with it,
+/// from the rules it tried there and the token found.
+fn expectation(
+    rules: &[Rule],
+    token: Found<'_>,
+    source: &str,
+    pos: usize,
+) -> (&'static str, String) {
+    match rules.iter().map(|&r| want(r)).min() {
         Some(Want::Expression) => (
             "an expression",
             "write a condition such as `email ~ \"gmail\"`, or start with `not`, `(` or a \
@@ -421,32 +457,6 @@ pub(super) fn from_pest(error: pest::error::Error<Rule>, source: &str) -> ParseE
             let (expected, help) = Followers::of(rules).phrase();
             (expected, help.into())
         }
-    };
-    if let Found::Text(text) = token {
-        let first = text.chars().next().unwrap_or_default();
-        if let Some((code_point, name, kind)) = chars::invisible(first) {
-            return ParseError::InvisibleCharacter {
-                code_point,
-                name,
-                expected,
-                span,
-                help: kind.help(),
-            };
-        }
-        if let Some(name) = chars::typographic_quote(first) {
-            return ParseError::Expected {
-                expected,
-                found: format!("found `{first}` ({} {name})", chars::code_point(first)),
-                span,
-                help: chars::typographic_quote_help(source, pos, is_word_char),
-            };
-        }
-    }
-    ParseError::Expected {
-        expected,
-        found,
-        span,
-        help,
     }
 }
 

@@ -110,11 +110,13 @@ pub struct Lexer<'a> {
 
 impl<'a> Lexer<'a> {
     /// The tokens of `source`, strings read as the grammar reads them.
+    #[inline]
     pub fn new(source: &'a str) -> Self {
         Self::with_strings(source, Strings::Exact)
     }
 
     /// The tokens of `source`, strings read as `strings` says.
+    #[inline]
     pub fn with_strings(source: &'a str, strings: Strings) -> Self {
         Lexer {
             source,
@@ -144,11 +146,17 @@ impl<'a> Lexer<'a> {
 impl Iterator for Lexer<'_> {
     type Item = Token;
 
+    #[inline]
     fn next(&mut self) -> Option<Token> {
         let start = self.pos;
         let bytes = self.source.as_bytes();
         let b = *bytes.get(start)?;
         let (kind, end) = match b {
+            // Words first: most tokens are.
+            _ if chars::is_word_byte(b) => {
+                let end = word_end(self.source, start);
+                (word_kind(&bytes[start..end]), end)
+            }
             _ if chars::is_blank(b) => (Kind::Whitespace, blanks_end(bytes, start)),
             b'#' => (Kind::Comment, comment_end(bytes, start)),
             b'"' => {
@@ -160,7 +168,7 @@ impl Iterator for Lexer<'_> {
             b'[' => (Kind::LBracket, start + 1),
             b']' => (Kind::RBracket, start + 1),
             b',' => (Kind::Comma, start + 1),
-            _ if self.at_start && self.source[start..].starts_with(BOM) => {
+            0xEF if self.at_start && self.source[start..].starts_with(BOM) => {
                 (Kind::Bom, start + BOM.len())
             }
             _ => match compare_op(bytes, start) {
@@ -180,7 +188,7 @@ impl Iterator for Lexer<'_> {
 }
 
 /// U+FEFF, the byte order mark.
-const BOM: &str = "\u{FEFF}";
+pub(crate) const BOM: &str = "\u{FEFF}";
 
 /// The length of the character at `at`.
 fn class_at_len(source: &str, at: usize) -> usize {
@@ -188,6 +196,7 @@ fn class_at_len(source: &str, at: usize) -> usize {
 }
 
 /// [`Kind::Number`] for a word that is a signed run of digits.
+#[inline]
 fn word_kind(word: &[u8]) -> Kind {
     let digits = match word {
         [b'+' | b'-', rest @ ..] => rest,
@@ -201,12 +210,14 @@ fn word_kind(word: &[u8]) -> Kind {
 }
 
 /// The byte after the blanks that start at `at`.
+#[inline]
 pub(crate) fn blanks_end(bytes: &[u8], at: usize) -> usize {
     at + bytes[at..].iter().take_while(|&&b| chars::is_blank(b)).count()
 }
 
 /// The byte after the comment whose `#` is at `at`: the line feed that
 /// ends it, or the end of the text.
+#[inline]
 pub(crate) fn comment_end(bytes: &[u8], at: usize) -> usize {
     bytes[at..]
         .iter()
@@ -216,6 +227,7 @@ pub(crate) fn comment_end(bytes: &[u8], at: usize) -> usize {
 
 /// The byte after the blanks and comments that start at `at` (pest's
 /// implicit trivia).
+#[inline]
 pub(crate) fn trivia_end(bytes: &[u8], mut at: usize) -> usize {
     while let Some(&b) = bytes.get(at) {
         if chars::is_blank(b) {
@@ -234,36 +246,58 @@ pub(crate) fn trivia_end(bytes: &[u8], mut at: usize) -> usize {
 /// (what escapes mean is `escape.rs`'s business). Unclosed, it runs to the
 /// end of the text, or with [`Strings::OneLine`] to the line feed (which a
 /// backslash does not escape there).
+#[inline]
 pub(crate) fn string_end(bytes: &[u8], at: usize, strings: Strings) -> (usize, bool) {
     let one_line = strings == Strings::OneLine;
     let mut i = at + 1;
-    while let Some(&b) = bytes.get(i) {
-        match b {
+    loop {
+        // Only quotes, backslashes and (in one-line mode) line feeds
+        // matter: find the next at once.
+        let next = bytes.get(i..).and_then(|rest| {
+            rest.iter()
+                .position(|&b| b == b'"' || b == b'\\' || (one_line && b == b'\n'))
+        });
+        let Some(n) = next else {
+            return (bytes.len(), false);
+        };
+        i += n;
+        match bytes[i] {
             b'"' => return (i + 1, true),
-            b'\n' if one_line => return (i, false),
-            b'\\' if one_line && bytes.get(i + 1) == Some(&b'\n') => i += 1,
-            // A multi-byte escaped character is stepped over a byte at a
-            // time after its first: none of its bytes is a quote or a
+            b'\n' => return (i, false),
+            // A backslash; in one-line mode it does not escape a line
+            // feed. A multi-byte escaped character is stepped over a byte
+            // at a time after its first: none of its bytes is a quote or a
             // backslash.
-            b'\\' => i += 2,
-            _ => i += 1,
+            _ if one_line && bytes.get(i + 1) == Some(&b'\n') => i += 1,
+            _ => i += 2,
         }
     }
-    (bytes.len(), false)
 }
 
 /// The byte after the run of word characters that starts at `at` (`at`
 /// itself where none does).
+#[inline]
 pub(crate) fn word_end(source: &str, mut at: usize) -> usize {
-    loop {
-        match chars::class_at(source, at) {
-            (Class::Other, _) => return at,
-            (_, len) => at += len,
+    let bytes = source.as_bytes();
+    while let Some(&b) = bytes.get(at) {
+        // ASCII without decoding a character: most words are.
+        if b.is_ascii() {
+            if !chars::is_word_byte(b) {
+                return at;
+            }
+            at += 1;
+        } else {
+            match chars::class_at(source, at) {
+                (Class::Other, _) => return at,
+                (_, len) => at += len,
+            }
         }
     }
+    at
 }
 
 /// The comparison operator written at `at`, the longest one, and its length.
+#[inline]
 pub(crate) fn compare_op(bytes: &[u8], at: usize) -> Option<(CompareOp, usize)> {
     let next = bytes.get(at + 1).copied();
     Some(match (*bytes.get(at)?, next) {
@@ -283,6 +317,7 @@ pub(crate) fn compare_op(bytes: &[u8], at: usize) -> Option<(CompareOp, usize)> 
 /// written at `at` as a whole word: the grammar's `^"…" ~ kw_end`, where
 /// no name character follows (`order` is not `or`, but `or@x` starts with
 /// it).
+#[inline]
 pub(crate) fn keyword_at(source: &str, at: usize, keyword: &str) -> bool {
     let end = at + keyword.len();
     source
