@@ -31,7 +31,13 @@ fn lexer_tokens(text: &str) -> Vec<(usize, usize)> {
 }
 
 /// Terminals that never run on into a neighbour as one token.
-const SEPARATE: [&str; 5] = ["compare_op", "string", "comma", "close_paren", "close_bracket"];
+const SEPARATE: [&str; 5] = [
+    "compare_op",
+    "string",
+    "comma",
+    "close_paren",
+    "close_bracket",
+];
 
 /// The boundaries of pest's terminals in `text`, undone as the module
 /// documentation says; `None` where pest does not parse it.
@@ -84,7 +90,10 @@ fn agrees(text: &str, file: bool) -> Result<bool, TestCaseError> {
 fn every_fixture_that_parses_lexes_as_pest_reads_it() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut parsed = 0;
-    let mut dirs = vec![root.join("tests/fixtures"), root.join("tests/segment_fixtures")];
+    let mut dirs = vec![
+        root.join("tests/fixtures"),
+        root.join("tests/segment_fixtures"),
+    ];
     dirs.push(root.join("examples"));
     while let Some(dir) = dirs.pop() {
         for entry in std::fs::read_dir(&dir).expect("a fixture directory") {
@@ -232,9 +241,21 @@ fn comparison() -> impl Strategy<Value = String> {
 fn expression() -> impl Strategy<Value = String> {
     comparison().prop_recursive(3, 16, 3, |inner| {
         prop_oneof![
-            (inner.clone(), blank(), keyword("and"), blank(), inner.clone())
+            (
+                inner.clone(),
+                blank(),
+                keyword("and"),
+                blank(),
+                inner.clone()
+            )
                 .prop_map(|(a, x, k, y, b)| format!("{a}{x}{k}{y}{b}")),
-            (inner.clone(), blank(), keyword("or"), blank(), inner.clone())
+            (
+                inner.clone(),
+                blank(),
+                keyword("or"),
+                blank(),
+                inner.clone()
+            )
                 .prop_map(|(a, x, k, y, b)| format!("{a}{x}{k}{y}{b}")),
             (keyword("not"), blank(), inner.clone()).prop_map(|(n, b, x)| format!("{n}{b}{x}")),
             (gap(), inner, gap()).prop_map(|(a, x, b)| format!("({a}{x}{b})")),

@@ -246,4 +246,3 @@ mod tests {
         assert_eq!(apply(&a, &b, &ops), b);
     }
 }
-

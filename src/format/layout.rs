@@ -2,9 +2,9 @@
 //! pieces, broken before `or`s (and `and`s) where its width or a comment
 //! needs, with the comments placed by `comments.rs` printed beside them.
 
-use super::{MAX_WIDTH, expr_to_string};
 use super::comments::{Placed, line_start, place_comments, trim_span};
 use super::print::{Context, write_clause, write_expr};
+use super::{MAX_WIDTH, expr_to_string};
 use crate::ast::{self, Expr, ExprKind, Span};
 use std::fmt::Write as _;
 
@@ -296,4 +296,3 @@ fn blank(out: &mut String, at_blank: &mut bool) {
         *at_blank = true;
     }
 }
-

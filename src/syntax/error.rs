@@ -4,9 +4,9 @@
 //! We turn that set of rules into one phrase a user understands ("expected
 //! a value") and label the token found at that byte, never a rule name.
 
+use super::Rule;
 use super::chars::{self, is_word_char};
 use super::token::{Kind, Lexer, Token};
-use super::Rule;
 use miette::{Diagnostic, SourceSpan};
 use pest::error::{ErrorVariant, InputLocation};
 use thiserror::Error;

@@ -134,7 +134,15 @@ mod tests {
 
     #[test]
     fn quoting_and_unescaping_are_inverse() {
-        for text in ["", "a b", "\"", "\\", "a\r\nb\t", "\u{0}\u{7f}\u{85}", "Київ 😀"] {
+        for text in [
+            "",
+            "a b",
+            "\"",
+            "\\",
+            "a\r\nb\t",
+            "\u{0}\u{7f}\u{85}",
+            "Київ 😀",
+        ] {
             let mut quoted = String::new();
             quote_into(&mut quoted, text);
             assert_eq!(unescape(&quoted, 0).as_deref(), Ok(text), "{quoted}");

@@ -497,7 +497,9 @@ impl<'a> Parser<'a> {
             .get(start..end)
             .is_some_and(|w| w.eq_ignore_ascii_case(b"now"));
         // `!(ident_char | "." | "@" | ":" | "/")`: `+` and `-` may follow.
-        if !written || self.is_ident_char(end) || matches!(self.byte(end), Some(b'.' | b'@' | b':' | b'/'))
+        if !written
+            || self.is_ident_char(end)
+            || matches!(self.byte(end), Some(b'.' | b'@' | b':' | b'/'))
         {
             return None;
         }

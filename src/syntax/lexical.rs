@@ -98,11 +98,7 @@ mod tests {
             .map(|&i| &text[i..i + 9])
             .collect();
         assert_eq!(starts, ["segment a", "segment b", "segment c"]);
-        let comments: Vec<&str> = found
-            .comments
-            .iter()
-            .map(|s| s.slice(text))
-            .collect();
+        let comments: Vec<&str> = found.comments.iter().map(|s| s.slice(text)).collect();
         assert_eq!(comments, ["# c1", "# c2"]);
     }
 
@@ -111,11 +107,7 @@ mod tests {
         let text = "x = \"a\n# not\nsegment b\\\"\" # yes  \r\nsegment c";
         let found = scan(text, Strings::Exact);
         assert_eq!(found.segment_starts, [text.rfind("segment").unwrap()]);
-        let comments: Vec<&str> = found
-            .comments
-            .iter()
-            .map(|s| s.slice(text))
-            .collect();
+        let comments: Vec<&str> = found.comments.iter().map(|s| s.slice(text)).collect();
         assert_eq!(comments, ["# yes"]);
     }
 

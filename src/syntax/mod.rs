@@ -15,6 +15,12 @@
 //! 4. pairs to tree: one Pratt parser gives `not` > `and` > `or` their
 //!    precedence, string escapes are resolved, list lengths are bounded.
 //!
+//! The steps that read the text themselves (the scan, the hand-written
+//! parser, the wording of pest's errors) do it with one lexer,
+//! `syntax/token.rs` (character classes in `syntax/chars.rs`), held to
+//! pest's terminals by `tests/lexer.rs`, so that they cannot disagree on
+//! where a string, a comment or a word ends.
+//!
 //! `and` and `or` come out n-ary and flat: `a and b and c`, and also
 //! `(a and b) and c` and `a and (b and c)`, are one `And` with three
 //! operands, as [`ast::ExprKind`] promises. The span of an `And`/`Or` runs
@@ -25,9 +31,9 @@ pub(crate) mod chars;
 mod error;
 pub(crate) mod escape;
 mod fast;
+pub(crate) mod lexical;
 mod scan;
 pub mod token;
-pub(crate) mod lexical;
 
 pub use error::ParseError;
 
@@ -170,7 +176,12 @@ pub fn pest_pairs(source: &str, file: bool) -> Option<Vec<PestPair>> {
             .map(|pair| {
                 let span = pair.as_span();
                 let leaf = pair.clone().into_inner().next().is_none();
-                (format!("{:?}", pair.as_rule()), span.start(), span.end(), leaf)
+                (
+                    format!("{:?}", pair.as_rule()),
+                    span.start(),
+                    span.end(),
+                    leaf,
+                )
             })
             .collect(),
     )

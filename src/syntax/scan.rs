@@ -6,8 +6,8 @@
 //! unclosed strings, whose precise positions pest could only guess, and
 //! whether there is anything besides blanks and comments at all.
 
-use super::error::ParseError;
 use super::chars;
+use super::error::ParseError;
 use super::token::{self, Strings};
 
 /// What the scan learnt about an input that passed it.
@@ -97,7 +97,11 @@ pub(super) fn scan(source: &str, max_depth: usize) -> Result<Scan, ParseError> {
                         span: (at, 1).into(),
                     });
                 }
-                open.push(Open { byte: b, at, levels });
+                open.push(Open {
+                    byte: b,
+                    at,
+                    levels,
+                });
                 depth += levels;
                 nots = 0;
                 at += 1;

@@ -1,11 +1,13 @@
 //! The lexer: hcq text as tokens with byte spans, the one place that
 //! says where blanks, comments, strings, words and operators begin and end.
 //!
-//! Every scanner of the text asks it: the depth pre-scan (`scan.rs`), the
-//! error tokenizer (`error.rs`), the hand-written parser (`fast.rs`, through
-//! the functions below, which the token stream is made of), and the
-//! comment and segment finder (`lexical.rs`). Character classes come from
-//! `chars.rs`.
+//! Every scanner of the text asks it: the error tokenizer (`error.rs`) and
+//! the comment and segment finder (`lexical.rs`) read the token stream
+//! ([`Lexer`]); the depth pre-scan (`scan.rs`) and the hand-written parser
+//! (`fast.rs`), which run on every input and must be quick, call the
+//! functions the stream is made of (`trivia_end`, `string_end`,
+//! `word_end`, `keyword_at`, `compare_op`) byte by byte. Character classes
+//! come from `chars.rs`.
 //!
 //! Tokens are context-free and maximal: a word is the longest run of word
 //! characters, so `now-30d`, `and@x` and `30d` are one word each, and the
@@ -212,7 +214,10 @@ fn word_kind(word: &[u8]) -> Kind {
 /// The byte after the blanks that start at `at`.
 #[inline]
 pub(crate) fn blanks_end(bytes: &[u8], at: usize) -> usize {
-    at + bytes[at..].iter().take_while(|&&b| chars::is_blank(b)).count()
+    at + bytes[at..]
+        .iter()
+        .take_while(|&&b| chars::is_blank(b))
+        .count()
 }
 
 /// The byte after the comment whose `#` is at `at`: the line feed that
@@ -338,7 +343,9 @@ mod tests {
     use crate::ast::CompareOp;
 
     fn tokens(text: &str) -> Vec<(Kind, &str)> {
-        Lexer::new(text).map(|t: Token| (t.kind, t.text(text))).collect()
+        Lexer::new(text)
+            .map(|t: Token| (t.kind, t.text(text)))
+            .collect()
     }
 
     #[test]
