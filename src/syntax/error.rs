@@ -563,3 +563,37 @@ fn last_token(source: &str) -> Option<(usize, usize)> {
         .last()
         .map(|t| (t.start, t.end - t.start))
 }
+
+#[cfg(test)]
+mod tests {
+    //! The token a message labels is the lexer's, whose word characters
+    //! are the grammar's (before the lexer, this file had its own: Rust's
+    //! alphanumerics, which leave out combining marks and take in symbols
+    //! such as `Ⓐ`).
+
+    use super::ParseError;
+    use crate::Limits;
+
+    fn found(text: &str) -> String {
+        match super::super::parse_query(text, &Limits::default()) {
+            Err(ParseError::Expected { found, .. }) => found,
+            other => panic!("{text:?} gave {other:?}"),
+        }
+    }
+
+    #[test]
+    fn labels_cover_the_grammars_words() {
+        assert_eq!(found("a = 1 b\u{301} = 2"), "found `b\u{301}`");
+        assert_eq!(found("a = Ⓐb"), "found `Ⓐ`");
+        assert_eq!(found("a = 1 x.y@z ="), "found `x.y@z`");
+        assert_eq!(found("a = # c\n"), "the input ends after this");
+    }
+
+    #[test]
+    fn a_byte_order_mark_after_blanks_is_no_token() {
+        // As pest reads it (`SOI ~ BOM?` skips blanks first), and as a mark
+        // at the very start always was.
+        let empty = super::super::parse_query(" \u{FEFF} # c", &Limits::default());
+        assert!(matches!(empty, Err(ParseError::Empty { .. })), "{empty:?}");
+    }
+}

@@ -89,6 +89,16 @@ mod tests {
     }
 
     #[test]
+    fn the_first_token_is_the_grammars() {
+        // pest allows blanks before the byte order mark; `segment` with a
+        // combining mark is no keyword; a no-break space is no blank.
+        assert!(is_segment_file(" \u{feff}segment a"));
+        assert!(!is_segment_file("segment\u{301} a"));
+        assert!(!is_segment_file("\u{a0}segment a"));
+        assert!(is_blank(" \u{feff}"));
+    }
+
+    #[test]
     fn one_line_strings_stop_at_the_line_break() {
         let text = "segment a x = \"oops\n# c1\nsegment b y = 1 # c2\n  segment c";
         let found = scan(text, Strings::OneLine);
