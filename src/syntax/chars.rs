@@ -1,7 +1,104 @@
-//! Characters a diagnostic cannot simply show: ones nobody can see (a
-//! no-break space looks like a space, a zero-width space like nothing at
-//! all) and typographic quotes, which look like `"` but are not. Text
-//! copied from web pages, word processors and chats is full of both.
+//! Characters by what they are to hcq: the grammar's character classes
+//! (blanks, name characters, word characters), defined here once for every
+//! scanner of the text; and the characters a diagnostic cannot simply
+//! show: ones nobody can see (a no-break space looks like a space, a
+//! zero-width space like nothing at all) and typographic quotes, which
+//! look like `"` but are not. Text copied from web pages, word processors
+//! and chats is full of both.
+
+use pest::unicode;
+
+/// How the grammar classes one character, where the class matters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Class {
+    /// `ident_char`: a letter, digit, mark or `_`; what continues a name or
+    /// a keyword (`order` is not `or`, `noté` is not `not`).
+    Ident,
+    /// In `word_char` but not `ident_char`: `. @ + - : /`, which continue
+    /// a bare word (`user@x.io`, `a-b`) but not a keyword.
+    WordPunct,
+    /// Anything else, or the end of the input.
+    Other,
+}
+
+/// The grammar's blanks (`WHITESPACE`): space, tab, line feed and carriage
+/// return; no other space, however it looks.
+#[inline]
+pub fn is_blank(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// An ASCII `ident_char`.
+#[inline]
+pub(crate) fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// An ASCII `word_char`.
+#[inline]
+pub(crate) fn is_word_byte(b: u8) -> bool {
+    is_ident_byte(b) || matches!(b, b'.' | b'@' | b'+' | b'-' | b':' | b'/')
+}
+
+/// The class of `c`. Outside ASCII, the grammar's `LETTER`, `MARK` and
+/// `NUMBER` are pest's own Unicode tables, which this asks too, so that
+/// the classes cannot drift from the grammar's.
+#[inline]
+pub fn class(c: char) -> Class {
+    if c.is_ascii() {
+        ascii_class(c as u8)
+    } else {
+        unicode_class(c)
+    }
+}
+
+#[inline]
+fn ascii_class(b: u8) -> Class {
+    if is_ident_byte(b) {
+        Class::Ident
+    } else if is_word_byte(b) {
+        Class::WordPunct
+    } else {
+        Class::Other
+    }
+}
+
+/// The class of a character outside ASCII, from the Unicode tables (the
+/// slow path, kept out of line).
+fn unicode_class(c: char) -> Class {
+    if unicode::LETTER(c) || unicode::MARK(c) || unicode::NUMBER(c) {
+        Class::Ident
+    } else {
+        Class::Other
+    }
+}
+
+/// The class of the character at byte `at` of `source` (a character
+/// boundary) and its length in bytes; `(Class::Other, 0)` at the end.
+#[inline]
+pub fn class_at(source: &str, at: usize) -> (Class, usize) {
+    match source.as_bytes().get(at) {
+        None => (Class::Other, 0),
+        Some(&b) if b.is_ascii() => (ascii_class(b), 1),
+        Some(_) => {
+            let c = source[at..]
+                .chars()
+                .next()
+                .expect("a character at a boundary");
+            (class(c), c.len_utf8())
+        }
+    }
+}
+
+/// The grammar's `ALPHABETIC`, what a unit of time (`30d`) is made of.
+pub(crate) fn is_alphabetic(c: char) -> bool {
+    c.is_ascii_alphabetic() || (!c.is_ascii() && unicode::ALPHABETIC(c))
+}
+
+/// Whether `c` continues a bare word (`word_char`).
+pub fn is_word_char(c: char) -> bool {
+    class(c) != Class::Other
+}
 
 /// What kind of invisible character, for the advice.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -208,11 +305,7 @@ pub(super) fn typographic_quote(c: char) -> Option<&'static str> {
 /// example to copy: a quote inside a word (`O’Brien`) is text, so the
 /// word in straight quotes; one that opens text closed by another on the
 /// same line (`“Kyiv”`), that text in straight quotes.
-pub(super) fn typographic_quote_help(
-    source: &str,
-    pos: usize,
-    is_word_char: fn(char) -> bool,
-) -> String {
+pub(super) fn typographic_quote_help(source: &str, pos: usize) -> String {
     let part_of_word = |c: char| is_word_char(c) || typographic_quote(c).is_some();
     let rest = &source[pos..];
     let open = rest.chars().next().unwrap_or('"');

@@ -4,7 +4,9 @@
 //! We turn that set of rules into one phrase a user understands ("expected
 //! a value") and label the token found at that byte, never a rule name.
 
-use super::{Rule, chars};
+use super::Rule;
+use super::chars::{self, is_word_char};
+use super::token::{Kind, Lexer, Token};
 use miette::{Diagnostic, SourceSpan};
 use pest::error::{ErrorVariant, InputLocation};
 use thiserror::Error;
@@ -361,8 +363,44 @@ pub(super) fn from_pest(error: pest::error::Error<Rule>, source: &str) -> ParseE
     };
     let (span, token) = token_at(source, pos);
     let found = describe(token);
-    let best = rules.iter().map(|&r| want(r)).min();
-    let (expected, help): (&'static str, String) = match best {
+    let (expected, help) = expectation(rules, token, source, pos);
+    if let Found::Text(text) = token {
+        let first = text.chars().next().unwrap_or_default();
+        if let Some((code_point, name, kind)) = chars::invisible(first) {
+            return ParseError::InvisibleCharacter {
+                code_point,
+                name,
+                expected,
+                span,
+                help: kind.help(),
+            };
+        }
+        if let Some(name) = chars::typographic_quote(first) {
+            return ParseError::Expected {
+                expected,
+                found: format!("found `{first}` ({} {name})", chars::code_point(first)),
+                span,
+                help: chars::typographic_quote_help(source, pos),
+            };
+        }
+    }
+    ParseError::Expected {
+        expected,
+        found,
+        span,
+        help,
+    }
+}
+
+/// What pest expected at `pos`, in words, and the help that goes with it,
+/// from the rules it tried there and the token found.
+fn expectation(
+    rules: &[Rule],
+    token: Found<'_>,
+    source: &str,
+    pos: usize,
+) -> (&'static str, String) {
+    match rules.iter().map(|&r| want(r)).min() {
         Some(Want::Expression) => (
             "an expression",
             "write a condition such as `email ~ \"gmail\"`, or start with `not`, `(` or a \
@@ -419,39 +457,13 @@ pub(super) fn from_pest(error: pest::error::Error<Rule>, source: &str) -> ParseE
             let (expected, help) = Followers::of(rules).phrase();
             (expected, help.into())
         }
-    };
-    if let Token::Text(text) = token {
-        let first = text.chars().next().unwrap_or_default();
-        if let Some((code_point, name, kind)) = chars::invisible(first) {
-            return ParseError::InvisibleCharacter {
-                code_point,
-                name,
-                expected,
-                span,
-                help: kind.help(),
-            };
-        }
-        if let Some(name) = chars::typographic_quote(first) {
-            return ParseError::Expected {
-                expected,
-                found: format!("found `{first}` ({} {name})", chars::code_point(first)),
-                span,
-                help: chars::typographic_quote_help(source, pos, is_word_char),
-            };
-        }
-    }
-    ParseError::Expected {
-        expected,
-        found,
-        span,
-        help,
     }
 }
 
 /// The help for a missing value; a keyword where a value belongs is the
 /// likeliest mistake, so it gets its own advice.
-fn value_help(token: Token<'_>) -> String {
-    if let Token::Text(text) = token {
+fn value_help(token: Found<'_>) -> String {
+    if let Found::Text(text) = token {
         if super::KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(text)) {
             return format!(
                 "`{text}` is a keyword; to compare with the word itself, quote it: `\"{text}\"`"
@@ -490,7 +502,7 @@ fn with_now_word(help: &str, source: &str, pos: usize) -> String {
 
 /// What stands at an error's byte.
 #[derive(Clone, Copy)]
-enum Token<'s> {
+enum Found<'s> {
     /// The end of the input; the span is the last token, if any.
     End,
     /// A blank where something else had to follow at once (`30 d`).
@@ -498,95 +510,90 @@ enum Token<'s> {
     Text(&'s str),
 }
 
-fn describe(token: Token<'_>) -> String {
+fn describe(token: Found<'_>) -> String {
     match token {
-        Token::End => "the input ends after this".into(),
-        Token::Blank => "expected here".into(),
+        Found::End => "the input ends after this".into(),
+        Found::Blank => "expected here".into(),
         // Long tokens (a whole string, a long word) would only repeat what
         // the label underlines.
-        Token::Text(text) if text.chars().count() > 24 || text.contains('\n') => {
+        Found::Text(text) if text.chars().count() > 24 || text.contains('\n') => {
             "found this".into()
         }
-        Token::Text(text) => format!("found `{text}`"),
+        Found::Text(text) => format!("found `{text}`"),
     }
-}
-
-/// Whether `c` continues a bare word or a name, for finding a token's end.
-fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || matches!(c, '_' | '.' | '@' | '+' | '-' | ':' | '/')
-}
-
-/// The blanks of the grammar.
-fn is_blank(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\r' | '\n')
 }
 
 /// The token starting at byte `pos` and its span: a word, a string, an
 /// operator, or one character. At the end of the input, the span is the
 /// last token instead: a terminal cannot show a label past the last
 /// character, and "the input ends after this" is what the user must fix.
-fn token_at(source: &str, pos: usize) -> (SourceSpan, Token<'_>) {
+fn token_at(source: &str, pos: usize) -> (SourceSpan, Found<'_>) {
     let pos = pos.min(source.len());
     let rest = source.get(pos..).unwrap_or_default();
     let Some(first) = rest.chars().next() else {
         let (start, len) = last_token(source).unwrap_or((pos, 0));
-        return ((start, len).into(), Token::End);
+        return ((start, len).into(), Found::End);
     };
-    if is_blank(first) {
-        return ((pos, 0).into(), Token::Blank);
+    if first.is_ascii() && chars::is_blank(first as u8) {
+        return ((pos, 0).into(), Found::Blank);
     }
-    let len = token_len(rest);
-    ((pos, len).into(), Token::Text(&rest[..len]))
+    let len = token_len(source, pos);
+    ((pos, len).into(), Found::Text(&rest[..len]))
 }
 
-/// The length of the token at the start of `rest`, which is not empty and
-/// does not start with a blank.
-fn token_len(rest: &str) -> usize {
-    let first = rest.chars().next().unwrap_or('\0');
-    if first == '"' {
-        string_len(rest)
-    } else if is_word_char(first) {
-        rest.find(|c: char| !is_word_char(c)).unwrap_or(rest.len())
-    } else if ["!=", "!~", ">=", "<="]
-        .iter()
-        .any(|op| rest.starts_with(op))
-    {
-        2
-    } else {
-        first.len_utf8()
+/// The length of the token at `pos`, which is not at the end and not a
+/// blank: the lexer's token there, but a `#` alone (the label is on what
+/// the grammar did not expect, not on the comment it starts).
+fn token_len(source: &str, pos: usize) -> usize {
+    match Lexer::at(source, pos).next() {
+        Some(Token {
+            kind: Kind::Comment,
+            ..
+        }) => 1,
+        Some(token) => token.end - token.start,
+        None => 0,
     }
 }
 
 /// Start and length of the last token of `source`, skipping blanks and
 /// comments. One pass, run only when an error is at the very end.
 fn last_token(source: &str) -> Option<(usize, usize)> {
-    let mut i = if source.starts_with('\u{FEFF}') { 3 } else { 0 };
-    let mut last = None;
-    while let Some(c) = source[i..].chars().next() {
-        if is_blank(c) {
-            i += 1;
-        } else if c == '#' {
-            i = source[i..].find('\n').map_or(source.len(), |n| i + n);
-        } else {
-            let len = token_len(&source[i..]);
-            last = Some((i, len));
-            i += len;
-        }
-    }
-    last
+    Lexer::new(source)
+        .filter(|t| !t.kind.is_trivia())
+        .last()
+        .map(|t| (t.start, t.end - t.start))
 }
 
-/// The length of the string literal at the start of `rest`, quotes included
-/// (the whole rest if it is never closed).
-fn string_len(rest: &str) -> usize {
-    let bytes = rest.as_bytes();
-    let mut i = 1;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' => i += 2,
-            b'"' => return i + 1,
-            _ => i += 1,
+#[cfg(test)]
+mod tests {
+    //! The token a message labels is the lexer's, whose word characters
+    //! are the grammar's (before the lexer, this file had its own: Rust's
+    //! alphanumerics, which leave out combining marks and take in symbols
+    //! such as `Ⓐ`).
+
+    use super::ParseError;
+    use crate::Limits;
+
+    fn found(text: &str) -> String {
+        match super::super::parse_query(text, &Limits::default()) {
+            Err(ParseError::Expected { found, .. }) => found,
+            other => panic!("{text:?} gave {other:?}"),
         }
     }
-    rest.len()
+
+    #[test]
+    fn labels_cover_the_grammars_words() {
+        assert_eq!(found("a = 1 b\u{301} = 2"), "found `b\u{301}`");
+        assert_eq!(found("a = Ⓐb"), "found `Ⓐ`");
+        assert_eq!(found("a = 1 x.y@z ="), "found `x.y@z`");
+        assert_eq!(found("a = # c\n"), "the input ends after this");
+    }
+
+    #[test]
+    fn a_byte_order_mark_after_blanks_is_no_token() {
+        // As pest reads it (`SOI ~ BOM?` skips blanks first), and as a mark
+        // at the very start always was.
+        let empty = super::super::parse_query(" \u{FEFF} # c", &Limits::default());
+        assert!(matches!(empty, Err(ParseError::Empty { .. })), "{empty:?}");
+    }
 }

@@ -1,7 +1,10 @@
 //! The escapes of quoted strings: `\"`, `\\`, `\n`, `\r`, `\t` and
-//! `\u{1F600}` (1 to 6 hex digits naming a Unicode scalar value).
+//! `\u{1F600}` (1 to 6 hex digits naming a Unicode scalar value), both
+//! ways: resolving them when parsing, and writing them when printing text
+//! as a string literal, so that what one writes the other reads back.
 
 use super::error::ParseError;
+use std::fmt::Write as _;
 
 const KNOWN: &str = "a string knows the escapes `\\\"`, `\\\\`, `\\n`, `\\r`, `\\t` and \
                      `\\u{…}`; write `\\\\` for a backslash";
@@ -95,5 +98,57 @@ fn bad(text: &str, at: usize, len: usize, reason: &'static str, help: &'static s
         span: (at, len).into(),
         reason,
         help,
+    }
+}
+
+/// Appends `text` as a string literal that [`unescape`] reads back as
+/// `text`.
+pub(crate) fn quote_into(out: &mut String, text: &str) {
+    out.push('"');
+    for c in text.chars() {
+        escape_into(out, c);
+    }
+    out.push('"');
+}
+
+/// Appends `c` as it is written inside a string literal: quotes,
+/// backslashes, line feeds, carriage returns and tabs by their short
+/// escapes, other control characters as `\u{…}`, anything else as is.
+pub(crate) fn escape_into(out: &mut String, c: char) {
+    match c {
+        '"' => out.push_str("\\\""),
+        '\\' => out.push_str("\\\\"),
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        c if c.is_control() => {
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        }
+        c => out.push(c),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{quote_into, unescape};
+
+    #[test]
+    fn quoting_and_unescaping_are_inverse() {
+        for text in [
+            "",
+            "a b",
+            "\"",
+            "\\",
+            "a\r\nb\t",
+            "\u{0}\u{7f}\u{85}",
+            "Київ 😀",
+        ] {
+            let mut quoted = String::new();
+            quote_into(&mut quoted, text);
+            assert_eq!(unescape(&quoted, 0).as_deref(), Ok(text), "{quoted}");
+        }
+        let mut quoted = String::new();
+        quote_into(&mut quoted, "\r\u{1b}");
+        assert_eq!(quoted, "\"\\r\\u{1b}\"");
     }
 }

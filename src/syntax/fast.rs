@@ -22,12 +22,13 @@
 //! every fixture and on generated inputs, spans compared. Recursion is
 //! bounded by the scan that runs first (`syntax/scan.rs`), as pest's is.
 
+use super::chars::{self, Class};
+use super::token::{self, Strings};
 use super::{KEYWORDS, Operand, escape, join};
 use crate::ast::{
     self, Clause, ClauseKind, CompareOp, Expr, ExprKind, Ident, Order, RelativeOffset, Span, Value,
     ValueKind,
 };
-use pest::unicode;
 
 /// This parser is not sure; pest decides.
 pub(super) struct Bail;
@@ -58,17 +59,6 @@ pub(super) fn file(source: &str, max_list_len: usize) -> Parsed<ast::File> {
     }
 }
 
-/// How the grammar classes one character, where the class matters.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Class {
-    /// `ident_char`: a letter, digit or `_` (what continues a keyword).
-    Ident,
-    /// In `word_char` but not `ident_char`: `. @ + - : /`.
-    WordPunct,
-    /// Anything else, or the end of the input.
-    Other,
-}
-
 struct Parser<'a> {
     source: &'a str,
     bytes: &'a [u8],
@@ -96,55 +86,25 @@ impl<'a> Parser<'a> {
         self.bytes.get(at).copied()
     }
 
-    /// The class of the character at `at` and its length in bytes. Outside
-    /// ASCII, the grammar's `LETTER`, `MARK` and `NUMBER` are pest's own
-    /// Unicode tables, which this asks too.
-    fn class(&self, at: usize) -> (Class, usize) {
-        match self.byte(at) {
-            None => (Class::Other, 0),
-            Some(b) if is_ident_byte(b) => (Class::Ident, 1),
-            Some(b) if is_word_byte(b) => (Class::WordPunct, 1),
-            Some(b) if b.is_ascii() => (Class::Other, 1),
-            Some(_) => {
-                let c = self.source[at..]
-                    .chars()
-                    .next()
-                    .expect("a character at a boundary");
-                let class = if unicode::LETTER(c) || unicode::MARK(c) || unicode::NUMBER(c) {
-                    Class::Ident
-                } else {
-                    Class::Other
-                };
-                (class, c.len_utf8())
-            }
-        }
+    /// The class of the character at `at` (`chars.rs`, the grammar's).
+    fn class(&self, at: usize) -> Class {
+        chars::class_at(self.source, at).0
     }
 
     /// Whether the character at `at` continues a name or keyword (`ident_char`).
     fn is_ident_char(&self, at: usize) -> bool {
-        self.class(at).0 == Class::Ident
+        self.class(at) == Class::Ident
     }
 
     /// Whether the character at `at` continues a bare word (`word_char`).
     fn is_word_char(&self, at: usize) -> bool {
-        self.class(at).0 != Class::Other
+        self.class(at) != Class::Other
     }
 
-    /// pest's implicit blanks: whitespace and `#` comments, which end at
-    /// `\n` only.
+    /// pest's implicit blanks: whitespace and `#` comments, as the lexer
+    /// reads them.
     fn skip(&mut self) {
-        while let Some(b) = self.byte(self.pos) {
-            match b {
-                b' ' | b'\n' | b'\t' | b'\r' => self.pos += 1,
-                b'#' => {
-                    self.pos = self.bytes[self.pos..]
-                        .iter()
-                        .position(|&c| c == b'\n')
-                        .map_or(self.bytes.len(), |n| self.pos + n);
-                }
-                _ => break,
-            }
-        }
+        self.pos = token::trivia_end(self.bytes, self.pos);
     }
 
     /// `SOI ~ BOM?` with the blanks pest allows around the mark.
@@ -188,17 +148,12 @@ impl<'a> Parser<'a> {
 
     /// Consumes `kw` (lower case; matched in any case) if it is written
     /// here as a whole word (`kw_end`), and returns its span.
-    fn keyword(&mut self, kw: &[u8]) -> Option<Span> {
-        let end = self.pos + kw.len();
-        let written = self
-            .bytes
-            .get(self.pos..end)
-            .is_some_and(|w| w.eq_ignore_ascii_case(kw));
-        if !written || self.is_ident_char(end) {
+    fn keyword(&mut self, kw: &str) -> Option<Span> {
+        if !token::keyword_at(self.source, self.pos, kw) {
             return None;
         }
-        let span = Span::new(self.pos, end);
-        self.pos = end;
+        let span = Span::new(self.pos, self.pos + kw.len());
+        self.pos = span.end;
         Some(span)
     }
 
@@ -208,7 +163,7 @@ impl<'a> Parser<'a> {
     /// byte it starts with) makes it part of a longer word.
     fn not_keyword(&self, at: usize, continues: fn(Class, Option<u8>) -> bool) -> Parsed<()> {
         match self.keyword_at(at) {
-            Some(len) if !continues(self.class(at + len).0, self.byte(at + len)) => Err(Bail),
+            Some(len) if !continues(self.class(at + len), self.byte(at + len)) => Err(Bail),
             _ => Ok(()),
         }
     }
@@ -273,7 +228,7 @@ impl<'a> Parser<'a> {
     /// A segment definition, from `segment` to its last clause.
     fn segment(&mut self) -> Parsed<ast::Segment> {
         let start = self.pos;
-        self.keyword(b"segment").ok_or(Bail)?;
+        self.keyword("segment").ok_or(Bail)?;
         self.skip();
         let name = self.name()?;
         let query = self.query()?;
@@ -312,19 +267,19 @@ impl<'a> Parser<'a> {
 
     /// Operands joined by `or`, the loosest operator.
     fn disjunction(&mut self) -> Parsed<Operand> {
-        self.chain(b"or", Self::conjunction)
+        self.chain("or", Self::conjunction)
     }
 
     /// Operands joined by `and`.
     fn conjunction(&mut self) -> Parsed<Operand> {
-        self.chain(b"and", Self::negation)
+        self.chain("and", Self::negation)
     }
 
     /// `operand (keyword operand)*`. Folding left to right with `join`
     /// gives the tree and spans pest's Pratt parser gives.
     fn chain(
         &mut self,
-        keyword: &[u8],
+        keyword: &'static str,
         operand: fn(&mut Self) -> Parsed<Operand>,
     ) -> Parsed<Operand> {
         let mut lhs = operand(self)?;
@@ -336,7 +291,7 @@ impl<'a> Parser<'a> {
                 return Ok(lhs);
             }
             let rhs = operand(self)?;
-            lhs = join(lhs, keyword == b"and", rhs);
+            lhs = join(lhs, keyword == "and", rhs);
         }
     }
 
@@ -344,7 +299,7 @@ impl<'a> Parser<'a> {
     /// bounded by the scan).
     fn negation(&mut self) -> Parsed<Operand> {
         self.skip();
-        let Some(not) = self.keyword(b"not") else {
+        let Some(not) = self.keyword("not") else {
             return self.primary();
         };
         let operand = self.negation()?;
@@ -432,7 +387,7 @@ impl<'a> Parser<'a> {
     /// where neither is written.
     fn in_op(&mut self) -> Option<(bool, Span)> {
         let start = self.pos;
-        let negated = self.keyword(b"not").is_some();
+        let negated = self.keyword("not").is_some();
         if negated {
             let after_not = self.pos;
             self.skip();
@@ -441,7 +396,7 @@ impl<'a> Parser<'a> {
                 return None;
             }
         }
-        if self.keyword(b"in").is_none() {
+        if self.keyword("in").is_none() {
             self.pos = start;
             return None;
         }
@@ -450,18 +405,7 @@ impl<'a> Parser<'a> {
 
     /// A comparison operator, the longest written.
     fn compare_op(&mut self) -> Parsed<CompareOp> {
-        let next = self.byte(self.pos + 1);
-        let (op, len) = match (self.byte(self.pos), next) {
-            (Some(b'='), _) => (CompareOp::Eq, 1),
-            (Some(b'~'), _) => (CompareOp::Contains, 1),
-            (Some(b'>'), Some(b'=')) => (CompareOp::Ge, 2),
-            (Some(b'<'), Some(b'=')) => (CompareOp::Le, 2),
-            (Some(b'!'), Some(b'=')) => (CompareOp::Ne, 2),
-            (Some(b'!'), Some(b'~')) => (CompareOp::NotContains, 2),
-            (Some(b'>'), _) => (CompareOp::Gt, 1),
-            (Some(b'<'), _) => (CompareOp::Lt, 1),
-            _ => return Err(Bail),
-        };
+        let (op, len) = token::compare_op(self.bytes, self.pos).ok_or(Bail)?;
         self.pos += len;
         Ok(op)
     }
@@ -505,20 +449,11 @@ impl<'a> Parser<'a> {
     /// `"…"` with its escapes resolved; invalid escapes are pest's to report.
     fn string(&mut self) -> Parsed<ValueKind> {
         let start = self.pos;
-        let mut at = start + 1;
-        loop {
-            match self.byte(at) {
-                None => return Err(Bail),
-                Some(b'"') => break,
-                // `"\\" ~ ANY`: the escaped character is never the end. A
-                // multi-byte one is skipped a byte at a time below, as none
-                // of its continuation bytes is a quote or a backslash.
-                Some(b'\\') if at + 1 < self.bytes.len() => at += 2,
-                Some(b'\\') => return Err(Bail),
-                Some(_) => at += 1,
-            }
+        let (end, terminated) = token::string_end(self.bytes, start, Strings::Exact);
+        if !terminated {
+            return Err(Bail);
         }
-        self.pos = at + 1;
+        self.pos = end;
         let text = escape::unescape(&self.source[start..self.pos], start).map_err(|_| Bail)?;
         Ok(ValueKind::Str(text))
     }
@@ -595,9 +530,7 @@ impl<'a> Parser<'a> {
         let unit_end = unit_start
             + self.source[unit_start..]
                 .chars()
-                .take_while(|&c| {
-                    c.is_ascii_alphabetic() || (!c.is_ascii() && unicode::ALPHABETIC(c))
-                })
+                .take_while(|&c| chars::is_alphabetic(c))
                 .map(char::len_utf8)
                 .sum::<usize>();
         if unit_end == unit_start || self.is_word_char(unit_end) {
@@ -693,14 +626,7 @@ impl<'a> Parser<'a> {
         if self.byte(start) == Some(b'@') {
             return Err(Bail);
         }
-        let mut end = start;
-        loop {
-            let (class, len) = self.class(end);
-            if class == Class::Other {
-                break;
-            }
-            end += len;
-        }
+        let end = token::word_end(self.source, start);
         if end == start {
             return Err(Bail);
         }
@@ -713,26 +639,26 @@ impl<'a> Parser<'a> {
     /// A clause, if one starts here; `None`, consuming nothing, otherwise.
     fn clause(&mut self) -> Parsed<Option<Clause>> {
         let start = self.pos;
-        let kind = if self.keyword(b"sort").is_some() {
+        let kind = if self.keyword("sort").is_some() {
             self.skip();
-            self.keyword(b"by").ok_or(Bail)?;
+            self.keyword("by").ok_or(Bail)?;
             self.skip();
             let field = self.field()?;
             let before = self.pos;
             self.skip();
-            let order = if let Some(span) = self.keyword(b"asc") {
+            let order = if let Some(span) = self.keyword("asc") {
                 Some((Order::Asc, span))
-            } else if let Some(span) = self.keyword(b"desc") {
+            } else if let Some(span) = self.keyword("desc") {
                 Some((Order::Desc, span))
             } else {
                 self.pos = before;
                 None
             };
             ClauseKind::Sort { field, order }
-        } else if self.keyword(b"limit").is_some() {
+        } else if self.keyword("limit").is_some() {
             let (digits, span) = self.count()?;
             ClauseKind::Limit(digits, span)
-        } else if self.keyword(b"offset").is_some() {
+        } else if self.keyword("offset").is_some() {
             let (digits, span) = self.count()?;
             ClauseKind::Offset(digits, span)
         } else {
@@ -755,16 +681,6 @@ impl<'a> Parser<'a> {
         self.pos = end;
         Ok((self.text(start, end), Span::new(start, end)))
     }
-}
-
-/// An ASCII `ident_char`: what continues a name or a keyword.
-fn is_ident_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
-}
-
-/// An ASCII `word_char`: what continues a bare word.
-fn is_word_byte(b: u8) -> bool {
-    is_ident_byte(b) || matches!(b, b'.' | b'@' | b'+' | b'-' | b':' | b'/')
 }
 
 #[cfg(test)]

@@ -15,6 +15,12 @@
 //! 4. pairs to tree: one Pratt parser gives `not` > `and` > `or` their
 //!    precedence, string escapes are resolved, list lengths are bounded.
 //!
+//! The steps that read the text themselves (the scan, the hand-written
+//! parser, the wording of pest's errors) do it with one lexer,
+//! `syntax/token.rs` (character classes in `syntax/chars.rs`), held to
+//! pest's terminals by `tests/lexer.rs`, so that they cannot disagree on
+//! where a string, a comment or a word ends.
+//!
 //! `and` and `or` come out n-ary and flat: `a and b and c`, and also
 //! `(a and b) and c` and `a and (b and c)`, are one `And` with three
 //! operands, as [`ast::ExprKind`] promises. The span of an `And`/`Or` runs
@@ -23,9 +29,11 @@
 
 pub(crate) mod chars;
 mod error;
-mod escape;
+pub(crate) mod escape;
 mod fast;
+pub(crate) mod lexical;
 mod scan;
+pub mod token;
 
 pub use error::ParseError;
 
@@ -148,6 +156,35 @@ fn parse_file_by(source: &str, limits: &Limits, path: Path) -> Result<ast::File,
         .map(|pair| builder.segment(pair))
         .collect::<Result<_, _>>()?;
     Ok(ast::File { segments })
+}
+
+/// A pair of pest's parse: its rule's name, its bytes, and whether it is
+/// a terminal (a pair without inner pairs).
+#[doc(hidden)]
+pub type PestPair = (String, usize, usize, bool);
+
+/// Every pair pest makes of `source` read as a segment file (`file`) or
+/// an expression, in order, or `None` where pest fails: what
+/// `tests/lexer.rs` holds the lexer's tokens to. pest alone, no bounds.
+#[doc(hidden)]
+pub fn pest_pairs(source: &str, file: bool) -> Option<Vec<PestPair>> {
+    let rule = if file { Rule::file } else { Rule::query };
+    let pairs = HcqParser::parse(rule, source).ok()?;
+    Some(
+        pairs
+            .flatten()
+            .map(|pair| {
+                let span = pair.as_span();
+                let leaf = pair.clone().into_inner().next().is_none();
+                (
+                    format!("{:?}", pair.as_rule()),
+                    span.start(),
+                    span.end(),
+                    leaf,
+                )
+            })
+            .collect(),
+    )
 }
 
 /// The checks before pest: size first (at most `max_bytes`), then the

@@ -6,7 +6,9 @@
 //! unclosed strings, whose precise positions pest could only guess, and
 //! whether there is anything besides blanks and comments at all.
 
+use super::chars;
 use super::error::ParseError;
+use super::token::{self, Strings};
 
 /// What the scan learnt about an input that passed it.
 pub(super) struct Scan {
@@ -30,10 +32,25 @@ fn opener(close: u8) -> u8 {
     if close == b')' { b'(' } else { b'[' }
 }
 
-/// Bytes that continue a name or keyword: ASCII letters, digits, `_`, and
-/// anything non-ASCII (so that `noté` is not the keyword `not`).
-fn is_name_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+/// Closes the innermost open delimiter with `close` at `at`, giving back
+/// the levels it added, or fails where `close` closes nothing or does not
+/// match it.
+fn close(open: &mut Vec<Open>, close: u8, at: usize) -> Result<usize, ParseError> {
+    match open.pop() {
+        None => Err(ParseError::UnexpectedClose {
+            close: close as char,
+            open: opener(close) as char,
+            span: (at, 1).into(),
+        }),
+        Some(o) if closer(o.byte) != close => Err(ParseError::MismatchedClose {
+            close: close as char,
+            open: o.byte as char,
+            expected: closer(o.byte) as char,
+            span: (at, 1).into(),
+            open_span: (o.at, 1).into(),
+        }),
+        Some(o) => Ok(o.levels),
+    }
 }
 
 /// Scans `source`, skipping strings and comments, and fails at the first
@@ -44,93 +61,80 @@ fn is_name_byte(b: u8) -> bool {
 /// each operand: `not not (not (a = 1))` nests 5 levels (the `not`s before a
 /// comparison end with it, so `not a = 1 and not b = 2` nests only 1).
 pub(super) fn scan(source: &str, max_depth: usize) -> Result<Scan, ParseError> {
+    // The lexer's rules, at the byte level rather than token by token: this
+    // runs on every input before anything else, and the token stream, for
+    // all it does not allocate, costs twice the time here.
     let bytes = source.as_bytes();
-    let mut i = if source.starts_with('\u{FEFF}') { 3 } else { 0 };
     // Never longer than `max_depth + 1`: the scan stops when depth passes it.
     let mut open: Vec<Open> = Vec::new();
     let mut depth = 0;
     let mut nots = 0;
     let mut has_tokens = false;
-    while i < bytes.len() {
-        let b = bytes[i];
+    let mut at = token::trivia_end(bytes, 0);
+    if source[at..].starts_with(token::BOM) {
+        at += token::BOM.len();
+    }
+    loop {
+        at = token::trivia_end(bytes, at);
+        let Some(&b) = bytes.get(at) else { break };
+        has_tokens = true;
         match b {
-            b' ' | b'\t' | b'\r' | b'\n' => i += 1,
-            b'#' => {
-                i = bytes[i..]
-                    .iter()
-                    .position(|&c| c == b'\n')
-                    .map_or(bytes.len(), |n| i + n);
-            }
             b'"' => {
-                has_tokens = true;
+                let (end, terminated) = token::string_end(bytes, at, Strings::Exact);
+                if !terminated {
+                    return Err(ParseError::UnclosedString {
+                        span: (at, 1).into(),
+                    });
+                }
                 nots = 0;
-                i = string_end(bytes, i)?;
+                at = end;
             }
             b'(' | b'[' => {
-                has_tokens = true;
                 let levels = nots + 1;
                 if depth + levels > max_depth {
                     return Err(ParseError::TooDeep {
                         max: max_depth,
-                        span: (i, 1).into(),
+                        span: (at, 1).into(),
                     });
                 }
                 open.push(Open {
                     byte: b,
-                    at: i,
+                    at,
                     levels,
                 });
                 depth += levels;
                 nots = 0;
-                i += 1;
+                at += 1;
             }
             b')' | b']' => {
-                has_tokens = true;
                 nots = 0;
-                match open.pop() {
-                    None => {
-                        return Err(ParseError::UnexpectedClose {
-                            close: b as char,
-                            open: opener(b) as char,
-                            span: (i, 1).into(),
-                        });
-                    }
-                    Some(o) if closer(o.byte) != b => {
-                        return Err(ParseError::MismatchedClose {
-                            close: b as char,
-                            open: o.byte as char,
-                            expected: closer(o.byte) as char,
-                            span: (i, 1).into(),
-                            open_span: (o.at, 1).into(),
-                        });
-                    }
-                    Some(o) => depth -= o.levels,
-                }
-                i += 1;
+                depth -= close(&mut open, b, at)?;
+                at += 1;
             }
-            _ if is_name_byte(b) => {
-                has_tokens = true;
-                let start = i;
-                while i < bytes.len() && is_name_byte(bytes[i]) {
-                    i += 1;
+            _ => {
+                let end = token::word_end(source, at);
+                if end == at {
+                    // Operators and other characters end a run of `not`s.
+                    nots = 0;
+                    at += chars::class_at(source, at).1;
+                    continue;
                 }
-                if bytes[start..i].eq_ignore_ascii_case(b"not") {
+                let is_not = token::keyword_at(source, at, "not");
+                if is_not {
                     nots += 1;
                     if depth + nots > max_depth {
                         return Err(ParseError::TooDeep {
                             max: max_depth,
-                            span: (start, 3).into(),
+                            span: (at, 3).into(),
                         });
                     }
-                } else {
+                }
+                // `not@x`, `not-x`: what follows the keyword in the same
+                // word is an operand's start, which ends the run.
+                if !is_not || end > at + 3 {
                     nots = 0;
                 }
-            }
-            _ => {
-                // Operators and other punctuation: they end a run of `not`s.
-                has_tokens = true;
-                nots = 0;
-                i += 1;
+                at = end;
             }
         }
     }
@@ -142,21 +146,4 @@ pub(super) fn scan(source: &str, max_depth: usize) -> Result<Scan, ParseError> {
         });
     }
     Ok(Scan { has_tokens })
-}
-
-/// The byte after the string that opens at `start`.
-fn string_end(bytes: &[u8], start: usize) -> Result<usize, ParseError> {
-    let mut i = start + 1;
-    while i < bytes.len() {
-        match bytes[i] {
-            // The escaped byte is never a quote that ends the string; what
-            // escapes mean is decided later.
-            b'\\' => i += 2,
-            b'"' => return Ok(i + 1),
-            _ => i += 1,
-        }
-    }
-    Err(ParseError::UnclosedString {
-        span: (start, 1).into(),
-    })
 }

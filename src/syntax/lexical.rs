@@ -1,0 +1,162 @@
+//! What a lexical look finds in text that may not parse: whether it is a
+//! segment file, where its comments are, and which lines start a segment.
+//!
+//! The formatter puts comments back by these spans, and segment chunking
+//! cuts a broken file at these lines; both read the text with the lexer
+//! (`token.rs`), so a `#` or `segment` inside a string is neither.
+
+use super::token::{self, Kind, Lexer};
+use crate::ast::Span;
+
+pub use super::token::Strings;
+
+/// Whether `text` holds segments rather than one expression: its first
+/// token, after a byte-order mark, blanks and `#` comments, is the keyword
+/// `segment` (in any case).
+pub fn is_segment_file(text: &str) -> bool {
+    Lexer::new(text)
+        .next_significant()
+        .is_some_and(|t| starts_with_keyword(&text[t.start..], "segment"))
+}
+
+/// Whether `text` holds nothing but a byte-order mark, blanks and
+/// comments: an empty segment file.
+pub fn is_blank(text: &str) -> bool {
+    Lexer::new(text).next_significant().is_none()
+}
+
+/// Whether `text` starts with `keyword` (ASCII, lower case, matched in any
+/// case) followed by something that cannot continue a name (the grammar's
+/// `kw_end`).
+pub fn starts_with_keyword(text: &str, keyword: &str) -> bool {
+    token::starts_with_keyword(text, keyword)
+}
+
+/// What a lexical scan finds outside string literals: where `#` comments
+/// are and which lines begin with the keyword `segment`.
+#[derive(Debug, Default)]
+pub struct Scan {
+    /// Each comment's span, from `#` to the end of its line (without the
+    /// line break or trailing whitespace).
+    pub comments: Vec<Span>,
+    /// The offset of `segment` on each line whose first token it is.
+    pub segment_starts: Vec<usize>,
+}
+
+/// Scans `text` for comments and segment starts, outside `"…"` strings,
+/// which are read as `strings` says.
+pub fn scan(text: &str, strings: Strings) -> Scan {
+    let mut result = Scan::default();
+    // Whether only spaces, tabs and carriage returns stand between the
+    // last line feed (or the start of the text) and the next token.
+    let mut line_start = true;
+    for token in Lexer::with_strings(text, strings) {
+        match token.kind {
+            Kind::Comment => {
+                let comment = token.text(text).trim_end();
+                result
+                    .comments
+                    .push(Span::new(token.start, token.start + comment.len()));
+            }
+            Kind::Word if line_start && starts_with_keyword(&text[token.start..], "segment") => {
+                result.segment_starts.push(token.start);
+            }
+            _ => {}
+        }
+        line_start = match token.kind {
+            Kind::Whitespace => line_start || token.text(text).contains('\n'),
+            _ => false,
+        };
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Strings, is_blank, is_segment_file, scan};
+
+    #[test]
+    fn a_segment_file_starts_with_the_keyword() {
+        assert!(is_segment_file("segment a\n  tag = Lead"));
+        assert!(is_segment_file("\u{feff}# a comment\n\n  SEGMENT a"));
+        assert!(is_segment_file("# only\nSegment"));
+        assert!(!is_segment_file("segments = 1"));
+        assert!(!is_segment_file("email ~ gmail # segment"));
+        assert!(!is_segment_file("# segment a"));
+        assert!(!is_segment_file(""));
+        assert!(is_blank("\u{feff} # a\n\n# b"));
+        assert!(!is_blank("# a\nx"));
+    }
+
+    #[test]
+    fn the_first_token_is_the_grammars() {
+        // pest allows blanks before the byte order mark; `segment` with a
+        // combining mark is no keyword; a no-break space is no blank.
+        assert!(is_segment_file(" \u{feff}segment a"));
+        assert!(!is_segment_file("segment\u{301} a"));
+        assert!(!is_segment_file("\u{a0}segment a"));
+        assert!(is_blank(" \u{feff}"));
+    }
+
+    #[test]
+    fn one_line_strings_stop_at_the_line_break() {
+        let text = "segment a x = \"oops\n# c1\nsegment b y = 1 # c2\n  segment c";
+        let found = scan(text, Strings::OneLine);
+        let starts: Vec<&str> = found
+            .segment_starts
+            .iter()
+            .map(|&i| &text[i..i + 9])
+            .collect();
+        assert_eq!(starts, ["segment a", "segment b", "segment c"]);
+        let comments: Vec<&str> = found.comments.iter().map(|s| s.slice(text)).collect();
+        assert_eq!(comments, ["# c1", "# c2"]);
+    }
+
+    #[test]
+    fn exact_strings_hide_what_they_hold() {
+        let text = "x = \"a\n# not\nsegment b\\\"\" # yes  \r\nsegment c";
+        let found = scan(text, Strings::Exact);
+        assert_eq!(found.segment_starts, [text.rfind("segment").unwrap()]);
+        let comments: Vec<&str> = found.comments.iter().map(|s| s.slice(text)).collect();
+        assert_eq!(comments, ["# yes"]);
+    }
+
+    #[test]
+    fn scanning_skips_strings() {
+        let text =
+            "segment a # one\n  name = \"# not\" # two\n  segment_x = 1\n SEGMENT b\n\"un#\n#three";
+        let found = scan(text, Strings::OneLine);
+        let comments: Vec<&str> = found.comments.iter().map(|c| c.slice(text)).collect();
+        assert_eq!(comments, ["# one", "# two", "#three"]);
+        let starts: Vec<&str> = found
+            .segment_starts
+            .iter()
+            .map(|&s| &text[s..s + 9])
+            .collect();
+        assert_eq!(starts, ["segment a", "SEGMENT b"]);
+    }
+
+    proptest::proptest! {
+        /// While `segment.rs` keeps the scan this replaces, the two agree.
+        #[test]
+        fn finds_what_the_segment_scan_finds(
+            text in "(segment|SEGMENT|segment_|segment.|segmenté| |\t|\r|\n|#|\"|\\\\|a|=|é){0,40}"
+        ) {
+            use crate::segment;
+            for (mode, old) in [
+                (Strings::Exact, segment::Strings::Exact),
+                (Strings::OneLine, segment::Strings::OneLine),
+            ] {
+                let new = scan(&text, mode);
+                let old = segment::scan(&text, old);
+                let spans = |s: &[crate::ast::Span]| {
+                    s.iter().map(|s| (s.start, s.end)).collect::<Vec<_>>()
+                };
+                proptest::prop_assert_eq!(&new.segment_starts, &old.segment_starts);
+                proptest::prop_assert_eq!(spans(&new.comments), spans(&old.comments));
+            }
+            proptest::prop_assert_eq!(is_segment_file(&text), segment::is_segment_file(&text));
+            proptest::prop_assert_eq!(is_blank(&text), segment::is_blank(&text));
+        }
+    }
+}
