@@ -152,19 +152,5 @@ pub fn file_to_string(file: &ast::File) -> String {
 /// The span of every `#` comment in `text` (from `#` to the end of its
 /// line, trailing blanks left out), outside string literals.
 pub fn comments(text: &str) -> Vec<Span> {
-    let comments = lexical::scan(text, Strings::Exact).comments;
-    // While `segment` keeps a scan of its own for chunking, debug builds
-    // (every test) hold the two to each other. (`Span`'s equality ignores
-    // offsets, hence the pairs.)
-    debug_assert_eq!(
-        offsets(&comments),
-        offsets(&segment::scan(text, segment::Strings::Exact).comments),
-        "the lexer and segment.rs find different comments in {text:?}"
-    );
-    comments
-}
-
-/// The offsets of `spans`, to compare.
-fn offsets(spans: &[Span]) -> Vec<(usize, usize)> {
-    spans.iter().map(|s| (s.start, s.end)).collect()
+    lexical::scan(text, Strings::Exact).comments
 }

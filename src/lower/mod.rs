@@ -619,6 +619,8 @@ pub(crate) fn show_literal(value: &Literal) -> String {
     }
 }
 
+/// `text` as a string literal, written by the one escaping rule hcq has
+/// (`syntax::escape`), cut after [`SHOWN_TEXT`] characters.
 fn quote(text: &str) -> String {
     let mut out = String::from("\"");
     for (i, c) in text.chars().enumerate() {
@@ -626,16 +628,7 @@ fn quote(text: &str) -> String {
             out.push('…');
             break;
         }
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
-            }
-            c => out.push(c),
-        }
+        crate::syntax::escape::escape_into(&mut out, c);
     }
     out.push('"');
     out

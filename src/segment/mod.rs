@@ -16,7 +16,7 @@
 //! written there in parentheses. The file is checked in one pass that
 //! reports every problem it can find:
 //!
-//! 1. parse (`parse.rs`, with `lexical.rs` to find the `segment` lines):
+//! 1. parse (`parse.rs`, with `syntax::lexical` to find the `segment` lines):
 //!    the whole text at once, and when that fails, each chunk that
 //!    starts at a line beginning with `segment` on its own, so that one
 //!    broken segment does not hide the errors of the others;
@@ -40,7 +40,6 @@ mod analyse;
 mod budget;
 mod compiled;
 mod error;
-mod lexical;
 mod lower;
 mod output;
 mod parse;
@@ -49,11 +48,10 @@ mod splice;
 #[cfg(test)]
 mod testing;
 
+pub use crate::syntax::lexical::{is_blank, is_segment_file};
 pub use budget::{Budget, REQUESTS_PER_MINUTE};
 pub use compiled::{Compiled, CompiledSegment};
 pub use error::{SegmentError, ShiftedParseError};
-pub(crate) use lexical::{Strings, scan};
-pub use lexical::{is_blank, is_segment_file};
 pub(crate) use parse::parse_recovering;
 
 use analyse::{Analysis, analyse};

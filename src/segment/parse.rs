@@ -3,11 +3,11 @@
 //! the spans of what parsed moved to point into the whole file.
 
 use super::error::{SegmentError, ShiftedParseError};
-use super::lexical::{Strings, scan, starts_with_keyword};
 use crate::Problem;
 use crate::ast::{self, Span};
 use crate::limits::Limits;
 use crate::syntax;
+use crate::syntax::lexical::{Strings, scan, starts_with_keyword};
 use std::collections::HashSet;
 
 /// The outcome of parsing a file as far as possible.

@@ -135,28 +135,4 @@ mod tests {
             .collect();
         assert_eq!(starts, ["segment a", "SEGMENT b"]);
     }
-
-    proptest::proptest! {
-        /// While `segment.rs` keeps the scan this replaces, the two agree.
-        #[test]
-        fn finds_what_the_segment_scan_finds(
-            text in "(segment|SEGMENT|segment_|segment.|segmenté| |\t|\r|\n|#|\"|\\\\|a|=|é){0,40}"
-        ) {
-            use crate::segment;
-            for (mode, old) in [
-                (Strings::Exact, segment::Strings::Exact),
-                (Strings::OneLine, segment::Strings::OneLine),
-            ] {
-                let new = scan(&text, mode);
-                let old = segment::scan(&text, old);
-                let spans = |s: &[crate::ast::Span]| {
-                    s.iter().map(|s| (s.start, s.end)).collect::<Vec<_>>()
-                };
-                proptest::prop_assert_eq!(&new.segment_starts, &old.segment_starts);
-                proptest::prop_assert_eq!(spans(&new.comments), spans(&old.comments));
-            }
-            proptest::prop_assert_eq!(is_segment_file(&text), segment::is_segment_file(&text));
-            proptest::prop_assert_eq!(is_blank(&text), segment::is_blank(&text));
-        }
-    }
 }
