@@ -48,6 +48,25 @@ pub mod syntax;
 pub mod typed;
 
 pub use diagnostic::{Error, Problem};
+
+/// What the fuzz targets (`fuzz/`) reach beyond the public API: the
+/// pest-only parsers the hand-written fast path is held to. It exists only
+/// under cargo-fuzz's `--cfg fuzzing`, and promises nothing.
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing {
+    use crate::{Limits, ast, syntax::ParseError};
+
+    /// [`crate::syntax::parse_query`] by pest alone.
+    pub fn parse_query_with_pest(source: &str, limits: &Limits) -> Result<ast::Query, ParseError> {
+        crate::syntax::parse_query_with_pest(source, limits)
+    }
+
+    /// [`crate::syntax::parse_file`] by pest alone.
+    pub fn parse_file_with_pest(source: &str, limits: &Limits) -> Result<ast::File, ParseError> {
+        crate::syntax::parse_file_with_pest(source, limits)
+    }
+}
 pub use limits::Limits;
 pub use lower::{Lowered, PlanOptions};
 pub use plan::Plan;

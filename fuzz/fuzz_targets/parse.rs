@@ -20,12 +20,12 @@ fuzz_target!(|text: &str| {
     for limits in [Limits::default(), shallow] {
         assert_eq!(
             format!("{:?}", hcq::syntax::parse_query(text, &limits)),
-            format!("{:?}", hcq::syntax::parse_query_with_pest(text, &limits)),
+            format!("{:?}", hcq::fuzzing::parse_query_with_pest(text, &limits)),
             "the fast path and pest disagree on {text:?}"
         );
         assert_eq!(
             format!("{:?}", hcq::syntax::parse_file(text, &limits)),
-            format!("{:?}", hcq::syntax::parse_file_with_pest(text, &limits)),
+            format!("{:?}", hcq::fuzzing::parse_file_with_pest(text, &limits)),
             "the fast path and pest disagree on the file {text:?}"
         );
         match hcq::syntax::parse_query(text, &limits) {

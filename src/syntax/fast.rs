@@ -18,7 +18,7 @@
 //!   bound: the pest path reports them.
 //!
 //! Giving up is always safe; accepting is safe because the tree must be
-//! the one pest's path builds, which `tests/fast_parser.rs` checks on
+//! the one pest's path builds, which `syntax/tests/fast_parser.rs` checks on
 //! every fixture and on generated inputs, spans compared. Recursion is
 //! bounded by the scan that runs first (`syntax/scan.rs`), as pest's is.
 
@@ -686,7 +686,7 @@ impl<'a> Parser<'a> {
 #[cfg(test)]
 mod tests {
     //! That the fast path is taken where it should be; that its trees are
-    //! pest's is `tests/fast_parser.rs`'s job.
+    //! pest's is `syntax/tests/fast_parser.rs`'s job.
 
     use super::{file, query};
 

@@ -18,7 +18,7 @@
 //! The steps that read the text themselves (the scan, the hand-written
 //! parser, the wording of pest's errors) do it with one lexer,
 //! `syntax/token.rs` (character classes in `syntax/chars.rs`), held to
-//! pest's terminals by `tests/lexer.rs`, so that they cannot disagree on
+//! pest's terminals by `syntax/tests/lexer.rs`, so that they cannot disagree on
 //! where a string, a comment or a word ends.
 //!
 //! `and` and `or` come out n-ary and flat: `a and b and c`, and also
@@ -33,7 +33,9 @@ pub(crate) mod escape;
 mod fast;
 pub(crate) mod lexical;
 mod scan;
-pub mod token;
+#[cfg(test)]
+mod tests;
+pub(crate) mod token;
 
 pub use error::ParseError;
 
@@ -88,8 +90,13 @@ pub fn parse_query(source: &str, limits: &Limits) -> Result<ast::Query, ParseErr
 
 /// [`parse_query`] with pest alone, without the hand-written fast path
 /// tried first: the reference the fast path is tested against, and what
-/// reads any input the fast path gives up on.
-pub fn parse_query_with_pest(source: &str, limits: &Limits) -> Result<ast::Query, ParseError> {
+/// reads any input the fast path gives up on. Tests and the fuzz targets
+/// (through `hcq::fuzzing`) reach it.
+#[cfg(any(test, fuzzing))]
+pub(crate) fn parse_query_with_pest(
+    source: &str,
+    limits: &Limits,
+) -> Result<ast::Query, ParseError> {
     parse_query_by(source, limits, Path::Pest)
 }
 
@@ -97,6 +104,7 @@ pub fn parse_query_with_pest(source: &str, limits: &Limits) -> Result<ast::Query
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Path {
     Fast,
+    #[cfg(any(test, fuzzing))]
     Pest,
 }
 
@@ -135,8 +143,9 @@ pub fn parse_file(source: &str, limits: &Limits) -> Result<ast::File, ParseError
     parse_file_by(source, limits, Path::Fast)
 }
 
-/// [`parse_file`] with pest alone, as [`parse_query_with_pest`].
-pub fn parse_file_with_pest(source: &str, limits: &Limits) -> Result<ast::File, ParseError> {
+/// [`parse_file`] with pest alone, as `parse_query_with_pest`.
+#[cfg(any(test, fuzzing))]
+pub(crate) fn parse_file_with_pest(source: &str, limits: &Limits) -> Result<ast::File, ParseError> {
     parse_file_by(source, limits, Path::Pest)
 }
 
@@ -160,14 +169,14 @@ fn parse_file_by(source: &str, limits: &Limits, path: Path) -> Result<ast::File,
 
 /// A pair of pest's parse: its rule's name, its bytes, and whether it is
 /// a terminal (a pair without inner pairs).
-#[doc(hidden)]
-pub type PestPair = (String, usize, usize, bool);
+#[cfg(test)]
+pub(crate) type PestPair = (String, usize, usize, bool);
 
 /// Every pair pest makes of `source` read as a segment file (`file`) or
 /// an expression, in order, or `None` where pest fails: what
-/// `tests/lexer.rs` holds the lexer's tokens to. pest alone, no bounds.
-#[doc(hidden)]
-pub fn pest_pairs(source: &str, file: bool) -> Option<Vec<PestPair>> {
+/// `syntax/tests/lexer.rs` holds the lexer's tokens to. pest alone, no bounds.
+#[cfg(test)]
+pub(crate) fn pest_pairs(source: &str, file: bool) -> Option<Vec<PestPair>> {
     let rule = if file { Rule::file } else { Rule::query };
     let pairs = HcqParser::parse(rule, source).ok()?;
     Some(

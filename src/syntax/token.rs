@@ -13,7 +13,7 @@
 //! characters, so `now-30d`, `and@x` and `30d` are one word each, and the
 //! parser (pest, or `fast.rs` following it) may read one word as several
 //! terminals where the grammar says so (`now` `-` `30d` after an operator,
-//! `and` `@x` between operands). `tests/lexer.rs` holds the token
+//! `and` `@x` between operands). `syntax/tests/lexer.rs` holds the token
 //! boundaries to pest's terminals on generated inputs.
 
 use super::chars::{self, Class};

@@ -10,12 +10,10 @@
 //! `in.x`, comments and CRLF between any two tokens, non-ASCII words).
 //!
 //! Each property runs 256 cases; `PROPTEST_CASES=100000 cargo test
-//! --release --test fast_parser` runs more.
+//! --release --lib syntax::tests` runs more.
 
-mod common;
-
-use hcq::Limits;
-use hcq::syntax::{parse_file, parse_file_with_pest, parse_query, parse_query_with_pest};
+use crate::Limits;
+use crate::syntax::{parse_file, parse_file_with_pest, parse_query, parse_query_with_pest};
 use proptest::prelude::*;
 use std::path::Path;
 
@@ -334,7 +332,7 @@ fn segment_file() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(common::proptest_config())]
+    #![proptest_config(super::proptest_config())]
 
     #[test]
     fn generated_expressions_parse_the_same_on_both_paths(text in query()) {
@@ -348,8 +346,7 @@ proptest! {
 
     #[test]
     fn lists_past_the_bound_are_left_to_pest(text in query()) {
-        let mut limits = Limits::default();
-        limits.max_list_len = 2;
+        let limits = Limits { max_list_len: 2, ..Limits::default() };
         assert_query_agrees(&text, &limits)?;
     }
 

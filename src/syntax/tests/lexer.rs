@@ -1,4 +1,4 @@
-//! The lexer (`hcq::syntax::token`) cuts text where pest's grammar does:
+//! The lexer (`crate::syntax::token`) cuts text where pest's grammar does:
 //! on every input that pest parses, the lexer's tokens other than blanks
 //! and comments have the boundaries of pest's terminal pairs.
 //!
@@ -15,10 +15,8 @@
 //! Inputs: every fixture of the suite, and generated queries and segment
 //! files that mix the lexical corners of the grammar.
 
-mod common;
-
-use hcq::syntax::pest_pairs;
-use hcq::syntax::token::{Kind, Lexer};
+use crate::syntax::pest_pairs;
+use crate::syntax::token::{Kind, Lexer};
 use proptest::prelude::*;
 use std::path::Path;
 
@@ -283,7 +281,7 @@ fn query() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(common::proptest_config())]
+    #![proptest_config(super::proptest_config())]
 
     #[test]
     fn generated_queries_lex_as_pest_reads_them(text in query()) {
