@@ -102,6 +102,11 @@ pub const MAX_WIDTH: usize = 80;
 /// Formats `text` as a segment file when [`segment::is_segment_file`] says
 /// it is one (or when it holds only comments), and as a single expression
 /// otherwise.
+///
+/// # Errors
+///
+/// As [`format_file`] or [`format_query`]: text that does not parse is
+/// not formatted.
 pub fn format_source(name: &str, text: &str, limits: &Limits) -> Result<String, Error> {
     if lexical::is_segment_file(text) || lexical::is_blank(text) {
         format_file(name, text, limits)
@@ -110,8 +115,12 @@ pub fn format_source(name: &str, text: &str, limits: &Limits) -> Result<String, 
     }
 }
 
-/// Formats a segment file. Fails with every parse error of the file (a
-/// file that does not parse is left for the user to fix).
+/// Formats a segment file.
+///
+/// # Errors
+///
+/// An [`Error`] with every parse error of the file: a file that does not
+/// parse is left for the user to fix.
 pub fn format_file(name: &str, text: &str, limits: &Limits) -> Result<String, Error> {
     let parsed = segment::parse_recovering(text, limits);
     if !parsed.problems.is_empty() {
@@ -124,6 +133,10 @@ pub fn format_file(name: &str, text: &str, limits: &Limits) -> Result<String, Er
 
 /// Formats one expression with its clauses: the expression from column
 /// 0 (broken before `or` as in a segment), each clause on its own line.
+///
+/// # Errors
+///
+/// An [`Error`] with the parse error when `text` does not parse.
 pub fn format_query(name: &str, text: &str, limits: &Limits) -> Result<String, crate::Error> {
     let query = syntax::parse_query(text, limits)
         .map_err(|error| crate::Error::new(name, text, vec![error.into()]))?;

@@ -14,6 +14,7 @@ use thiserror::Error;
 /// What the parser can say about text that does not follow the grammar, or
 /// that breaks a bound checked while parsing.
 #[derive(Debug, Clone, PartialEq, Eq, Error, Diagnostic)]
+#[non_exhaustive]
 pub enum ParseError {
     /// The input is larger than [`Limits::max_input_bytes`](crate::Limits)
     /// (for a segment file, `max_file_bytes`); checked before anything else.

@@ -84,6 +84,12 @@ static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
 /// assert!(matches!(&query.expr.kind, ExprKind::Or(operands) if operands.len() == 3));
 /// # Ok::<(), hcq::syntax::ParseError>(())
 /// ```
+///
+/// # Errors
+///
+/// A [`ParseError`]: the first place the text leaves the grammar (with
+/// what was expected there), an unclosed string or delimiter, or a bound
+/// of `limits` broken (size, nesting depth, list length).
 pub fn parse_query(source: &str, limits: &Limits) -> Result<ast::Query, ParseError> {
     parse_query_by(source, limits, Path::Fast)
 }
@@ -139,6 +145,10 @@ fn parse_query_by(source: &str, limits: &Limits, path: Path) -> Result<ast::Quer
 /// assert_eq!(file.segments[1].name.name, "fresh_leads");
 /// # Ok::<(), hcq::syntax::ParseError>(())
 /// ```
+///
+/// # Errors
+///
+/// As [`parse_query`], with the file's size bound.
 pub fn parse_file(source: &str, limits: &Limits) -> Result<ast::File, ParseError> {
     parse_file_by(source, limits, Path::Fast)
 }
