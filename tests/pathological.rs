@@ -172,7 +172,7 @@ fn only_a_comment() {
 // ---------------------------------------------------------------- segment files
 
 /// Reads and compiles the segment file `text`, as `hcq check FILE` does.
-fn check_file(text: &str) -> Result<hcq::segment::Compiled, hcq::Error> {
+fn check_file(text: &str) -> Result<hcq::segment::CompiledFile, hcq::Error> {
     hcq::segment::check_file("pathological.hcq", text, &options(Limits::default()))
 }
 

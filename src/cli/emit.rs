@@ -8,7 +8,7 @@ use super::{Failure, INVALID, SUCCESS, Session};
 use crate as hcq;
 use clap::Args;
 use hcq::ast::Order;
-use hcq::segment::{self, Compiled};
+use hcq::segment::{self, CompiledFile};
 use hcq::{Error, Options, PlanOptions, Problem};
 
 /// The flags of `hcq explain`, which `emit` shares.
@@ -107,7 +107,7 @@ pub(super) fn compile_file(
     session: &mut Session<'_, '_>,
     input: &Input,
     options: &Options,
-) -> Option<Compiled> {
+) -> Option<CompiledFile> {
     match segment::check_file(&input.name, &input.text, options) {
         Ok(compiled) => {
             if let Some(warnings) = compiled.warnings() {
@@ -244,7 +244,7 @@ fn segments(
 }
 
 pub(super) fn find_segment<'a>(
-    compiled: &'a Compiled,
+    compiled: &'a CompiledFile,
     name: &str,
     file: &str,
 ) -> Result<&'a segment::CompiledSegment, Failure> {

@@ -1,7 +1,7 @@
 //! What running a file's segments costs in API calls and time, and the
 //! error when that is over the budget a caller set (`hcq check --budget N`).
 
-use super::compiled::{Compiled, CompiledSegment};
+use super::compiled::{CompiledFile, CompiledSegment};
 use super::error::SegmentError;
 use crate::Error;
 use miette::LabeledSpan;
@@ -60,7 +60,7 @@ impl fmt::Display for Budget {
     }
 }
 
-impl Compiled {
+impl CompiledFile {
     /// What running every segment once costs.
     pub fn budget(&self) -> Budget {
         Budget::of(

@@ -19,13 +19,13 @@ pub(super) struct Info {
 
 /// Every segment of a file lowered to its plan, in file order.
 #[derive(Debug, Clone)]
-pub struct Compiled {
+pub struct CompiledFile {
     pub(super) name: String,
     pub(super) text: Arc<str>,
     pub(super) segments: Vec<CompiledSegment>,
     pub(super) warnings: Vec<Problem>,
     /// What every segment was lowered with, to lower one again with its
-    /// trace ([`Compiled::trace`]).
+    /// trace ([`CompiledFile::trace`]).
     pub(super) page: PlanOptions,
     pub(super) limits: Limits,
 }
@@ -64,7 +64,7 @@ impl CompiledSegment {
         &self.info.uses
     }
 
-    /// The lowering: plan and warnings ([`Compiled::trace`] says how it
+    /// The lowering: plan and warnings ([`CompiledFile::trace`] says how it
     /// was reached).
     pub fn lowered(&self) -> &Lowered {
         &self.lowered
@@ -89,7 +89,7 @@ impl CompiledSegment {
     }
 }
 
-impl Compiled {
+impl CompiledFile {
     /// The segments and their plans, in file order.
     pub fn segments(&self) -> impl ExactSizeIterator<Item = &CompiledSegment> + '_ {
         self.segments.iter()

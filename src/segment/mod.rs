@@ -29,7 +29,7 @@
 //!    through [`crate::check`](mod@crate::check); an error inside `a` is
 //!    reported once, not again for every segment that uses `a`;
 //! 4. lower (`lower.rs`, in [`check_file`] and the `compile_*` methods):
-//!    each segment to its plan, giving a [`Compiled`] file, which prints
+//!    each segment to its plan, giving a [`CompiledFile`], which prints
 //!    as a table or as JSON (`output.rs`) and knows its [`Budget`].
 //!
 //! Clauses (`sort by`, `limit`, `offset`) belong to the segment that is run:
@@ -50,7 +50,7 @@ mod testing;
 
 pub use crate::syntax::lexical::{is_blank, is_segment_file};
 pub use budget::{Budget, REQUESTS_PER_MINUTE};
-pub use compiled::{Compiled, CompiledSegment};
+pub use compiled::{CompiledFile, CompiledSegment};
 pub use error::{SegmentError, ShiftedParseError};
 pub(crate) use parse::parse_recovering;
 
@@ -98,7 +98,7 @@ fn check_context(options: &Options) -> check::Context {
 /// assert_eq!(counts, [("leads", 1), ("kyiv", 2)]);
 /// assert_eq!(compiled.budget().total_requests, 3);
 /// ```
-pub fn check_file(name: &str, text: &str, options: &Options) -> Result<Compiled, Error> {
+pub fn check_file(name: &str, text: &str, options: &Options) -> Result<CompiledFile, Error> {
     let cx = check_context(options);
     let Analysis {
         segments,
@@ -119,7 +119,7 @@ pub fn check_file(name: &str, text: &str, options: &Options) -> Result<Compiled,
     if problems.has_errors() {
         return Err(Error::new(name, text, problems.list));
     }
-    Ok(Compiled {
+    Ok(CompiledFile {
         name: name.to_owned(),
         text: text.into(),
         segments: compiled,
@@ -289,7 +289,7 @@ impl SegmentFile {
     /// # Errors
     ///
     /// An [`Error`] holding every segment's lowering errors.
-    pub fn compile_all(&self, options: &PlanOptions) -> Result<Compiled, Error> {
+    pub fn compile_all(&self, options: &PlanOptions) -> Result<CompiledFile, Error> {
         let mut problems = Problems::default();
         let checked = self
             .segments
@@ -307,7 +307,7 @@ impl SegmentFile {
         if problems.has_errors() {
             return Err(self.report(problems.list));
         }
-        Ok(Compiled {
+        Ok(CompiledFile {
             name: self.name.clone(),
             text: self.text.clone(),
             segments: compiled,

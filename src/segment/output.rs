@@ -1,7 +1,7 @@
 //! How a compiled file prints: a table for people (`hcq check`, `hcq
 //! list`) and every plan as one JSON object for programs (`hcq emit`).
 
-use super::compiled::{Compiled, CompiledSegment};
+use super::compiled::{CompiledFile, CompiledSegment};
 use serde::{Serialize, Serializer};
 use std::fmt::Write as _;
 
@@ -20,7 +20,7 @@ impl Serialize for Plans<'_> {
     }
 }
 
-impl Compiled {
+impl CompiledFile {
     /// A table for people (`hcq check FILE`, `hcq list FILE`): a headline
     /// with the file's name, its segment count and [`Budget`](super::Budget), then one line
     /// per segment with its request count (and its API calls when paging
@@ -72,7 +72,7 @@ impl Compiled {
     }
 
     /// Every plan keyed by segment name, in file order, to serialise in
-    /// any form: [`Compiled::to_json`] prints it pretty, and
+    /// any form: [`CompiledFile::to_json`] prints it pretty, and
     /// `serde_json::to_string(&compiled.plans())` gives the compact form
     /// (`hcq emit --compact FILE`). A `serde_json::Map` would sort the
     /// names instead.
