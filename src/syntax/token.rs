@@ -94,13 +94,6 @@ pub enum Strings {
 }
 
 /// The tokens of a text, one at a time, without allocating.
-///
-/// ```
-/// use hcq::syntax::token::{Kind, Lexer};
-/// let kinds: Vec<Kind> = Lexer::new("a >= 1 # c").map(|t| t.kind).collect();
-/// assert_eq!(kinds[2], Kind::Compare(hcq::ast::CompareOp::Ge));
-/// assert_eq!(kinds.last(), Some(&Kind::Comment));
-/// ```
 #[derive(Clone, Debug)]
 pub struct Lexer<'a> {
     source: &'a str,
@@ -341,6 +334,13 @@ pub(crate) fn starts_with_keyword(text: &str, keyword: &str) -> bool {
 mod tests {
     use super::{Kind, Lexer, Strings, Token};
     use crate::ast::CompareOp;
+
+    #[test]
+    fn tokens_come_one_at_a_time() {
+        let kinds: Vec<Kind> = Lexer::new("a >= 1 # c").map(|t| t.kind).collect();
+        assert_eq!(kinds[2], Kind::Compare(CompareOp::Ge));
+        assert_eq!(kinds.last(), Some(&Kind::Comment));
+    }
 
     fn tokens(text: &str) -> Vec<(Kind, &str)> {
         Lexer::new(text)
