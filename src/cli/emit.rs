@@ -190,9 +190,7 @@ fn expression(
             }
         };
         report_warnings(session, input, &compilation.lowered.warnings);
-        let text =
-            hcq::lower::explain::render(&input.text, &compilation.lowered, &compilation.trace);
-        session.stdout_for_people(&text)?;
+        session.stdout_for_people(&compilation.explain(&input.text))?;
         return Ok(SUCCESS);
     }
     let Some(compiled) = compile(session, input, options) else {
