@@ -48,6 +48,10 @@ pub mod syntax;
 pub mod typed;
 
 pub use diagnostic::{Error, Problem};
+pub use limits::Limits;
+pub use lower::{Lowered, PlanOptions};
+pub use plan::Plan;
+pub use schema::Schema;
 
 /// What the fuzz targets (`fuzz/`) reach beyond the public API: the
 /// pest-only parsers the hand-written fast path is held to. It exists only
@@ -67,10 +71,6 @@ pub mod fuzzing {
         crate::syntax::parse_file_with_pest(source, limits)
     }
 }
-pub use limits::Limits;
-pub use lower::{Lowered, PlanOptions};
-pub use plan::Plan;
-pub use schema::Schema;
 
 /// How to compile: the target, the bounds, the clock, and overrides of the
 /// expression's `sort by` / `limit` / `offset` clauses.
