@@ -195,11 +195,10 @@ fn options() -> impl Strategy<Value = RunOptions> {
 }
 
 /// The fake API over `contacts`: `eval::search` answers the body, with
-/// `total` the matches of the whole request.
-fn search(body: &Request, contacts: &[(String, Contact)]) -> String {
-    let parsed: Vec<Contact> = contacts.iter().map(|(_, c)| c.clone()).collect();
-    let raw: HashMap<i64, &str> = contacts.iter().map(|(r, c)| (c.id, r.as_str())).collect();
-    let rows: Vec<&str> = eval::search(body, &parsed)
+/// `total` the matches of the whole request; each contact's text is the
+/// one `raw` holds for its id.
+fn search(body: &Request, parsed: &[Contact], raw: &HashMap<i64, &str>) -> String {
+    let rows: Vec<&str> = eval::search(body, parsed)
         .iter()
         .map(|c| raw[&c.id])
         .collect();
@@ -208,7 +207,7 @@ fn search(body: &Request, contacts: &[(String, Contact)]) -> String {
         limit: u64::MAX,
         ..body.clone()
     };
-    let total = eval::search(&every, &parsed).len();
+    let total = eval::search(&every, parsed).len();
     format!("{{\"data\": [{}], \"total\": {total}}}", rows.join(", "))
 }
 
@@ -244,6 +243,8 @@ fn drive(
     schedule: &[(Option<Fault>, u64)],
     give_up: Option<(usize, u64)>,
 ) -> Outcome {
+    let parsed: Vec<Contact> = contacts.iter().map(|(_, c)| c.clone()).collect();
+    let raw: HashMap<i64, &str> = contacts.iter().map(|(r, c)| (c.id, r.as_str())).collect();
     let mut executor = Executor::new(plan, options.clone());
     let mut jitter = Jitter::new(options.seed);
     let mut now = Duration::ZERO;
@@ -313,18 +314,22 @@ fn drive(
                 hold = hold.max(now + wait);
             }
             if *failed < options.max_attempts {
-                let wait = backoff::delay(
-                    *failed,
-                    retry_after,
-                    options.retry_after_cap,
-                    options.base_backoff,
-                    options.max_backoff,
-                    &mut jitter,
-                );
+                // The same seeded draws the executor makes, in the same
+                // order; a `Retry-After` draws nothing.
+                let wait = capped.unwrap_or_else(|| {
+                    backoff::delay(
+                        *failed,
+                        None,
+                        options.retry_after_cap,
+                        options.base_backoff,
+                        options.max_backoff,
+                        &mut jitter,
+                    )
+                });
                 page_ready.insert(page, now + wait);
             }
         }
-        let body = search(&call.body, contacts);
+        let body = search(&call.body, &parsed, &raw);
         match fault {
             None => executor.answer(call.id, now, Reply::new(200, None, &body)),
             Some(Fault::TooMany(_)) => {
@@ -543,11 +548,13 @@ fn numbered(n: i64) -> Vec<(String, Contact)> {
 fn rows_stream_out_before_the_last_page_arrives() {
     let plan = merged_plan(&[2, 2], 1, 4);
     let contacts = numbered(10);
+    let parsed: Vec<Contact> = contacts.iter().map(|(_, c)| c.clone()).collect();
+    let raw: HashMap<i64, &str> = contacts.iter().map(|(r, c)| (c.id, r.as_str())).collect();
     let mut executor = Executor::new(&plan, RunOptions::default());
     let mut streamed_early = false;
     let now = Duration::ZERO;
     while let Step::Send(call) = executor.poll(now) {
-        let body = search(&call.body, &contacts);
+        let body = search(&call.body, &parsed, &raw);
         executor.answer(call.id, now, Reply::new(200, None, &body));
         let rows = executor.take_rows();
         if !rows.is_empty() && executor.poll(now) != Step::Done {
