@@ -84,9 +84,10 @@ use std::time::Duration;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CallId(u64);
 
-/// What the driver should do next.
+/// What the driver should do next. Deliberately exhaustive: a driver
+/// cannot do something sensible with a step it does not know, so a new
+/// one must be a breaking change that every driver handles.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum Step {
     /// Send this call now, then give its outcome to
     /// [`Executor::answer`] or [`Executor::transport_error`].
