@@ -157,8 +157,8 @@ fn plans() -> impl Strategy<Value = Plan> {
 enum Fault {
     /// 429, with `Retry-After` in milliseconds or without.
     TooMany(Option<u64>),
-    /// A 5xx status.
-    Server(u16),
+    /// A 5xx status, with `Retry-After` in milliseconds or without.
+    Server(u16, Option<u64>),
     /// No answer: a timeout or a dropped connection.
     Transport,
     /// A 200 whose body was cut short.
@@ -170,7 +170,11 @@ enum Fault {
 fn fault() -> impl Strategy<Value = Fault> {
     prop_oneof![
         proptest::option::of(0..3000u64).prop_map(Fault::TooMany),
-        proptest::sample::select(vec![500u16, 502, 503, 504]).prop_map(Fault::Server),
+        (
+            proptest::sample::select(vec![500u16, 502, 503, 504]),
+            proptest::option::of(0..3000u64),
+        )
+            .prop_map(|(status, after)| Fault::Server(status, after)),
         Just(Fault::Transport),
         Just(Fault::Truncated),
     ]
@@ -289,7 +293,7 @@ fn drive(
         let failed = failures.entry(page).or_default();
         let fault = match fault {
             Some(Fault::Refused(status)) => Some(Fault::Refused(status)),
-            _ if give_up == Some(page) => Some(Fault::Server(503)),
+            _ if give_up == Some(page) => Some(Fault::Server(503, None)),
             Some(_) if *failed + 1 >= options.max_attempts => None,
             fault => fault,
         };
@@ -301,6 +305,10 @@ fn drive(
             Some(Fault::TooMany(after)) => {
                 *failed += 1;
                 outcome.faults_429 += 1;
+                after.map(Duration::from_millis)
+            }
+            Some(Fault::Server(_, after)) => {
+                *failed += 1;
                 after.map(Duration::from_millis)
             }
             Some(_) => {
@@ -336,8 +344,9 @@ fn drive(
                 let body = r#"{"errors": [{"code": "too_many_requests"}]}"#;
                 executor.answer(call.id, now, Reply::new(429, retry_after, body));
             }
-            Some(Fault::Server(status)) => {
-                executor.answer(call.id, now, Reply::new(status, None, "<html>oops</html>"));
+            Some(Fault::Server(status, _)) => {
+                let body = "<html>oops</html>";
+                executor.answer(call.id, now, Reply::new(status, retry_after, body));
             }
             Some(Fault::Transport) => {
                 executor.transport_error(call.id, now, TransportError::Timeout)
@@ -724,4 +733,49 @@ proptest! {
         prop_assert!(outcome.result.is_ok());
         prop_assert_eq!(ids(&outcome.rows), reference(&plan, &contacts));
     }
+}
+
+#[test]
+fn requests_sorted_unlike_the_merge_hold_every_row_to_the_end() {
+    // Without a shared order a request's last row bounds nothing, so the
+    // merge can only be cut once every request is read.
+    let mut plan = merged_plan(&[2, 3], 1, 5);
+    plan.requests[1].order = Order::Desc;
+    let contacts = numbered(8);
+    let parsed: Vec<Contact> = contacts.iter().map(|(_, c)| c.clone()).collect();
+    let raw: HashMap<i64, &str> = contacts.iter().map(|(r, c)| (c.id, r.as_str())).collect();
+    let mut executor = Executor::new(&plan, RunOptions::default());
+    let now = Duration::ZERO;
+    let mut rows = Vec::new();
+    loop {
+        match executor.poll(now) {
+            Step::Send(call) => {
+                assert!(executor.take_rows().is_empty(), "a row came out early");
+                let body = search(&call.body, &parsed, &raw);
+                executor.answer(call.id, now, Reply::new(200, None, &body));
+            }
+            Step::Done => break,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    rows.extend(executor.take_rows());
+    assert_eq!(ids(&rows), reference(&plan, &contacts));
+    assert_eq!(ids(&rows), vec![1, 2, 3, 4, 5]);
+}
+
+#[test]
+fn a_bad_request_reads_as_a_diagnostic_with_the_apis_errors() {
+    let error = RunError::BadRequest {
+        request: 1,
+        errors: r#"[{"code":"invalid_filter","field":"customers.city"}]"#.into(),
+    };
+    let mut text = String::new();
+    miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+        .with_width(80)
+        .render_report(&mut text, &error)
+        .unwrap();
+    assert!(text.contains("hcq::run::bad_request"), "{text}");
+    assert!(text.contains("request 1 of the plan"), "{text}");
+    assert!(text.contains(r#""code":"invalid_filter""#), "{text}");
+    assert!(text.contains("hcq emit"), "{text}");
 }
