@@ -18,7 +18,8 @@
 //! The pipeline, one module per stage: [`syntax`] (text to [`ast`]),
 //! [`check`](mod@check) (to [`typed`], against a [`schema`]), [`lower`] (negation
 //! normal form, DNF, simplification, packing) and [`plan`] (the requests).
-//! [`eval`] evaluates expressions and plans over contacts offline.
+//! [`eval`] evaluates expressions and plans over contacts offline, and
+//! [`run`] executes a plan against the API through a driver's own HTTP stack.
 //! [`segment`] reads files of named segments that use each other by
 //! `@name`, and [`format`](mod@format) prints hcq text in one canonical layout.
 //!
@@ -42,6 +43,7 @@ pub mod format;
 pub mod limits;
 pub mod lower;
 pub mod plan;
+pub mod run;
 pub mod schema;
 pub mod segment;
 pub mod syntax;
