@@ -155,8 +155,9 @@ impl Contact {
     }
 
     /// The key this contact sorts by for a sort field; an absent
-    /// `firstSeen` sorts before every present one.
-    pub(super) fn sort_key(&self, sort: &str) -> Option<i64> {
+    /// `firstSeen` sorts before every present one. The executor
+    /// (`crate::run`) merges by the same key.
+    pub(crate) fn sort_key(&self, sort: &str) -> Option<i64> {
         match sort {
             "customers.firstSeen" => self.first_seen,
             "customers.lastSeen" => Some(self.last_seen),

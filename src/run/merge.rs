@@ -2,7 +2,6 @@
 //! each row becomes final, with the merge's page cut applied on the way.
 
 use super::page::Row;
-use crate::eval::Contact;
 use crate::plan::{Order, Plan};
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashSet};
@@ -31,17 +30,6 @@ impl Ord for Key {
 impl PartialOrd for Key {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
-    }
-}
-
-/// The value a contact sorts by, as the reference evaluator reads it: an
-/// absent `firstSeen` sorts before every present one, and a field that is
-/// not a sort field sorts by id.
-fn sort_key(contact: &Contact, sort: &str) -> Option<i64> {
-    match sort {
-        "customers.firstSeen" => contact.first_seen,
-        "customers.lastSeen" => Some(contact.last_seen),
-        _ => Some(contact.id),
     }
 }
 
@@ -127,7 +115,7 @@ impl Merger {
             } => {
                 for row in rows {
                     let key = Key {
-                        primary: sort_key(&row.contact, sort),
+                        primary: row.contact.sort_key(sort),
                         id: row.contact.id,
                         descending: *descending,
                     };
