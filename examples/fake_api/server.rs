@@ -486,6 +486,14 @@ fn serve(shared: &Shared, stream: TcpStream) -> io::Result<()> {
         Ok(incoming) => incoming,
         Err(ReadError::Nothing) => return Ok(()),
         Err(ReadError::Bad(status, message)) => {
+            // Closing a socket with unread input resets the connection,
+            // which can destroy the answer before the client reads it: take
+            // what the client is still sending first, briefly and bounded.
+            stream.set_read_timeout(Some(Duration::from_millis(100)))?;
+            let _ = io::copy(
+                &mut reader.take((MAX_HEAD + MAX_BODY) as u64),
+                &mut io::sink(),
+            );
             return send(&stream, &Reply::error(status, "request", message));
         }
     };
