@@ -65,7 +65,7 @@ use hcq::contacts::read_records;
 use hcq::eval::{self, Contact};
 use hcq::plan::Request;
 use hcq::schema::Schema;
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -85,7 +85,8 @@ const READ_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Clone, Debug)]
 pub struct Contacts {
     contacts: Vec<Contact>,
-    json: Vec<serde_json::Value>,
+    /// Each contact's JSON by its id (the reader refuses a repeated id).
+    json: HashMap<i64, serde_json::Value>,
 }
 
 impl Contacts {
@@ -97,10 +98,11 @@ impl Contacts {
     pub fn read(name: &str, text: &str) -> Result<Contacts, String> {
         let records = read_records(name, text).map_err(|e| e.to_string())?;
         let mut contacts = Vec::with_capacity(records.len());
-        let mut json = Vec::with_capacity(records.len());
+        let mut json = HashMap::with_capacity(records.len());
         for (contact, raw) in records {
+            let value = serde_json::from_str(raw).map_err(|e| e.to_string())?;
+            json.insert(contact.id, value);
             contacts.push(contact);
-            json.push(serde_json::from_str(raw).map_err(|e| e.to_string())?);
         }
         Ok(Contacts { contacts, json })
     }
@@ -672,13 +674,7 @@ fn search(contacts: &Contacts, request: &Request, shift: i64, shuffle: bool) -> 
     let limit = usize::try_from(request.limit).unwrap_or(usize::MAX);
     let data: Vec<serde_json::Value> = rows[offset..offset.saturating_add(limit).min(total)]
         .iter()
-        .map(|contact| {
-            let index = parsed
-                .iter()
-                .position(|c| c.id == contact.id)
-                .expect("a row is one of the contacts");
-            render(&contacts.json[index], contact)
-        })
+        .map(|contact| render(&contacts.json[&contact.id], contact))
         .collect();
     serde_json::json!({"data": data, "total": total}).to_string()
 }
