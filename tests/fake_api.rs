@@ -318,6 +318,17 @@ fn ties_reverse_from_the_scripted_request() {
 }
 
 #[test]
+fn faults_count_every_request_but_spare_the_unauthorized() {
+    let handle = stand_in(CONTACTS, 0, "1 500\n2 502\n");
+    let request = request("email ~ gmail");
+    let body = serde_json::to_string(&request).unwrap();
+    // Request 1 has no key: the 401 wins and its fault goes unused.
+    assert_eq!(post(&handle, None, &body).status, 401);
+    assert_eq!(search(&handle, &request).status, 502);
+    assert_eq!(search(&handle, &request).status, 200);
+}
+
+#[test]
 fn the_log_records_every_request() {
     let handle = stand_in(CONTACTS, 0, "");
     let body = serde_json::to_string(&request("email ~ gmail")).unwrap();

@@ -20,13 +20,15 @@
 //!   page over the contacts, `total` every match before paging. Each
 //!   contact is its JSON from the file (keys sorted, unknown keys kept)
 //!   with `firstSeen` and `lastSeen` written as strings of digits, as the
-//!   vendor's example does.
+//!   vendor's example does (a `firstSeen` absent or null stays so).
 //!
 //! Each connection carries one request and is closed after the answer
 //! (`Connection: close`), which keeps the server a loop of plain threads
 //! and makes "the connection closed after the headers" an honest fault.
-//! Request lines and headers are bounded ([`MAX_HEAD`]), bodies too
-//! ([`MAX_BODY`], else `413`); a body needs a `Content-Length`.
+//! Request lines and headers together are bounded ([`MAX_HEAD`], else
+//! `431`), bodies too ([`MAX_BODY`], else `413`); a body needs a
+//! `Content-Length` (chunked is `411`). These answers carry code `request`
+//! and are not numbered: nothing was read to number.
 //!
 //! # Requests are numbered
 //!
@@ -34,7 +36,8 @@
 //! a [`Logged`] entry (so request `N` is `log()[N - 1]`), whatever its
 //! path, key or fate. Faults key on these numbers; they apply only to a
 //! request that reached the endpoint with the right key, and they come
-//! before the rate limit, so a schedule is obeyed exactly.
+//! before the rate limit, so a schedule is obeyed exactly (a scripted
+//! status does not count against the limit).
 //!
 //! # The fault schedule
 //!
