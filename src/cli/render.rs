@@ -126,7 +126,7 @@ pub fn render_at_most(
 }
 
 /// `text` made safe and short for a terminal: clipped to
-/// [`MAX_TEXT_CHARS`], control and invisible characters replaced, tabs
+/// 400 characters (`MAX_TEXT_CHARS`), control and invisible characters replaced, tabs
 /// made spaces (the handler expands tabs in source lines, not in messages).
 pub fn printable(text: &str) -> String {
     visible(&clip(text, MAX_TEXT_CHARS)).replace('\t', " ")
