@@ -56,7 +56,7 @@
 //! `backoff` the waits between attempts, `page` reading an answer's body,
 //! `merge` the union and when a row is final, `error` why a run ended,
 //! and this file the executor that ties them together. With the cargo
-//! feature `http`, [`http`] is a blocking driver over HTTPS.
+//! feature `http`, `hcq::run::http` is a blocking driver over HTTPS.
 
 mod backoff;
 mod bucket;
