@@ -2,11 +2,11 @@
 //! writing files, exit codes. One file per subcommand; `main.rs` only
 //! calls [`main`].
 //!
-//! [`run`] takes the arguments and the three standard streams as values,
+//! [`run`](fn@run) takes the arguments and the three standard streams as values,
 //! so tests, property tests and the fuzzer drive exactly what the binary
 //! does, in-process.
 //!
-//! **Invariant:** whatever the arguments and input, [`run`] returns 0, 1
+//! **Invariant:** whatever the arguments and input, [`run`](fn@run) returns 0, 1
 //! or 2 (and, for `hcq run` once the API has been called, 3 or 4) and
 //! never panics; what it prints about a failure is bounded in size
 //! and holds no raw control characters.
