@@ -1,11 +1,11 @@
-//! A blocking driver for the [`Executor`](super::Executor) over HTTP(S),
+//! A blocking driver for the [`Executor`] over HTTP(S),
 //! behind the cargo feature `http` (which the binary's `cli` feature
 //! enables; the library alone pulls in no HTTP client).
 //!
 //! [`run_blocking`] does the I/O the executor leaves out: it POSTs each
 //! [`Call`](super::Call) to `{base}/customers/search` with the API key as
 //! `Authorization: Bearer KEY`, hands back the status, `Retry-After` (in
-//! seconds) and body, or a [`TransportError`](super::TransportError) for a
+//! seconds) and body, or a [`TransportError`] for a
 //! timeout or a lost connection, sleeps when told to wait, and passes each
 //! final row to a callback as soon as the executor hands it out.
 //!
@@ -49,7 +49,7 @@ pub const MAX_BODY_BYTES: u64 = 32 * 1024 * 1024;
 /// The most characters of an API key.
 pub const MAX_KEY_CHARS: usize = 4096;
 
-/// An API key. It prints as `<redacted>` ([`Debug`] and [`Display`]), so
+/// An API key. It prints as `<redacted>` ([`Debug`] and [`Display`](fmt::Display)), so
 /// no log, error or panic message built from it shows it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ApiKey(String);
