@@ -15,12 +15,13 @@ Examples:
   hcq check segments/*.hcq --budget 120
   hcq emit segments.hcq --segment gmail_leads
   hcq eval -e 'city = Kyiv' --contacts export.json --ids
+  HELPCRUNCH_API_KEY=... hcq run -e 'tag = Lead' --format ids
 
 A FILE holds either one expression or, when it starts with `segment NAME`,
 any number of named segments. Exit status: 0 success, 1 the input has
 errors (diagnostics on stderr) or, for `fmt --check`, is not formatted,
 2 bad usage, or input or output that failed (an unreadable file, a full
-disk). With --message-format json every failure is a JSON object on
+disk); `hcq run` adds 3 the API refused and 4 gave up. With --message-format json every failure is a JSON object on
 stderr, usage errors included.";
 
 /// Compile HelpCrunch contact filters into the fewest API requests.
@@ -47,6 +48,9 @@ pub(super) enum Command {
     Fmt(super::fmt::FmtArgs),
     /// Run an expression or segment over exported contacts, offline.
     Eval(super::eval::EvalArgs),
+    /// Run an expression or segment against HelpCrunch's API and print the
+    /// contacts (the key from HELPCRUNCH_API_KEY or --api-key-file).
+    Run(super::run::RunArgs),
 }
 
 /// Where an expression comes from.

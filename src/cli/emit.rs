@@ -257,7 +257,7 @@ pub(super) fn find_segment<'a>(
     })
 }
 
-fn plan_options(args: &PageArgs) -> Result<PlanOptions, Failure> {
+pub(super) fn plan_options(args: &PageArgs) -> Result<PlanOptions, Failure> {
     Ok(PlanOptions {
         sort: args.sort.as_deref().map(sort_field).transpose()?,
         order: args.order.map(|o| match o {

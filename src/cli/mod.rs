@@ -2,12 +2,13 @@
 //! writing files, exit codes. One file per subcommand; `main.rs` only
 //! calls [`main`].
 //!
-//! [`run`] takes the arguments and the three standard streams as values,
+//! [`run`](fn@run) takes the arguments and the three standard streams as values,
 //! so tests, property tests and the fuzzer drive exactly what the binary
 //! does, in-process.
 //!
-//! **Invariant:** whatever the arguments and input, [`run`] returns 0, 1
-//! or 2 and never panics; what it prints about a failure is bounded in size
+//! **Invariant:** whatever the arguments and input, [`run`](fn@run) returns 0, 1
+//! or 2 (and, for `hcq run` once the API has been called, 3 or 4) and
+//! never panics; what it prints about a failure is bounded in size
 //! and holds no raw control characters.
 
 mod args;
@@ -19,6 +20,7 @@ mod input;
 mod list;
 mod output;
 pub mod render;
+mod run;
 
 use args::{Cli, Command, MessageFormat};
 use clap::Parser;
@@ -38,6 +40,12 @@ pub const SUCCESS: u8 = 0;
 pub const INVALID: u8 = 1;
 /// The exit status for bad usage, or input or output that failed.
 pub const FAILURE: u8 = 2;
+/// The exit status of `hcq run` when the API refused the request or the
+/// key (400, 401, 403, or another status no retry can change).
+pub const REFUSED: u8 = 3;
+/// The exit status of `hcq run` when it gave up: retries exhausted, or
+/// the network down.
+pub const GAVE_UP: u8 = 4;
 
 /// The standard streams and what the binary knows of its terminal.
 pub struct Io<'a> {
@@ -77,7 +85,8 @@ pub fn main() -> ExitCode {
 }
 
 /// Runs `hcq` with `args` (the first is the program's name) and returns
-/// the exit status: 0 success, 1 invalid input, 2 usage or I/O failure.
+/// the exit status: 0 success, 1 invalid input, 2 usage or I/O failure,
+/// and for `hcq run` 3 the API refused, 4 gave up.
 pub fn run(args: impl IntoIterator<Item = OsString>, io: &mut Io<'_>) -> u8 {
     let args: Vec<OsString> = args.into_iter().collect();
     let format = args::message_format(&args);
@@ -93,6 +102,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>, io: &mut Io<'_>) -> u8 {
         Command::List(args) => list::run(args, &mut session),
         Command::Fmt(args) => fmt::run(args, &mut session),
         Command::Eval(args) => eval::run(args, &mut session),
+        Command::Run(args) => run::run(args, &mut session),
     };
     match outcome {
         Ok(status) => status,

@@ -55,11 +55,14 @@
 //! One job per file: `options` the knobs and defaults, `bucket` the rate,
 //! `backoff` the waits between attempts, `page` reading an answer's body,
 //! `merge` the union and when a row is final, `error` why a run ended,
-//! and this file the executor that ties them together.
+//! and this file the executor that ties them together. With the cargo
+//! feature `http`, `hcq::run::http` is a blocking driver over HTTPS.
 
 mod backoff;
 mod bucket;
 mod error;
+#[cfg(feature = "http")]
+pub mod http;
 mod merge;
 mod options;
 mod page;
