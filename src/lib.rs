@@ -49,6 +49,9 @@ pub mod segment;
 pub mod syntax;
 pub mod typed;
 
+#[cfg(test)]
+mod testing;
+
 pub use diagnostic::{Error, Problem};
 pub use limits::Limits;
 pub use lower::{Lowered, PlanOptions};

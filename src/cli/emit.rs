@@ -257,6 +257,42 @@ pub(super) fn find_segment<'a>(
     })
 }
 
+/// The checked query and plan of what the command line names: the
+/// expression, or with `--segment NAME` that segment of a segment file.
+/// `Ok(None)` when the input has errors (they are reported); a usage
+/// failure when `--segment` is missing for a segment file, or given for
+/// one expression. `verb` says what the command does (`run`), for the
+/// message.
+pub(super) fn compile_chosen(
+    session: &mut Session<'_, '_>,
+    input: &Input,
+    options: &Options,
+    segment: Option<&str>,
+    verb: &str,
+) -> Result<Option<(hcq::typed::Query, hcq::Plan)>, Failure> {
+    if input.is_segment_file() {
+        let Some(name) = segment else {
+            return Err(Failure::usage(format!(
+                "{} holds segments: say which to {verb} with --segment NAME",
+                input.name
+            )));
+        };
+        let Some(compiled) = compile_file(session, input, options) else {
+            return Ok(None);
+        };
+        let segment = find_segment(&compiled, name, &input.name)?;
+        Ok(Some((segment.query().clone(), segment.plan().clone())))
+    } else {
+        if let Some(name) = segment {
+            return Err(Failure::usage(format!(
+                "--segment {name}: {} holds one expression, not segments",
+                input.name
+            )));
+        }
+        Ok(compile(session, input, options).map(|compiled| (compiled.query, compiled.plan)))
+    }
+}
+
 pub(super) fn plan_options(args: &PageArgs) -> Result<PlanOptions, Failure> {
     Ok(PlanOptions {
         sort: args.sort.as_deref().map(sort_field).transpose()?,

@@ -2,7 +2,7 @@
 //! offline, by the reference evaluator and by its plan, which must agree.
 
 use super::args::{ReportArgs, SourceArgs};
-use super::emit::{compile, compile_file, find_segment, options, source};
+use super::emit::{compile_chosen, options, source};
 use super::input::{self, Input};
 use super::{FAILURE, Failure, INVALID, SUCCESS, Session};
 use crate as hcq;
@@ -43,30 +43,15 @@ pub(super) struct EvalArgs {
 pub(super) fn run(args: &EvalArgs, session: &mut Session<'_, '_>) -> Result<u8, Failure> {
     let input = source(session, &args.source)?;
     let options = options(&args.report, &input);
-    // The checked query and its plan, from an expression or a segment.
-    let (query, plan) = if input.is_segment_file() {
-        let Some(name) = &args.source.segment else {
-            return Err(Failure::usage(format!(
-                "{} holds segments: say which to evaluate with --segment NAME",
-                input.name
-            )));
-        };
-        let Some(compiled) = compile_file(session, &input, &options) else {
-            return Ok(INVALID);
-        };
-        let segment = find_segment(&compiled, name, &input.name)?;
-        (segment.query().clone(), segment.plan().clone())
-    } else {
-        if let Some(name) = &args.source.segment {
-            return Err(Failure::usage(format!(
-                "--segment {name}: {} holds one expression, not segments",
-                input.name
-            )));
-        }
-        let Some(compiled) = compile(session, &input, &options) else {
-            return Ok(INVALID);
-        };
-        (compiled.query, compiled.plan)
+    let Some((query, plan)) = compile_chosen(
+        session,
+        &input,
+        &options,
+        args.source.segment.as_deref(),
+        "evaluate",
+    )?
+    else {
+        return Ok(INVALID);
     };
 
     let contacts = input::read(session, &args.contacts, hcq::limits::MAX_CONTACTS_BYTES)?;

@@ -2,7 +2,7 @@
 //! by the blocking driver (`hcq::run::http`), rows streamed to stdout.
 
 use super::args::{PageArgs, ReportArgs, SourceArgs};
-use super::emit::{compile, compile_file, find_segment, options, plan_options, source};
+use super::emit::{compile_chosen, options, plan_options, source};
 use super::{FAILURE, Failure, GAVE_UP, INVALID, REFUSED, SUCCESS, Session};
 use crate as hcq;
 use clap::{Args, ValueEnum};
@@ -82,28 +82,15 @@ pub(super) fn run(args: &RunArgs, session: &mut Session<'_, '_>) -> Result<u8, F
     let input = source(session, &args.source)?;
     let mut options = options(&args.report, &input);
     options.page = plan_options(&args.page)?;
-    let plan = if input.is_segment_file() {
-        let Some(name) = &args.source.segment else {
-            return Err(Failure::usage(format!(
-                "{} holds segments: say which to run with --segment NAME",
-                input.name
-            )));
-        };
-        let Some(compiled) = compile_file(session, &input, &options) else {
-            return Ok(INVALID);
-        };
-        find_segment(&compiled, name, &input.name)?.plan().clone()
-    } else {
-        if let Some(name) = &args.source.segment {
-            return Err(Failure::usage(format!(
-                "--segment {name}: {} holds one expression, not segments",
-                input.name
-            )));
-        }
-        let Some(compiled) = compile(session, &input, &options) else {
-            return Ok(INVALID);
-        };
-        compiled.plan
+    let Some((_, plan)) = compile_chosen(
+        session,
+        &input,
+        &options,
+        args.source.segment.as_deref(),
+        "run",
+    )?
+    else {
+        return Ok(INVALID);
     };
 
     if args.dry_run {

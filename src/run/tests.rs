@@ -10,19 +10,6 @@ use crate::plan::{Comparison, Filter, Merge, Operator, Order, Page, Value};
 use proptest::prelude::*;
 use std::collections::HashMap;
 
-/// Cases per property: `PROPTEST_CASES`, or 256 (as tests/common/mod.rs).
-fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(256);
-    ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
-
 const MS: Duration = Duration::from_millis(1);
 
 // Small domains, so that filters match often and sort keys tie often.
@@ -431,7 +418,7 @@ fn reference(plan: &Plan, contacts: &[(String, Contact)]) -> Vec<i64> {
 }
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(crate::testing::proptest_config())]
 
     #[test]
     fn rows_are_run_plans_rows_through_any_recoverable_faults(
@@ -717,7 +704,7 @@ fn query_text() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(crate::testing::proptest_config())]
 
     #[test]
     fn compiled_plans_run_to_their_reference_rows(

@@ -332,7 +332,7 @@ fn segment_file() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(super::proptest_config())]
+    #![proptest_config(crate::testing::proptest_config())]
 
     #[test]
     fn generated_expressions_parse_the_same_on_both_paths(text in query()) {

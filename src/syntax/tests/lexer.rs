@@ -281,7 +281,7 @@ fn query() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(super::proptest_config())]
+    #![proptest_config(crate::testing::proptest_config())]
 
     #[test]
     fn generated_queries_lex_as_pest_reads_them(text in query()) {

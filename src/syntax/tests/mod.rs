@@ -6,19 +6,3 @@
 
 mod fast_parser;
 mod lexer;
-
-use proptest::prelude::ProptestConfig;
-
-/// Cases per property: `PROPTEST_CASES`, or 256; no failure file is
-/// written beside the sources.
-fn proptest_config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(256);
-    ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
