@@ -2,7 +2,9 @@
 //! `hcq::cli::run` with the same renderer and settings as the binary:
 //!
 //! - any arguments and any input end with status 0, 1 or 2, a bounded
-//!   stderr and no raw control character on it;
+//!   stderr and no raw control character on it; `hcq run` too, as a
+//!   `--dry-run` (which sends nothing, so a key in the environment never
+//!   reaches the API from a test);
 //! - every diagnostic of the fixture corpus renders when its labels sit
 //!   anywhere from column 0 to column 200,000 of a line.
 //!
@@ -110,6 +112,28 @@ fn word() -> impl Strategy<Value = String> {
     ]
 }
 
+/// Words only `hcq run` takes.
+fn run_word() -> impl Strategy<Value = String> {
+    prop::sample::select(vec![
+        "--format",
+        "jsonl",
+        "json",
+        "ids",
+        "count",
+        "csv",
+        "--rate",
+        "0",
+        "60",
+        "--base-url",
+        "http://example.com",
+        "http://127.0.0.1:9",
+        "https://api.helpcrunch.com/v1?x=1",
+        "--api-key-file",
+        "--quiet",
+    ])
+    .prop_map(str::to_owned)
+}
+
 proptest! {
     #![proptest_config(common::proptest_config())]
 
@@ -130,6 +154,23 @@ proptest! {
             prop_assert!(!ran.stderr.is_empty(), "{args:?}: failed silently");
         }
         let _ = ran.stdout;
+    }
+
+    #[test]
+    fn dry_runs_end_sanely(
+        args in prop::collection::vec(prop_oneof![3 => word(), 1 => run_word()], 0..7),
+        stdin in "\\PC{0,60}",
+    ) {
+        let mut all = vec!["run".to_owned(), "--dry-run".to_owned()];
+        all.extend(args);
+        let ran = hcq(&all, stdin.as_bytes());
+        assert_sane(&ran, &format!("{all:?}"))?;
+        if ran.status == 2 {
+            prop_assert!(!ran.stderr.is_empty(), "{all:?}: failed silently");
+        }
+        // The calls shown carry no key, not even a placeholder's header.
+        let out = String::from_utf8_lossy(&ran.stdout);
+        prop_assert!(!out.contains("Bearer"), "{all:?}: {out}");
     }
 
     #[test]
