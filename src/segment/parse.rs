@@ -7,7 +7,8 @@ use crate::Problem;
 use crate::ast::{self, Span};
 use crate::limits::Limits;
 use crate::syntax;
-use crate::syntax::lexical::{Strings, scan, starts_with_keyword};
+use crate::syntax::lexical::{Strings, scan};
+use crate::syntax::token::starts_with_keyword;
 use std::collections::HashSet;
 
 /// The outcome of parsing a file as far as possible.

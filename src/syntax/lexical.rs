@@ -5,7 +5,7 @@
 //! cuts a broken file at these lines; both read the text with the lexer
 //! (`token.rs`), so a `#` or `segment` inside a string is neither.
 
-use super::token::{self, Kind, Lexer};
+use super::token::{Kind, Lexer, starts_with_keyword};
 use crate::ast::Span;
 
 pub use super::token::Strings;
@@ -23,13 +23,6 @@ pub fn is_segment_file(text: &str) -> bool {
 /// comments: an empty segment file.
 pub fn is_blank(text: &str) -> bool {
     Lexer::new(text).next_significant().is_none()
-}
-
-/// Whether `text` starts with `keyword` (ASCII, lower case, matched in any
-/// case) followed by something that cannot continue a name (the grammar's
-/// `kw_end`).
-pub fn starts_with_keyword(text: &str, keyword: &str) -> bool {
-    token::starts_with_keyword(text, keyword)
 }
 
 /// What a lexical scan finds outside string literals: where `#` comments
