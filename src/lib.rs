@@ -150,6 +150,16 @@ impl Options {
         let name = self.source_name.as_deref().unwrap_or("<expression>");
         Error::new(name, text, problems)
     }
+
+    /// Lowering's `warnings` as a report against `text` ([`Compiled`]'s
+    /// form, which `hcq explain` also prints), or `None` when there are
+    /// none.
+    pub(crate) fn warnings(&self, text: &str, warnings: &[lower::LowerWarning]) -> Option<Error> {
+        (!warnings.is_empty()).then(|| {
+            let warnings = warnings.iter().cloned().map(Problem::from).collect();
+            self.error(text, warnings)
+        })
+    }
 }
 
 /// Everything one compilation produced: the checked query, the plan with
@@ -262,10 +272,7 @@ pub fn compile(text: &str, options: &Options) -> Result<Compiled, Error> {
     let query = check(text, options)?;
     let lowered = lower::lower(&query, &options.page, &options.limits)
         .map_err(|e| options.error(text, vec![e.into()]))?;
-    let warnings = (!lowered.warnings.is_empty()).then(|| {
-        let warnings = lowered.warnings.into_iter().map(Problem::from).collect();
-        options.error(text, warnings)
-    });
+    let warnings = options.warnings(text, &lowered.warnings);
     Ok(Compiled {
         query,
         plan: lowered.plan,

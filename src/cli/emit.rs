@@ -9,7 +9,7 @@ use crate as hcq;
 use clap::Args;
 use hcq::ast::Order;
 use hcq::segment::{self, CompiledFile};
-use hcq::{Error, Options, PlanOptions, Problem};
+use hcq::{Options, PlanOptions};
 
 /// The flags of `hcq explain`, which `emit` shares.
 #[derive(Args, Debug)]
@@ -87,17 +87,6 @@ pub(super) fn compile(
             session.report(&error);
             None
         }
-    }
-}
-
-fn report_warnings(
-    session: &mut Session<'_, '_>,
-    input: &Input,
-    warnings: &[hcq::lower::LowerWarning],
-) {
-    if !warnings.is_empty() {
-        let warnings = warnings.iter().cloned().map(Problem::Warning).collect();
-        session.report(&Error::new(&input.name, input.text.as_str(), warnings));
     }
 }
 
@@ -189,7 +178,9 @@ fn expression(
                 return Ok(INVALID);
             }
         };
-        report_warnings(session, input, &compilation.lowered.warnings);
+        if let Some(warnings) = options.warnings(&input.text, &compilation.lowered.warnings) {
+            session.report(&warnings);
+        }
         session.stdout_for_people(&compilation.explain(&input.text))?;
         return Ok(SUCCESS);
     }
