@@ -1,6 +1,7 @@
 //! Why a run ended without its rows: the API refused a request, or the
 //! calls kept failing until the attempts ran out.
 
+use crate::plan::Request;
 use miette::Diagnostic;
 use thiserror::Error;
 
@@ -11,17 +12,23 @@ pub enum RunError {
     /// The API answered 400: request `request` of the plan is one it does
     /// not accept (for example a filter on a field the account lacks).
     /// Never retried: the same body would be refused again.
-    #[error("the API refused request {request} of the plan (400 Bad Request): {errors}")]
+    #[error(
+        "the API refused request {request} of the plan (400 Bad Request){}: {errors}",
+        at_filter(filter.as_ref())
+    )]
     #[diagnostic(
         code(hcq::run::bad_request),
         help(
-            "the API's `errors` say which filter it refuses; `hcq emit` shows the request \
-             (requests are numbered from 0)"
+            "the API's `errors` say what it refuses; `hcq emit` shows the plan's requests \
+             (numbered from 0, as are their filters); the field may not exist in this account"
         )
     )]
     BadRequest {
         /// The index of the refused request in the plan's `requests`.
         request: usize,
+        /// The filter an error's `code` points at (`filter[1].value`):
+        /// its index in the request's `filter` list and its JSON.
+        filter: Option<(usize, String)>,
         /// The API's `errors` array as JSON text, or its whole body when
         /// it has none.
         errors: String,
@@ -80,6 +87,21 @@ pub enum RunError {
         /// What went wrong the last time.
         last: String,
     },
+    /// The run sent as many calls as
+    /// [`RunOptions::max_requests`](super::RunOptions::max_requests)
+    /// allows and needed more.
+    #[error("stopped after {max} calls, the most allowed, before the run was complete")]
+    #[diagnostic(
+        code(hcq::run::over_budget),
+        help(
+            "the rows printed so far are not the whole answer; allow more calls \
+             (--max-requests), or ask for fewer rows (--limit)"
+        )
+    )]
+    OverBudget {
+        /// The ceiling that was reached.
+        max: u64,
+    },
     /// [`Executor::finish`](super::Executor::finish) was called before
     /// [`poll`](super::Executor::poll) answered [`Step::Done`](super::Step::Done).
     #[error("the run is not finished")]
@@ -88,6 +110,60 @@ pub enum RunError {
         help("poll the executor until it answers `Step::Done`, then finish it")
     )]
     Unfinished,
+}
+
+/// Something the user should know about a run's rows, though it ended well.
+#[derive(Debug, Clone, PartialEq, Eq, Error, Diagnostic)]
+#[non_exhaustive]
+pub enum RunWarning {
+    /// Request `request`'s number of matches changed while it was read,
+    /// and again after it was read a second time from its first page.
+    #[error(
+        "the contacts matching request {request} kept changing during the run \
+         ({before} matches, then {after})"
+    )]
+    #[diagnostic(
+        code(hcq::run::drift),
+        severity(Warning),
+        help(
+            "a contact that changed while it was paged through may be missing; \
+             run again when fewer contacts change, or sort by firstSeen ascending \
+             (the default), where new contacts come last"
+        )
+    )]
+    Drift {
+        /// The index of the request in the plan's `requests`.
+        request: usize,
+        /// `total` before the change.
+        before: u64,
+        /// `total` after it.
+        after: u64,
+    },
+}
+
+/// ` at filter N {json}` for a 400's message, or nothing.
+fn at_filter(filter: Option<&(usize, String)>) -> String {
+    filter.map_or_else(String::new, |(index, json)| {
+        format!(" at filter {index} {json}")
+    })
+}
+
+/// The filter a 400's `errors` point at: the first `code` of the shape
+/// `filter[N]…` whose `N` is one of `request`'s filters, as its index and
+/// its JSON.
+pub(crate) fn pointed_filter(errors: &str, request: &Request) -> Option<(usize, String)> {
+    let errors: Vec<serde_json::Value> = serde_json::from_str(errors).ok()?;
+    errors.iter().find_map(|error| {
+        let code = error.get("code")?.as_str()?;
+        let index: usize = code
+            .strip_prefix("filter[")?
+            .split(']')
+            .next()?
+            .parse()
+            .ok()?;
+        let filter = request.filter.get(index)?;
+        Some((index, serde_json::to_string(filter).ok()?))
+    })
 }
 
 /// The `errors` array of an API error body as JSON text, or the body

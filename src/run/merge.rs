@@ -27,6 +27,19 @@ impl Ord for Key {
     }
 }
 
+impl Key {
+    /// Whether this key's sort value comes strictly before `other`'s in
+    /// the merge's order, whatever the ids.
+    fn sorts_before(&self, other: &Key) -> bool {
+        let primary = self.primary.cmp(&other.primary);
+        if self.descending {
+            primary == Ordering::Greater
+        } else {
+            primary == Ordering::Less
+        }
+    }
+}
+
 impl PartialOrd for Key {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
@@ -53,6 +66,11 @@ enum Mode {
         /// Final rows skipped for the page's `offset`, and handed out.
         skipped: u64,
         kept: u64,
+        /// The key of the last row made final.
+        released: Option<Key>,
+        /// Rows made final after a row that sorts after them: only when a
+        /// request was re-read because its matches changed.
+        late: u64,
     },
     /// A plan without `merge`: its requests are read one after the other
     /// and each row is final as it arrives.
@@ -88,6 +106,8 @@ impl Merger {
                     open: vec![true; plan.requests.len()],
                     skipped: 0,
                     kept: 0,
+                    released: None,
+                    late: 0,
                 }
             }
         };
@@ -137,6 +157,22 @@ impl Merger {
         }
     }
 
+    /// Request `request` is read again from its first page: until that
+    /// page arrives it bounds nothing, so it holds every row back.
+    pub(crate) fn restart(&mut self, request: usize) {
+        if let Mode::Merged { last, .. } = &mut self.mode {
+            last[request] = None;
+        }
+    }
+
+    /// Rows handed out after a row that sorts after them (see `Mode::Merged::late`).
+    pub(crate) fn late(&self) -> u64 {
+        match &self.mode {
+            Mode::Merged { late, .. } => *late,
+            Mode::InOrder => 0,
+        }
+    }
+
     /// The last row request `request` sent, if any: the request that has
     /// sent the least holds back the most rows, so it is read first.
     pub(crate) fn progress(&self, request: usize) -> Option<Key> {
@@ -171,15 +207,19 @@ impl Merger {
             open,
             skipped,
             kept,
+            released,
+            late,
             ..
         } = &mut self.mode
         else {
             return;
         };
-        // A row is final when it sorts no later than the last row of every
-        // open request: each request's later pages only hold rows after
-        // its last one. An open request that sent nothing yet bounds
-        // nothing, so it holds every row back.
+        // A row is final when its sort value comes strictly before the
+        // last one of every open request: a request's later pages only
+        // hold rows sorting no earlier than its last one. Strictly, since
+        // the API may order ties differently from our tie-break by id (a
+        // tie with a smaller id may still come). An open request that
+        // sent nothing yet bounds nothing, so it holds every row back.
         let mut bound: Option<Key> = None;
         for (request, is_open) in open.iter().enumerate() {
             if !*is_open {
@@ -194,9 +234,14 @@ impl Merger {
             let Some(entry) = pending.first_entry() else {
                 break;
             };
-            if bound.is_some_and(|bound| *entry.key() > bound) {
+            let key = *entry.key();
+            if bound.is_some_and(|bound| !key.sorts_before(&bound)) {
                 break;
             }
+            if released.is_some_and(|last| key < last) {
+                *late += 1;
+            }
+            *released = (*released).max(Some(key));
             let row = entry.remove();
             if skipped < offset {
                 *skipped += 1;

@@ -69,7 +69,7 @@ mod page;
 #[cfg(test)]
 mod tests;
 
-pub use error::RunError;
+pub use error::{RunError, RunWarning};
 pub use options::{
     DEFAULT_BASE_BACKOFF, DEFAULT_BURST, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_BACKOFF,
     DEFAULT_RATE_PER_MINUTE, DEFAULT_RETRY_AFTER_CAP, MIN_RATE_PER_MINUTE, RunOptions,
@@ -175,6 +175,55 @@ pub struct Stats {
     pub waited: Duration,
     /// Rows handed out by [`Executor::take_rows`].
     pub rows: u64,
+    /// Requests read again from their first page because their number
+    /// of matches (`total`) changed between pages.
+    pub rereads: u64,
+    /// Rows handed out after a row that sorts after them: a re-read found
+    /// a contact that had moved before rows already handed out. It is
+    /// handed out late rather than lost.
+    pub late_rows: u64,
+    /// What the user should know about the rows (see [`RunWarning`]).
+    pub warnings: Vec<RunWarning>,
+}
+
+/// Why the executor asks to wait.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Waiting {
+    /// For the rate limit's next token.
+    Rate,
+    /// Until a 429's `Retry-After` ends.
+    RetryAfter,
+    /// Backing off before retrying a failed call.
+    Backoff,
+}
+
+/// The rate budget calls are paced by: the token bucket and any
+/// `Retry-After` hold. Plans run one after another in one process share
+/// it by handing it on ([`Executor::pace`], [`Executor::with_pace`]), so
+/// that together they keep to the rate. Its times are on the driver's
+/// clock: only executors polled with the same clock may share one.
+#[derive(Clone, Debug)]
+pub struct Pace {
+    bucket: Bucket,
+    /// No send before this: a 429's `Retry-After` holds every request.
+    hold_until: Duration,
+}
+
+impl Pace {
+    /// A fresh budget at the options' rate and burst.
+    pub fn new(options: &RunOptions) -> Self {
+        Pace {
+            bucket: Bucket::new(options.rate_per_minute, options.burst),
+            hold_until: Duration::ZERO,
+        }
+    }
+
+    /// The earliest a send may go: after any `Retry-After` hold and when
+    /// the bucket has a token.
+    fn earliest_send(&self) -> Duration {
+        self.hold_until.max(self.bucket.ready_at())
+    }
 }
 
 /// Where reading one request stands.
@@ -199,6 +248,10 @@ struct Paging {
     read: u64,
     /// Failed attempts at the next page.
     failed: u32,
+    /// The `total` the request's first page of this reading gave.
+    total: Option<u64>,
+    /// Whether the request was already read again because `total` moved.
+    reread: bool,
 }
 
 /// Runs one plan: see the [module docs](self).
@@ -209,13 +262,13 @@ pub struct Executor {
     /// merge.limit`); `None` without `merge`, where one page is the answer.
     wanted: Option<u64>,
     options: RunOptions,
-    bucket: Bucket,
+    pace: Pace,
+    /// Why the last [`Step::Wait`] waits; `None` after a send.
+    waiting: Option<Waiting>,
     jitter: Jitter,
     pagings: Vec<Paging>,
     merger: Merger,
     next_call: u64,
-    /// No send before this: a 429's `Retry-After` holds every request.
-    hold_until: Duration,
     /// The end of the last wait counted in `stats.waited`.
     waited_until: Duration,
     ended: Option<Result<(), RunError>>,
@@ -242,6 +295,8 @@ impl Executor {
                 offset: request.offset,
                 read: 0,
                 failed: 0,
+                total: None,
+                reread: false,
             })
             .collect();
         let mut merger = Merger::new(plan);
@@ -253,17 +308,28 @@ impl Executor {
         Executor {
             requests: plan.requests.clone(),
             wanted,
-            bucket: Bucket::new(options.rate_per_minute, options.burst),
+            pace: Pace::new(&options),
+            waiting: None,
             jitter: Jitter::new(options.seed),
             options,
             pagings,
             merger,
             next_call: 0,
-            hold_until: Duration::ZERO,
             waited_until: Duration::ZERO,
             ended: None,
             stats: Stats::default(),
         }
+    }
+
+    /// This executor pacing its calls by `pace`, the budget a previous
+    /// executor left ([`Executor::pace`]), instead of a fresh one.
+    pub fn with_pace(self, pace: Pace) -> Self {
+        Executor { pace, ..self }
+    }
+
+    /// The rate budget as it stands, to hand on to the next executor.
+    pub fn pace(&self) -> Pace {
+        self.pace.clone()
     }
 
     /// What to do at time `now` (any clock the driver likes, as long as
@@ -291,24 +357,41 @@ impl Executor {
                 })
                 .min();
             return match backoff {
-                Some(until) => self.wait(now, until.max(self.earliest_send())),
+                Some(until) if until >= self.pace.earliest_send() => {
+                    self.wait(now, until, Waiting::Backoff)
+                }
+                Some(_) => self.wait_for_pace(now),
                 None => Step::AwaitReplies,
             };
         };
-        let earliest = self.earliest_send();
-        if now < earliest || !self.bucket.take(now) {
-            return self.wait(now, earliest);
+        if let Some(max) = self
+            .options
+            .max_requests
+            .filter(|&max| self.stats.requests_sent >= max)
+        {
+            self.end(RunError::OverBudget { max });
+            return Step::Done;
         }
+        if now < self.pace.earliest_send() || !self.pace.bucket.take(now) {
+            return self.wait_for_pace(now);
+        }
+        self.waiting = None;
         Step::Send(self.send(request))
     }
 
-    /// The earliest a send may go: after any `Retry-After` hold and when
-    /// the bucket has a token.
-    fn earliest_send(&self) -> Duration {
-        self.hold_until.max(self.bucket.ready_at())
+    /// A wait until the pace allows a send.
+    fn wait_for_pace(&mut self, now: Duration) -> Step {
+        let pace = &self.pace;
+        let why = if pace.hold_until >= pace.bucket.ready_at() {
+            Waiting::RetryAfter
+        } else {
+            Waiting::Rate
+        };
+        self.wait(now, pace.earliest_send(), why)
     }
 
-    fn wait(&mut self, now: Duration, until: Duration) -> Step {
+    fn wait(&mut self, now: Duration, until: Duration, why: Waiting) -> Step {
+        self.waiting = Some(why);
         let from = now.max(self.waited_until);
         self.stats.waited += until.saturating_sub(from);
         self.waited_until = self.waited_until.max(until);
@@ -376,17 +459,17 @@ impl Executor {
         match reply.status {
             200..=299 => match page::read(reply.body) {
                 Ok(page) => {
-                    self.bucket.recover();
+                    self.pace.bucket.recover();
                     self.accept(request, page);
                 }
                 Err(why) => self.retry(request, now, None, why),
             },
             429 => {
                 self.stats.rate_limited += 1;
-                self.bucket.slow_down();
+                self.pace.bucket.slow_down();
                 if let Some(wait) = reply.retry_after {
                     let until = now + wait.min(self.options.retry_after_cap);
-                    self.hold_until = self.hold_until.max(until);
+                    self.pace.hold_until = self.pace.hold_until.max(until);
                 }
                 let why = "429 Too Many Requests".to_owned();
                 self.retry(request, now, reply.retry_after, why);
@@ -395,10 +478,14 @@ impl Executor {
                 let why = format!("status {}", reply.status);
                 self.retry(request, now, reply.retry_after, why);
             }
-            400 => self.end(RunError::BadRequest {
-                request,
-                errors: error::errors_of(reply.body),
-            }),
+            400 => {
+                let errors = error::errors_of(reply.body);
+                self.end(RunError::BadRequest {
+                    request,
+                    filter: error::pointed_filter(&errors, &self.requests[request]),
+                    errors,
+                });
+            }
             401 => self.end(RunError::KeyRefused {
                 errors: error::errors_of(reply.body),
             }),
@@ -425,6 +512,40 @@ impl Executor {
         let paging = &mut self.pagings[request];
         let got = page.rows.len() as u64;
         paging.failed = 0;
+        let moved = match (paging.total, page.total) {
+            (Some(before), Some(after)) if before != after => Some((before, after)),
+            _ => None,
+        };
+        if let Some((before, after)) = moved {
+            if !paging.reread {
+                // The matches changed under the offsets: a row may have
+                // moved past a page boundary unseen. Read the request
+                // again from its first page; the union drops the rows
+                // already had.
+                paging.reread = true;
+                paging.total = None;
+                paging.offset = self.requests[request].offset;
+                paging.read = 0;
+                paging.state = State::Ready;
+                self.stats.rereads += 1;
+                self.merger.receive(request, page.rows);
+                self.merger.restart(request);
+                return;
+            }
+            if !self
+                .stats
+                .warnings
+                .iter()
+                .any(|w| matches!(w, RunWarning::Drift { request: r, .. } if *r == request))
+            {
+                self.stats.warnings.push(RunWarning::Drift {
+                    request,
+                    before,
+                    after,
+                });
+            }
+        }
+        paging.total = paging.total.or(page.total);
         paging.read = paging.read.saturating_add(got);
         paging.offset = paging.offset.saturating_add(limit);
         let done = match self.wanted {
@@ -475,7 +596,24 @@ impl Executor {
     pub fn take_rows(&mut self) -> Vec<Row> {
         let rows = self.merger.take();
         self.stats.rows += rows.len() as u64;
+        self.stats.late_rows = self.merger.late();
         rows
+    }
+
+    /// Why the last [`Step::Wait`] waits; `None` once a call was sent since.
+    pub fn waiting(&self) -> Option<Waiting> {
+        self.waiting
+    }
+
+    /// How many of the plan's requests are read to the end, and how many
+    /// there are.
+    pub fn requests_done(&self) -> (usize, usize) {
+        let done = self
+            .pagings
+            .iter()
+            .filter(|p| p.state == State::Done)
+            .count();
+        (done, self.pagings.len())
     }
 
     /// What the run has done so far.
@@ -485,7 +623,7 @@ impl Executor {
 
     /// The calls per minute in force now (lower than configured after a 429).
     pub fn rate_per_minute(&self) -> u32 {
-        self.bucket.rate()
+        self.pace.bucket.rate()
     }
 
     /// The outcome, once [`poll`](Self::poll) has answered [`Step::Done`].
@@ -495,7 +633,8 @@ impl Executor {
     /// Why the run ended early: the API refused a request
     /// ([`RunError::BadRequest`], [`RunError::KeyRefused`],
     /// [`RunError::Forbidden`], [`RunError::UnexpectedStatus`]), a page
-    /// failed on every attempt ([`RunError::GaveUp`]), or the run has not
+    /// failed on every attempt ([`RunError::GaveUp`]), the calls reached
+    /// [`RunOptions::max_requests`] ([`RunError::OverBudget`]), or the run has not
     /// ended yet ([`RunError::Unfinished`]).
     pub fn finish(self) -> Result<Stats, RunError> {
         match self.ended {

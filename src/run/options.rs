@@ -61,6 +61,10 @@ pub struct RunOptions {
     pub max_backoff: Duration,
     /// Seeds the back-off's jitter: one seed, one schedule of waits.
     pub seed: u64,
+    /// The most calls the run may send, retries included; `None` (the
+    /// default) for no ceiling. Reaching it ends the run with
+    /// [`RunError::OverBudget`](super::RunError::OverBudget).
+    pub max_requests: Option<u64>,
 }
 
 impl Default for RunOptions {
@@ -73,6 +77,7 @@ impl Default for RunOptions {
             base_backoff: DEFAULT_BASE_BACKOFF,
             max_backoff: DEFAULT_MAX_BACKOFF,
             seed: 0,
+            max_requests: None,
         }
     }
 }
@@ -123,5 +128,13 @@ impl RunOptions {
     /// These options with the jitter seeded by `seed`.
     pub fn with_seed(self, seed: u64) -> Self {
         RunOptions { seed, ..self }
+    }
+
+    /// These options sending at most `max` calls, retries included.
+    pub fn with_max_requests(self, max: u64) -> Self {
+        RunOptions {
+            max_requests: Some(max),
+            ..self
+        }
     }
 }

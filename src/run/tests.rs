@@ -465,7 +465,7 @@ proptest! {
             let refused = &outcome.sent[at].call;
             let errors = r#"[{"code":"invalid","message":"no"}]"#.to_owned();
             let expected = match status {
-                400 => RunError::BadRequest { request: refused.request, errors },
+                400 => RunError::BadRequest { request: refused.request, filter: None, errors },
                 401 => RunError::KeyRefused { errors },
                 _ => RunError::Forbidden { errors },
             };
@@ -754,6 +754,7 @@ fn requests_sorted_unlike_the_merge_hold_every_row_to_the_end() {
 fn a_bad_request_reads_as_a_diagnostic_with_the_apis_errors() {
     let error = RunError::BadRequest {
         request: 1,
+        filter: Some((0, r#"{"field":"customers.city"}"#.into())),
         errors: r#"[{"code":"invalid_filter","field":"customers.city"}]"#.into(),
     };
     let mut text = String::new();
@@ -763,6 +764,201 @@ fn a_bad_request_reads_as_a_diagnostic_with_the_apis_errors() {
         .unwrap();
     assert!(text.contains("hcq::run::bad_request"), "{text}");
     assert!(text.contains("request 1 of the plan"), "{text}");
+    assert!(text.contains("at filter 0"), "{text}");
     assert!(text.contains(r#""code":"invalid_filter""#), "{text}");
     assert!(text.contains("hcq emit"), "{text}");
+}
+
+#[test]
+fn a_400_names_the_filter_its_code_points_at() {
+    let plan = merged_plan(&[2], 0, 2);
+    let mut executor = Executor::new(&plan, RunOptions::default());
+    let Step::Send(call) = executor.poll(Duration::ZERO) else {
+        panic!("a first call");
+    };
+    let body = r#"{"errors": [{"code": "filter[0].value", "message": "This value should not be blank."}]}"#;
+    executor.answer(call.id, Duration::ZERO, Reply::new(400, None, body));
+    assert_eq!(executor.poll(Duration::ZERO), Step::Done);
+    let Err(RunError::BadRequest {
+        request,
+        filter,
+        errors,
+    }) = executor.finish()
+    else {
+        panic!("a bad request");
+    };
+    assert_eq!(request, 0);
+    let (index, json) = filter.expect("the code points at filter 0");
+    assert_eq!(index, 0);
+    assert_eq!(
+        json,
+        r#"{"field":"customers.id","operator":">=","value":0}"#
+    );
+    assert!(errors.contains("should not be blank"));
+    // A code that points nowhere (or at no filter of the request) names none.
+    let request = &plan.requests[0];
+    for errors in [
+        r#"[{"code":"customer"}]"#,
+        r#"[{"code":"filter[9].field"}]"#,
+        "oops",
+    ] {
+        assert_eq!(error::pointed_filter(errors, request), None, "{errors}");
+    }
+}
+
+/// A fake API whose contacts change between calls: `answer(k, body)`
+/// gives the contacts call `k` sees.
+fn run_changing(
+    plan: &Plan,
+    contacts_at: &dyn Fn(usize) -> Vec<(String, Contact)>,
+) -> (Vec<Row>, Stats) {
+    let mut executor = Executor::new(plan, RunOptions::default());
+    let mut rows = Vec::new();
+    let mut now = Duration::ZERO;
+    let mut calls = 0;
+    loop {
+        match executor.poll(now) {
+            Step::Send(call) => {
+                let contacts = contacts_at(calls);
+                calls += 1;
+                let parsed: Vec<Contact> = contacts.iter().map(|(_, c)| c.clone()).collect();
+                let raw: HashMap<i64, &str> =
+                    contacts.iter().map(|(r, c)| (c.id, r.as_str())).collect();
+                let body = search(&call.body, &parsed, &raw);
+                executor.answer(call.id, now, Reply::new(200, None, &body));
+            }
+            Step::Wait(until) => now = until,
+            Step::AwaitReplies => panic!("nothing is left in flight"),
+            Step::Done => break,
+        }
+        rows.extend(executor.take_rows());
+    }
+    rows.extend(executor.take_rows());
+    (rows, executor.finish().expect("the run ends well"))
+}
+
+#[test]
+fn a_request_whose_total_moves_is_read_again_and_loses_nothing() {
+    // Ids 10..20 sorted by id; after the first page a contact with id 0
+    // appears, pushing every row one place down: without a re-read, the
+    // second page (offset 3) would skip id 12.
+    let plan = merged_plan(&[3], 0, 100);
+    let before = || {
+        (10..20)
+            .map(|id| contact_json(id, 100, None, None, &[]))
+            .collect::<Vec<_>>()
+    };
+    let (rows, stats) = run_changing(&plan, &|call| {
+        let mut contacts = before();
+        if call >= 1 {
+            contacts.push(contact_json(0, 100, None, None, &[]));
+        }
+        contacts
+    });
+    // Id 0 sorts before rows handed out before the re-read found it: it
+    // comes late, not never.
+    assert_eq!(ids(&rows), vec![10, 11, 12, 13, 0, 14, 15, 16, 17, 18, 19]);
+    assert_eq!(stats.rereads, 1);
+    assert_eq!(stats.late_rows, 1);
+    assert!(stats.warnings.is_empty(), "{:?}", stats.warnings);
+}
+
+#[test]
+fn a_request_that_keeps_moving_is_read_again_once_then_warned_about() {
+    let plan = merged_plan(&[2], 0, 100);
+    let (rows, stats) = run_changing(&plan, &|call| {
+        // One more contact at the end on every call.
+        (0..10 + call as i64)
+            .map(|id| contact_json(id, 100, None, None, &[]))
+            .collect()
+    });
+    assert_eq!(stats.rereads, 1);
+    assert!(
+        matches!(
+            stats.warnings.as_slice(),
+            [RunWarning::Drift { request: 0, .. }]
+        ),
+        "{:?}",
+        stats.warnings
+    );
+    let got = ids(&rows);
+    let mut unique = got.clone();
+    unique.dedup();
+    assert_eq!(got, unique, "no row twice");
+    assert!(got.starts_with(&(0..10).collect::<Vec<_>>()), "{got:?}");
+}
+
+#[test]
+fn ties_the_api_orders_otherwise_still_come_out_in_merged_order() {
+    // Every row ties on the sort value; the API sends ties in descending
+    // id order. The merge breaks ties by id ascending, so no row may come
+    // out before the request is read to its end.
+    let mut plan = merged_plan(&[2], 0, 100);
+    plan.requests[0].sort = "customers.lastSeen".into();
+    if let Some(merge) = &mut plan.merge {
+        merge.page.sort = "customers.lastSeen".into();
+    }
+    let contacts = numbered(5);
+    let raws: HashMap<i64, String> = contacts.iter().map(|(r, c)| (c.id, r.clone())).collect();
+    let mut executor = Executor::new(&plan, RunOptions::default());
+    let mut rows = Vec::new();
+    let now = Duration::ZERO;
+    while let Step::Send(call) = executor.poll(now) {
+        let page: Vec<&str> = (0..5i64)
+            .rev()
+            .skip(call.body.offset as usize)
+            .take(2)
+            .map(|id| raws[&id].as_str())
+            .collect();
+        let body = format!(r#"{{"data": [{}], "total": 5}}"#, page.join(","));
+        executor.answer(call.id, now, Reply::new(200, None, &body));
+        rows.extend(executor.take_rows());
+    }
+    rows.extend(executor.take_rows());
+    assert_eq!(ids(&rows), vec![0, 1, 2, 3, 4]);
+    assert_eq!(executor.finish().unwrap().late_rows, 0);
+}
+
+#[test]
+fn max_requests_ends_the_run_before_the_next_call() {
+    let plan = merged_plan(&[2, 2], 0, 10);
+    let options = RunOptions::default().with_max_requests(3);
+    let outcome = drive(&plan, &numbered(30), &options, &[], None);
+    assert_eq!(outcome.sent.len(), 3);
+    assert_eq!(outcome.result, Err(RunError::OverBudget { max: 3 }));
+    // Retries count too.
+    let schedule = [(Some(Fault::Transport), 10), (Some(Fault::Transport), 10)];
+    let outcome = drive(&plan, &numbered(30), &options, &schedule, None);
+    assert_eq!(outcome.sent.len(), 3);
+}
+
+#[test]
+fn executors_handed_one_pace_keep_to_one_rate() {
+    let plan = merged_plan(&[2], 0, 2);
+    let options = RunOptions::default().with_rate_per_minute(60).with_burst(1);
+    let mut sends = Vec::new();
+    let mut pace = Pace::new(&options);
+    let mut now = Duration::ZERO;
+    for _ in 0..3 {
+        let mut executor = Executor::new(&plan, options.clone()).with_pace(pace);
+        loop {
+            match executor.poll(now) {
+                Step::Send(call) => {
+                    sends.push(now);
+                    let body = r#"{"data": [], "total": 0}"#;
+                    executor.answer(call.id, now, Reply::new(200, None, body));
+                }
+                Step::Wait(until) => {
+                    assert_eq!(executor.waiting(), Some(Waiting::Rate));
+                    now = until;
+                }
+                Step::AwaitReplies => panic!("nothing in flight"),
+                Step::Done => break,
+            }
+        }
+        pace = executor.pace();
+        assert_eq!(executor.requests_done(), (1, 1));
+    }
+    let seconds: Vec<u64> = sends.iter().map(Duration::as_secs).collect();
+    assert_eq!(seconds, vec![0, 1, 2], "one a second across executors");
 }
