@@ -2,12 +2,16 @@
 //! behind the cargo feature `http` (which the binary's `cli` feature
 //! enables; the library alone pulls in no HTTP client).
 //!
-//! [`run_blocking`] does the I/O the executor leaves out: it POSTs each
+//! [`Client::run`] (and [`run_blocking`] for one plan) does the I/O the
+//! executor leaves out: it POSTs each
 //! [`Call`](super::Call) to `{base}/customers/search` with the API key as
 //! `Authorization: Bearer KEY`, hands back the status, `Retry-After` (in
 //! seconds) and body, or a [`TransportError`] for a
 //! timeout or a lost connection, sleeps when told to wait, and passes each
-//! final row to a callback as soon as the executor hands it out.
+//! final row to an [`Observer`] (or a closure) as soon as the executor
+//! hands it out. One [`Client`] running several plans one after another
+//! keeps one clock and hands one [`Pace`] from each executor to the next,
+//! so together they keep to the rate.
 //!
 //! The client is `ureq` with rustls: connect and read timeouts
 //! ([`Endpoint::with_timeouts`]), and proxies from the environment
@@ -32,7 +36,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use super::{Executor, Reply, Row, RunError, Stats, Step, TransportError};
+use super::{Executor, Pace, Reply, Row, RunError, Stats, Step, TransportError};
 use std::fmt;
 use std::io::{self, Read};
 use std::time::{Duration, Instant};
@@ -246,48 +250,139 @@ pub enum HttpError {
     Output(#[source] io::Error),
 }
 
+/// What a blocking run tells its caller as it goes.
+pub trait Observer {
+    /// A row is final: print it, store it. An error stops the run (nothing
+    /// more is sent) and comes back as [`HttpError::Output`].
+    ///
+    /// # Errors
+    ///
+    /// Whatever stops the run: typically the output failed.
+    fn row(&mut self, row: Row) -> io::Result<()>;
+
+    /// The run moved on: a call was answered, or a wait of `wait` begins
+    /// ([`Executor::waiting`] says why). For progress displays; by
+    /// default nothing.
+    fn progress(&mut self, executor: &Executor, wait: Option<Duration>) {
+        let _ = (executor, wait);
+    }
+}
+
+impl<F: FnMut(Row) -> io::Result<()>> Observer for F {
+    fn row(&mut self, row: Row) -> io::Result<()> {
+        self(row)
+    }
+}
+
+/// Runs executors against one endpoint, one after another, on one clock
+/// and one rate budget.
+#[derive(Debug)]
+pub struct Client {
+    agent: ureq::Agent,
+    url: String,
+    bearer: Bearer,
+    start: Instant,
+    /// The budget the last run left, for the next one.
+    pace: Option<Pace>,
+}
+
+/// The `Authorization` header's value, redacted like the key it holds.
+struct Bearer(String);
+
+impl fmt::Debug for Bearer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl Client {
+    /// A client of `endpoint`.
+    pub fn new(endpoint: &Endpoint) -> Client {
+        Client {
+            agent: endpoint.agent(),
+            url: endpoint.search_url(),
+            bearer: Bearer(endpoint.key.bearer()),
+            start: Instant::now(),
+            pace: None,
+        }
+    }
+
+    /// Runs `executor`, blocking, paced by the budget the previous run of
+    /// this client left, and passes each row to `observer` as soon as it
+    /// is final, in the plan's order.
+    ///
+    /// # Errors
+    ///
+    /// [`HttpError::Run`] with the executor's [`RunError`] when the API
+    /// refused a request or a page failed on every attempt, and
+    /// [`HttpError::Output`] when the observer failed (nothing more is
+    /// sent then).
+    pub fn run(
+        &mut self,
+        executor: Executor,
+        observer: &mut dyn Observer,
+    ) -> Result<Stats, HttpError> {
+        let mut executor = match self.pace.take() {
+            Some(pace) => executor.with_pace(pace),
+            None => executor,
+        };
+        let outcome = self.drive(&mut executor, observer);
+        self.pace = Some(executor.pace());
+        outcome?;
+        executor.finish().map_err(HttpError::Run)
+    }
+
+    fn drive(
+        &self,
+        executor: &mut Executor,
+        observer: &mut dyn Observer,
+    ) -> Result<(), HttpError> {
+        loop {
+            let step = executor.poll(self.start.elapsed());
+            let done = step == Step::Done;
+            match step {
+                Step::Send(call) => {
+                    let outcome = send(&self.agent, &self.url, &self.bearer.0, &call.body_json());
+                    let now = self.start.elapsed();
+                    match outcome {
+                        Ok((status, retry_after, body)) => {
+                            executor.answer(call.id, now, Reply::new(status, retry_after, &body));
+                        }
+                        Err(error) => executor.transport_error(call.id, now, error),
+                    }
+                    observer.progress(executor, None);
+                }
+                Step::Wait(until) => {
+                    let wait = until.saturating_sub(self.start.elapsed());
+                    observer.progress(executor, Some(wait));
+                    std::thread::sleep(wait);
+                }
+                Step::AwaitReplies => unreachable!("this driver answers every call before polling"),
+                Step::Done => {}
+            }
+            for row in executor.take_rows() {
+                observer.row(row).map_err(HttpError::Output)?;
+            }
+            if done {
+                return Ok(());
+            }
+        }
+    }
+}
+
 /// Runs `executor` against `endpoint`, blocking, and passes each row to
-/// `on_row` as soon as it is final, in the plan's order.
+/// `on_row` as soon as it is final, in the plan's order: a [`Client`]
+/// for one run.
 ///
 /// # Errors
 ///
-/// [`HttpError::Run`] with the executor's [`RunError`] when the API
-/// refused a request or a page failed on every attempt, and
-/// [`HttpError::Output`] when `on_row` failed (nothing more is sent then).
+/// As [`Client::run`].
 pub fn run_blocking(
-    mut executor: Executor,
+    executor: Executor,
     endpoint: &Endpoint,
     on_row: &mut dyn FnMut(Row) -> io::Result<()>,
 ) -> Result<Stats, HttpError> {
-    let agent = endpoint.agent();
-    let url = endpoint.search_url();
-    let bearer = endpoint.key.bearer();
-    let start = Instant::now();
-    loop {
-        let step = executor.poll(start.elapsed());
-        let done = step == Step::Done;
-        match step {
-            Step::Send(call) => {
-                let outcome = send(&agent, &url, &bearer, &call.body_json());
-                let now = start.elapsed();
-                match outcome {
-                    Ok((status, retry_after, body)) => {
-                        executor.answer(call.id, now, Reply::new(status, retry_after, &body));
-                    }
-                    Err(error) => executor.transport_error(call.id, now, error),
-                }
-            }
-            Step::Wait(until) => std::thread::sleep(until.saturating_sub(start.elapsed())),
-            Step::AwaitReplies => unreachable!("this driver answers every call before polling"),
-            Step::Done => {}
-        }
-        for row in executor.take_rows() {
-            on_row(row).map_err(HttpError::Output)?;
-        }
-        if done {
-            return executor.finish().map_err(HttpError::Run);
-        }
-    }
+    Client::new(endpoint).run(executor, &mut |row| on_row(row))
 }
 
 /// One POST: the status, `Retry-After` in seconds if given, and the body.

@@ -32,6 +32,54 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! An async program drives the same executor with `.await`: here with
+//! tokio, and any HTTP client in place of `post` (reqwest, hyper, …).
+//! Calls go one at a time; a driver that sends the next [`Step::Send`]
+//! before the last answer comes polls again until [`Step::AwaitReplies`].
+//!
+//! ```
+//! use hcq::run::{Executor, Reply, Row, RunOptions, Step, TransportError};
+//! use std::time::Duration;
+//! use tokio::time::Instant;
+//!
+//! /// POSTs `body` to {base}/customers/search with the key; a real one
+//! /// uses an HTTP client and maps its timeouts to `TransportError`.
+//! async fn post(body: String) -> Result<(u16, Option<Duration>, String), TransportError> {
+//!     # let _ = body;
+//!     Ok((200, None, r#"{"data": [{"id": 7, "lastSeen": "1700000000"}], "total": 1}"#.into()))
+//! }
+//!
+//! async fn run(plan: &hcq::Plan) -> Result<Vec<Row>, hcq::run::RunError> {
+//!     let start = Instant::now();
+//!     let mut executor = Executor::new(plan, RunOptions::default());
+//!     let mut rows = Vec::new();
+//!     loop {
+//!         match executor.poll(start.elapsed()) {
+//!             Step::Send(call) => match post(call.body_json()).await {
+//!                 Ok((status, retry_after, body)) => {
+//!                     let reply = Reply::new(status, retry_after, &body);
+//!                     executor.answer(call.id, start.elapsed(), reply);
+//!                 }
+//!                 Err(error) => executor.transport_error(call.id, start.elapsed(), error),
+//!             },
+//!             Step::Wait(until) => tokio::time::sleep_until(start + until).await,
+//!             Step::AwaitReplies => unreachable!("one call at a time"),
+//!             Step::Done => break,
+//!         }
+//!         rows.extend(executor.take_rows());
+//!     }
+//!     rows.extend(executor.take_rows());
+//!     executor.finish()?;
+//!     Ok(rows)
+//! }
+//!
+//! let plan = hcq::compile("tag = Lead", &hcq::Options::default())?.plan;
+//! let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
+//! let rows = runtime.block_on(run(&plan))?;
+//! assert_eq!(rows[0].contact.id, 7);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! What it does, as `eval::run_plan` (its reference) does:
 //!
 //! - **Paging**: each request is read from its own `offset`, `limit` rows
@@ -51,6 +99,18 @@
 //!   full jitter, up to [`RunOptions::max_attempts`] attempts per page;
 //!   then the run ends with [`RunError::GaveUp`]. 400, 401, 403 and other
 //!   statuses end it at once. Once ended, nothing more is sent.
+//!   [`RunOptions::max_requests`] caps the calls, retries included.
+//! - **Drift**: contacts change while a run pages through them. When a
+//!   request's `total` changes between its pages, a row may have crossed
+//!   a page boundary unseen, so the request is read again from its first
+//!   page, once; if it moves again, [`Stats::warnings`] says so
+//!   ([`RunWarning::Drift`]). The union by id keeps re-read rows from
+//!   coming twice; a row the re-read finds before rows already handed out
+//!   is handed out late ([`Stats::late_rows`]) rather than lost. Plans read
+//!   by `firstSeen` ascending unless the query sorts otherwise, where new
+//!   contacts come last and move nothing.
+//! - **Sharing the rate**: [`Executor::pace`] and [`Executor::with_pace`]
+//!   hand the budget from one run to the next.
 //!
 //! One job per file: `options` the knobs and defaults, `bucket` the rate,
 //! `backoff` the waits between attempts, `page` reading an answer's body,
