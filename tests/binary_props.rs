@@ -34,6 +34,7 @@ fn hcq(args: &[String], stdin: &[u8]) -> Ran {
         style: Style {
             colour: false,
             width: 100,
+            progress: false,
         },
     };
     let args = std::iter::once(OsString::from("hcq")).chain(args.iter().map(OsString::from));

@@ -19,6 +19,7 @@ mod fmt;
 mod input;
 mod list;
 mod output;
+mod progress;
 pub mod render;
 mod run;
 
@@ -68,8 +69,8 @@ pub fn main() -> ExitCode {
         signal_hook::consts::SIGXFSZ,
         std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
     );
-    let colour = io::stderr().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());
+    let terminal = io::stderr().is_terminal();
+    let colour = terminal && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());
     let width = std::env::var("COLUMNS")
         .ok()
         .and_then(|columns| columns.parse().ok())
@@ -79,7 +80,11 @@ pub fn main() -> ExitCode {
         stdin: &mut stdin,
         stdout: &mut stdout,
         stderr: &mut stderr,
-        style: render::Style { colour, width },
+        style: render::Style {
+            colour,
+            width,
+            progress: terminal,
+        },
     };
     ExitCode::from(run(std::env::args_os(), &mut io))
 }

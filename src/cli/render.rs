@@ -49,6 +49,9 @@ pub struct Style {
     pub colour: bool,
     /// Width to wrap messages at.
     pub width: usize,
+    /// Whether stderr is a terminal a progress line may be drawn on
+    /// (`hcq run`'s); the line goes straight to the process's stderr.
+    pub progress: bool,
 }
 
 impl Style {
@@ -57,6 +60,7 @@ impl Style {
         Style {
             colour: false,
             width: 80,
+            progress: false,
         }
     }
 }
