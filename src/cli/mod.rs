@@ -20,6 +20,7 @@ mod input;
 mod list;
 mod output;
 pub mod render;
+mod rows;
 mod run;
 
 use args::{Cli, Command, MessageFormat};
