@@ -21,6 +21,7 @@ mod list;
 mod output;
 mod progress;
 pub mod render;
+mod rows;
 mod run;
 
 use args::{Cli, Command, MessageFormat};

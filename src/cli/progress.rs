@@ -79,7 +79,6 @@ fn line(label: &str, executor: &Executor, wait: Option<Duration>) -> String {
             Waiting::Rate => "rate limit",
             Waiting::RetryAfter => "Retry-After",
             Waiting::Backoff => "retrying",
-            _ => "waiting",
         };
         text.push_str(&format!(" · waiting {:.1} s ({why})", wait.as_secs_f64()));
     }

@@ -332,11 +332,7 @@ impl Client {
         executor.finish().map_err(HttpError::Run)
     }
 
-    fn drive(
-        &self,
-        executor: &mut Executor,
-        observer: &mut dyn Observer,
-    ) -> Result<(), HttpError> {
+    fn drive(&self, executor: &mut Executor, observer: &mut dyn Observer) -> Result<(), HttpError> {
         loop {
             let step = executor.poll(self.start.elapsed());
             let done = step == Step::Done;
