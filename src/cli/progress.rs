@@ -51,6 +51,15 @@ impl Progress {
         }
     }
 
+    /// Runs `write` with the line out of the way: rows printed to a
+    /// terminal that also shows the line would otherwise run into it.
+    pub(super) fn suspend<R>(&self, write: impl FnOnce() -> R) -> R {
+        match &self.bar {
+            Some(bar) => bar.suspend(write),
+            None => write(),
+        }
+    }
+
     /// Clears the line, so what follows on stderr starts clean.
     pub(super) fn clear(&self) {
         if let Some(bar) = &self.bar {

@@ -6,6 +6,7 @@ use super::args::{PageArgs, ReportArgs, SourceArgs};
 use super::emit::{compile, compile_file, find_segment, options, plan_options, source};
 use super::input::Input;
 use super::progress::{Progress, plural};
+use super::render;
 use super::rows::{RowArgs, RowFormat, RowWriter};
 use super::{FAILURE, Failure, GAVE_UP, INVALID, MessageFormat, REFUSED, SUCCESS, Session};
 use crate as hcq;
@@ -58,8 +59,8 @@ pub(super) struct RunArgs {
     pub page: PageArgs,
     #[command(flatten)]
     pub rows: RowArgs,
-    /// At most N calls a minute, evenly spaced. Default: 100 a minute,
-    /// with bursts of up to 10 (the API allows 120 a minute).
+    /// At most N calls a minute, evenly spaced. Default: 100 a minute
+    /// (the API allows 120), leaving room for other clients of the account.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=6000))]
     pub rate: Option<u32>,
     /// Stop after N calls (retries included) and exit with status 4 if
@@ -113,12 +114,10 @@ pub(super) fn run(args: &RunArgs, session: &mut Session<'_, '_>) -> Result<u8, F
     if let Some(dir) = &args.out_dir {
         check_out_dir(dir)?;
     }
-    let mut run_options = match args.rate {
-        Some(rate) => RunOptions::default()
-            .with_rate_per_minute(rate)
-            .with_burst(1),
-        None => RunOptions::default(),
-    };
+    let mut run_options = RunOptions::default();
+    if let Some(rate) = args.rate {
+        run_options = run_options.with_rate_per_minute(rate);
+    }
     if let Some(max) = args.max_requests {
         run_options = run_options.with_max_requests(max);
     }
@@ -134,15 +133,19 @@ pub(super) fn run(args: &RunArgs, session: &mut Session<'_, '_>) -> Result<u8, F
         progress.start(job.name.as_deref());
         let started = Instant::now();
         let executor = Executor::new(&job.plan, options);
-        let outcome = match &args.out_dir {
-            Some(dir) => run_to_file(&mut client, executor, args, job, dir, &mut progress),
+        let path = args.out_dir.as_ref().map(|dir| {
+            let name = job.name.as_deref().unwrap_or("hcq");
+            dir.join(format!("{name}.{}", extension(args.rows.format)))
+        });
+        let outcome = match &path {
+            Some(path) => run_to_file(&mut client, executor, args, path, &mut progress),
             None => run_to_stdout(&mut client, executor, args, session, &mut progress),
         };
         progress.clear();
         match outcome {
             Ok(stats) => {
                 sent += stats.requests_sent;
-                report_stats(args, session, job, &stats, started.elapsed());
+                report_stats(args, session, job, path.as_deref(), &stats, started.elapsed());
             }
             Err(Stop::Failure(failure)) => return Err(failure),
             Err(Stop::Http(HttpError::Output(e))) if e.kind() == io::ErrorKind::BrokenPipe => {
@@ -253,7 +256,8 @@ struct Printer<'a> {
 
 impl Observer for Printer<'_> {
     fn row(&mut self, row: Row) -> io::Result<()> {
-        self.writer.row(self.out, &row)
+        let (writer, out) = (&mut self.writer, &mut *self.out);
+        self.progress.suspend(|| writer.row(out, &row))
     }
 
     fn progress(&mut self, executor: &Executor, wait: Option<Duration>) {
@@ -286,19 +290,20 @@ fn run_to_stdout(
     Ok(stats)
 }
 
-/// Runs `job` into a temporary file in `dir`, renamed to its name only
-/// once the run ended well: an earlier export of the segment is never
-/// replaced by a partial one.
+/// Runs into a temporary file beside `path`, renamed to it only once the
+/// run ended well: an earlier export of the segment is never replaced by
+/// a partial one.
 fn run_to_file(
     client: &mut Client,
     executor: Executor,
     args: &RunArgs,
-    job: &Job,
-    dir: &Path,
+    path: &Path,
     progress: &mut Progress,
 ) -> Result<Stats, Stop> {
-    let name = job.name.as_deref().unwrap_or("hcq");
-    let path = dir.join(format!("{name}.{}", extension(args.rows.format)));
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_stem()
+        .map_or_else(|| "hcq".into(), |n| n.to_string_lossy());
     let fail = |what: String| {
         Stop::Failure(Failure::new(
             FAILURE,
@@ -306,10 +311,14 @@ fn run_to_file(
             format!("cannot write {}: {what}", path.display()),
         ))
     };
-    let file = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .tempfile_in(dir)
-        .map_err(|e| fail(e.to_string()))?;
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix);
+    // An export is an ordinary file: readable as the umask allows, not
+    // the temporary file's owner-only mode.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let file = builder.tempfile_in(dir).map_err(|e| fail(e.to_string()))?;
     let mut out = io::BufWriter::new(file);
     let mut printer = Printer {
         out: &mut out,
@@ -328,7 +337,7 @@ fn run_to_file(
         .map_err(|e| fail(e.to_string()))?;
     let file = out.into_inner().map_err(|e| fail(e.error().to_string()))?;
     file.as_file().sync_all().map_err(|e| fail(e.to_string()))?;
-    file.persist(&path).map_err(|e| fail(e.error.to_string()))?;
+    file.persist(path).map_err(|e| fail(e.error.to_string()))?;
     Ok(stats)
 }
 
@@ -360,6 +369,7 @@ fn report_stats(
     args: &RunArgs,
     session: &mut Session<'_, '_>,
     job: &Job,
+    written: Option<&Path>,
     stats: &Stats,
     elapsed: Duration,
 ) {
@@ -371,9 +381,13 @@ fn report_stats(
     if args.quiet {
         return;
     }
-    let line = summary(job.name.as_deref(), stats, elapsed);
+    let mut line = summary(job.name.as_deref(), stats, elapsed);
+    if let Some(path) = written {
+        line.push_str(&format!(" → {}", path.display()));
+    }
     match session.format {
-        MessageFormat::Human => session.stderr(&format!("hcq: {line}\n")),
+        // Segment names are plain, but a path may hold anything.
+        MessageFormat::Human => session.stderr(&format!("hcq: {}\n", render::visible(&line))),
         MessageFormat::Json => {
             let summary = JsonDiagnostic {
                 code: Some("hcq::run::summary".to_owned()),

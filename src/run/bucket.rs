@@ -20,6 +20,8 @@ pub(crate) struct Bucket {
     burst: u32,
     /// When the bucket would be full again if nothing else were sent.
     full_at: Duration,
+    /// When the rate was last halved.
+    slowed_at: Option<Duration>,
 }
 
 impl Bucket {
@@ -30,6 +32,7 @@ impl Bucket {
             rate,
             burst: burst.max(1),
             full_at: Duration::ZERO,
+            slowed_at: None,
         }
     }
 
@@ -55,10 +58,16 @@ impl Bucket {
         true
     }
 
-    /// A 429: the server thinks we send too fast, whatever we counted.
-    /// Halving (multiplicative decrease) backs off quickly from a budget
-    /// shared with clients we cannot see.
-    pub(crate) fn slow_down(&mut self) {
+    /// A 429 at `now` to a call sent at `sent_at`: the server thinks we
+    /// send too fast, whatever we counted. Halving (multiplicative
+    /// decrease) backs off quickly from a budget shared with clients we
+    /// cannot see. Once per overload: a 429 to a call sent before the last
+    /// halving answers the pace already halved, and halves nothing more.
+    pub(crate) fn slow_down(&mut self, sent_at: Duration, now: Duration) {
+        if self.slowed_at.is_some_and(|slowed| sent_at < slowed) {
+            return;
+        }
+        self.slowed_at = Some(now);
         self.rate = (self.rate / 2).max(MIN_RATE_PER_MINUTE.min(self.ceiling));
     }
 
@@ -107,10 +116,11 @@ mod tests {
     #[test]
     fn a_429_halves_the_rate_down_to_the_floor_and_successes_climb_back() {
         let mut bucket = Bucket::new(100, 1);
-        bucket.slow_down();
+        bucket.slow_down(Duration::from_secs(100), Duration::from_secs(100));
         assert_eq!(bucket.rate(), 50);
-        for _ in 0..10 {
-            bucket.slow_down();
+        for t in 0..10 {
+            let t = Duration::from_secs(200 + t);
+            bucket.slow_down(t, t);
         }
         assert_eq!(bucket.rate(), MIN_RATE_PER_MINUTE);
         for _ in 0..5 {
@@ -124,9 +134,23 @@ mod tests {
     }
 
     #[test]
+    fn one_overload_halves_the_rate_once() {
+        let mut bucket = Bucket::new(100, 1);
+        let second = Duration::from_secs(1);
+        bucket.slow_down(Duration::ZERO, second);
+        // Sent before that halving: the same burst of trouble.
+        bucket.slow_down(Duration::ZERO, second * 2);
+        bucket.slow_down(second / 2, second * 2);
+        assert_eq!(bucket.rate(), 50);
+        // Sent at the halved pace and still refused: halve again.
+        bucket.slow_down(second * 3, second * 4);
+        assert_eq!(bucket.rate(), 25);
+    }
+
+    #[test]
     fn a_rate_below_the_floor_is_never_raised_by_a_429() {
         let mut bucket = Bucket::new(4, 1);
-        bucket.slow_down();
+        bucket.slow_down(Duration::from_secs(300), Duration::from_secs(300));
         assert_eq!(bucket.rate(), 4);
     }
 
@@ -134,7 +158,7 @@ mod tests {
     fn a_429_never_widens_the_burst() {
         let mut bucket = Bucket::new(60, 3);
         assert!(bucket.take(Duration::ZERO));
-        bucket.slow_down();
+        bucket.slow_down(Duration::from_secs(400), Duration::from_secs(400));
         // Two more back to back at 60/min; at 30/min the second must wait.
         assert!(bucket.take(Duration::ZERO));
         assert!(!bucket.take(Duration::ZERO));
@@ -145,7 +169,7 @@ mod tests {
     fn a_slower_rate_spaces_sends_further() {
         let mut bucket = Bucket::new(60, 1);
         assert!(bucket.take(Duration::ZERO));
-        bucket.slow_down();
+        bucket.slow_down(Duration::from_secs(500), Duration::from_secs(500));
         assert!(bucket.take(Duration::from_secs(1)));
         assert_eq!(bucket.ready_at(), Duration::from_secs(3));
     }

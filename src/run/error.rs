@@ -90,7 +90,7 @@ pub enum RunError {
     /// The run sent as many calls as
     /// [`RunOptions::max_requests`](super::RunOptions::max_requests)
     /// allows and needed more.
-    #[error("stopped after {max} calls, the most allowed, before the run was complete")]
+    #[error("stopped at the most calls allowed ({max}), before the run was complete")]
     #[diagnostic(
         code(hcq::run::over_budget),
         help(

@@ -92,7 +92,8 @@
 //!   still being read can send a row sorting before it.
 //! - **Rate**: a token bucket ([`RunOptions::rate_per_minute`], burst
 //!   [`RunOptions::burst`]); a 429 halves the rate (down to
-//!   [`MIN_RATE_PER_MINUTE`]) and each success adds back one call a minute.
+//!   [`MIN_RATE_PER_MINUTE`]; once per overload, not again for calls sent
+//!   before the halving) and each success adds back one call a minute.
 //!   A 429 with `Retry-After` holds every send until it ends.
 //! - **Retries**: 429, 5xx, transport errors and unreadable pages are
 //!   retried after `Retry-After` (capped) or an exponential back-off with
@@ -308,6 +309,8 @@ struct Paging {
     read: u64,
     /// Failed attempts at the next page.
     failed: u32,
+    /// When the call in flight (or the last one) was sent.
+    sent_at: Duration,
     /// The `total` the request's first page of this reading gave.
     total: Option<u64>,
     /// Whether the request was already read again because `total` moved.
@@ -355,6 +358,7 @@ impl Executor {
                 offset: request.offset,
                 read: 0,
                 failed: 0,
+                sent_at: Duration::ZERO,
                 total: None,
                 reread: false,
             })
@@ -436,7 +440,7 @@ impl Executor {
             return self.wait_for_pace(now);
         }
         self.waiting = None;
-        Step::Send(self.send(request))
+        Step::Send(self.send(request, now))
     }
 
     /// A wait until the pace allows a send.
@@ -480,11 +484,12 @@ impl Executor {
             .map(|(i, _)| i)
     }
 
-    fn send(&mut self, request: usize) -> Call {
+    fn send(&mut self, request: usize, now: Duration) -> Call {
         let id = CallId(self.next_call);
         self.next_call += 1;
         let paging = &mut self.pagings[request];
         paging.state = State::InFlight(id);
+        paging.sent_at = now;
         self.stats.requests_sent += 1;
         if paging.failed > 0 {
             self.stats.retries += 1;
@@ -526,7 +531,8 @@ impl Executor {
             },
             429 => {
                 self.stats.rate_limited += 1;
-                self.pace.bucket.slow_down();
+                let sent_at = self.pagings[request].sent_at;
+                self.pace.bucket.slow_down(sent_at, now);
                 if let Some(wait) = reply.retry_after {
                     let until = now + wait.min(self.options.retry_after_cap);
                     self.pace.hold_until = self.pace.hold_until.max(until);

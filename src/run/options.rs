@@ -8,9 +8,12 @@ use std::time::Duration;
 /// between our clock and the server's window.
 pub const DEFAULT_RATE_PER_MINUTE: u32 = 100;
 
-/// Sends allowed back to back before the rate applies. With the default
-/// rate, at most 100 + 10 = 110 calls fall in any minute: still under 120.
-pub const DEFAULT_BURST: u32 = 10;
+/// Sends allowed back to back before the rate applies: none, calls are
+/// evenly spaced (0.6 s apart at the default rate). HelpCrunch does not
+/// say whether its 120 a minute is counted over a minute or as 2 a
+/// second; evenly spaced calls keep to both, where a burst would trip the
+/// second reading with 429s that slow the whole run down.
+pub const DEFAULT_BURST: u32 = 1;
 
 /// The slowest the rate falls after repeated 429s: one call every six
 /// seconds still finishes a run instead of stalling it.
