@@ -1,7 +1,9 @@
 //! `hcq run`, the real binary, against the stand-in of the API
 //! (examples/fake_api) over loopback: the same ids as `hcq eval` over the
 //! same contacts, through faults; the key never shown; the exit statuses;
-//! `--dry-run` and `--rate` as the server's log sees them.
+//! `--dry-run` and `--rate` as the server's log sees them; timeouts, a 400
+//! that names its filter, `--max-requests`; csv; `--out-dir` for every
+//! segment of a file; a request whose matches move while it is read.
 
 // `Handle::wait`, `error_body` and more are the example binary's, not the tests'.
 #[allow(dead_code)]
@@ -306,4 +308,210 @@ fn json_and_jsonl_print_the_contacts_as_received() {
     assert_eq!(lines, array);
     let ids: String = lines.iter().map(|c| format!("{}\n", c["id"])).collect();
     assert_eq!(ids, eval_ids(CASES[0], &[]));
+}
+
+#[test]
+fn a_slow_answer_times_out_and_is_retried() {
+    let handle = stand_in("1 slow 2500\n");
+    let ran = run_ids(&handle, CASES[0], &["--timeout", "1"]);
+    assert_eq!(ran.status, 0, "{}", ran.stderr);
+    assert_eq!(ran.stdout, eval_ids(CASES[0], &[]));
+    assert!(ran.stderr.contains("1 retry"), "{}", ran.stderr);
+    assert_eq!(handle.log().len(), 2);
+}
+
+#[test]
+fn a_400_names_the_request_and_the_filter_and_is_not_retried() {
+    let handle = stand_in("1 refuse-filter 0\n");
+    let ran = run_ids(&handle, CASES[0], &[]);
+    assert_eq!(ran.status, 3, "{}", ran.stderr);
+    for part in [
+        "request 0 of the plan",
+        "at filter 0",
+        "customers.tagsData",
+        "filter[0].value",
+        "should not be blank",
+    ] {
+        assert!(ran.stderr.contains(part), "{part}: {}", ran.stderr);
+    }
+    assert!(ran.stdout.is_empty());
+    assert_eq!(handle.log().len(), 1);
+}
+
+#[test]
+fn max_requests_stops_the_run_with_status_4() {
+    let handle = stand_in("");
+    let ran = run_ids(&handle, CASES[1], &["--max-requests", "1"]);
+    assert_eq!(ran.status, 4, "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("most calls allowed (1)"),
+        "{}",
+        ran.stderr
+    );
+    assert_eq!(handle.log().len(), 1);
+}
+
+#[test]
+fn csv_has_the_columns_asked_for() {
+    let handle = stand_in("");
+    let url = handle.url();
+    let args = ["run", "-e", CASES[0], "--now", NOW, "--base-url", &url];
+    let columns = ["--format", "csv", "--columns", "id,location.city,tags"];
+    let ran = hcq(&[&args[..], &columns].concat(), Some(KEY));
+    assert_eq!(ran.status, 0, "{}", ran.stderr);
+    let mut lines = ran.stdout.lines();
+    assert_eq!(lines.next(), Some("id,location.city,tags"));
+    let ids: String = lines
+        .map(|line| format!("{}\n", line.split(',').next().unwrap()))
+        .collect();
+    assert_eq!(ids, eval_ids(CASES[0], &[]));
+    assert!(
+        ran.stdout.contains("1001,Kyiv,Lead;Paid\n"),
+        "{}",
+        ran.stdout
+    );
+    // Columns only make sense for csv.
+    let ran = hcq(&[&args[..], &["--columns", "id"]].concat(), Some(KEY));
+    assert_eq!(ran.status, 2, "{}", ran.stderr);
+    assert!(ran.stderr.contains("--format csv"), "{}", ran.stderr);
+}
+
+#[test]
+fn out_dir_runs_every_segment_into_its_own_file() {
+    let handle = stand_in("");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let url = handle.url();
+    let file = "examples/segments.hcq";
+    let args = [
+        "run",
+        file,
+        "--now",
+        NOW,
+        "--base-url",
+        &url,
+        "--rate",
+        "6000",
+    ];
+    let ran = hcq(
+        &[&args[..], &["--format", "ids", "--out-dir", out]].concat(),
+        Some(KEY),
+    );
+    assert_eq!(ran.status, 0, "{}", ran.stderr);
+    let listed = hcq(&["list", file], None).stdout;
+    let names: Vec<&str> = listed
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| dir.path().join(format!("{name}.txt")).exists())
+        .collect();
+    assert!(names.len() >= 5, "{listed}");
+    for name in &names {
+        let written = std::fs::read_to_string(dir.path().join(format!("{name}.txt"))).unwrap();
+        let expected = hcq(
+            &[
+                "eval",
+                file,
+                "--segment",
+                name,
+                "--now",
+                NOW,
+                "--contacts",
+                CONTACTS_PATH,
+                "--ids",
+            ],
+            None,
+        );
+        // The same contacts (`eval` lists a segment without a page in
+        // the file's order; the order is held to `eval`'s above).
+        let sorted = |text: &str| {
+            let mut ids: Vec<i64> = text.lines().map(|id| id.parse().unwrap()).collect();
+            ids.sort_unstable();
+            ids
+        };
+        assert_eq!(sorted(&written), sorted(&expected.stdout), "{name}");
+        assert!(
+            ran.stderr.contains(&format!("hcq: {name}: ")),
+            "{}",
+            ran.stderr
+        );
+    }
+    // A failed run replaces no earlier export and leaves nothing behind.
+    let kept = dir.path().join(format!("{}.txt", names[0]));
+    std::fs::write(&kept, "earlier export\n").unwrap();
+    let before: usize = std::fs::read_dir(dir.path()).unwrap().count();
+    let ran = hcq(
+        &[&args[..], &["--format", "ids", "--out-dir", out]].concat(),
+        Some("wrong-key"),
+    );
+    assert_eq!(ran.status, 3, "{}", ran.stderr);
+    assert_eq!(std::fs::read_to_string(&kept).unwrap(), "earlier export\n");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), before);
+    // One expression has no segments to spread over files.
+    let ran = hcq(
+        &[
+            "run",
+            "-e",
+            "tag = Lead",
+            "--base-url",
+            &url,
+            "--out-dir",
+            out,
+        ],
+        Some(KEY),
+    );
+    assert_eq!(ran.status, 2, "{}", ran.stderr);
+}
+
+/// `count` contacts, one every six hours back from `NOW` by `lastSeen`.
+fn contacts_over_weeks(count: i64, shift: i64) -> String {
+    let now = 1_717_200_000; // NOW as UNIX seconds
+    (0..count)
+        .map(|i| {
+            let last_seen = now - i * 6 * 3600 + shift;
+            format!(
+                "{{\"id\": {}, \"firstSeen\": \"{}\", \"lastSeen\": \"{last_seen}\"}}\n",
+                i + 1,
+                1_600_000_000 + i * 60,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_request_whose_matches_move_is_read_again_and_loses_nothing() {
+    // 250 contacts; 121 seen in the last 30 days, so the request is read
+    // in pages of 100. From the second call on, everyone was seen ten
+    // days later: the matches grow to 161 between the pages.
+    let shift = 10 * 86_400;
+    let contacts = contacts_over_weeks(250, 0);
+    let config = Config {
+        per_second: 0,
+        faults: server::parse_faults(&format!("2 shift-last-seen {shift}\n")).unwrap(),
+        ..Config::new(Contacts::read("<contacts>", &contacts).unwrap(), KEY)
+    };
+    let handle = server::start(config).unwrap();
+    let expr = "lastSeen >= now - 30d sort by firstSeen asc limit 1000";
+    let ran = run_ids(&handle, expr, &[]);
+    assert_eq!(ran.status, 0, "{}", ran.stderr);
+    assert!(ran.stderr.contains("read again"), "{}", ran.stderr);
+    // Exactly the contacts matching after the move, each once, in order.
+    let dir = tempfile::tempdir().unwrap();
+    let shifted = dir.path().join("shifted.jsonl");
+    std::fs::write(&shifted, contacts_over_weeks(250, shift)).unwrap();
+    let shifted = shifted.to_str().unwrap();
+    let expected = hcq(
+        &[
+            "eval",
+            "-e",
+            expr,
+            "--now",
+            NOW,
+            "--contacts",
+            shifted,
+            "--ids",
+        ],
+        None,
+    );
+    assert_eq!(expected.stdout.lines().count(), 161);
+    assert_eq!(ran.stdout, expected.stdout);
 }

@@ -53,6 +53,7 @@
 //! N truncate                the real answer's head and half its body, then closes
 //! N invalid-json            200 with a well-framed body that is not JSON
 //! N slow MS                 the real answer, after sleeping MS milliseconds
+//! N refuse-filter I         400 with code filter[I].value, as the vendor refuses a filter
 //! N shift-last-seen S       from request N on, every lastSeen is S seconds later
 //! N shuffle-ties            from request N on, ties come in descending id order
 //! ```
@@ -176,6 +177,8 @@ pub enum FaultKind {
     ShiftLastSeen(i64),
     /// From this request on, ties in descending id order.
     ShuffleTies,
+    /// A `400` pointing at the filter with this index.
+    RefuseFilter(usize),
 }
 
 /// Reads a fault schedule (the format is in the module docs).
@@ -239,6 +242,11 @@ fn parse_fault(line: &str) -> Result<Fault, String> {
             FaultKind::ShiftLastSeen(number(Some(seconds), "seconds")?)
         }
         (Some("shuffle-ties"), []) => FaultKind::ShuffleTies,
+        (Some("refuse-filter"), [index]) => FaultKind::RefuseFilter(
+            index
+                .parse()
+                .map_err(|_| "expected a filter's index, from 0")?,
+        ),
         _ => return Err("not a fault".into()),
     };
     Ok(Fault { at, kind })
@@ -563,6 +571,10 @@ fn answer(shared: &Shared, incoming: &Incoming, authorized: bool, number: u64) -
                 return Reply::json(200, r#"{"data": [{"id": 1, "lastSeen": }"#.to_owned());
             }
             FaultKind::Slow(pause) => thread::sleep(*pause),
+            FaultKind::RefuseFilter(index) => {
+                let code = format!("filter[{index}].value");
+                return Reply::error(400, &code, "This value should not be blank.");
+            }
             FaultKind::ShiftLastSeen(_) | FaultKind::ShuffleTies => {}
         }
     }

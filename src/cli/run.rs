@@ -67,6 +67,10 @@ pub(super) struct RunArgs {
     /// the answer needs more: a guard for --all over a large account.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_requests: Option<u64>,
+    /// Give up on a call after this many seconds without its answer (it
+    /// is retried like a lost connection); connecting gets the same.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
     /// The API's base URL; calls go to {URL}/customers/search.
     #[arg(long, value_name = "URL", default_value = http::DEFAULT_BASE_URL)]
     pub base_url: String,
@@ -110,7 +114,8 @@ pub(super) fn run(args: &RunArgs, session: &mut Session<'_, '_>) -> Result<u8, F
         return dry_run(args, &jobs, session);
     }
     let key = api_key(args)?;
-    let endpoint = endpoint(&args.base_url, key)?;
+    let timeout = Duration::from_secs(args.timeout);
+    let endpoint = endpoint(&args.base_url, key)?.with_timeouts(timeout, timeout);
     if let Some(dir) = &args.out_dir {
         check_out_dir(dir)?;
     }
@@ -145,7 +150,14 @@ pub(super) fn run(args: &RunArgs, session: &mut Session<'_, '_>) -> Result<u8, F
         match outcome {
             Ok(stats) => {
                 sent += stats.requests_sent;
-                report_stats(args, session, job, path.as_deref(), &stats, started.elapsed());
+                report_stats(
+                    args,
+                    session,
+                    job,
+                    path.as_deref(),
+                    &stats,
+                    started.elapsed(),
+                );
             }
             Err(Stop::Failure(failure)) => return Err(failure),
             Err(Stop::Http(HttpError::Output(e))) if e.kind() == io::ErrorKind::BrokenPipe => {
