@@ -248,7 +248,8 @@ fn past_the_rate_limit_is_a_429_without_retry_after() {
 
 #[test]
 fn status_faults_answer_as_scripted() {
-    let schedule = "1 429\n2 429 retry-after=3\n3 500\n4 502\n5 503 retry-after=1\n6 504\n";
+    let schedule =
+        "1 429\n2 429 retry-after=3\n3 500\n4 502\n5 503 retry-after=1\n6 504\n7 refuse-filter 0\n";
     let handle = stand_in(CONTACTS, 0, schedule);
     let request = request("email ~ gmail");
     let expected = [
@@ -258,6 +259,7 @@ fn status_faults_answer_as_scripted() {
         (502, None, "server_error"),
         (503, Some("1"), "server_error"),
         (504, None, "server_error"),
+        (400, None, "filter[0].value"),
     ];
     for (status, retry_after, code) in expected {
         let answer = search(&handle, &request);
@@ -406,6 +408,8 @@ fn schedules_parse_and_refuse_what_is_not_a_fault() {
         "1 429 retry-after=",
         "1 slow",
         "1 truncate now",
+        "1 refuse-filter",
+        "1 refuse-filter -1",
     ] {
         assert!(server::parse_faults(bad).is_err(), "{bad}");
     }
