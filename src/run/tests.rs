@@ -534,6 +534,12 @@ fn merged_plan(limits: &[u64], offset: u64, limit: u64) -> Plan {
     }
 }
 
+/// Options that send without waiting: these tests drive a clock that
+/// never moves.
+fn back_to_back() -> RunOptions {
+    RunOptions::default().with_burst(100)
+}
+
 fn numbered(n: i64) -> Vec<(String, Contact)> {
     (0..n)
         .map(|id| contact_json(id, 100, None, None, &[]))
@@ -546,7 +552,7 @@ fn rows_stream_out_before_the_last_page_arrives() {
     let contacts = numbered(10);
     let parsed: Vec<Contact> = contacts.iter().map(|(_, c)| c.clone()).collect();
     let raw: HashMap<i64, &str> = contacts.iter().map(|(r, c)| (c.id, r.as_str())).collect();
-    let mut executor = Executor::new(&plan, RunOptions::default());
+    let mut executor = Executor::new(&plan, back_to_back());
     let mut streamed_early = false;
     let now = Duration::ZERO;
     while let Step::Send(call) = executor.poll(now) {
@@ -663,7 +669,7 @@ fn an_empty_plan_sends_nothing() {
 #[test]
 fn concurrent_calls_wait_for_replies() {
     let plan = merged_plan(&[2, 2], 0, 4);
-    let mut executor = Executor::new(&plan, RunOptions::default());
+    let mut executor = Executor::new(&plan, back_to_back());
     let now = Duration::ZERO;
     let (Step::Send(a), Step::Send(b)) = (executor.poll(now), executor.poll(now)) else {
         panic!("one call per request may be out at once");
@@ -731,7 +737,7 @@ fn requests_sorted_unlike_the_merge_hold_every_row_to_the_end() {
     let contacts = numbered(8);
     let parsed: Vec<Contact> = contacts.iter().map(|(_, c)| c.clone()).collect();
     let raw: HashMap<i64, &str> = contacts.iter().map(|(r, c)| (c.id, r.as_str())).collect();
-    let mut executor = Executor::new(&plan, RunOptions::default());
+    let mut executor = Executor::new(&plan, back_to_back());
     let now = Duration::ZERO;
     let mut rows = Vec::new();
     loop {
@@ -900,7 +906,7 @@ fn ties_the_api_orders_otherwise_still_come_out_in_merged_order() {
     }
     let contacts = numbered(5);
     let raws: HashMap<i64, String> = contacts.iter().map(|(r, c)| (c.id, r.clone())).collect();
-    let mut executor = Executor::new(&plan, RunOptions::default());
+    let mut executor = Executor::new(&plan, back_to_back());
     let mut rows = Vec::new();
     let now = Duration::ZERO;
     while let Step::Send(call) = executor.poll(now) {
