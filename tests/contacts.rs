@@ -108,7 +108,7 @@ fn without_clauses_every_match_comes_in_the_order_of_the_file() {
 fn overrides_of_the_clauses_are_page_clauses() {
     let contacts = fixture();
     let mut options = options();
-    options.page.limit = Some(2);
+    options.page.limit = Some(hcq::ast::Limit::Rows(2));
     let compiled = hcq::compile_detailed("city = Kyiv or tag = Lead", &options).expect("compiles");
     let rows = eval::answer_with(
         &compiled.query,

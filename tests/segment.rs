@@ -151,7 +151,7 @@ fn plan_options_apply_over_a_segments_clauses() {
     let text = "segment a\n  tag = Lead\n  limit 5\n";
     let file = SegmentFile::parse("a.hcq", text, &context()).expect("valid");
     let options = PlanOptions {
-        limit: Some(7),
+        limit: Some(hcq::ast::Limit::Rows(7)),
         ..PlanOptions::default()
     };
     let lowered = file

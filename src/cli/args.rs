@@ -111,6 +111,10 @@ pub(super) struct PageArgs {
     /// Return at most this many contacts (overrides `limit`).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub limit: Option<u64>,
+    /// Return every matching contact, reading as many pages as that takes
+    /// (overrides `limit`; `limit all` in the expression says the same).
+    #[arg(long, conflicts_with = "limit")]
+    pub all: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

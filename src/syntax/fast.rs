@@ -656,8 +656,12 @@ impl<'a> Parser<'a> {
             };
             ClauseKind::Sort { field, order }
         } else if self.keyword("limit").is_some() {
-            let (digits, span) = self.count()?;
-            ClauseKind::Limit(digits, span)
+            self.skip();
+            let (count, span) = match self.keyword("all") {
+                Some(span) => (self.text(span.start, span.end), span),
+                None => self.count()?,
+            };
+            ClauseKind::Limit(count, span)
         } else if self.keyword("offset").is_some() {
             let (digits, span) = self.count()?;
             ClauseKind::Offset(digits, span)

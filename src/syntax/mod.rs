@@ -516,6 +516,7 @@ fn clause(pair: Pair<'_, Rule>) -> Clause {
             ClauseKind::Sort { field, order }
         }
         Rule::limit_clause | Rule::offset_clause => {
+            // The digits, or `all` after `limit`.
             let count = pairs.next().expect("grammar guarantees a count");
             let digits = (count.as_str().to_owned(), span_of(&count));
             if rule == Rule::limit_clause {
