@@ -264,8 +264,9 @@ pub enum ClauseKind {
         /// `asc` or `desc`, if given.
         order: Option<(Order, Span)>,
     },
-    /// `limit N` or `limit all`: the digits (or the word `all`, in any
-    /// case) as written and their span; `check` reads it as a [`Limit`].
+    /// `limit N` or `limit all`: the digits as written, or `all` (in lower
+    /// case however it is written), and their span; `check` reads it as a
+    /// [`Limit`].
     Limit(String, Span),
     /// `offset N`: the digits as written and their span.
     Offset(String, Span),

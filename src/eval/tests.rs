@@ -214,7 +214,8 @@ fn limit_all_reads_every_page() {
     let rows: Vec<i64> = run_plan(plan, &many).iter().map(|c| c.id).collect();
     assert_eq!(rows, (14..=250).collect::<Vec<_>>());
     // Several requests: every match, merged and sorted.
-    let text = "(id < 120 or id > 130) and (city = Kyiv or id >= 0) sort by lastSeen desc limit all";
+    let text =
+        "(id < 120 or id > 130) and (city = Kyiv or id >= 0) sort by lastSeen desc limit all";
     let several = compiled(text);
     assert!(several.lowered.plan.requests.len() > 1);
     let mut want: Vec<&Contact> = many.iter().filter(|c| c.id < 120 || c.id > 130).collect();
