@@ -92,6 +92,11 @@ pub const DEFAULT_SORT: &str = "customers.firstSeen";
 /// of shifting the pages already read; offset paging then loses no row.
 pub const DEFAULT_ORDER: Order = Order::Asc;
 
+/// What [`Plan::api_calls`] counts for a plan that reads every matching
+/// row (`limit all`): its calls depend on how many contacts match, which
+/// nothing before the run bounds.
+pub const UNBOUNDED_CALLS: u64 = u64::MAX;
+
 /// The rows per page when a query gives no `limit`: the API's default.
 pub const DEFAULT_LIMIT: u64 = 100;
 
@@ -115,8 +120,7 @@ impl Plan {
     /// The most API calls running this plan takes: one per request when
     /// one page answers, else each request read page by page until it has
     /// `merge.offset + merge.limit` rows. A merge without a limit (every
-    /// row) has no bound but the number of contacts: it counts as
-    /// `u64::MAX` calls.
+    /// row) has no bound but the number of contacts: [`UNBOUNDED_CALLS`].
     pub fn api_calls(&self) -> u64 {
         match &self.merge {
             None => self.requests.len() as u64,
