@@ -223,6 +223,28 @@ fn a_budget_counts_every_page_of_every_request() {
 }
 
 #[test]
+fn a_segment_of_every_row_has_no_bound_on_its_calls() {
+    let text = "segment one\n  tag = Lead\n\nsegment every\n  @one\n  limit all\n";
+    let compiled = check_file("all.hcq", text, &context()).expect("valid");
+    let every = compiled.get("every").expect("compiled");
+    let merge = every.plan().merge.as_ref().expect("every row is merged");
+    assert_eq!(merge.page.limit, None);
+    assert_eq!(every.api_calls(), hcq::plan::UNBOUNDED_CALLS);
+    assert_eq!(
+        compiled.summary(),
+        "all.hcq: 2 segments, an unbounded number of API calls (every page: `limit all`)\n\
+         \x20 one    1 request\n\
+         \x20 every  1 request (every page: `limit all`)\n"
+    );
+    // No budget holds it, however large; the sum does not overflow.
+    assert_eq!(compiled.budget().total_requests, hcq::plan::UNBOUNDED_CALLS);
+    let error = compiled
+        .check_budget(u64::MAX - 1)
+        .expect_err("over budget");
+    assert!(render(&error).contains("an unbounded number of API calls"));
+}
+
+#[test]
 fn emitting_a_file_keys_plans_by_name_in_file_order() {
     let text = "segment zeta\n  tag = Lead\n\nsegment alpha\n  city = \"Kyiv \\\"centre\\\"\"\n";
     let compiled = check_file("order.hcq", text, &context()).expect("valid");

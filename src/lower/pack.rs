@@ -8,6 +8,12 @@
 //! one), then the AND requests in the order of their terms, which is the
 //! order the source mentions them. Filters within a request keep their
 //! terms' order.
+//!
+//! Every request serves one [`Page`]: a single request asks for it
+//! directly when it fits one API page; otherwise (several requests, a page
+//! longer than [`plan::MAX_PAGE`], or a page without a limit, which is
+//! every row) the plan gets a `merge` and the requests are read page by
+//! page.
 
 use super::{LowerError, dnf::Term, plan_filter};
 use crate::ast::Span;
