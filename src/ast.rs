@@ -264,7 +264,9 @@ pub enum ClauseKind {
         /// `asc` or `desc`, if given.
         order: Option<(Order, Span)>,
     },
-    /// `limit N`: the digits as written and their span.
+    /// `limit N` or `limit all`: the digits as written, or `all` (in lower
+    /// case however it is written), and their span; `check` reads it as a
+    /// [`Limit`].
     Limit(String, Span),
     /// `offset N`: the digits as written and their span.
     Offset(String, Span),
@@ -277,6 +279,31 @@ impl ClauseKind {
             ClauseKind::Sort { .. } => "sort by",
             ClauseKind::Limit(..) => "limit",
             ClauseKind::Offset(..) => "offset",
+        }
+    }
+}
+
+/// What a `limit` clause asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Limit {
+    /// `limit N`: at most `N` rows.
+    Rows(u64),
+    /// `limit all`: every matching row.
+    All,
+}
+
+impl Limit {
+    /// Whether `text`, the count of a `limit` clause as written, is the
+    /// word `all` (keywords are case-insensitive).
+    pub fn is_all(text: &str) -> bool {
+        text.eq_ignore_ascii_case("all")
+    }
+
+    /// The rows kept: `None` for every row.
+    pub const fn rows(self) -> Option<u64> {
+        match self {
+            Limit::Rows(rows) => Some(rows),
+            Limit::All => None,
         }
     }
 }

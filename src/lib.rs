@@ -24,6 +24,17 @@
 //! `@name`, and [`format`](mod@format) prints hcq text in one canonical layout.
 //!
 //! ```
+//! // `limit all` asks for every match: the plan pages through it, 100 rows
+//! // a call, oldest first when no order is given.
+//! let options = hcq::Options::at("2024-06-01T00:00:00Z".parse().unwrap());
+//! let plan = hcq::compile("tag = Lead limit all", &options)?.plan;
+//! let merge = plan.merge.expect("every row is always merged");
+//! assert_eq!((merge.page.sort.as_str(), merge.page.limit), ("customers.firstSeen", None));
+//! assert_eq!(plan.requests[0].limit, hcq::plan::MAX_PAGE);
+//! # Ok::<(), hcq::Error>(())
+//! ```
+//!
+//! ```
 //! let text = "segment leads\n  tag = Lead\n\nsegment fresh_leads\n  @leads and lastSeen >= now - 30d\n";
 //! let options = hcq::Options::at("2024-06-01T00:00:00Z".parse().unwrap());
 //! let compiled = hcq::segment::check_file("leads.hcq", text, &options)?;

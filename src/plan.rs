@@ -12,8 +12,8 @@
 //!         {"field": "customers.email", "operator": "~", "value": "gmail"},
 //!         {"field": "customers.tagsData", "operator": "=", "value": [{"name": "Lead"}]}
 //!       ],
-//!       "sort": "customers.lastSeen",
-//!       "order": "DESC",
+//!       "sort": "customers.firstSeen",
+//!       "order": "ASC",
 //!       "offset": 0,
 //!       "limit": 60
 //!     },
@@ -23,13 +23,13 @@
 //!         {"field": "customers.city", "operator": "=", "value": "Kyiv"},
 //!         {"field": "customers.lastSeen", "operator": ">=", "value": 1700000000}
 //!       ],
-//!       "sort": "customers.lastSeen",
-//!       "order": "DESC",
+//!       "sort": "customers.firstSeen",
+//!       "order": "ASC",
 //!       "offset": 0,
 //!       "limit": 60
 //!     }
 //!   ],
-//!   "merge": {"by": "id", "sort": "customers.lastSeen", "order": "DESC", "offset": 10, "limit": 50}
+//!   "merge": {"by": "id", "sort": "customers.firstSeen", "order": "ASC", "offset": 10, "limit": 50}
 //! }
 //! ```
 //!
@@ -54,17 +54,22 @@
 //! - Without `merge` there is at most one request, and its answer, as the API
 //!   pages it, is the answer.
 //! - With `merge` (always when there are several requests; also for one
-//!   request whose page is longer than [`MAX_PAGE`]) the client reads each
-//!   request page by page: starting at the request's own `offset`, asking
-//!   for the request's `limit` rows at a time and advancing `offset` by
-//!   `limit`, until it holds `merge.offset + merge.limit` rows from that
-//!   request or a page comes back shorter than `limit`. It then unions all
-//!   rows by `merge.by` (the contact `id`), sorts them by the `merge.sort`
-//!   field in `merge.order` (ties by `id` ascending), skips `merge.offset`
-//!   rows and keeps the next `merge.limit`. This is correct because every
-//!   request is sorted the same way as the merge: a contact among the first
-//!   `offset + limit` of the union is among the first `offset + limit` of
-//!   each request that selects it.
+//!   request whose page is longer than [`MAX_PAGE`], or that asks for every
+//!   row) the client reads each request page by page: starting at the
+//!   request's own `offset`, asking for the request's `limit` rows at a time
+//!   and advancing `offset` by `limit`, until it holds `merge.offset +
+//!   merge.limit` rows from that request or a page comes back shorter than
+//!   `limit` (or the answer's `total` is reached). It then unions all rows by
+//!   `merge.by` (the contact `id`), sorts them by the `merge.sort` field in
+//!   `merge.order` (ties by `id` ascending), skips `merge.offset` rows and
+//!   keeps the next `merge.limit`. This is correct because every request is
+//!   sorted the same way as the merge: a contact among the first `offset +
+//!   limit` of the union is among the first `offset + limit` of each request
+//!   that selects it.
+//! - A `merge` without a `limit` key (`limit all`, `--all`) asks for every
+//!   matching row: the client reads each request until a page comes back
+//!   short, and keeps every merged row after `merge.offset`. Its requests
+//!   then ask for [`MAX_PAGE`] rows a page.
 //!
 //! The same plan always serialises to the same bytes: the field order is
 //! fixed here and [`crate::lower`] builds requests in a fixed order.
@@ -76,12 +81,21 @@ use serde::{Deserialize, Serialize};
 pub const MAX_PAGE: u64 = 100;
 
 /// The sort field a plan uses when the query names none: merging pages of
-/// several requests needs every request in one known order.
-pub const DEFAULT_SORT: &str = "customers.lastSeen";
+/// several requests needs every request in one known order, and
+/// `firstSeen` is one that contacts do not move in while a client pages
+/// through them (`lastSeen` changes as people come back, so a row could
+/// move between pages and be skipped without a trace).
+pub const DEFAULT_SORT: &str = "customers.firstSeen";
 
-/// The order a plan uses when the query names none: newest first, as the
-/// vendor's own example sorts.
-pub const DEFAULT_ORDER: Order = Order::Desc;
+/// The order a plan uses when the query names none: oldest first, so that
+/// contacts created while a client pages land after the last page instead
+/// of shifting the pages already read; offset paging then loses no row.
+pub const DEFAULT_ORDER: Order = Order::Asc;
+
+/// What [`Plan::api_calls`] counts for a plan that reads every matching
+/// row (`limit all`): its calls depend on how many contacts match, which
+/// nothing before the run bounds.
+pub const UNBOUNDED_CALLS: u64 = u64::MAX;
 
 /// The rows per page when a query gives no `limit`: the API's default.
 pub const DEFAULT_LIMIT: u64 = 100;
@@ -105,12 +119,20 @@ impl Plan {
 
     /// The most API calls running this plan takes: one per request when
     /// one page answers, else each request read page by page until it has
-    /// `merge.offset + merge.limit` rows.
+    /// `merge.offset + merge.limit` rows. A merge without a limit (every
+    /// row) has no bound but the number of contacts: [`UNBOUNDED_CALLS`].
     pub fn api_calls(&self) -> u64 {
         match &self.merge {
             None => self.requests.len() as u64,
             Some(merge) => {
-                let rows = merge.page.offset.saturating_add(merge.page.limit);
+                let Some(limit) = merge.page.limit else {
+                    return if self.requests.is_empty() {
+                        0
+                    } else {
+                        u64::MAX
+                    };
+                };
+                let rows = merge.page.offset.saturating_add(limit);
                 self.requests
                     .iter()
                     .map(|request| rows.div_ceil(request.limit.max(1)).max(1))
@@ -284,8 +306,10 @@ pub struct Page {
     pub order: Order,
     /// Rows to skip.
     pub offset: u64,
-    /// Rows to keep.
-    pub limit: u64,
+    /// Rows to keep; `None` keeps every row after `offset` (`limit all`),
+    /// and a merge's JSON then has no `limit` key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u64>,
 }
 
 #[cfg(test)]
@@ -330,13 +354,32 @@ mod tests {
                 sort: "customers.lastSeen".into(),
                 order: Order::Desc,
                 offset: 10,
-                limit: 50,
+                limit: Some(50),
             },
         };
         let json = serde_json::to_string(&merge).unwrap();
         assert_eq!(
             json,
             r#"{"by":"id","sort":"customers.lastSeen","order":"DESC","offset":10,"limit":50}"#
+        );
+        assert_eq!(serde_json::from_str::<Merge>(&json).unwrap(), merge);
+    }
+
+    #[test]
+    fn a_merge_of_every_row_has_no_limit() {
+        let merge = Merge {
+            by: "id".into(),
+            page: Page {
+                sort: "customers.firstSeen".into(),
+                order: Order::Asc,
+                offset: 0,
+                limit: None,
+            },
+        };
+        let json = serde_json::to_string(&merge).unwrap();
+        assert_eq!(
+            json,
+            r#"{"by":"id","sort":"customers.firstSeen","order":"ASC","offset":0}"#
         );
         assert_eq!(serde_json::from_str::<Merge>(&json).unwrap(), merge);
     }

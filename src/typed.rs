@@ -2,7 +2,7 @@
 //! their field's type, `in` lists expanded, clauses validated. Produced by
 //! [`crate::check`](mod@crate::check), consumed by [`crate::lower`].
 
-use crate::ast::{CompareOp, Order, Span};
+use crate::ast::{CompareOp, Limit, Order, Span};
 use crate::schema::Field;
 
 /// A checked query.
@@ -18,8 +18,8 @@ pub struct Query {
     pub expr: Expr,
     /// `sort by`, if written.
     pub sort: Option<Sort>,
-    /// `limit N`, if written.
-    pub limit: Option<u64>,
+    /// `limit N` or `limit all`, if written.
+    pub limit: Option<Limit>,
     /// `offset N`, if written.
     pub offset: Option<u64>,
     /// The whole query.

@@ -3,8 +3,8 @@
 //! say which words an error labels.
 
 use hcq::ast::{
-    Clause, ClauseKind, CompareOp, Expr, ExprKind, Ident, Order, Query, RelativeOffset, Span,
-    Value, ValueKind,
+    Clause, ClauseKind, CompareOp, Expr, ExprKind, Ident, Limit, Order, Query, RelativeOffset,
+    Span, Value, ValueKind,
 };
 use hcq::check::{CheckError, Context, check_expr, check_query};
 use hcq::schema::Schema;
@@ -1209,7 +1209,10 @@ fn clauses_are_checked() {
             order: Some(Order::Desc),
         })
     );
-    assert_eq!((checked.limit, checked.offset), (Some(50), Some(100)));
+    assert_eq!(
+        (checked.limit, checked.offset),
+        (Some(Limit::Rows(50)), Some(100))
+    );
 
     let q = query(
         cmp("id", ">", int("1")),
@@ -1224,6 +1227,13 @@ fn clauses_are_checked() {
         })
     );
     assert_eq!((checked.limit, checked.offset), (None, None));
+
+    // `all` (any case) after `limit` is every row.
+    for all in ["all", "ALL"] {
+        let q = query(cmp("id", ">", int("1")), vec![limit(all)]);
+        let checked = check_query(&q.node, &cx()).expect("checks");
+        assert_eq!(checked.limit, Some(Limit::All));
+    }
 }
 
 #[test]
@@ -1306,7 +1316,10 @@ fn limit_zero_and_numbers_past_64_bits() {
         vec![offset("18446744073709551615"), limit("00100")],
     );
     let checked = check_query(&q.node, &cx()).expect("checks");
-    assert_eq!((checked.limit, checked.offset), (Some(100), Some(u64::MAX)));
+    assert_eq!(
+        (checked.limit, checked.offset),
+        (Some(Limit::Rows(100)), Some(u64::MAX))
+    );
 }
 
 // References and bounds.

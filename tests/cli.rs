@@ -580,3 +580,89 @@ fn eval_prints_records_reindented_as_array_elements() {
     assert!(text.starts_with("[\n  {\n    \"id\": 1004,\n"), "{text}");
     assert!(text.ends_with("\n  }\n]\n"), "{text}");
 }
+
+#[test]
+fn limit_all_and_all_emit_a_merge_without_a_limit() {
+    let emit = |args: &[&str]| -> serde_json::Value {
+        let output = hcq()
+            .args(["emit", "--compact"])
+            .args(args)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        serde_json::from_slice(&output).unwrap()
+    };
+    let written = emit(&["-e", "tag = Lead limit all"]);
+    let flag = emit(&["-e", "tag = Lead", "--all"]);
+    // `--all` overrides the expression's own limit too.
+    let over = emit(&["-e", "tag = Lead limit 5", "--all"]);
+    assert_eq!(written, flag);
+    assert_eq!(written, over);
+    let merge = written["merge"].as_object().expect("a merge");
+    assert!(!merge.contains_key("limit"), "{written}");
+    assert_eq!(merge["sort"], "customers.firstSeen");
+    assert_eq!(merge["order"], "ASC");
+    assert_eq!(written["requests"][0]["limit"], 100);
+    // `--all` and `--limit` cannot both be given.
+    hcq()
+        .args(["emit", "-e", "tag = Lead", "--all", "--limit", "5"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--limit"));
+    // A word that is not `all` after `limit`.
+    hcq()
+        .args(["check", "-e", "tag = Lead limit every"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("a whole number or `all`"));
+}
+
+#[test]
+fn eval_limit_all_answers_every_match_past_one_page() {
+    let scratch = Scratch::new("eval-all");
+    let contacts: Vec<String> = (1..=250)
+        .map(|id| {
+            format!(
+                r#"{{"id": {id}, "lastSeen": {}, "firstSeen": {}}}"#,
+                1_700_000_000 + id % 7,
+                1_600_000_000 - id
+            )
+        })
+        .collect();
+    let file = scratch.file("contacts.json", &format!("[{}]", contacts.join(",\n")));
+    let count = |expr: &str| -> String {
+        let output = hcq()
+            .args(["eval", "-e", expr, "--contacts"])
+            .arg(&file)
+            .arg("--count")
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        String::from_utf8(output).unwrap()
+    };
+    // A clause caps the page at 100 unless it says `all`.
+    assert_eq!(count("id > 10 offset 0"), "100\n");
+    assert_eq!(count("id > 10 limit all"), "240\n");
+    assert_eq!(count("id > 10 limit all offset 40"), "200\n");
+    assert_eq!(count("id > 10 or id < 3 limit all"), "242\n");
+    // firstSeen ascending by default: the newest ids first here.
+    let ids = hcq()
+        .args([
+            "eval",
+            "-e",
+            "id > 10 limit all offset 238",
+            "--ids",
+            "--contacts",
+        ])
+        .arg(&file)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(String::from_utf8(ids).unwrap(), "12\n11\n");
+}

@@ -33,7 +33,9 @@ fn answer(text: &str, contacts: &[Contact]) -> Vec<i64> {
 }
 
 // The fixture by lastSeen, newest first: 1004, 1008, 1001, 1011, 1002,
-// 1007, 1010, 1003, 1012, 1005, 1009, 1006.
+// 1007, 1010, 1003, 1012, 1005, 1009, 1006. By firstSeen, oldest first
+// (the default order): 1007 (none), 1006, 1004, 1010, 1002, 1001, 1009,
+// 1003, 1005, 1011, 1008, 1012.
 
 #[test]
 fn the_answer_is_the_page_the_clauses_ask_for() {
@@ -74,13 +76,14 @@ fn a_plan_of_several_requests_answers_its_limit() {
         ),
         [1010, 1001]
     );
-    // Without `sort by`: the plan's default, lastSeen newest first.
+    // Without `sort by`: the plan's default, firstSeen oldest first
+    // (the union is 1001 1005 1008 1012).
     assert_eq!(
         answer(
             "email ~ gmail and (tag = Lead or city = Kyiv) limit 2",
             &contacts
         ),
-        [1008, 1001]
+        [1001, 1005]
     );
     // A contact without `firstSeen` (1007) sorts before every one with it.
     assert_eq!(
@@ -89,6 +92,11 @@ fn a_plan_of_several_requests_answers_its_limit() {
     );
     // A page longer than one request's: read in pages of 100, merged.
     assert_eq!(answer("id > 0 limit 150", &contacts).len(), 12);
+    // Every row: the same, without a limit, past an offset.
+    assert_eq!(
+        answer("tag = Lead or city = Kyiv limit all offset 1", &contacts),
+        [1002, 1001, 1005, 1011, 1008, 1012]
+    );
 }
 
 #[test]
@@ -101,14 +109,14 @@ fn without_clauses_every_match_comes_in_the_order_of_the_file() {
     );
     assert_eq!(answer("id > 0", &contacts).len(), 12);
     // Any clause at all asks for the plan's page instead.
-    assert_eq!(answer("id > 0 limit 2", &contacts), [1004, 1008]);
+    assert_eq!(answer("id > 0 limit 2", &contacts), [1007, 1006]);
 }
 
 #[test]
 fn overrides_of_the_clauses_are_page_clauses() {
     let contacts = fixture();
     let mut options = options();
-    options.page.limit = Some(2);
+    options.page.limit = Some(hcq::ast::Limit::Rows(2));
     let compiled = hcq::compile_detailed("city = Kyiv or tag = Lead", &options).expect("compiles");
     let rows = eval::answer_with(
         &compiled.query,
@@ -118,7 +126,7 @@ fn overrides_of_the_clauses_are_page_clauses() {
     )
     .expect("agrees");
     let ids: Vec<i64> = rows.iter().map(|&i| contacts[i].id).collect();
-    assert_eq!(ids, [1008, 1001]);
+    assert_eq!(ids, [1010, 1002]);
     // The same plan held to the query alone (every match) disagrees.
     assert!(matches!(
         eval::answer(&compiled.query, &compiled.lowered.plan, &contacts),

@@ -122,8 +122,12 @@ fn dump(query: &typed::Query, source: &str) -> String {
         let order = sort.order.map_or("(no order)", |o| o.as_api());
         writeln!(out, "sort {} {order}", sort.field.name).expect("writing to a String");
     }
-    if let Some(limit) = query.limit {
-        writeln!(out, "limit {limit}").expect("writing to a String");
+    match query.limit {
+        Some(hcq::ast::Limit::Rows(limit)) => {
+            writeln!(out, "limit {limit}").expect("writing to a String");
+        }
+        Some(hcq::ast::Limit::All) => writeln!(out, "limit all").expect("writing to a String"),
+        None => {}
     }
     if let Some(offset) = query.offset {
         writeln!(out, "offset {offset}").expect("writing to a String");

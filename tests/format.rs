@@ -35,6 +35,15 @@ fn keywords_spacing_and_clauses() {
 }
 
 #[test]
+fn limit_all_is_written_in_lower_case() {
+    assert_formats(
+        "segment a tag = ALL LIMIT All offset 3",
+        "segment a\n  tag = ALL\n  limit all\n  offset 3\n",
+    );
+    assert_eq!(fmt("tag = all limit ALL"), "tag = all\nlimit all\n");
+}
+
+#[test]
 fn values_are_written_back_as_they_parse() {
     assert_formats(
         "segment v\n  a=00123 and b = -7 and c = +3 and d=2024-01-01 and e=2024-01-01T10:00:00+02:00\n  \
@@ -538,6 +547,7 @@ fn clause() -> impl Strategy<Value = String> {
                 None => format!("{s}{a}{by}{b}{f}"),
             }),
         (keyword("limit"), blank(), "[0-9]{1,4}").prop_map(|(k, gap, n)| format!("{k}{gap}{n}")),
+        (keyword("limit"), blank(), keyword("all")).prop_map(|(k, gap, n)| format!("{k}{gap}{n}")),
         (keyword("offset"), blank(), "[0-9]{1,4}").prop_map(|(k, gap, n)| format!("{k}{gap}{n}")),
     ]
 }

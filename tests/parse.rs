@@ -594,6 +594,23 @@ fn clauses_in_any_order() {
 }
 
 #[test]
+fn all_is_special_only_after_limit() {
+    let query = q("tag = all limit all offset 2");
+    assert_eq!(query.expr, cmp("tag", CompareOp::Eq, word("all")));
+    let ClauseKind::Limit(count, span) = &query.clauses[0].kind else {
+        panic!("a limit clause: {:?}", query.clauses);
+    };
+    assert_eq!((count.as_str(), span.start, span.end), ("all", 16, 19));
+    // In any case, read as `all`.
+    let query = q("all = 1 limit ALL");
+    assert_eq!(query.expr, cmp("all", CompareOp::Eq, int("1")));
+    assert_eq!(query.clauses[0].kind, ClauseKind::Limit("all".into(), sp()));
+    // Still a word everywhere else, and an ordinary value in a list.
+    let query = q("tag in (all, allies) limit 5");
+    assert_eq!(query.clauses[0].kind, ClauseKind::Limit("5".into(), sp()));
+}
+
+#[test]
 fn duplicate_clauses_are_left_to_the_checker() {
     let query = q("a = 1 limit 1 limit 2 sort by x asc sort by y");
     let keywords: Vec<_> = query.clauses.iter().map(|c| c.kind.keyword()).collect();
@@ -823,6 +840,7 @@ fn expected_messages_say_what_was_expected_in_words() {
     const EXPRESSION: &str = "expected an expression";
     const AND_OR: &str = "expected `and`, `or`, or the end of the expression";
     const COUNT: &str = "expected a whole number";
+    const LIMIT: &str = "expected a whole number or `all`";
     const CLAUSE: &str = "expected another clause or the end of the query";
     // (input, message, offset and length of the label). At the end of the
     // input the label is on the last token: "the input ends after this".
@@ -876,8 +894,10 @@ fn expected_messages_say_what_was_expected_in_words() {
             16,
             2,
         ),
-        ("a = 1 limit", COUNT, 6, 5),
-        ("a = 1 limit -5", COUNT, 12, 2),
+        ("a = 1 limit", LIMIT, 6, 5),
+        ("a = 1 limit -5", LIMIT, 12, 2),
+        ("a = 1 limit foo", LIMIT, 12, 3),
+        ("a = 1 limit alls", LIMIT, 12, 4),
         ("a = 1 offset ten", COUNT, 13, 3),
         ("a = 1 limit 5 b = 2", CLAUSE, 14, 1),
         ("a = 1 limit 5 and b = 2", CLAUSE, 14, 3),

@@ -8,7 +8,7 @@
 mod common;
 
 use hcq::Limits;
-use hcq::ast::{CompareOp, Order, Span};
+use hcq::ast::{CompareOp, Limit, Order, Span};
 use hcq::eval::{self, Contact, Location, Tag};
 use hcq::lower::{self, LowerError, PlanOptions};
 use hcq::plan;
@@ -261,6 +261,15 @@ fn plan_for(expr: &Expr, options: &PlanOptions) -> Option<plan::Plan> {
     }
 }
 
+/// Limits from 0 to `short`, a page longer than the API's, and every row.
+fn page_limits(short: u64) -> impl Strategy<Value = Limit> {
+    prop_oneof![
+        4 => (0..=short).prop_map(Limit::Rows),
+        1 => Just(Limit::Rows(150)),
+        1 => Just(Limit::All),
+    ]
+}
+
 fn ids(rows: &[&Contact]) -> Vec<i64> {
     rows.iter().map(|c| c.id).collect()
 }
@@ -284,7 +293,7 @@ proptest! {
     /// Every request is one the API accepts, and the plan's shape follows
     /// the documented format.
     #[test]
-    fn every_request_is_valid(expr in expr(), limit in prop_oneof![0..=120u64, Just(1000)]) {
+    fn every_request_is_valid(expr in expr(), limit in page_limits(120)) {
         let options = PlanOptions { limit: Some(limit), ..PlanOptions::default() };
         let Some(plan) = plan_for(&expr, &options) else {
             return Ok(());
@@ -293,7 +302,8 @@ proptest! {
             prop_assert_eq!(eval::validate(request, &Schema::CONTACTS), Ok(()), "{}", plan.to_json());
         }
         let needs_merge = plan.requests.len() > 1
-            || (plan.requests.len() == 1 && !(1..=100).contains(&limit));
+            || (plan.requests.len() == 1
+                && !limit.rows().is_some_and(|rows| (1..=100).contains(&rows)));
         prop_assert_eq!(plan.merge.is_some(), needs_merge, "{}", plan.to_json());
         let or_requests = plan.requests.iter().filter(|r| r.comparison == plan::Comparison::Or).count();
         prop_assert!(or_requests <= 1);
@@ -310,7 +320,7 @@ proptest! {
         sort in select(vec!["customers.lastSeen", "customers.firstSeen"]),
         ascending in any::<bool>(),
         offset in 0..=12u64,
-        limit in prop_oneof![0..=6u64, Just(150)],
+        limit in page_limits(6),
     ) {
         let order = if ascending { Order::Asc } else { Order::Desc };
         let options = PlanOptions {
@@ -322,7 +332,7 @@ proptest! {
         let Some(plan) = plan_for(&expr, &options) else {
             return Ok(());
         };
-        let window = plan::Page { sort: sort.to_owned(), order: order.into(), offset, limit };
+        let window = plan::Page { sort: sort.to_owned(), order: order.into(), offset, limit: limit.rows() };
         let want = eval::page(&expr, &window, &contacts);
         let got = eval::run_plan(&plan, &contacts);
         prop_assert_eq!(ids(&got), ids(&want), "plan {}", plan.to_json());

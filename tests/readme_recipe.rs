@@ -6,13 +6,15 @@
 //! request's `limit`, until it has `merge.offset + merge.limit` rows or a
 //! page comes back short; union the rows by `id`; sort them by `merge.sort`
 //! in `merge.order`, ties by `id` ascending; keep `merge.limit` rows from
-//! `merge.offset`. Without `merge`, the single request's page is the answer.
+//! `merge.offset` (every row after it when `merge` has no `limit`). Without
+//! `merge`, the single request's page is the answer.
 //!
 //! The client and the API below are written here, from the documents: of
 //! `hcq::eval` they use only `matches_request` (which filters). The
 //! expected answer is `eval::page`, the expression's own page; `run_plan`
 //! and `search` are only compared with, not used.
 
+use hcq::ast::Limit;
 use hcq::eval::{self, Contact, Location, Tag};
 use hcq::plan::{Order, Page, Plan, Request};
 use std::cmp::Ordering;
@@ -149,7 +151,11 @@ fn client<'a>(plan: &Plan, contacts: &'a [Contact], start: Start) -> Vec<&'a Con
             .unwrap_or_default();
     };
     assert_eq!(merge.by, "id");
-    let wanted = merge.page.offset + merge.page.limit;
+    // No `limit`: every row, so read until a short page.
+    let wanted = merge
+        .page
+        .limit
+        .map_or(u64::MAX, |limit| merge.page.offset + limit);
     let mut rows = Vec::new();
     for request in &plan.requests {
         let mut body = request.clone();
@@ -179,28 +185,29 @@ fn client<'a>(plan: &Plan, contacts: &'a [Contact], start: Start) -> Vec<&'a Con
     rows.retain(|c| seen.insert(c.id));
     // Sort by the merge's sort and order, ties by id.
     rows.sort_by(|a, b| cmp(a, b, &merge.page.sort, merge.page.order));
-    // `merge.limit` rows from `merge.offset`.
+    // `merge.limit` rows from `merge.offset`, or all of them.
     rows.into_iter()
         .skip(merge.page.offset as usize)
-        .take(merge.page.limit as usize)
+        .take(merge.page.limit.map_or(usize::MAX, |limit| limit as usize))
         .collect()
 }
 
 /// The expression's true page: its clauses, with the documented defaults
-/// (`customers.lastSeen`, `DESC`, offset 0, limit 100).
+/// (`customers.firstSeen`, `ASC`, offset 0, limit 100; `limit all` keeps
+/// every row).
 fn true_page<'a>(text: &str, contacts: &'a [Contact]) -> Vec<&'a Contact> {
     let query = hcq::check(text, &options()).unwrap_or_else(|e| panic!("{text}: {e:?}"));
     let window = Page {
         sort: query
             .sort
-            .map_or("customers.lastSeen", |s| s.field.name)
+            .map_or("customers.firstSeen", |s| s.field.name)
             .to_owned(),
         order: query
             .sort
             .and_then(|s| s.order)
-            .map_or(Order::Desc, Order::from),
+            .map_or(Order::Asc, Order::from),
         offset: query.offset.unwrap_or(0),
-        limit: query.limit.unwrap_or(100),
+        limit: query.limit.map_or(Some(100), Limit::rows),
     };
     eval::page(&query.expr, &window, contacts)
 }
@@ -233,6 +240,10 @@ const EXPRESSIONS: &[&str] = &[
     "email ~ gmail and (tag = Lead or tag = VIP) offset 1000",
     "id > 10 and id < 5",
     "id > 100 or id <= 100 limit 150 offset 500",
+    "id > 5 limit all",
+    "id > 5 limit all offset 30",
+    "tag = Lead or tag = Paid sort by lastSeen desc limit all offset 3",
+    "(city = Kyiv or city = Lviv) and (tag = Lead or email ~ gmail) limit all",
 ];
 
 #[test]
@@ -294,7 +305,7 @@ fn a_long_page_is_read_from_the_requests_own_offset() {
     };
     let merge = plan.merge.as_ref().expect("a page of 250 needs merge");
     assert_eq!((request.offset, request.limit), (30, 100));
-    assert_eq!((merge.page.offset, merge.page.limit), (0, 250));
+    assert_eq!((merge.page.offset, merge.page.limit), (0, Some(250)));
 
     let want = ids(&true_page(text, &contacts));
     assert_eq!(want.len(), 250);
@@ -303,4 +314,22 @@ fn a_long_page_is_read_from_the_requests_own_offset() {
     assert_ne!(from_zero, want, "reading from offset 0 gives other rows");
     // From 0 it is the first 250 rows instead of rows 30 to 279.
     assert_eq!(from_zero[30..], want[..220]);
+}
+
+/// `limit all` reads past the API's page of 100: every match comes back.
+#[test]
+fn limit_all_gives_every_match() {
+    let contacts = contacts();
+    let text = "id > 5 limit all";
+    let plan = hcq::compile(text, &options()).unwrap().plan;
+    let [request] = plan.requests.as_slice() else {
+        panic!("one request expected: {}", plan.to_json());
+    };
+    let merge = plan.merge.as_ref().expect("every row needs merge");
+    assert_eq!((request.offset, request.limit), (0, 100));
+    assert_eq!((merge.page.offset, merge.page.limit), (0, None));
+    let every = contacts.iter().filter(|c| c.id > 5).count();
+    assert!(every > 600, "{every}");
+    assert_eq!(client(&plan, &contacts, Start::OwnOffset).len(), every);
+    assert_eq!(eval::run_plan(&plan, &contacts).len(), every);
 }

@@ -151,7 +151,7 @@ fn plan_options_apply_over_a_segments_clauses() {
     let text = "segment a\n  tag = Lead\n  limit 5\n";
     let file = SegmentFile::parse("a.hcq", text, &context()).expect("valid");
     let options = PlanOptions {
-        limit: Some(7),
+        limit: Some(hcq::ast::Limit::Rows(7)),
         ..PlanOptions::default()
     };
     let lowered = file
@@ -220,6 +220,28 @@ fn a_budget_counts_every_page_of_every_request() {
     let mut snapshots = Snapshots::default();
     snapshots.check(&under_fixtures("over_budget.stderr"), &render(&error));
     snapshots.finish("budget", 1);
+}
+
+#[test]
+fn a_segment_of_every_row_has_no_bound_on_its_calls() {
+    let text = "segment one\n  tag = Lead\n\nsegment every\n  @one\n  limit all\n";
+    let compiled = check_file("all.hcq", text, &context()).expect("valid");
+    let every = compiled.get("every").expect("compiled");
+    let merge = every.plan().merge.as_ref().expect("every row is merged");
+    assert_eq!(merge.page.limit, None);
+    assert_eq!(every.api_calls(), hcq::plan::UNBOUNDED_CALLS);
+    assert_eq!(
+        compiled.summary(),
+        "all.hcq: 2 segments, an unbounded number of API calls (every page: `limit all`)\n\
+         \x20 one    1 request\n\
+         \x20 every  1 request (every page: `limit all`)\n"
+    );
+    // No budget holds it, however large; the sum does not overflow.
+    assert_eq!(compiled.budget().total_requests, hcq::plan::UNBOUNDED_CALLS);
+    let error = compiled
+        .check_budget(u64::MAX - 1)
+        .expect_err("over budget");
+    assert!(render(&error).contains("an unbounded number of API calls"));
 }
 
 #[test]

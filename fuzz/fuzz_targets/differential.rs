@@ -207,7 +207,7 @@ fuzz_target!(|case: Case| {
             sort: request.sort.clone(),
             order: request.order,
             offset: request.offset,
-            limit: request.limit,
+            limit: Some(request.limit),
         }),
         (None, []) => None,
         (None, _) => panic!("several requests without a merge: {}", plan.to_json()),

@@ -238,7 +238,7 @@ pub enum CheckError {
     #[error("`limit 0` selects nothing")]
     #[diagnostic(
         code(hcq::check::limit_zero),
-        help("write a limit of at least 1, or leave `limit` out to get every match")
+        help("write a limit of at least 1, or `limit all` to get every match")
     )]
     LimitZero {
         /// Where the number was written.

@@ -94,7 +94,7 @@ struct Checker<'a> {
 #[derive(Default)]
 struct Clauses {
     sort: Option<typed::Sort>,
-    limit: Option<u64>,
+    limit: Option<ast::Limit>,
     offset: Option<u64>,
 }
 
@@ -397,9 +397,13 @@ impl<'a> Checker<'a> {
                         checked.sort = sort;
                     }
                 }
-                ast::ClauseKind::Limit(digits, span) => {
-                    let limit = self.number("limit", digits, *span);
-                    if limit == Some(0) {
+                ast::ClauseKind::Limit(count, span) => {
+                    let limit = if ast::Limit::is_all(count) {
+                        Some(ast::Limit::All)
+                    } else {
+                        self.number("limit", count, *span).map(ast::Limit::Rows)
+                    };
+                    if limit == Some(ast::Limit::Rows(0)) {
                         self.errors.push(CheckError::LimitZero { span: at(*span) });
                     }
                     if !repeated {

@@ -15,7 +15,7 @@ Examples:
   hcq check segments/*.hcq --budget 120
   hcq emit segments.hcq --segment gmail_leads
   hcq eval -e 'city = Kyiv' --contacts export.json --ids
-  HELPCRUNCH_API_KEY=... hcq run -e 'tag = Lead' --format ids
+  HELPCRUNCH_API_KEY=... hcq run -e 'tag = Lead' --format ids --all
 
 A FILE holds either one expression or, when it starts with `segment NAME`,
 any number of named segments. Exit status: 0 success, 1 the input has
@@ -100,17 +100,23 @@ pub(super) struct ReportArgs {
 #[derive(Args, Debug)]
 pub(super) struct PageArgs {
     /// Sort by this field (overrides `sort by`): lastSeen or firstSeen.
+    /// Default: firstSeen, which contacts do not move in while pages are
+    /// read.
     #[arg(long, value_name = "FIELD")]
     pub sort: Option<String>,
-    /// Sort order (overrides the expression's).
+    /// Sort order (overrides the expression's). Default: asc.
     #[arg(long, value_enum)]
     pub order: Option<OrderArg>,
     /// Skip this many contacts (overrides `offset`).
     #[arg(long, value_name = "N")]
     pub offset: Option<u64>,
-    /// Return at most this many contacts (overrides `limit`).
+    /// Return at most this many contacts (overrides `limit`). Default: 100.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub limit: Option<u64>,
+    /// Return every matching contact, reading as many pages as that takes
+    /// (overrides `limit`; `limit all` in the expression says the same).
+    #[arg(long, conflicts_with = "limit")]
+    pub all: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -7,7 +7,7 @@ use super::input::{self, Input};
 use super::{FAILURE, Failure, INVALID, SUCCESS, Session};
 use crate as hcq;
 use clap::Args;
-use hcq::segment::Budget;
+use hcq::segment::{Budget, calls_text};
 use std::path::PathBuf;
 
 /// The flags of `hcq check`.
@@ -122,8 +122,9 @@ fn check_one(
 /// than N API calls (a segment file has `hcq::segment::over_budget`).
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[error(
-    "this expression needs {calls} API calls, over the budget of {budget} \
-     (at least {seconds} at 120 requests a minute)"
+    "this expression needs {}, over the budget of {budget} \
+     (at least {seconds} at 120 requests a minute)",
+    calls_text(*.calls)
 )]
 #[diagnostic(
     code(hcq::check::over_budget),
@@ -133,7 +134,7 @@ struct OverBudget {
     calls: u64,
     budget: u64,
     seconds: String,
-    #[label("{calls} API calls")]
+    #[label("{}", calls_text(*.calls))]
     span: miette::SourceSpan,
 }
 

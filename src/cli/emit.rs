@@ -7,7 +7,7 @@ use super::input::{self, Input};
 use super::{Failure, INVALID, SUCCESS, Session};
 use crate as hcq;
 use clap::Args;
-use hcq::ast::Order;
+use hcq::ast::{Limit, Order};
 use hcq::segment::{self, CompiledFile};
 use hcq::{Options, PlanOptions};
 
@@ -36,13 +36,15 @@ pub(super) struct ExplainArgs {
 Examples:
   hcq emit -e 'email ~ gmail or tag = Lead'
   hcq emit -e '(city = Kyiv or id = 2) and id > 5' --sort lastSeen --order desc --limit 50
+  hcq emit -e 'tag = Lead' --all              # every match, read in pages of 100
   hcq emit --now 2024-06-01T00:00:00Z -e 'lastSeen >= now - 30d' --compact
   hcq emit segments.hcq                      # every segment, keyed by name
   hcq emit segments.hcq --segment gmail_leads
 
 The plan is {\"requests\": [API request body, ...], \"merge\": {...}}; `merge`
-appears when the answer needs several requests (or a page over 100), and
-says how to read, union by id, sort and cut them (README, \"The plan\").")]
+appears when the answer needs several requests (or a page over 100, or
+every row), and says how to read, union by id, sort and cut them (README,
+\"The plan\"). Without `sort by`, plans read by firstSeen ascending.")]
 pub(super) struct EmitArgs {
     #[command(flatten)]
     pub plan: ExplainArgs,
@@ -292,7 +294,11 @@ pub(super) fn plan_options(args: &PageArgs) -> Result<PlanOptions, Failure> {
             OrderArg::Desc => Order::Desc,
         }),
         offset: args.offset,
-        limit: args.limit,
+        limit: if args.all {
+            Some(Limit::All)
+        } else {
+            args.limit.map(Limit::Rows)
+        },
     })
 }
 

@@ -21,8 +21,9 @@ Contacts are a JSON array, an API response {\"data\": [...]}, or one JSON
 object per line, each shaped like the API's contacts. The expression is
 evaluated with the semantics hcq's plans rely on (docs/SEMANTICS.md), and
 so is its plan, which must agree. With `sort by`, `limit` or `offset` the
-answer is exactly the page the plan answers; without them, every match in
-the file's order.")]
+answer is exactly the page the plan answers (100 contacts by firstSeen
+ascending unless the clauses say otherwise; `limit all` for every match);
+without them, every match in the file's order.")]
 pub(super) struct EvalArgs {
     #[command(flatten)]
     pub source: SourceArgs,

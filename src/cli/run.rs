@@ -33,6 +33,7 @@ Examples:
   hcq run segments.hcq --segment gmail_leads --format json > leads.json
   hcq run segments.hcq --out-dir exports/   # every segment, one file each
   hcq run -e 'email ~ gmail' --dry-run   # the calls it would start with; sends nothing
+  hcq run -e 'tag = Lead' --all --format count   # every match, however many pages
   hcq run -e 'tag = Lead' --base-url http://127.0.0.1:8080 --format count
 
 The key comes from HELPCRUNCH_API_KEY or --api-key-file, never from the

@@ -93,7 +93,8 @@ pub(super) fn describe_rows(ids: &[i64]) -> String {
 /// - With any of `sort by`, `limit` or `offset`, it is exactly the page the
 ///   plan answers: clauses not written take the plan's defaults (sort by
 ///   [`DEFAULT_SORT`](crate::plan::DEFAULT_SORT) in [`DEFAULT_ORDER`](crate::plan::DEFAULT_ORDER), offset 0, and
-///   [`DEFAULT_LIMIT`](crate::plan::DEFAULT_LIMIT) rows, the API's page).
+///   [`DEFAULT_LIMIT`](crate::plan::DEFAULT_LIMIT) rows, the API's page;
+///   `limit all` keeps every match, sorted, after the offset).
 /// - With none, it is every contact the query matches, in the order of
 ///   `contacts`: offline there is no reason to stop at the API's first
 ///   page. The plan must then select exactly those contacts, and its

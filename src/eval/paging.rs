@@ -27,12 +27,15 @@ pub(super) fn sort_rows(rows: &mut [usize], contacts: &[Contact], sort: &str, or
     rows.sort_by(|&a, &b| by(&contacts[a], &contacts[b]));
 }
 
-/// The rows of `rows` from `offset`, at most `limit` of them.
-pub(super) fn cut(rows: &[usize], offset: u64, limit: u64) -> &[usize] {
+/// The rows of `rows` from `offset`, at most `limit` of them (every one
+/// with `None`).
+pub(super) fn cut(rows: &[usize], offset: u64, limit: Option<u64>) -> &[usize] {
     let offset = usize::try_from(offset)
         .unwrap_or(usize::MAX)
         .min(rows.len());
-    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let limit = limit.map_or(usize::MAX, |limit| {
+        usize::try_from(limit).unwrap_or(usize::MAX)
+    });
     &rows[offset..offset.saturating_add(limit).min(rows.len())]
 }
 
@@ -54,7 +57,7 @@ pub(super) fn request_rows(request: &Request, contacts: &[Contact]) -> Vec<usize
 /// field and order (ties by id ascending), `limit` of them from `offset`.
 pub fn search<'a>(request: &Request, contacts: &'a [Contact]) -> Vec<&'a Contact> {
     let rows = request_rows(request, contacts);
-    rows_of(cut(&rows, request.offset, request.limit), contacts)
+    rows_of(cut(&rows, request.offset, Some(request.limit)), contacts)
 }
 
 /// Runs a plan against simulated API answers, exactly as its `merge` says
@@ -75,12 +78,16 @@ pub(super) fn plan_rows(plan: &Plan, contacts: &[Contact]) -> Vec<usize> {
             .iter()
             .flat_map(|request| {
                 let rows = request_rows(request, contacts);
-                cut(&rows, request.offset, request.limit).to_vec()
+                cut(&rows, request.offset, Some(request.limit)).to_vec()
             })
             .filter(|&i| seen.insert(contacts[i].id))
             .collect();
     };
-    let wanted = merge.page.offset.saturating_add(merge.page.limit);
+    // Every row (no limit): each request is read until a short page.
+    let wanted = merge
+        .page
+        .limit
+        .map_or(u64::MAX, |limit| merge.page.offset.saturating_add(limit));
     let mut rows = Vec::new();
     for request in &plan.requests {
         // Each page the client asks for is a slice of the same sorted
@@ -90,7 +97,7 @@ pub(super) fn plan_rows(plan: &Plan, contacts: &[Contact]) -> Vec<usize> {
         let mut offset = request.offset;
         let mut read: u64 = 0;
         while read < wanted && request.limit > 0 {
-            let got = cut(&answer, offset, request.limit);
+            let got = cut(&answer, offset, Some(request.limit));
             read += got.len() as u64;
             rows.extend(got.iter().filter(|&&i| seen.insert(contacts[i].id)));
             if (got.len() as u64) < request.limit {

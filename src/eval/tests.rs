@@ -125,7 +125,7 @@ fn run_plan_pages_and_merges() {
         sort: "customers.lastSeen".into(),
         order: Order::Asc,
         offset: 1,
-        limit: 3,
+        limit: Some(3),
     };
     let plan = Plan {
         requests: vec![first, second],
@@ -178,14 +178,17 @@ fn answer_sorts_ties_by_id_and_cuts_the_page() {
 
 #[test]
 fn answer_without_clauses_is_not_cut_at_the_api_page() {
+    // First seen in the reverse order of their ids.
     let many: Vec<Contact> = (1..=250)
         .map(|id| Contact {
             id,
             last_seen: id,
+            first_seen: Some(1000 - id),
             ..Contact::default()
         })
         .collect();
     assert_eq!(answer_ids("id > 0", &many), (1..=250).collect::<Vec<_>>());
+    // The default order is firstSeen ascending: the last ids first.
     assert_eq!(
         answer_ids("id > 0 limit 150", &many),
         (101..=250).rev().collect::<Vec<_>>()
@@ -195,17 +198,50 @@ fn answer_without_clauses_is_not_cut_at_the_api_page() {
 }
 
 #[test]
+fn limit_all_reads_every_page() {
+    let many: Vec<Contact> = (1..=250)
+        .map(|id| Contact {
+            id,
+            last_seen: id % 7,
+            first_seen: Some(id / 3),
+            ..Contact::default()
+        })
+        .collect();
+    // One request, read from its offset in pages of 100 until a short one.
+    let one = compiled("id > 3 limit all offset 10");
+    let plan = &one.lowered.plan;
+    assert_eq!(plan.merge.as_ref().map(|m| m.page.limit), Some(None));
+    let rows: Vec<i64> = run_plan(plan, &many).iter().map(|c| c.id).collect();
+    assert_eq!(rows, (14..=250).collect::<Vec<_>>());
+    // Several requests: every match, merged and sorted.
+    let text =
+        "(id < 120 or id > 130) and (city = Kyiv or id >= 0) sort by lastSeen desc limit all";
+    let several = compiled(text);
+    assert!(several.lowered.plan.requests.len() > 1);
+    let mut want: Vec<&Contact> = many.iter().filter(|c| c.id < 120 || c.id > 130).collect();
+    want.sort_by_key(|c| (std::cmp::Reverse(c.last_seen), c.id));
+    let want: Vec<i64> = want.iter().map(|c| c.id).collect();
+    assert_eq!(want.len(), 239);
+    assert_eq!(answer_ids(text, &many), want);
+    let rows: Vec<i64> = run_plan(&several.lowered.plan, &many)
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(rows, want);
+}
+
+#[test]
 fn answer_refuses_a_plan_whose_selection_differs_beyond_its_page() {
     let many: Vec<Contact> = (1..=150)
         .map(|id| Contact {
             id,
-            last_seen: id,
+            first_seen: Some(1000 - id),
             ..Contact::default()
         })
         .collect();
     let compiled = compiled("id > 0");
-    // The first page (lastSeen 150 down to 51) is still right; ids 1 to
-    // 10, which only the whole answer shows, are lost.
+    // The first page (firstSeen ascending: ids 150 down to 51) is still
+    // right; ids 1 to 10, which only the whole answer shows, are lost.
     let mut plan = compiled.lowered.plan.clone();
     plan.requests[0].filter[0].value = Value::Number(10);
     match answer(&compiled.query, &plan, &many) {
@@ -225,14 +261,15 @@ fn answer_refuses_a_plan_whose_selection_differs_beyond_its_page() {
 #[test]
 fn answer_refuses_a_plan_paging_the_wrong_window() {
     let people = people();
+    // No one has a firstSeen: the default order is by id.
     let compiled = compiled("id >= 0 limit 3 offset 2");
     let mut plan = compiled.lowered.plan.clone();
     plan.requests[0].offset = 0;
     let error = answer(&compiled.query, &plan, &people).unwrap_err();
     assert_eq!(
         error.to_string(),
-        "internal error: the plan answers 3 contacts (ids 2, 5, 8) where the expression \
-         answers 3 contacts (ids 8, 1, 4); please report this with the expression"
+        "internal error: the plan answers 3 contacts (ids 0, 1, 2) where the expression \
+         answers 3 contacts (ids 2, 3, 4); please report this with the expression"
     );
     assert_eq!(
         error.code().map(|c| c.to_string()).as_deref(),
@@ -263,9 +300,9 @@ fn answer_refuses_contacts_sharing_an_id() {
 #[test]
 fn pages_are_cut_without_overflow() {
     let rows = [4, 5, 6];
-    assert_eq!(cut(&rows, 1, u64::MAX), [5, 6]);
-    assert_eq!(cut(&rows, u64::MAX, 2), [] as [usize; 0]);
-    assert_eq!(cut(&rows, 0, 0), [] as [usize; 0]);
+    assert_eq!(cut(&rows, 1, None), [5, 6]);
+    assert_eq!(cut(&rows, u64::MAX, Some(2)), [] as [usize; 0]);
+    assert_eq!(cut(&rows, 0, Some(0)), [] as [usize; 0]);
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! keywords in lower case, one space around operators, parentheses only
 //! where precedence needs them.
 
-use crate::ast::{self, ClauseKind, Expr, ExprKind, Value, ValueKind};
+use crate::ast::{self, ClauseKind, Expr, ExprKind, Limit, Value, ValueKind};
 use crate::syntax::escape;
 use std::fmt::Write as _;
 
@@ -117,6 +117,7 @@ pub(super) fn write_clause(clause: &ClauseKind) -> String {
             Some((ast::Order::Desc, _)) => format!("sort by {} desc", field.name),
             None => format!("sort by {}", field.name),
         },
+        ClauseKind::Limit(count, _) if Limit::is_all(count) => "limit all".to_owned(),
         ClauseKind::Limit(digits, _) => format!("limit {digits}"),
         ClauseKind::Offset(digits, _) => format!("offset {digits}"),
     }

@@ -239,33 +239,48 @@ fn section_paging(out: &mut String, lowered: &Lowered, trace: &Trace) {
         plan::Order::Asc => "ASC",
         plan::Order::Desc => "DESC",
     };
+    let limit = page
+        .limit
+        .map_or_else(|| "every row".to_owned(), |limit| format!("limit {limit}"));
     let _ = writeln!(
         out,
-        "\nPaging: sort by {} {order}, offset {}, limit {}",
-        page.sort, page.offset, page.limit
+        "\nPaging: sort by {} {order}, offset {}, {limit}",
+        page.sort, page.offset
     );
     let text = match (&plan.merge, plan.requests.as_slice()) {
         (_, []) => "  nothing to read.".to_owned(),
         (None, [_]) => "  the request asks the API for exactly this page.".to_owned(),
-        (Some(merge), [request]) => format!(
-            "  the API returns at most {} rows per request: read the request from offset \
-             {} in pages of {} until {} rows (or a short page), then keep {} rows.",
-            plan::MAX_PAGE,
-            request.offset,
-            request.limit,
-            merge.page.limit,
-            merge.page.limit
-        ),
-        (Some(merge), requests) => format!(
-            "  read each request from offset 0 in pages of {} until it gives {} rows (or a \
-             short page); union the rows by id, sort them by {} {order} (ties by id), and \
-             keep {} rows from offset {}.",
-            requests[0].limit,
-            merge.page.offset.saturating_add(merge.page.limit),
-            merge.page.sort,
-            merge.page.limit,
-            merge.page.offset
-        ),
+        (Some(merge), [request]) => match merge.page.limit {
+            Some(limit) => format!(
+                "  the API returns at most {} rows per request: read the request from offset \
+                 {} in pages of {} until {limit} rows (or a short page), then keep {limit} rows.",
+                plan::MAX_PAGE,
+                request.offset,
+                request.limit,
+            ),
+            None => format!(
+                "  every row: read the request from offset {} in pages of {} until a short \
+                 page, and keep every row.",
+                request.offset, request.limit,
+            ),
+        },
+        (Some(merge), requests) => match merge.page.limit {
+            Some(limit) => format!(
+                "  read each request from offset 0 in pages of {} until it gives {} rows (or a \
+                 short page); union the rows by id, sort them by {} {order} (ties by id), and \
+                 keep {limit} rows from offset {}.",
+                requests[0].limit,
+                merge.page.offset.saturating_add(limit),
+                merge.page.sort,
+                merge.page.offset
+            ),
+            None => format!(
+                "  every row: read each request from offset 0 in pages of {} until a short \
+                 page; union the rows by id, sort them by {} {order} (ties by id), and keep \
+                 every row from offset {}.",
+                requests[0].limit, merge.page.sort, merge.page.offset
+            ),
+        },
         (None, _) => "  union the requests' answers by id.".to_owned(),
     };
     let _ = writeln!(out, "{text}");

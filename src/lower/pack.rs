@@ -8,6 +8,12 @@
 //! one), then the AND requests in the order of their terms, which is the
 //! order the source mentions them. Filters within a request keep their
 //! terms' order.
+//!
+//! Every request serves one [`Page`]: a single request asks for it
+//! directly when it fits one API page; otherwise (several requests, a page
+//! longer than [`plan::MAX_PAGE`], or a page without a limit, which is
+//! every row) the plan gets a `merge` and the requests are read page by
+//! page.
 
 use super::{LowerError, dnf::Term, plan_filter};
 use crate::ast::Span;
@@ -61,7 +67,7 @@ pub struct Packed {
 ///     Term { filters: vec![f(2)] },
 ///     Term { filters: vec![f(3), f(4)] },
 /// ];
-/// let page = hcq::plan::Page { sort: "customers.lastSeen".into(), order: hcq::plan::Order::Desc, offset: 0, limit: 100 };
+/// let page = hcq::plan::Page { sort: "customers.firstSeen".into(), order: hcq::plan::Order::Asc, offset: 0, limit: Some(100) };
 /// let packed = pack::pack(&terms, &page, &Limits::default(), Span::default()).unwrap();
 /// assert_eq!(packed.plan.requests.len(), 2);
 /// ```
@@ -218,11 +224,32 @@ impl Pages {
             by: "id".to_owned(),
             page,
         };
-        if requests == 1 && (1..=plan::MAX_PAGE).contains(&page.limit) {
+        if requests == 0 {
+            return Pages {
+                offset: 0,
+                limit: 0,
+                merge: None,
+            };
+        }
+        let Some(limit) = page.limit else {
+            // Every row: read each request from its start (or, alone, from
+            // the query's offset) in pages of 100 until a page comes back
+            // short, always through a merge, since one page cannot hold it.
+            let alone = requests == 1;
+            return Pages {
+                offset: if alone { page.offset } else { 0 },
+                limit: plan::MAX_PAGE,
+                merge: Some(merge(Page {
+                    offset: if alone { 0 } else { page.offset },
+                    ..page.clone()
+                })),
+            };
+        };
+        if requests == 1 && (1..=plan::MAX_PAGE).contains(&limit) {
             // The single request's own page is the answer.
             return Pages {
                 offset: page.offset,
-                limit: page.limit,
+                limit,
                 merge: None,
             };
         }
@@ -238,16 +265,9 @@ impl Pages {
                 })),
             };
         }
-        if requests == 0 {
-            return Pages {
-                offset: 0,
-                limit: 0,
-                merge: None,
-            };
-        }
         // Each request from its start, in pages no longer than the rows the
         // merge needs from it.
-        let needed = page.offset.saturating_add(page.limit);
+        let needed = page.offset.saturating_add(limit);
         Pages {
             offset: 0,
             limit: needed.clamp(1, plan::MAX_PAGE),

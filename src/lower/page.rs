@@ -21,8 +21,8 @@ pub struct PlanOptions {
     pub order: Option<ast::Order>,
     /// Rows to skip.
     pub offset: Option<u64>,
-    /// Rows to return.
-    pub limit: Option<u64>,
+    /// Rows to return, or every row ([`ast::Limit::All`]).
+    pub limit: Option<ast::Limit>,
 }
 
 impl PlanOptions {
@@ -51,14 +51,18 @@ impl PlanOptions {
     /// The page a plan of `query` serves: these overrides over its clauses
     /// ([`PlanOptions::over`]), and defaults for what neither gives:
     /// [`plan::DEFAULT_SORT`], [`plan::DEFAULT_ORDER`], offset 0 and
-    /// [`plan::DEFAULT_LIMIT`] rows.
+    /// [`plan::DEFAULT_LIMIT`] rows. [`ast::Limit::All`] gives a page
+    /// without a limit: every matching row after the offset.
     ///
     /// ```
+    /// use hcq::ast::Limit;
     /// use hcq::lower::PlanOptions;
     /// let options = hcq::Options::at("2024-06-01T00:00:00Z".parse().unwrap());
     /// let query = hcq::check("id > 1 sort by firstSeen asc limit 5", &options)?;
-    /// let page = PlanOptions { limit: Some(20), ..PlanOptions::default() }.resolve(&query);
-    /// assert_eq!((page.sort.as_str(), page.order, page.offset, page.limit), ("customers.firstSeen", hcq::plan::Order::Asc, 0, 20));
+    /// let page = PlanOptions { limit: Some(Limit::Rows(20)), ..PlanOptions::default() }.resolve(&query);
+    /// assert_eq!((page.sort.as_str(), page.order, page.offset, page.limit), ("customers.firstSeen", hcq::plan::Order::Asc, 0, Some(20)));
+    /// let every = PlanOptions { limit: Some(Limit::All), ..PlanOptions::default() }.resolve(&query);
+    /// assert_eq!(every.limit, None);
     /// # Ok::<(), hcq::Error>(())
     /// ```
     pub fn resolve(&self, query: &typed::Query) -> Page {
@@ -70,7 +74,9 @@ impl PlanOptions {
                 .to_owned(),
             order: given.order.map_or(plan::DEFAULT_ORDER, plan::Order::from),
             offset: given.offset.unwrap_or(0),
-            limit: given.limit.unwrap_or(plan::DEFAULT_LIMIT),
+            limit: given
+                .limit
+                .map_or(Some(plan::DEFAULT_LIMIT), ast::Limit::rows),
         }
     }
 }

@@ -100,7 +100,7 @@ impl Merger {
                         .iter()
                         .all(|r| r.sort == page.sort && r.order == page.order),
                     offset: page.offset,
-                    limit: page.limit,
+                    limit: page.limit.unwrap_or(u64::MAX),
                     pending: BTreeMap::new(),
                     last: vec![None; plan.requests.len()],
                     open: vec![true; plan.requests.len()],

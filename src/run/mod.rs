@@ -341,10 +341,13 @@ pub struct Executor {
 impl Executor {
     /// An executor that will run `plan`.
     pub fn new(plan: &Plan, options: RunOptions) -> Self {
-        let wanted = plan
-            .merge
-            .as_ref()
-            .map(|merge| merge.page.offset.saturating_add(merge.page.limit));
+        let wanted = plan.merge.as_ref().map(|merge| {
+            // No limit: every row, so read until a short page or `total`.
+            merge
+                .page
+                .limit
+                .map_or(u64::MAX, |limit| merge.page.offset.saturating_add(limit))
+        });
         let pagings: Vec<Paging> = plan
             .requests
             .iter()

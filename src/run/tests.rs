@@ -117,7 +117,8 @@ fn plans() -> impl Strategy<Value = Plan> {
             3 => (
                 proptest::collection::vec(request(sort, order), 1..=4),
                 0..=6u64,
-                0..=25u64,
+                // Sometimes no limit: every row (`limit all`).
+                proptest::option::weighted(0.85, 0..=25u64),
             )
                 .prop_map(move |(requests, offset, limit)| Plan {
                     requests,
@@ -486,7 +487,10 @@ proptest! {
         let outcome = drive(&plan, &contacts, &options, &[], Some((request, first)));
         check_sends(&outcome, &plan, &options);
         let tries = outcome.sent.iter().filter(|s| s.call.request == request).count();
-        let wanted = plan.merge.as_ref().map_or(1, |m| m.page.offset + m.page.limit);
+        let wanted = plan
+            .merge
+            .as_ref()
+            .map_or(1, |m| m.page.limit.map_or(u64::MAX, |limit| m.page.offset + limit));
         let needs_call = plan.requests[request].limit > 0 && wanted > 0;
         match outcome.result {
             Err(RunError::GaveUp { request: r, offset, attempts, .. }) => {
@@ -528,7 +532,7 @@ fn merged_plan(limits: &[u64], offset: u64, limit: u64) -> Plan {
                 sort: "customers.id".into(),
                 order: Order::Asc,
                 offset,
-                limit,
+                limit: Some(limit),
             },
         }),
     }

@@ -4,6 +4,7 @@
 use super::compiled::{CompiledFile, CompiledSegment};
 use super::error::SegmentError;
 use crate::Error;
+use crate::plan::UNBOUNDED_CALLS;
 use miette::LabeledSpan;
 use std::fmt;
 
@@ -21,6 +22,17 @@ pub struct Budget {
     pub minimum_seconds: f64,
 }
 
+/// `n` API calls in words: `1 API call`, `7 API calls`, or, for
+/// [`UNBOUNDED_CALLS`] (a plan that reads every matching row), that they
+/// have no bound.
+pub(crate) fn calls_text(n: u64) -> String {
+    match n {
+        1 => "1 API call".to_owned(),
+        UNBOUNDED_CALLS => "an unbounded number of API calls (every page: `limit all`)".to_owned(),
+        n => format!("{n} API calls"),
+    }
+}
+
 impl Budget {
     /// The cost of `total_requests` API calls.
     pub fn of(total_requests: u64) -> Budget {
@@ -33,6 +45,9 @@ impl Budget {
 
     /// The minimum time as text: `6.5 s`, `2 min 30 s`.
     pub fn minimum_time(&self) -> String {
+        if self.total_requests == UNBOUNDED_CALLS {
+            return "as long as every page takes".to_owned();
+        }
         let seconds = self.minimum_seconds;
         if seconds < 60.0 {
             format!("{seconds} s")
@@ -50,11 +65,13 @@ impl Budget {
 
 impl fmt::Display for Budget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let plural = if self.total_requests == 1 { "" } else { "s" };
+        if self.total_requests == UNBOUNDED_CALLS {
+            return f.write_str(&calls_text(self.total_requests));
+        }
         write!(
             f,
-            "{} API call{plural}, at least {} at {REQUESTS_PER_MINUTE} requests a minute",
-            self.total_requests,
+            "{}, at least {} at {REQUESTS_PER_MINUTE} requests a minute",
+            calls_text(self.total_requests),
             self.minimum_time()
         )
     }
@@ -88,11 +105,7 @@ impl CompiledFile {
         let largest = costliest
             .iter()
             .take(5)
-            .map(|s| {
-                let calls = s.api_calls();
-                let plural = if calls == 1 { "" } else { "s" };
-                LabeledSpan::new_with_span(Some(format!("{calls} API call{plural}")), s.name_span())
-            })
+            .map(|s| LabeledSpan::new_with_span(Some(calls_text(s.api_calls())), s.name_span()))
             .collect();
         let error = SegmentError::OverBudget {
             total: budget.total_requests,
@@ -125,6 +138,10 @@ mod tests {
         assert_eq!(
             Budget::of(1).to_string(),
             "1 API call, at least 0.5 s at 120 requests a minute"
+        );
+        assert_eq!(
+            Budget::of(UNBOUNDED_CALLS).to_string(),
+            "an unbounded number of API calls (every page: `limit all`)"
         );
     }
 }

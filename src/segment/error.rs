@@ -2,7 +2,7 @@
 //! error moved to point into the whole file ([`ShiftedParseError`]), and
 //! the collector that reports each problem once ([`Problems`]).
 
-use super::budget::REQUESTS_PER_MINUTE;
+use super::budget::{REQUESTS_PER_MINUTE, calls_text};
 use crate::Problem;
 use crate::syntax::ParseError;
 use miette::{Diagnostic, LabeledSpan, SourceSpan};
@@ -207,8 +207,9 @@ pub enum SegmentError {
     /// ```
     /// with a budget of 2.
     #[error(
-        "the segments need {total} API calls together, over the budget of {budget} \
-         (at least {seconds} at {REQUESTS_PER_MINUTE} requests a minute)"
+        "the segments need {} together, over the budget of {budget} \
+         (at least {seconds} at {REQUESTS_PER_MINUTE} requests a minute)",
+        calls_text(*.total)
     )]
     #[diagnostic(
         code(hcq::segment::over_budget),

@@ -56,7 +56,9 @@ impl CompiledFile {
                 segment.name()
             );
             let calls = segment.api_calls();
-            if calls != requests as u64 {
+            if calls == crate::plan::UNBOUNDED_CALLS {
+                out.push_str(" (every page: `limit all`)");
+            } else if calls != requests as u64 {
                 let _ = write!(out, " ({calls} API calls)");
             }
             out.push('\n');

@@ -223,6 +223,8 @@ enum Want {
     Value,
     Amount,
     Unit,
+    /// After `limit`: digits or `all` (pest tries both there).
+    CountOrAll,
     Count,
     Field,
     Name,
@@ -250,6 +252,7 @@ fn want(rule: Rule) -> Want {
         Rule::relative | Rule::amount => Want::Amount,
         Rule::unit => Want::Unit,
         Rule::count => Want::Count,
+        Rule::all => Want::CountOrAll,
         Rule::field => Want::Field,
         Rule::name => Want::Name,
         Rule::kw_by => Want::By,
@@ -324,7 +327,7 @@ impl Followers {
             (
                 "another clause or the end of the query",
                 "after the expression come only `sort by FIELD [asc|desc]`, `limit N` \
-                 and `offset N`",
+                 (or `limit all`) and `offset N`",
             )
         } else if self.segment {
             (
@@ -430,6 +433,10 @@ fn expectation(
                 source,
                 pos,
             ),
+        ),
+        Some(Want::CountOrAll) => (
+            "a whole number or `all`",
+            "write digits, such as `limit 50`, or `limit all` for every matching contact".into(),
         ),
         Some(Want::Count) => (
             "a whole number",

@@ -656,8 +656,12 @@ impl<'a> Parser<'a> {
             };
             ClauseKind::Sort { field, order }
         } else if self.keyword("limit").is_some() {
-            let (digits, span) = self.count()?;
-            ClauseKind::Limit(digits, span)
+            self.skip();
+            let (count, span) = match self.keyword("all") {
+                Some(span) => ("all".to_owned(), span),
+                None => self.count()?,
+            };
+            ClauseKind::Limit(count, span)
         } else if self.keyword("offset").is_some() {
             let (digits, span) = self.count()?;
             ClauseKind::Offset(digits, span)
@@ -702,6 +706,7 @@ mod tests {
             "lastSeen >= now-30d and x = now and y = -7 and z = user@x.io",
             "name = \"Київ \\u{1F600}\" # коментар\n sort by lastSeen desc limit 50 offset 10",
             "(in.x = 1) and order = 2 and notes != andy",
+            "tag = all and all = 1 limit ALL offset 3",
             "city = Київ and company in (Café, naïve) and lastSeen > now - 30дн",
         ] {
             assert!(query(text, MAX_LIST_LEN).is_ok(), "gave up on {text:?}");

@@ -516,8 +516,15 @@ fn clause(pair: Pair<'_, Rule>) -> Clause {
             ClauseKind::Sort { field, order }
         }
         Rule::limit_clause | Rule::offset_clause => {
+            // The digits, or `all` after `limit`, in lower case however
+            // it is written.
             let count = pairs.next().expect("grammar guarantees a count");
-            let digits = (count.as_str().to_owned(), span_of(&count));
+            let text = if count.as_rule() == Rule::all {
+                "all".to_owned()
+            } else {
+                count.as_str().to_owned()
+            };
+            let digits = (text, span_of(&count));
             if rule == Rule::limit_clause {
                 ClauseKind::Limit(digits.0, digits.1)
             } else {

@@ -35,7 +35,7 @@ fn explain_shows_every_stage_with_source_quotes() {
         "from `email ~ gmail`",
         "from `city = Kyiv`",
         "one AND request for each of the 2 terms of several comparisons",
-        "Paging: sort by customers.lastSeen DESC, offset 0, limit 100",
+        "Paging: sort by customers.firstSeen ASC, offset 0, limit 100",
         "union the rows by id",
     ] {
         assert!(text.contains(needle), "missing {needle:?} in\n{text}");

@@ -2,7 +2,7 @@
 //! the tests by stage in the files below.
 
 use crate::Limits;
-use crate::ast::{CompareOp, Order, Span};
+use crate::ast::{CompareOp, Limit, Order, Span};
 use crate::lower::{
     self, LowerError, LowerWarning, Lowered, PlanOptions, Rule, Trace, dnf, nnf, pack, show_filter,
     show_filters, simplify,

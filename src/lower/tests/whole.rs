@@ -55,7 +55,7 @@ fn any_of_several_tags_is_one_or_request() {
 #[test]
 fn one_filter_is_an_and_request_with_the_callers_page() {
     let mut q = query(f("email ~ gmail"));
-    q.limit = Some(20);
+    q.limit = Some(Limit::Rows(20));
     q.offset = Some(40);
     q.sort = Some(crate::typed::Sort {
         field: Schema::CONTACTS.by_name("customers.firstSeen"),
@@ -76,35 +76,72 @@ fn one_filter_is_an_and_request_with_the_callers_page() {
 #[test]
 fn options_override_the_query() {
     let mut q = query(f("email ~ gmail"));
-    q.limit = Some(20);
+    q.limit = Some(Limit::Rows(20));
     let options = PlanOptions {
         sort: None,
         order: Some(Order::Asc),
         offset: Some(5),
-        limit: Some(7),
+        limit: Some(Limit::Rows(7)),
     };
     let plan = lower::lower(&q, &options, &Limits::default()).unwrap().plan;
     let r = &plan.requests[0];
     assert_eq!(
         (r.sort.as_str(), r.order, r.offset, r.limit),
-        ("customers.lastSeen", plan::Order::Asc, 5, 7)
+        ("customers.firstSeen", plan::Order::Asc, 5, 7)
     );
 }
 
 #[test]
-fn defaults_are_last_seen_desc_and_100_rows() {
+fn defaults_are_first_seen_asc_and_100_rows() {
     let plan = lower_ok(f("email ~ gmail")).plan;
     let r = &plan.requests[0];
     assert_eq!(
         (r.sort.as_str(), r.order, r.offset, r.limit),
-        ("customers.lastSeen", plan::Order::Desc, 0, 100)
+        ("customers.firstSeen", plan::Order::Asc, 0, 100)
     );
+}
+
+#[test]
+fn every_row_is_always_merged_in_pages_of_100() {
+    // One request: read from the query's offset, keep everything.
+    let mut q = query(f("email ~ gmail"));
+    q.limit = Some(Limit::All);
+    q.offset = Some(30);
+    let plan = lower::lower(&q, &PlanOptions::default(), &Limits::default())
+        .unwrap()
+        .plan;
+    let r = &plan.requests[0];
+    assert_eq!((r.offset, r.limit), (30, plan::MAX_PAGE));
+    let merge = plan.merge.as_ref().unwrap();
+    assert_eq!((merge.page.offset, merge.page.limit), (0, None));
+    assert!(!plan.to_json().contains("\"limit\": null"));
+    assert_eq!(plan.api_calls(), u64::MAX);
+    // Several: each from 0; the merge skips the offset.
+    let mut q = query(and(vec![
+        or(vec![f("email ~ gmail"), f("city = Kyiv")]),
+        f("id > 5"),
+    ]));
+    q.limit = Some(Limit::Rows(5));
+    let options = PlanOptions {
+        limit: Some(Limit::All),
+        offset: Some(20),
+        ..PlanOptions::default()
+    };
+    let plan = lower::lower(&q, &options, &Limits::default()).unwrap().plan;
+    assert_eq!(plan.requests.len(), 2);
+    assert!(
+        plan.requests
+            .iter()
+            .all(|r| (r.offset, r.limit) == (0, plan::MAX_PAGE))
+    );
+    let merge = plan.merge.unwrap();
+    assert_eq!((merge.page.offset, merge.page.limit), (20, None));
 }
 
 #[test]
 fn a_long_page_of_one_request_is_read_in_pages() {
     let mut q = query(f("email ~ gmail"));
-    q.limit = Some(250);
+    q.limit = Some(Limit::Rows(250));
     q.offset = Some(30);
     let plan = lower::lower(&q, &PlanOptions::default(), &Limits::default())
         .unwrap()
@@ -112,7 +149,7 @@ fn a_long_page_of_one_request_is_read_in_pages() {
     let r = &plan.requests[0];
     assert_eq!((r.offset, r.limit), (30, 100));
     let merge = plan.merge.unwrap();
-    assert_eq!((merge.page.offset, merge.page.limit), (0, 250));
+    assert_eq!((merge.page.offset, merge.page.limit), (0, Some(250)));
 }
 
 #[test]
@@ -121,7 +158,7 @@ fn several_requests_read_from_zero_and_merge() {
         or(vec![f("email ~ gmail"), f("city = Kyiv")]),
         f("id > 5"),
     ]));
-    q.limit = Some(30);
+    q.limit = Some(Limit::Rows(30));
     q.offset = Some(20);
     let plan = lower::lower(&q, &PlanOptions::default(), &Limits::default())
         .unwrap()
@@ -129,12 +166,12 @@ fn several_requests_read_from_zero_and_merge() {
     assert_eq!(plan.requests.len(), 2);
     for r in &plan.requests {
         assert_eq!((r.offset, r.limit), (0, 50));
-        assert_eq!(r.sort, "customers.lastSeen");
+        assert_eq!(r.sort, "customers.firstSeen");
     }
     let merge = plan.merge.unwrap();
     assert_eq!(
         (merge.by.as_str(), merge.page.offset, merge.page.limit),
-        ("id", 20, 30)
+        ("id", 20, Some(30))
     );
     q.offset = Some(1000);
     let plan = lower::lower(&q, &PlanOptions::default(), &Limits::default())
@@ -159,7 +196,7 @@ fn always_true_warns_and_asks_for_everyone() {
     let json = serde_json::to_string(&lowered.plan.requests).unwrap();
     assert_eq!(
         json,
-        r#"[{"comparison":"OR","filter":[{"field":"customers.id","operator":"<","value":0},{"field":"customers.id","operator":">=","value":0}],"sort":"customers.lastSeen","order":"DESC","offset":0,"limit":100}]"#
+        r#"[{"comparison":"OR","filter":[{"field":"customers.id","operator":"<","value":0},{"field":"customers.id","operator":">=","value":0}],"sort":"customers.firstSeen","order":"ASC","offset":0,"limit":100}]"#
     );
 }
 
@@ -315,7 +352,7 @@ fn pack_puts_single_filters_in_one_request() {
         sort: "customers.lastSeen".to_owned(),
         order: plan::Order::Desc,
         offset: 0,
-        limit: 10,
+        limit: Some(10),
     };
     let packed = pack::pack(&terms, &page, &Limits::default(), Span::default()).unwrap();
     let plan = packed.plan;
@@ -323,6 +360,6 @@ fn pack_puts_single_filters_in_one_request() {
     assert_eq!(plan.requests[0].comparison, Comparison::Or);
     assert_eq!(plan.requests[0].filter.len(), 2);
     assert_eq!(plan.requests[1].filter.len(), 2);
-    assert_eq!(plan.merge.unwrap().page.limit, 10);
+    assert_eq!(plan.merge.unwrap().page.limit, Some(10));
     assert_eq!(plan.requests[0].limit, 10);
 }

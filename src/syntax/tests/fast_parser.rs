@@ -151,6 +151,7 @@ fn value() -> impl Strategy<Value = &'static str> {
     prop::sample::select(
         &[
             "Lead",
+            "all",
             "gmail.com",
             "a-b",
             "user@x.io",
@@ -293,6 +294,11 @@ fn clauses() -> impl Strategy<Value = String> {
                 " limit 50",
                 " limit 50x",
                 " limit -1",
+                " limit all",
+                " LIMIT All",
+                " limit\n# c\nall",
+                " limit alls",
+                " limit all5",
                 " offset 100",
                 " Offset\t0",
                 " sort by",

@@ -268,6 +268,7 @@ fn query() -> impl Strategy<Value = String> {
             " SORT BY customers.lastSeen DESC",
             " sort\nby # c\n id asc",
             " limit 50",
+            " LIMIT all",
             " Offset\t0",
         ][..],
     );
