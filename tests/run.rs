@@ -515,3 +515,48 @@ fn a_request_whose_matches_move_is_read_again_and_loses_nothing() {
     assert_eq!(expected.stdout.lines().count(), 161);
     assert_eq!(ran.stdout, expected.stdout);
 }
+
+#[test]
+fn segments_of_one_run_share_one_rate() {
+    let handle = stand_in("");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("three.hcq");
+    std::fs::write(
+        &file,
+        "segment a\n  tag = Lead\nsegment b\n  tag = Paid\nsegment c\n  city = Kyiv\n",
+    )
+    .unwrap();
+    let url = handle.url();
+    let out = dir.path().to_str().unwrap();
+    let args = [
+        "run",
+        file.to_str().unwrap(),
+        "--base-url",
+        &url,
+        "--out-dir",
+        out,
+        "--rate",
+        "60",
+        "--message-format",
+        "json",
+    ];
+    let ran = hcq(&args, Some(KEY));
+    assert_eq!(ran.status, 0, "{}", ran.stderr);
+    let log = handle.log();
+    assert_eq!(log.len(), 3);
+    for pair in log.windows(2) {
+        let gap = pair[1].at.duration_since(pair[0].at);
+        assert!(gap >= Duration::from_millis(950), "sent {gap:?} apart");
+    }
+    // One summary a segment, each a JSON line.
+    let summaries: Vec<serde_json::Value> = ran
+        .stderr
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(summaries.len(), 3, "{}", ran.stderr);
+    for summary in &summaries {
+        assert_eq!(summary["code"], "hcq::run::summary");
+        assert_eq!(summary["severity"], "advice");
+    }
+}

@@ -21,18 +21,17 @@
 //! `Debug` and `Display`, and no error of this module holds it.
 //!
 //! ```no_run
-//! use hcq::run::http::{ApiKey, Endpoint, run_blocking};
+//! use hcq::run::http::{ApiKey, Client, Endpoint};
 //! use hcq::run::{Executor, RunOptions};
 //!
-//! let plan = hcq::compile("tag = Lead limit 10", &hcq::Options::default())?.plan;
+//! let plan = hcq::compile("tag = Lead limit all", &hcq::Options::default())?.plan;
 //! let key = ApiKey::new(std::env::var("HELPCRUNCH_API_KEY")?)?;
-//! let endpoint = Endpoint::new("https://api.helpcrunch.com/v1", key)?;
-//! let executor = Executor::new(&plan, RunOptions::default());
-//! let stats = run_blocking(executor, &endpoint, &mut |row| {
+//! let mut client = Client::new(&Endpoint::new("https://api.helpcrunch.com/v1", key)?);
+//! let stats = client.run(Executor::new(&plan, RunOptions::default()), &mut |row: hcq::run::Row| {
 //!     println!("{}", row.raw);
 //!     Ok(())
 //! })?;
-//! eprintln!("{} requests, {} rows", stats.requests_sent, stats.rows);
+//! eprintln!("{} calls, {} rows", stats.requests_sent, stats.rows);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 

@@ -822,7 +822,7 @@ fn run_changing(
     plan: &Plan,
     contacts_at: &dyn Fn(usize) -> Vec<(String, Contact)>,
 ) -> (Vec<Row>, Stats) {
-    let mut executor = Executor::new(plan, RunOptions::default());
+    let mut executor = Executor::new(plan, back_to_back());
     let mut rows = Vec::new();
     let mut now = Duration::ZERO;
     let mut calls = 0;
@@ -971,4 +971,69 @@ fn executors_handed_one_pace_keep_to_one_rate() {
     }
     let seconds: Vec<u64> = sends.iter().map(Duration::as_secs).collect();
     assert_eq!(seconds, vec![0, 1, 2], "one a second across executors");
+}
+
+/// Contacts that appear during a run: (the call from which on it exists,
+/// the contact), ids from 100 up so they are new.
+fn arrivals() -> impl Strategy<Value = Vec<(usize, (String, Contact))>> {
+    let one = (
+        0..30usize,
+        proptest::sample::select(SEEN.to_vec()),
+        proptest::option::of(proptest::sample::select(SEEN.to_vec())),
+        proptest::sample::select(CITIES.to_vec()),
+        proptest::sample::subsequence(TAGS.to_vec(), 0..=2),
+    );
+    proptest::collection::vec(one, 0..8).prop_map(|rows| {
+        rows.into_iter()
+            .enumerate()
+            .map(|(i, (at, last, first, city, tags))| {
+                (at, contact_json(100 + i as i64, last, first, city, &tags))
+            })
+            .collect()
+    })
+}
+
+proptest! {
+    #![proptest_config(crate::testing::proptest_config())]
+
+    /// Contacts are only added while the run reads every row: then every
+    /// `total` that moves is seen, and unless the run warns, no contact
+    /// there from the start is missed; none ever comes twice, none that
+    /// does not match comes, and without late rows the order is the merge's.
+    #[test]
+    fn contacts_added_during_a_run_lose_nothing_unless_it_warns(
+        mut plan in plans(),
+        contacts in contacts(),
+        arrivals in arrivals(),
+    ) {
+        prop_assume!(plan.merge.is_some());
+        for request in &mut plan.requests {
+            request.offset = 0;
+        }
+        if let Some(merge) = &mut plan.merge {
+            merge.page.offset = 0;
+            merge.page.limit = None;
+        }
+        let at = |call: usize| -> Vec<(String, Contact)> {
+            let mut now = contacts.clone();
+            now.extend(arrivals.iter().filter(|(from, _)| *from <= call).map(|(_, c)| c.clone()));
+            now
+        };
+        let (rows, stats) = run_changing(&plan, &at);
+        let got = ids(&rows);
+        let unique: std::collections::HashSet<i64> = got.iter().copied().collect();
+        prop_assert_eq!(unique.len(), got.len(), "a row came twice");
+        let every = at(usize::MAX);
+        let finally = reference(&plan, &every);
+        prop_assert!(got.iter().all(|id| finally.contains(id)), "a row that does not match");
+        if stats.warnings.is_empty() {
+            for id in reference(&plan, &contacts) {
+                prop_assert!(unique.contains(&id), "contact {} was there from the start and is missing", id);
+            }
+        }
+        if stats.late_rows == 0 {
+            let in_order: Vec<i64> = finally.into_iter().filter(|id| unique.contains(id)).collect();
+            prop_assert_eq!(got, in_order);
+        }
+    }
 }
