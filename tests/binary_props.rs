@@ -131,6 +131,18 @@ fn run_word() -> impl Strategy<Value = String> {
         "https://api.helpcrunch.com/v1?x=1",
         "--api-key-file",
         "--quiet",
+        "--all",
+        "--limit",
+        "--columns",
+        "id,location.city",
+        "a,,b",
+        "--spreadsheet-safe",
+        "--max-requests",
+        "--timeout",
+        "--out-dir",
+        "/nonexistent",
+        "--segment",
+        "-",
     ])
     .prop_map(str::to_owned)
 }

@@ -51,6 +51,7 @@ fuzz_target!(|data: &[u8]| {
         style: Style {
             colour: false,
             width: 100,
+            progress: false,
         },
     };
     let status = run(args.clone(), &mut io);

@@ -13,6 +13,10 @@ use std::io::{self, Write};
 /// The most columns `--columns` takes.
 const MAX_COLUMNS: usize = 100;
 
+/// The most characters of one column's name: far past any real key path,
+/// short enough that a mistake (a pasted file) is caught, not echoed.
+const MAX_COLUMN_CHARS: usize = 256;
+
 /// The columns of `--format csv` without `--columns`: the contact's
 /// common top-level fields (docs/SEMANTICS.md, "Response").
 const DEFAULT_COLUMNS: [&str; 9] = [
@@ -108,6 +112,12 @@ pub(super) fn parse_columns(text: &str) -> Result<Columns, String> {
         if name.is_empty() {
             return Err(format!(
                 "column {} has no name (a comma too many?)",
+                index + 1
+            ));
+        }
+        if name.chars().count() > MAX_COLUMN_CHARS {
+            return Err(format!(
+                "column {} has a name of more than {MAX_COLUMN_CHARS} characters",
                 index + 1
             ));
         }
@@ -453,6 +463,13 @@ mod tests {
             assert!(error(path).contains("has an empty key"), "{path}");
         }
         assert_eq!(error("id,name, id"), "`id` is named twice");
+        let long = "x".repeat(MAX_COLUMN_CHARS + 1);
+        let refused = parse_columns(&format!("id,{long}")).unwrap_err();
+        assert!(
+            refused.contains("column 2 has a name of more than"),
+            "{refused}"
+        );
+        assert!(parse_columns(&"x".repeat(MAX_COLUMN_CHARS)).is_ok());
         let many: Vec<String> = (0..=MAX_COLUMNS).map(|i| format!("c{i}")).collect();
         assert_eq!(
             error(&many.join(",")),
