@@ -49,6 +49,7 @@ mod splice;
 mod testing;
 
 pub use crate::syntax::lexical::{is_blank, is_segment_file};
+#[cfg(feature = "cli")]
 pub(crate) use budget::calls_text;
 pub use budget::{Budget, REQUESTS_PER_MINUTE};
 pub use compiled::{CompiledFile, CompiledSegment};
