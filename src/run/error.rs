@@ -126,9 +126,9 @@ pub enum RunWarning {
         code(hcq::run::drift),
         severity(Warning),
         help(
-            "a contact that changed while it was paged through may be missing; \
-             run again when fewer contacts change, or sort by firstSeen ascending \
-             (the default), where new contacts come last"
+            "contacts were added, seen or edited while the request was read twice; one \
+             that changed between two of its pages may be missing: run again when fewer \
+             contacts change"
         )
     )]
     Drift {
