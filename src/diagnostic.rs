@@ -26,6 +26,10 @@ pub enum Problem {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Segment(#[from] crate::segment::SegmentError),
+    /// A JSON input to `decompile` that is not what the API takes.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Decompile(#[from] crate::decompile::DecompileError),
     /// Not an error: something lowering found that the user probably did
     /// not mean (an expression that matches nothing, or everything).
     #[error(transparent)]

@@ -48,6 +48,7 @@ pub mod check;
 #[doc(hidden)]
 pub mod cli;
 pub mod contacts;
+pub mod decompile;
 pub mod diagnostic;
 pub mod eval;
 pub mod format;

@@ -190,6 +190,15 @@ impl From<ast::Order> for Order {
     }
 }
 
+impl From<Order> for ast::Order {
+    fn from(order: Order) -> Self {
+        match order {
+            Order::Asc => ast::Order::Asc,
+            Order::Desc => ast::Order::Desc,
+        }
+    }
+}
+
 /// One `{field, operator, value}` filter.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Filter {

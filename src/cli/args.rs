@@ -51,6 +51,8 @@ pub(super) enum Command {
     /// Run an expression or segment against HelpCrunch's API and print the
     /// contacts (the key from HELPCRUNCH_API_KEY or --api-key-file).
     Run(super::run::RunArgs),
+    /// Turn JSON request bodies, arrays of them, or plans back into hcq text.
+    Decompile(super::decompile::DecompileArgs),
 }
 
 /// Where an expression comes from.

@@ -13,6 +13,7 @@
 
 mod args;
 mod check;
+mod decompile;
 mod emit;
 mod eval;
 mod fmt;
@@ -109,6 +110,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>, io: &mut Io<'_>) -> u8 {
         Command::Fmt(args) => fmt::run(args, &mut session),
         Command::Eval(args) => eval::run(args, &mut session),
         Command::Run(args) => run::run(args, &mut session),
+        Command::Decompile(args) => decompile::run(args, &mut session),
     };
     match outcome {
         Ok(status) => status,

@@ -142,7 +142,7 @@ pub(super) fn skip_blanks(text: &str, at: usize) -> usize {
 
 /// The byte offset of serde_json's `line` and `column` (both from 1;
 /// column 0 means before the line's first byte).
-pub(super) fn offset_of(text: &str, line: usize, column: usize) -> usize {
+pub(crate) fn offset_of(text: &str, line: usize, column: usize) -> usize {
     let start = if line <= 1 {
         0
     } else {

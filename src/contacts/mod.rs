@@ -57,6 +57,7 @@ pub use error::{ContactsError, ContactsProblem, ContactsWarning, ContactsWarning
 use crate::diagnostic;
 use crate::eval::{self, Contact};
 use crate::typed;
+pub(crate) use layout::offset_of;
 use layout::{Reader, bom_len};
 use miette::{NamedSource, SourceSpan};
 use records::short;
