@@ -125,6 +125,8 @@ pub enum ExprKind {
     },
     /// `@name`: another segment of the same file, as if written here in parentheses.
     Ref(Ident),
+    /// `all`: every contact. `not all` matches none.
+    All,
 }
 
 /// A comparison operator.

@@ -46,13 +46,17 @@ pub enum Expr {
     Not(Box<Expr>, Span),
     /// One API filter.
     Filter(Filter),
+    /// `all`: every contact holds it.
+    All(Span),
 }
 
 impl Expr {
     /// Where this expression was written.
     pub fn span(&self) -> Span {
         match self {
-            Expr::Or(_, span) | Expr::And(_, span) | Expr::Not(_, span) => *span,
+            Expr::Or(_, span) | Expr::And(_, span) | Expr::Not(_, span) | Expr::All(span) => {
+                *span
+            }
             Expr::Filter(filter) => filter.span,
         }
     }

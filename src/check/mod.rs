@@ -145,6 +145,7 @@ impl<'a> Checker<'a> {
                 });
                 None
             }
+            ast::ExprKind::All => Some(typed::Expr::All(expr.span)),
         }
     }
 

@@ -57,6 +57,7 @@ pub fn matches_expr(expr: &typed::Expr, contact: &Contact) -> bool {
         typed::Expr::Or(items, _) => items.iter().any(|item| matches_expr(item, contact)),
         typed::Expr::And(items, _) => items.iter().all(|item| matches_expr(item, contact)),
         typed::Expr::Not(inner, _) => !matches_expr(inner, contact),
+        typed::Expr::All(_) => true,
         typed::Expr::Filter(filter) => {
             let operand = match &filter.value {
                 Literal::Text(text) => Operand::Text(text),

@@ -23,7 +23,7 @@ fn needs_parens(kind: &ExprKind, context: Context) -> bool {
         ExprKind::And(_) => matches!(context, Context::AndOperand | Context::NotOperand),
         // `not not a` reads badly; `not (not a)` is unambiguous.
         ExprKind::Not(_) => context == Context::NotOperand,
-        ExprKind::Compare { .. } | ExprKind::In { .. } | ExprKind::Ref(_) => false,
+        ExprKind::Compare { .. } | ExprKind::In { .. } | ExprKind::Ref(_) | ExprKind::All => false,
     }
 }
 
@@ -57,6 +57,7 @@ pub(super) fn write_expr(out: &mut String, expr: &Expr, context: Context) {
             write_values(out, values);
             out.push(')');
         }
+        ExprKind::All => out.push_str("all"),
         ExprKind::Ref(ident) => {
             out.push('@');
             out.push_str(&ident.name);

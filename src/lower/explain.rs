@@ -53,7 +53,7 @@ fn section_nnf(out: &mut String, source: &str, trace: &Trace) {
         .filter(|r| {
             matches!(
                 r.rule,
-                Rule::NegatedComparison | Rule::DeMorgan | Rule::DoubleNegation
+                Rule::NegatedComparison | Rule::DeMorgan | Rule::DoubleNegation | Rule::All
             )
         })
         .collect();
@@ -96,7 +96,7 @@ fn section_simplify(out: &mut String, source: &str, trace: &Trace) {
         .filter(|r| {
             !matches!(
                 r.rule,
-                Rule::NegatedComparison | Rule::DeMorgan | Rule::DoubleNegation
+                Rule::NegatedComparison | Rule::DeMorgan | Rule::DoubleNegation | Rule::All
             )
         })
         .collect();
@@ -343,6 +343,8 @@ fn quote(source: &str, span: Span, max: usize) -> String {
 fn show_nnf(expr: &nnf::Expr, in_and: bool) -> String {
     match expr {
         nnf::Expr::Filter(filter) => show_filter(filter),
+        nnf::Expr::And(items, _) if items.is_empty() => "all".to_owned(),
+        nnf::Expr::Or(items, _) if items.is_empty() => "not all".to_owned(),
         nnf::Expr::And(items, _) => items
             .iter()
             .map(|item| show_nnf(item, true))

@@ -125,6 +125,9 @@ pub(crate) enum Rule {
     RangeUnion,
     /// A term with no filters left: the expression holds for every contact.
     AlwaysTrue,
+    /// `all` is the constant true: `a and all` is `a`, `a or all` is
+    /// `all`; `not all` is false.
+    All,
 }
 
 impl Rule {
@@ -144,6 +147,7 @@ impl Rule {
             Rule::Complement => "complement",
             Rule::RangeUnion => "range union",
             Rule::AlwaysTrue => "always true",
+            Rule::All => "all",
         }
     }
 }
@@ -472,6 +476,7 @@ fn written_warnings(expr: &typed::Expr, warnings: &mut Vec<LowerWarning>) {
             }
             typed::Expr::Not(item, _) => stack.push(item),
             typed::Expr::Filter(filter) => warnings.extend(LowerWarning::of_written(filter)),
+            typed::Expr::All(_) => {}
         }
     }
 }
@@ -546,13 +551,20 @@ fn run(
         });
     }
     let estimate = dnf::estimate(&nnf);
+    let constant = nnf.constant();
     // The DNF takes the normal form apart; the trace keeps a copy.
     let traced_nnf = tracing.then(|| nnf.clone());
     let terms = dnf::distribute_estimated(nnf, &estimate, limits)?;
-    let simplified = simplify::simplify_slice(&terms, &mut log);
+    // `all` and `not all`, however reached, are already as simple as can
+    // be: one term without filters, or none.
+    let simplified = match constant {
+        Some(_) => terms.clone(),
+        None => simplify::simplify_slice(&terms, &mut log),
+    };
     match simplified.as_slice() {
         [] => warnings.push(LowerWarning::NeverMatches { span: span.into() }),
-        [only] if only.filters.is_empty() => {
+        // `all` as written asks for every contact: nothing to warn about.
+        [only] if only.filters.is_empty() && !matches!(query.expr, typed::Expr::All(_)) => {
             warnings.push(LowerWarning::AlwaysTrue { span: span.into() })
         }
         _ => {}

@@ -137,6 +137,9 @@ fn reference_free<'a>(expr: &'a ast::Expr, out: &mut Vec<&'a ast::Expr>) {
             }
         }
         ast::ExprKind::Not(operand) => reference_free(operand, out),
-        ast::ExprKind::Ref(_) | ast::ExprKind::Compare { .. } | ast::ExprKind::In { .. } => {}
+        ast::ExprKind::Ref(_)
+        | ast::ExprKind::Compare { .. }
+        | ast::ExprKind::In { .. }
+        | ast::ExprKind::All => {}
     }
 }

@@ -180,6 +180,7 @@ fn shift_expr(expr: &mut ast::Expr, by: usize) {
             }
         }
         ast::ExprKind::Ref(ident) => shift(&mut ident.span, by),
+        ast::ExprKind::All => {}
     }
 }
 

@@ -31,7 +31,7 @@ pub(super) fn collect_refs<'a>(expr: &'a ast::Expr, out: &mut Vec<Use<'a>>) {
             ident,
             span: expr.span,
         }),
-        ast::ExprKind::Compare { .. } | ast::ExprKind::In { .. } => {}
+        ast::ExprKind::Compare { .. } | ast::ExprKind::In { .. } | ast::ExprKind::All => {}
     }
 }
 

@@ -36,6 +36,7 @@ fn spliced_size(expr: &ast::Expr, target: &mut dyn FnMut(&ast::Ident) -> Size) -
             filters: values.len(),
             depth: 0,
         },
+        ast::ExprKind::All => Size::default(),
         ast::ExprKind::Ref(ident) => {
             let size = target(ident);
             Size {
@@ -97,7 +98,9 @@ fn splice(expr: &ast::Expr, target: &mut dyn FnMut(&ast::Ident) -> ast::Expr) ->
                 ast::ExprKind::Or(spliced)
             }
         }
-        ast::ExprKind::Compare { .. } | ast::ExprKind::In { .. } => expr.kind.clone(),
+        ast::ExprKind::Compare { .. } | ast::ExprKind::In { .. } | ast::ExprKind::All => {
+            expr.kind.clone()
+        }
     };
     ast::Expr {
         kind,

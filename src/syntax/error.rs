@@ -237,9 +237,12 @@ fn want(rule: Rule) -> Want {
     match rule {
         // pest names a rule instead of its children when several of them
         // failed where it starts, hence `expr` and `comparison` here.
-        Rule::expr | Rule::comparison | Rule::not_op | Rule::group | Rule::reference => {
-            Want::Expression
-        }
+        Rule::expr
+        | Rule::comparison
+        | Rule::not_op
+        | Rule::group
+        | Rule::reference
+        | Rule::every => Want::Expression,
         Rule::compare_op | Rule::in_op => Want::Operator,
         Rule::string
         | Rule::list
@@ -407,8 +410,8 @@ fn expectation(
     match rules.iter().map(|&r| want(r)).min() {
         Some(Want::Expression) => (
             "an expression",
-            "write a condition such as `email ~ \"gmail\"`, or start with `not`, `(` or a \
-             segment reference such as `@leads`"
+            "write a condition such as `email ~ \"gmail\"`, or `all` for every contact, or \
+             start with `not`, `(` or a segment reference such as `@leads`"
                 .into(),
         ),
         Some(Want::Operator) => (

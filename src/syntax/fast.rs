@@ -313,7 +313,7 @@ impl<'a> Parser<'a> {
         })
     }
 
-    /// A group, a reference or a comparison.
+    /// A group, a reference, a comparison or `all`.
     fn primary(&mut self) -> Parsed<Operand> {
         let start = self.pos;
         match self.byte(start) {
@@ -343,7 +343,20 @@ impl<'a> Parser<'a> {
                 })
             }
             _ => {
-                let expr = self.comparison()?;
+                // The grammar's `comparison | every`: `all = 1` compares a
+                // field named `all`; where no comparison starts, `all`
+                // alone is every contact.
+                let expr = match self.comparison() {
+                    Ok(expr) => expr,
+                    Err(Bail) => {
+                        self.pos = start;
+                        let span = self.keyword("all").ok_or(Bail)?;
+                        Expr {
+                            kind: ExprKind::All,
+                            span,
+                        }
+                    }
+                };
                 Ok(Operand {
                     outer: expr.span,
                     expr,
@@ -707,6 +720,9 @@ mod tests {
             "name = \"Київ \\u{1F600}\" # коментар\n sort by lastSeen desc limit 50 offset 10",
             "(in.x = 1) and order = 2 and notes != andy",
             "tag = all and all = 1 limit ALL offset 3",
+            "all",
+            "ALL sort by lastSeen desc limit all",
+            "not (all) or all and city in (all, x)",
             "city = Київ and company in (Café, naïve) and lastSeen > now - 30дн",
         ] {
             assert!(query(text, MAX_LIST_LEN).is_ok(), "gave up on {text:?}");

@@ -343,6 +343,10 @@ impl Builder {
                 }
             }
             Rule::comparison => self.comparison(pair)?,
+            Rule::every => Expr {
+                kind: ExprKind::All,
+                span: outer,
+            },
             rule => unreachable!("grammar allows no primary {rule:?}"),
         };
         Ok(Operand { expr, outer })
