@@ -37,11 +37,6 @@ impl DecompileError {
         self
     }
 
-    /// The stable code, `hcq::decompile::…`.
-    pub fn code(&self) -> &'static str {
-        self.code
-    }
-
     /// Where in the JSON the problem is.
     pub fn span(&self) -> Span {
         self.span

@@ -45,7 +45,11 @@ pub(crate) fn read(node: &Node, problems: &mut Vec<DecompileError>) -> Option<As
         problems,
     };
     let asked = reader.input(node);
-    if reader.problems.is_empty() { asked } else { None }
+    if reader.problems.is_empty() {
+        asked
+    } else {
+        None
+    }
 }
 
 struct Reader<'p> {
@@ -86,7 +90,10 @@ impl Reader<'_> {
                     DecompileError::new(
                         code::SHAPE,
                         node.span,
-                        format!("expected a request body, an array of them or a plan, found {}", other.kind()),
+                        format!(
+                            "expected a request body, an array of them or a plan, found {}",
+                            other.kind()
+                        ),
                         "not an object or an array",
                     )
                     .help(
@@ -103,8 +110,13 @@ impl Reader<'_> {
     fn bodies(&mut self, span: Span, elements: &[Node]) -> Option<Vec<Body>> {
         if elements.is_empty() {
             self.report(
-                DecompileError::new(code::SHAPE, span, "the array holds no request body", "empty")
-                    .help("give at least one request body"),
+                DecompileError::new(
+                    code::SHAPE,
+                    span,
+                    "the array holds no request body",
+                    "empty",
+                )
+                .help("give at least one request body"),
             );
             return None;
         }
@@ -115,7 +127,10 @@ impl Reader<'_> {
                 other => self.report(DecompileError::new(
                     code::SHAPE,
                     element.span,
-                    format!("expected a request body (an object), found {}", other.kind()),
+                    format!(
+                        "expected a request body (an object), found {}",
+                        other.kind()
+                    ),
                     "not a request body",
                 )),
             }
@@ -170,10 +185,31 @@ impl Reader<'_> {
                 None
             }
         });
-        let merge = fields[1].and_then(|merge| self.merge(merge));
+        let mut merge = fields[1].and_then(|merge| self.merge(merge));
         let bodies = requests?;
         if fields[1].is_some() && merge.is_none() {
             return None;
+        }
+        if let Some(page) = &mut merge {
+            // Each request is read from its own offset: one request's
+            // offset adds to the page's; several requests that skip rows
+            // of their own have no page in hcq (`emit` never writes one).
+            match bodies.as_slice() {
+                [only] => page.offset = page.offset.saturating_add(only.page.offset),
+                _ => {
+                    for body in bodies.iter().filter(|body| body.page.offset != 0) {
+                        self.report(
+                            DecompileError::new(
+                                code::PAGE,
+                                body.span,
+                                "a request of a merged plan starts past its first row",
+                                "`offset` is not 0",
+                            )
+                            .help("hcq has no page that skips rows of one request only; give each request offset 0"),
+                        );
+                    }
+                }
+            }
         }
         if merge.is_none() && bodies.len() > 1 {
             self.report(
@@ -206,13 +242,16 @@ impl Reader<'_> {
                 ));
             }
         }
-        let page = Page {
-            sort: self.sort(sort)?,
-            order: self.order(order)?,
-            offset: self.count(offset, "`offset`", 0, u64::MAX)?.unwrap_or(0),
-            limit: self.count(limit, "`limit`", 1, u64::MAX)?,
-        };
-        Some(page)
+        // Each read before any `?`, so that every problem is reported.
+        let (sort, order) = (self.sort(sort), self.order(order));
+        let offset = self.count(offset, "`offset`", 0, u64::MAX);
+        let limit = self.count(limit, "`limit`", 1, u64::MAX);
+        Some(Page {
+            sort: sort?,
+            order: order?,
+            offset: offset?.unwrap_or(0),
+            limit: limit?,
+        })
     }
 
     fn body(&mut self, span: Span, members: &[Member]) -> Option<Body> {
@@ -223,8 +262,10 @@ impl Reader<'_> {
             None => Some(Vec::new()),
             Some(node) => match &node.value {
                 Json::Array(elements) => {
-                    let filters: Vec<Option<Filter>> =
-                        elements.iter().map(|element| self.filter(element)).collect();
+                    let filters: Vec<Option<Filter>> = elements
+                        .iter()
+                        .map(|element| self.filter(element))
+                        .collect();
                     filters.into_iter().collect()
                 }
                 other => {
@@ -233,14 +274,15 @@ impl Reader<'_> {
                 }
             },
         };
+        // Each read before any `?`, so that every problem is reported.
+        let (sort, order) = (self.sort(sort), self.order(order));
+        let offset = self.count(offset, "`offset`", 0, u64::MAX);
+        let limit = self.count(limit, "`limit`", 1, plan::MAX_PAGE);
         let page = Page {
-            sort: self.sort(sort)?,
-            order: self.order(order)?,
-            offset: self.count(offset, "`offset`", 0, u64::MAX)?.unwrap_or(0),
-            limit: Some(
-                self.count(limit, "`limit`", 1, plan::MAX_PAGE)?
-                    .unwrap_or(plan::DEFAULT_LIMIT),
-            ),
+            sort: sort?,
+            order: order?,
+            offset: offset?.unwrap_or(0),
+            limit: Some(limit?.unwrap_or(plan::DEFAULT_LIMIT)),
         };
         Some(Body {
             request: Request {
@@ -284,13 +326,15 @@ impl Reader<'_> {
         let field = self.field_named(name, node.span)?;
         if !field.usage.sort {
             let sortable: Vec<&str> = self.schema.sortable().map(|f| f.name).collect();
-            self.report(DecompileError::new(
-                code::UNKNOWN_FIELD,
-                node.span,
-                format!("the API does not sort by `{name}`"),
-                "not a sort field",
-            )
-            .help(format!("it sorts only by {}", sortable.join(" or "))));
+            self.report(
+                DecompileError::new(
+                    code::UNKNOWN_FIELD,
+                    node.span,
+                    format!("the API does not sort by `{name}`"),
+                    "not a sort field",
+                )
+                .help(format!("it sorts only by {}", sortable.join(" or "))),
+            );
             return None;
         }
         Some(field)
@@ -317,7 +361,13 @@ impl Reader<'_> {
     }
 
     /// A whole number in `min..=max`, if given. `Some(None)` when absent.
-    fn count(&mut self, node: Option<&Node>, what: &str, min: u64, max: u64) -> Option<Option<u64>> {
+    fn count(
+        &mut self,
+        node: Option<&Node>,
+        what: &str,
+        min: u64,
+        max: u64,
+    ) -> Option<Option<u64>> {
         let Some(node) = node else {
             return Some(None);
         };
@@ -353,7 +403,12 @@ impl Reader<'_> {
 
     fn filter(&mut self, node: &Node) -> Option<Filter> {
         let Json::Object(members) = &node.value else {
-            self.wrong(node, "a filter", "an object {\"field\", \"operator\", \"value\"}", &node.value);
+            self.wrong(
+                node,
+                "a filter",
+                "an object {\"field\", \"operator\", \"value\"}",
+                &node.value,
+            );
             return None;
         };
         let [field, operator, value] = self.members(members, "a filter", &FILTER_KEYS);
@@ -386,7 +441,10 @@ impl Reader<'_> {
             let mut problem = DecompileError::new(
                 code::OPERATOR,
                 operator_node.span,
-                format!("`{}` takes {}, which `{op}` does not compare", field.name, field.ty),
+                format!(
+                    "`{}` takes {}, which `{op}` does not compare",
+                    field.name, field.ty
+                ),
                 format!("not an operator for {}", field.ty),
             );
             problem = if field.ty == FieldType::Tags {
@@ -479,9 +537,8 @@ impl Reader<'_> {
     fn tag(&mut self, node: &Node) -> Option<Tag> {
         if let Json::Object(members) = &node.value {
             let [name] = self.members(members, "a tag", &["name"]);
-            match name.map(|name| &name.value) {
-                Some(Json::Text(name)) => return Some(Tag { name: name.clone() }),
-                Some(_) | None => {}
+            if let Some(Json::Text(name)) = name.map(|name| &name.value) {
+                return Some(Tag { name: name.clone() });
             }
         }
         self.report(DecompileError::new(
@@ -530,7 +587,9 @@ impl Reader<'_> {
             "unknown field",
         );
         if let Some(suggestion) = suggestion {
-            problem = problem.help(format!("did you mean `{suggestion}`? The API takes full names"));
+            problem = problem.help(format!(
+                "did you mean `{suggestion}`? The API takes full names"
+            ));
         }
         self.report(problem);
         None

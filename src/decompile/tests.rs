@@ -54,7 +54,9 @@ fn filter() -> impl Strategy<Value = serde_json::Value> {
             proptest::sample::select(vec!["=", "!=", "~", "!~"]),
             proptest::sample::select(vec!["Kyiv", "Lviv", "ky", "", "and", "a \"b\""]),
         )
-            .prop_map(|(op, city)| json!({"field": "customers.city", "operator": op, "value": city})),
+            .prop_map(
+                |(op, city)| json!({"field": "customers.city", "operator": op, "value": city})
+            ),
         proptest::sample::subsequence(TAGS.to_vec(), 1..=2).prop_map(|tags| {
             let tags: Vec<_> = tags.iter().map(|t| json!({"name": t})).collect();
             json!({"field": "customers.tagsData", "operator": "=", "value": tags})
@@ -136,8 +138,8 @@ fn compile(text: &str) -> Plan {
 
 /// The decompiled text of `json`, checked to be in `fmt`'s layout.
 fn decompiled(json: &str) -> String {
-    let query = decompile("<json>", json, Dates::Unix)
-        .unwrap_or_else(|error| panic!("{error:?}\n{json}"));
+    let query =
+        decompile("<json>", json, Dates::Unix).unwrap_or_else(|error| panic!("{error:?}\n{json}"));
     let text = format::query_to_string(&query);
     let formatted = format::format_query("<text>", &text, &crate::Limits::default()).unwrap();
     assert_eq!(formatted, text, "not a fixed point of fmt");
@@ -268,8 +270,10 @@ fn every_problem_is_reported_where_it_is_written() {
         ("hcq::decompile::page", "500"),
         ("hcq::decompile::duplicate_key", "\"limit\""),
     ];
-    let expected: Vec<(String, String)> =
-        expected.iter().map(|(c, l)| (c.to_string(), l.to_string())).collect();
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(c, l)| (c.to_string(), l.to_string()))
+        .collect();
     assert_eq!(found, expected);
     let error = decompile("body.json", json, Dates::Unix).unwrap_err();
     let helps: Vec<String> = error
@@ -277,8 +281,16 @@ fn every_problem_is_reported_where_it_is_written() {
         .iter()
         .filter_map(|p| miette::Diagnostic::help(p).map(|h| h.to_string()))
         .collect();
-    assert!(helps.iter().any(|h| h.contains("did you mean `customers.email`")), "{helps:?}");
-    assert!(helps.iter().any(|h| h.contains("did you mean `filter`")), "{helps:?}");
+    assert!(
+        helps
+            .iter()
+            .any(|h| h.contains("did you mean `customers.email`")),
+        "{helps:?}"
+    );
+    assert!(
+        helps.iter().any(|h| h.contains("did you mean `filter`")),
+        "{helps:?}"
+    );
 }
 
 #[test]
@@ -295,7 +307,10 @@ fn malformed_json_is_located() {
 #[test]
 fn the_text_is_the_simplest_that_reads_back() {
     let cases = [
-        (r#"{"filter": [{"field": "customers.email", "operator": "~", "value": "gmail"}]}"#, "email ~ gmail\n"),
+        (
+            r#"{"filter": [{"field": "customers.email", "operator": "~", "value": "gmail"}]}"#,
+            "email ~ gmail\n",
+        ),
         (r#"{"filter": []}"#, "all\n"),
         (r#"{}"#, "all\n"),
         (
@@ -346,6 +361,9 @@ fn a_plan_reads_back_with_its_page() {
         decompiled(&plan.to_json()),
         "tag = Lead and id > 5 or city = Kyiv and id > 5\nsort by lastSeen desc\nlimit all\n"
     );
-    let segment = segment_text("leads", &decompile("<json>", &plan.to_json(), Dates::Unix).unwrap());
+    let segment = segment_text(
+        "leads",
+        &decompile("<json>", &plan.to_json(), Dates::Unix).unwrap(),
+    );
     assert!(segment.starts_with("segment leads\n  "), "{segment}");
 }

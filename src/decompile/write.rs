@@ -3,8 +3,8 @@
 //! `not in (…)` lists where a field is compared with several values, and
 //! only the clauses that differ from the defaults.
 
-use super::read::{Asked, Page, Request};
 use super::Dates;
+use super::read::{Asked, Page, Request};
 use crate::ast::{
     Clause, ClauseKind, CompareOp, Expr, ExprKind, Ident, Order, Query, Span, Value, ValueKind,
 };
@@ -213,11 +213,17 @@ fn clauses(page: &Page) -> Vec<Clause> {
     }
     match page.limit {
         Some(plan::DEFAULT_LIMIT) => {}
-        Some(limit) => clauses.push(clause(ClauseKind::Limit(limit.to_string(), Span::default()))),
+        Some(limit) => clauses.push(clause(ClauseKind::Limit(
+            limit.to_string(),
+            Span::default(),
+        ))),
         None => clauses.push(clause(ClauseKind::Limit("all".to_owned(), Span::default()))),
     }
     if page.offset != 0 {
-        clauses.push(clause(ClauseKind::Offset(page.offset.to_string(), Span::default())));
+        clauses.push(clause(ClauseKind::Offset(
+            page.offset.to_string(),
+            Span::default(),
+        )));
     }
     clauses
 }

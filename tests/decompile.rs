@@ -1,0 +1,103 @@
+//! `hcq decompile`, data-driven: JSON inputs under
+//! `tests/decompile_fixtures/` next to what they must produce.
+//!
+//! - `valid/NAME.json` must decompile to `valid/NAME.hcq` (with `--dates
+//!   iso` when NAME starts with `iso_`); that text must compile without a
+//!   problem, be in `fmt`'s layout, and decompile again from its own plan
+//!   to text that compiles to the same plan.
+//! - `invalid/NAME.json` must be refused; its diagnostics, rendered by
+//!   the binary's renderer without colour at 80 columns, must equal
+//!   `invalid/NAME.stderr`.
+//!
+//! `SNAPSHOTS=overwrite cargo test --test decompile` rewrites the expected
+//! files; read the diff before committing it.
+
+#[path = "common/snapshot.rs"]
+mod snapshot;
+
+use hcq::decompile::{Dates, decompile};
+use snapshot::Snapshots;
+use std::path::{Path, PathBuf};
+
+fn inputs(kind: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/decompile_fixtures")
+        .join(kind);
+    let mut inputs: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .map(|entry| entry.expect("a directory entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .collect();
+    inputs.sort();
+    inputs
+}
+
+fn options() -> hcq::Options {
+    hcq::Options::at("2024-06-01T00:00:00Z".parse().unwrap())
+}
+
+#[test]
+fn valid_inputs_decompile_to_text_that_compiles_to_the_same_plan() {
+    let inputs = inputs("valid");
+    assert!(inputs.len() >= 10, "{} fixtures", inputs.len());
+    let mut snapshots = Snapshots::default();
+    for input in &inputs {
+        let name = input.file_name().unwrap().to_string_lossy().into_owned();
+        let json = std::fs::read_to_string(input).unwrap();
+        let dates = if name.starts_with("iso_") {
+            Dates::Iso
+        } else {
+            Dates::Unix
+        };
+        let query = match decompile(&name, &json, dates) {
+            Ok(query) => query,
+            Err(error) => {
+                snapshots.fail(format!("{name} should decompile, but: {error:?}"));
+                continue;
+            }
+        };
+        let text = hcq::format::query_to_string(&query);
+        snapshots.check(&input.with_extension("hcq"), &text);
+        let compiled = match hcq::compile(&text, &options()) {
+            Ok(compiled) => compiled,
+            Err(error) => {
+                snapshots.fail(format!(
+                    "{name}: the text does not compile: {error:?}\n{text}"
+                ));
+                continue;
+            }
+        };
+        let limits = hcq::Limits::default();
+        let formatted = hcq::format::format_query(&name, &text, &limits).unwrap();
+        assert_eq!(formatted, text, "{name}: not in fmt's layout");
+        // Its plan, decompiled again, is text with the same plan.
+        let again = decompile(&name, &compiled.plan.to_json(), dates).unwrap();
+        let again = hcq::format::query_to_string(&again);
+        let replanned = hcq::compile(&again, &options()).unwrap().plan;
+        assert_eq!(replanned, compiled.plan, "{name}: {text} => {again}");
+    }
+    snapshots.finish("valid decompile", inputs.len());
+}
+
+#[test]
+fn invalid_inputs_render_their_diagnostics() {
+    let inputs = inputs("invalid");
+    assert!(inputs.len() >= 10, "{} fixtures", inputs.len());
+    let mut snapshots = Snapshots::default();
+    for input in &inputs {
+        let name = input.file_name().unwrap().to_string_lossy().into_owned();
+        let json = std::fs::read_to_string(input).unwrap();
+        match decompile(&name, &json, Dates::Unix) {
+            Ok(query) => snapshots.fail(format!(
+                "{name} should be refused, but gave\n{}",
+                hcq::format::query_to_string(&query)
+            )),
+            Err(error) => {
+                let style = hcq::cli::render::Style::plain();
+                let rendered = hcq::cli::render::render(&error, &name, &json, style);
+                snapshots.check(&input.with_extension("stderr"), &rendered);
+            }
+        }
+    }
+    snapshots.finish("invalid decompile", inputs.len());
+}
