@@ -21,7 +21,9 @@
 //! [`eval`] evaluates expressions and plans over contacts offline, and
 //! [`run`] executes a plan against the API through a driver's own HTTP stack.
 //! [`segment`] reads files of named segments that use each other by
-//! `@name`, and [`format`](mod@format) prints hcq text in one canonical layout.
+//! `@name`, [`format`](mod@format) prints hcq text in one canonical layout,
+//! and [`decompile`](mod@decompile) reads JSON request bodies and plans
+//! back into it.
 //!
 //! ```
 //! // `limit all` asks for every match: the plan pages through it, 100 rows

@@ -101,3 +101,65 @@ fn invalid_inputs_render_their_diagnostics() {
     }
     snapshots.finish("invalid decompile", inputs.len());
 }
+
+/// `hcq ARGS` with `stdin`: (status, stdout, stderr).
+fn hcq(args: &[&str], stdin: &str) -> (i32, String, String) {
+    let output = assert_cmd::Command::cargo_bin("hcq")
+        .unwrap()
+        .env("NO_COLOR", "1")
+        .args(args)
+        .write_stdin(stdin)
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn the_binary_turns_what_emit_prints_back_into_text_with_the_same_plan() {
+    let expr = "(tag = Lead or countryCode in (UA, PL)) and lastSeen >= 1717000000 \
+                sort by lastSeen desc limit 150";
+    let (status, plan, _) = hcq(&["emit", "-e", expr], "");
+    assert_eq!(status, 0);
+    let (status, text, stderr) = hcq(&["decompile", "-"], &plan);
+    assert_eq!(status, 0, "{stderr}");
+    let (status, again, _) = hcq(&["emit", "-e", &text], "");
+    assert_eq!(status, 0, "{text}");
+    assert_eq!(again, plan, "{text}");
+    // As a segment, appended to a file that then checks.
+    let (status, segment, _) = hcq(&["decompile", "-", "--segment", "recent_leads"], &plan);
+    assert_eq!(status, 0);
+    assert!(segment.starts_with("segment recent_leads\n"), "{segment}");
+    let file = format!("segment older\n  tag = Paid\n\n{segment}");
+    let (status, _, stderr) = hcq(&["check", "-"], &file);
+    assert_eq!(status, 0, "{stderr}");
+}
+
+#[test]
+fn the_binary_reports_bad_json_with_status_1_in_either_format() {
+    let body = r#"{"filter": [{"field": "customers.emial", "operator": "~", "value": 5}]}"#;
+    let (status, stdout, stderr) = hcq(&["decompile", "-"], body);
+    assert_eq!((status, stdout.as_str()), (1, ""));
+    assert!(stderr.contains("did you mean `customers.email`?"), "{stderr}");
+    let (status, _, stderr) = hcq(&["decompile", "-", "--message-format", "json"], body);
+    assert_eq!(status, 1);
+    let line: serde_json::Value = serde_json::from_str(stderr.lines().next().unwrap()).unwrap();
+    assert_eq!(line["code"], "hcq::decompile::unknown_field");
+    assert_eq!(line["labels"][0]["line"], 1);
+    assert_eq!(line["labels"][0]["column"], 23);
+}
+
+#[test]
+fn the_binary_refuses_a_segment_name_it_could_not_read_back() {
+    let body = r#"{"filter": []}"#;
+    for name in ["two words", "and", "", "a\u{1b}b"] {
+        let (status, stdout, stderr) = hcq(&["decompile", "-", "--segment", name], body);
+        assert_eq!((status, stdout.as_str()), (2, ""), "{name:?}: {stderr}");
+        assert!(!stderr.contains('\u{1b}'), "{stderr}");
+    }
+    let (status, stdout, _) = hcq(&["decompile", "-", "--segment", "everyone"], body);
+    assert_eq!((status, stdout.as_str()), (0, "segment everyone\n  all\n"));
+}
