@@ -143,7 +143,10 @@ fn the_binary_reports_bad_json_with_status_1_in_either_format() {
     let body = r#"{"filter": [{"field": "customers.emial", "operator": "~", "value": 5}]}"#;
     let (status, stdout, stderr) = hcq(&["decompile", "-"], body);
     assert_eq!((status, stdout.as_str()), (1, ""));
-    assert!(stderr.contains("did you mean `customers.email`?"), "{stderr}");
+    assert!(
+        stderr.contains("did you mean `customers.email`?"),
+        "{stderr}"
+    );
     let (status, _, stderr) = hcq(&["decompile", "-", "--message-format", "json"], body);
     assert_eq!(status, 1);
     let line: serde_json::Value = serde_json::from_str(stderr.lines().next().unwrap()).unwrap();
