@@ -70,6 +70,10 @@ fn word() -> impl Strategy<Value = String> {
             "list",
             "fmt",
             "eval",
+            "decompile",
+            "--dates",
+            "iso",
+            "{\"filter\": [{\"field\": \"customers.id\", \"operator\": \">\", \"value\": 1}]}",
             "-e",
             "--expr",
             "-",
@@ -158,6 +162,7 @@ proptest! {
             "\\PC{0,60}".prop_map(String::into_bytes),
             Just(b"segment a\n  emial ~ x\n\nsegment b\n  @c\n".to_vec()),
             Just(b"[{\"id\": 1, \"lastSeen\": 0, \"city\": \"Kyiv\", \"city\": 2}]".to_vec()),
+            Just(b"{\"comparison\": \"or\", \"filter\": [{\"field\": \"customers.city\", \"operator\": \"=\", \"value\": \"\\u001b\"}], \"limit\": 500}".to_vec()),
         ],
     ) {
         let ran = hcq(&args, &stdin);
