@@ -54,9 +54,7 @@ impl Expr {
     /// Where this expression was written.
     pub fn span(&self) -> Span {
         match self {
-            Expr::Or(_, span) | Expr::And(_, span) | Expr::Not(_, span) | Expr::All(span) => {
-                *span
-            }
+            Expr::Or(_, span) | Expr::And(_, span) | Expr::Not(_, span) | Expr::All(span) => *span,
             Expr::Filter(filter) => filter.span,
         }
     }

@@ -94,7 +94,9 @@ fn convert(expr: &typed::Expr, negated_by: Option<Span>, log: &mut Log) -> Expr 
             };
             convert(inner, flipped, log)
         }
-        typed::Expr::All(span) => Expr::of_constant(negated_by.is_none(), negated_by.unwrap_or(*span)),
+        typed::Expr::All(span) => {
+            Expr::of_constant(negated_by.is_none(), negated_by.unwrap_or(*span))
+        }
         typed::Expr::Or(items, span) | typed::Expr::And(items, span) => {
             let is_or = matches!(expr, typed::Expr::Or(..));
             // De Morgan: under a `not`, `or` becomes `and` and back.
