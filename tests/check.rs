@@ -79,6 +79,7 @@ impl Shift for Expr {
                 values.iter_mut().for_each(|v| v.shift(by));
             }
             ExprKind::Ref(name) => name.shift(by),
+            ExprKind::All => {}
         }
     }
 }

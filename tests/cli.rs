@@ -666,3 +666,38 @@ fn eval_limit_all_answers_every_match_past_one_page() {
         .clone();
     assert_eq!(String::from_utf8(ids).unwrap(), "12\n11\n");
 }
+
+#[test]
+fn emit_all_prints_the_always_true_plan_without_a_warning() {
+    let always = hcq()
+        .args(["emit", "--now", NOW, "-e", "id > 5 or id <= 5"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("hcq::lower::always_true"))
+        .get_output()
+        .stdout
+        .clone();
+    hcq()
+        .args(["emit", "--now", NOW, "-e", "all"])
+        .assert()
+        .success()
+        .stdout(always)
+        .stderr("");
+}
+
+#[test]
+fn emit_not_all_is_a_plan_that_matches_no_contact() {
+    let never = hcq()
+        .args(["emit", "--now", NOW, "-e", "city = Kyiv and city != Kyiv"])
+        .assert()
+        .get_output()
+        .clone();
+    let not_all = hcq()
+        .args(["emit", "--now", NOW, "-e", "not all"])
+        .assert()
+        .stderr(predicate::str::contains("hcq::lower::never_matches"))
+        .get_output()
+        .clone();
+    assert_eq!(not_all.status, never.status);
+    assert_eq!(not_all.stdout, never.stdout);
+}

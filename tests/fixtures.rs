@@ -152,6 +152,7 @@ fn dump_expr(out: &mut String, expr: &typed::Expr, source: &str, depth: usize) {
             ),
             &[][..],
         ),
+        typed::Expr::All(_) => ("all".to_owned(), &[][..]),
     };
     writeln!(
         out,

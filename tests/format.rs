@@ -44,6 +44,36 @@ fn limit_all_is_written_in_lower_case() {
 }
 
 #[test]
+fn all_is_written_in_lower_case_and_parses_back() {
+    assert_formats("ALL", "all\n");
+    assert_formats("not   ( All )", "not all\n");
+    assert_formats("(all)", "all\n");
+    assert_formats(
+        "(ALL and tag = all) or not all",
+        "all and tag = all or not all\n",
+    );
+    assert_formats(
+        "segment everyone ALL sort by lastSeen DESC limit ALL",
+        "segment everyone\n  all\n  sort by lastSeen desc\n  limit all\n",
+    );
+    for text in [
+        "all",
+        "not all",
+        "(all)",
+        "all and x = 1",
+        "x = 1 or not (all and y = 2)",
+    ] {
+        let tree = hcq::syntax::parse_query(text, &Limits::default()).unwrap();
+        let formatted = fmt(text);
+        assert_eq!(
+            hcq::syntax::parse_query(&formatted, &Limits::default()).unwrap(),
+            tree,
+            "{text:?} formatted as {formatted:?}"
+        );
+    }
+}
+
+#[test]
 fn values_are_written_back_as_they_parse() {
     assert_formats(
         "segment v\n  a=00123 and b = -7 and c = +3 and d=2024-01-01 and e=2024-01-01T10:00:00+02:00\n  \
@@ -468,6 +498,7 @@ fn comparison() -> impl Strategy<Value = String> {
                 None => format!("{f}{a}{kw}{b}{l}"),
             }),
         1 => prop::sample::select(vec!["a", "b", "gmail_leads"]).prop_map(|n| format!("@{n}")),
+        1 => keyword("all"),
     ]
 }
 
@@ -706,6 +737,7 @@ fn typed_comparison() -> impl Strategy<Value = String> {
         1 => (text_field, prop::bool::ANY, text_value)
             .prop_map(|(f, not, v)| format!("{f} {}in ({v}, Lviv)", if not { "not " } else { "" })),
         1 => prop::sample::select(vec!["Lead", "Paid"]).prop_map(|t| format!("tag = {t}")),
+        1 => Just("all".to_owned()),
     ]
 }
 

@@ -611,6 +611,60 @@ fn all_is_special_only_after_limit() {
 }
 
 #[test]
+fn all_is_an_expression_where_a_comparison_may_stand() {
+    let all = || e(ExprKind::All);
+    assert_eq!(expr("all"), all());
+    assert_eq!(expr("ALL"), all());
+    assert_eq!(expr("(all)"), all());
+    assert_eq!(expr("not all"), not(all()));
+    assert_eq!(
+        expr("all and tag = Lead"),
+        and(vec![all(), eq("tag", word("Lead"))])
+    );
+    assert_eq!(
+        expr("tag = Lead or all"),
+        or(vec![eq("tag", word("Lead")), all()])
+    );
+    let query = q("all sort by lastSeen desc limit all");
+    assert_eq!(query.expr, all());
+    assert_eq!(query.clauses.len(), 2);
+    assert_eq!((query.expr.span.start, query.expr.span.end), (0, 3));
+    assert_eq!(
+        q("all limit all").clauses[0].kind,
+        ClauseKind::Limit("all".into(), sp())
+    );
+    // A comparison first: `all` is a field before an operator, and a value
+    // after one.
+    assert_eq!(expr("all = 1"), eq("all", int("1")));
+    assert_eq!(expr("all in (1)"), in_list("all", false, vec![int("1")]));
+    assert_eq!(expr("tag = all"), eq("tag", word("all")));
+    assert_eq!(
+        expr("city in (all, x)"),
+        in_list("city", false, vec![word("all"), word("x")])
+    );
+    // Only the whole word.
+    assert_eq!(code(&query_error("allx")), "hcq::parse::expected");
+    let file = file("segment everyone\n  all\n");
+    assert_eq!(file.segments[0].query.expr, all());
+}
+
+#[test]
+fn after_all_comes_what_follows_an_expression() {
+    let error = query_error("all all");
+    assert_eq!(
+        message(&error),
+        "expected `and`, `or`, or the end of the expression"
+    );
+    let error = query_error("(all x)");
+    assert_eq!(message(&error), "expected `and`, `or`, or `)`");
+    // Where an expression must start, `all` is named among the ways.
+    let ParseError::Expected { help, .. } = query_error("a = 1 and") else {
+        panic!("an expected-error");
+    };
+    assert!(help.contains("`all`"), "{help}");
+}
+
+#[test]
 fn duplicate_clauses_are_left_to_the_checker() {
     let query = q("a = 1 limit 1 limit 2 sort by x asc sort by y");
     let keywords: Vec<_> = query.clauses.iter().map(|c| c.kind.keyword()).collect();
@@ -1182,6 +1236,7 @@ fn spans_of_query(query: &Query, out: &mut Vec<Span>) {
                 values.iter().for_each(|value| spans_of_value(value, out));
             }
             ExprKind::Ref(name) => out.push(name.span),
+            ExprKind::All => {}
         }
     }
     for clause in &query.clauses {

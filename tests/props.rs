@@ -150,11 +150,13 @@ fn in_list() -> impl Strategy<Value = Expr> {
     })
 }
 
+/// Leaves without tag tests: filters, `in` lists, and now and then `all`.
 fn tagless_leaf() -> BoxedStrategy<Expr> {
     prop_oneof![
-        4 => number_filter().prop_map(Expr::Filter),
-        4 => string_filter().prop_map(Expr::Filter),
-        1 => in_list(),
+        8 => number_filter().prop_map(Expr::Filter),
+        8 => string_filter().prop_map(Expr::Filter),
+        2 => in_list(),
+        1 => Just(Expr::All(Span::default())),
     ]
     .boxed()
 }

@@ -51,7 +51,7 @@ fn depth(expr: &Expr) -> usize {
             1 + operands.iter().map(depth).max().unwrap_or(0)
         }
         ExprKind::Not(operand) => 1 + depth(operand),
-        ExprKind::Compare { .. } | ExprKind::In { .. } | ExprKind::Ref(_) => 0,
+        ExprKind::Compare { .. } | ExprKind::In { .. } | ExprKind::Ref(_) | ExprKind::All => 0,
     }
 }
 

@@ -37,6 +37,7 @@ Examples:
   hcq emit -e 'email ~ gmail or tag = Lead'
   hcq emit -e '(city = Kyiv or id = 2) and id > 5' --sort lastSeen --order desc --limit 50
   hcq emit -e 'tag = Lead' --all              # every match, read in pages of 100
+  hcq emit -e 'all sort by lastSeen desc limit 10'   # any contact: the 10 seen last
   hcq emit --now 2024-06-01T00:00:00Z -e 'lastSeen >= now - 30d' --compact
   hcq emit segments.hcq                      # every segment, keyed by name
   hcq emit segments.hcq --segment gmail_leads

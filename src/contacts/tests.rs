@@ -446,3 +446,19 @@ fn select_keeps_the_order_of_the_file() {
     assert!(ids.windows(2).all(|w| w[0] < w[1]));
     assert!(select(&query.expr, &[]).is_empty());
 }
+
+#[test]
+fn select_all_is_every_contact_and_not_all_none() {
+    let contacts = read_contacts(EXPORT).expect("reads");
+    let options = crate::Options::at("2024-06-01T00:00:00Z".parse().expect("a time"));
+    let all = crate::check("all", &options).expect("checks");
+    assert_eq!(select(&all.expr, &contacts).len(), contacts.len());
+    let none = crate::check("not all", &options).expect("checks");
+    assert!(select(&none.expr, &contacts).is_empty());
+    let lead = crate::check("tag = Lead", &options).expect("checks");
+    let absorbed = crate::check("all and tag = Lead", &options).expect("checks");
+    assert_eq!(
+        select(&absorbed.expr, &contacts),
+        select(&lead.expr, &contacts)
+    );
+}

@@ -414,6 +414,14 @@ fn expectation(
              start with `not`, `(` or a segment reference such as `@leads`"
                 .into(),
         ),
+        // Only after `all` may both an operator (`all` a field) and `and`
+        // or `or` (`all` every contact) come: it is likelier the latter.
+        Some(Want::Operator) if Followers::of(rules).and_or => (
+            Followers::of(rules).phrase().0,
+            "`all` alone matches every contact; join it to other conditions with `and` or \
+             `or`, and put `sort by`, `limit` and `offset` after the whole expression"
+                .into(),
+        ),
         Some(Want::Operator) => (
             "an operator such as `=` or `~`",
             "compare the field with one of `= != > < >= <= ~ !~` and a value, or list values \

@@ -55,6 +55,11 @@ fn or(items: Vec<Expr>) -> Expr {
     Expr::Or(items, Span::default())
 }
 
+/// `all`: every contact.
+fn all() -> Expr {
+    Expr::All(Span::default())
+}
+
 fn not(item: Expr) -> Expr {
     Expr::Not(Box::new(item), Span::default())
 }

@@ -192,3 +192,54 @@ fn empty_operand_lists_do_not_panic() {
     let always = lower_ok(or(vec![f("id = 1"), and(vec![])]));
     assert_eq!(always.plan.requests.len(), 1);
 }
+
+#[test]
+fn all_is_the_constant_true_and_goes_in_the_normal_form() {
+    let always = nnf::Expr::And(vec![], Span::default());
+    let never = nnf::Expr::Or(vec![], Span::default());
+    assert_eq!(nnf_of(&all()), always);
+    assert_eq!(nnf_of(&not(all())), never);
+    assert_eq!(nnf_of(&not(not(all()))), always);
+    // Absorbed where it does not decide: `a and all` is `a`, `a or not all` is `a`.
+    let a = nnf::Expr::Filter(filter("id > 5"));
+    assert_eq!(nnf_of(&and(vec![all(), f("id > 5")])), a);
+    assert_eq!(nnf_of(&or(vec![f("id > 5"), not(all())])), a);
+    // The whole node where it decides.
+    assert_eq!(nnf_of(&or(vec![f("id > 5"), all()])), always);
+    assert_eq!(nnf_of(&and(vec![f("id > 5"), not(all())])), never);
+    // Under `not`, by De Morgan: `not (a and all)` is `not a`,
+    // `not (a or all)` is false.
+    assert_eq!(
+        nnf_of(&not(and(vec![f("id > 5"), all()]))),
+        nnf::Expr::Filter(filter("id <= 5"))
+    );
+    assert_eq!(nnf_of(&not(or(vec![f("id > 5"), all()]))), never);
+    // Deep inside: only the constant, or no constant, is left.
+    let expr = and(vec![
+        or(vec![f("id > 5"), all()]),
+        or(vec![f("id = 1"), f("id = 2"), not(all())]),
+    ]);
+    assert_eq!(
+        nnf_of(&expr),
+        nnf::Expr::Or(
+            vec![
+                nnf::Expr::Filter(filter("id = 1")),
+                nnf::Expr::Filter(filter("id = 2"))
+            ],
+            Span::default()
+        )
+    );
+    let mut log = lower::Log::default();
+    nnf::to_nnf(&expr, &mut log);
+    let rules: Vec<Rule> = log.rewrites().iter().map(|r| r.rule).collect();
+    // `or … all`, `not all`, `or … not all`, `and` of the true `or`.
+    assert_eq!(rules, [Rule::All; 4]);
+}
+
+#[test]
+fn the_dnf_of_all_is_one_empty_term_and_of_not_all_none() {
+    let terms = dnf::distribute(&nnf_of(&all()), &Limits::default()).unwrap();
+    assert_eq!(show(&terms), ["(no condition)"]);
+    let terms = dnf::distribute(&nnf_of(&not(all())), &Limits::default()).unwrap();
+    assert!(terms.is_empty());
+}

@@ -363,3 +363,51 @@ fn pack_puts_single_filters_in_one_request() {
     assert_eq!(plan.merge.unwrap().page.limit, Some(10));
     assert_eq!(plan.requests[0].limit, 10);
 }
+
+#[test]
+fn all_as_written_asks_for_everyone_without_a_warning() {
+    let always = lower_ok(or(vec![f("id > 5"), f("id <= 5")]));
+    let lowered = lower_ok(all());
+    assert_eq!(lowered.plan, always.plan);
+    assert!(lowered.warnings.is_empty(), "{:?}", lowered.warnings);
+    // Only the literal as the whole expression asked for everyone.
+    let lowered = lower_ok(not(not(all())));
+    assert_eq!(lowered.plan, always.plan);
+    assert!(matches!(
+        lowered.warnings.as_slice(),
+        [LowerWarning::AlwaysTrue { .. }]
+    ));
+    // With a page of its own.
+    let mut q = query(all());
+    q.limit = Some(Limit::All);
+    let plan = lower::lower(&q, &PlanOptions::default(), &Limits::default())
+        .unwrap()
+        .plan;
+    assert_eq!(plan.requests.len(), 1);
+    assert!(plan.merge.is_some());
+}
+
+#[test]
+fn all_absorbed_disappears_and_all_deciding_warns() {
+    assert_eq!(
+        lower_ok(and(vec![all(), f("tags = Lead")])).plan,
+        lower_ok(f("tags = Lead")).plan
+    );
+    let lowered = lower_ok(or(vec![f("tags = Lead"), all()]));
+    assert_eq!(lowered.plan, lower_ok(all()).plan);
+    assert!(matches!(
+        lowered.warnings.as_slice(),
+        [LowerWarning::AlwaysTrue { .. }]
+    ));
+}
+
+#[test]
+fn not_all_is_reported_as_other_expressions_that_match_no_contact() {
+    let contradiction = lower_ok(and(vec![f("id > 10"), f("id < 5")]));
+    let lowered = lower_ok(not(all()));
+    assert_eq!(lowered.plan, contradiction.plan);
+    assert!(matches!(
+        lowered.warnings.as_slice(),
+        [LowerWarning::NeverMatches { .. }]
+    ));
+}

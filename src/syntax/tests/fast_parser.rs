@@ -134,6 +134,8 @@ fn field() -> impl Strategy<Value = &'static str> {
             "order",
             "notes",
             "andy",
+            "all",
+            "ALL.x",
             "sorted",
             "a.",
             "a..b",
@@ -249,6 +251,12 @@ fn comparison() -> impl Strategy<Value = String> {
             }),
         1 => prop::sample::select(&["@a", "@gmail_leads", "@ a", "@and", "@a.b"][..])
             .prop_map(str::to_owned),
+        // `all`, every contact; next to what only looks like it.
+        1 => prop_oneof![
+            3 => keyword("all"),
+            1 => prop::sample::select(&["all.", "allé", "all_x", "al", "all@x", "all in", "all not in (1)"][..])
+                .prop_map(str::to_owned),
+        ],
     ]
 }
 

@@ -158,6 +158,7 @@ fn field() -> impl Strategy<Value = &'static str> {
             "in.x",
             "order",
             "andy",
+            "all",
             "notes",
             "x_1",
             "_x",
@@ -233,6 +234,7 @@ fn comparison() -> impl Strategy<Value = String> {
         1 => (field(), blank(), in_op, gap(), prop::collection::vec(scalar(), 1..4))
             .prop_map(|(f, a, op, b, items)| format!("{f}{a}{op}{b}({})", items.join(", "))),
         1 => prop::sample::select(&["@a", "@gmail_leads"][..]).prop_map(str::to_owned),
+        1 => keyword("all"),
     ]
 }
 
