@@ -19,10 +19,19 @@ use hcq::decompile::{Dates, decompile};
 use snapshot::Snapshots;
 use std::path::{Path, PathBuf};
 
-fn inputs(kind: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+fn dir(kind: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/decompile_fixtures")
-        .join(kind);
+        .join(kind)
+}
+
+/// Whether the expected file at `path` has its JSON input.
+fn has_input(path: &Path) -> bool {
+    path.with_extension("json").exists()
+}
+
+fn inputs(kind: &str) -> Vec<PathBuf> {
+    let dir = dir(kind);
     let mut inputs: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
         .map(|entry| entry.expect("a directory entry").path())
@@ -76,6 +85,7 @@ fn valid_inputs_decompile_to_text_that_compiles_to_the_same_plan() {
         let replanned = hcq::compile(&again, &options()).unwrap().plan;
         assert_eq!(replanned, compiled.plan, "{name}: {text} => {again}");
     }
+    snapshots.unclaimed(&dir("valid"), "hcq", has_input);
     snapshots.finish("valid decompile", inputs.len());
 }
 
@@ -99,6 +109,7 @@ fn invalid_inputs_render_their_diagnostics() {
             }
         }
     }
+    snapshots.unclaimed(&dir("invalid"), "stderr", has_input);
     snapshots.finish("invalid decompile", inputs.len());
 }
 
