@@ -361,6 +361,9 @@ fn a_plan_reads_back_with_its_page() {
         decompiled(&plan.to_json()),
         "tag = Lead and id > 5 or city = Kyiv and id > 5\nsort by lastSeen desc\nlimit all\n"
     );
+    // `emit` and `decompile` agree on every contact, both ways.
+    let everyone = compile("all sort by lastSeen desc").to_json();
+    assert_eq!(decompiled(&everyone), "all\nsort by lastSeen desc\n");
     let segment = segment_text(
         "leads",
         &decompile("<json>", &plan.to_json(), Dates::Unix).unwrap(),

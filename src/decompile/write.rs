@@ -68,7 +68,7 @@ fn all_of(terms: Vec<Expr>) -> Expr {
 /// `=` to several values in an OR request reads better as `in (…)`, and
 /// with `!=` in an AND request as `not in (…)`, at the place of the first.
 fn request_expr(request: &Request, dates: Dates) -> Expr {
-    if request.filters.is_empty() {
+    if request.filters.is_empty() || matches_everyone(request) {
         return expr(ExprKind::All);
     }
     let (listed, negated) = match request.comparison {
@@ -113,6 +113,23 @@ fn request_expr(request: &Request, dates: Dates) -> Expr {
         Comparison::Or => any_of(terms),
         Comparison::And => all_of(terms),
     }
+}
+
+/// Whether `request` is `id < N or id >= N`, which every contact matches
+/// (every contact has an id): what `emit` sends for `all`.
+fn matches_everyone(request: &Request) -> bool {
+    let [a, b] = request.filters.as_slice() else {
+        return false;
+    };
+    let on_id = |f: &Filter| f.field == "customers.id";
+    request.comparison == Comparison::Or
+        && on_id(a)
+        && on_id(b)
+        && a.value == b.value
+        && matches!(
+            (a.operator, b.operator),
+            (Operator::Lt, Operator::Ge) | (Operator::Ge, Operator::Lt)
+        )
 }
 
 fn comparison(filter: &Filter, dates: Dates) -> Expr {
