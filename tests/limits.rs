@@ -452,3 +452,20 @@ fn the_deepest_nesting_is_built_and_dropped() {
         );
     });
 }
+
+#[test]
+fn bounds_lifted_to_the_largest_number_do_not_overflow() {
+    let mut limits = Limits::default();
+    limits.max_input_bytes = usize::MAX;
+    limits.max_filters = usize::MAX;
+    limits.max_list_len = usize::MAX;
+    limits.max_dnf_terms = usize::MAX;
+    limits.max_dnf_filters = usize::MAX;
+    limits.max_requests = usize::MAX;
+    let options = hcq::Options::at(jiff::Timestamp::UNIX_EPOCH).with_limits(limits);
+    let plan = hcq::compile("tags = [Lead, Paid] or city in (Kyiv, Lviv)", &options)
+        .unwrap()
+        .plan;
+    // Three one-filter terms: one OR request.
+    assert_eq!(plan.requests.len(), 1);
+}

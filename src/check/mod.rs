@@ -313,7 +313,7 @@ impl<'a> Checker<'a> {
     fn count_filter(&mut self, span: Span) {
         self.filters += 1;
         let max = self.cx.limits.max_filters;
-        if self.filters == max + 1 {
+        if self.filters == max.saturating_add(1) {
             self.errors.push(CheckError::TooManyFilters {
                 max,
                 span: at(span),
