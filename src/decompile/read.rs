@@ -435,6 +435,9 @@ impl Reader<'_> {
             }
         };
         let op = self.operator(operator_node);
+        // The value is checked whenever the field is known, so that a bad
+        // operator does not hide a bad value.
+        let value = field.and_then(|field| self.value(field, value));
         let (field, op) = (field?, op?);
         if !field.ty.allows(op) {
             let allowed: Vec<&str> = field.ty.operators().iter().map(|op| op.as_str()).collect();
@@ -455,7 +458,7 @@ impl Reader<'_> {
             self.report(problem);
             return None;
         }
-        let value = self.value(field, value)?;
+        let value = value?;
         Some(Filter {
             field: field.name.to_owned(),
             operator: Operator::from(op),
