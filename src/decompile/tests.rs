@@ -352,6 +352,10 @@ fn the_text_is_the_simplest_that_reads_back() {
         format::query_to_string(&iso),
         "lastSeen >= 2024-06-01 and lastSeen < 2024-06-01T10:30:00Z\n"
     );
+    // A time the language cannot write as a date stays in seconds.
+    let far = r#"{"filter": [{"field": "customers.lastSeen", "operator": "!=", "value": -155050635568}]}"#;
+    let far = decompile("<json>", far, Dates::Iso).unwrap();
+    assert_eq!(format::query_to_string(&far), "lastSeen != -155050635568\n");
 }
 
 #[test]

@@ -182,6 +182,10 @@ fn value(filter: &Filter, dates: Dates) -> Value {
 fn iso(seconds: i64) -> Option<ValueKind> {
     let time = jiff::Timestamp::from_second(seconds).ok()?;
     let utc = time.to_zoned(jiff::tz::TimeZone::UTC);
+    // The language writes years 0000 to 9999; others stay seconds.
+    if !(0..=9999).contains(&utc.year()) {
+        return None;
+    }
     if utc.time() == jiff::civil::Time::midnight() {
         Some(ValueKind::Date(utc.date().to_string()))
     } else {
