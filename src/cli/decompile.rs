@@ -14,7 +14,7 @@ use std::path::PathBuf;
 #[command(after_help = "\
 Examples:
   hcq decompile body.json
-  echo '{\"filter\": [{\"field\": \"customers.email\", \"operator\": \"~\", \"value\": \"gmail\"}]}' | hcq decompile -
+  echo '{\"filter\": []}' | hcq decompile -      # prints: all
   hcq emit -e 'tag = Lead or city = Kyiv' | hcq decompile -
   hcq decompile requests.json --segment old_leads >> segments.hcq
   hcq decompile body.json --dates iso
