@@ -19,6 +19,7 @@
 //! and describing every rewrite in words costs more than the rewriting, so
 //! [`lower`] does not.
 
+pub(crate) mod cover;
 pub(crate) mod dnf;
 pub(crate) mod explain;
 pub(crate) mod nnf;
@@ -125,6 +126,16 @@ pub(crate) enum Rule {
     RangeUnion,
     /// A term with no filters left: the expression holds for every contact.
     AlwaysTrue,
+    /// A term no contact satisfies whatever the API's string rules are
+    /// (`city = Kyiv and city = Lviv`), dropped.
+    ValueContradiction,
+    /// A term covered by two others together (`(a and c) or (not a and b)`
+    /// covers `b and c`), dropped.
+    Consensus,
+    /// A term covered by the union of three or more others, dropped.
+    CoveredRequest,
+    /// The terms replaced by the fewest requests over their comparisons.
+    ExactMinimum,
 }
 
 impl Rule {
@@ -144,6 +155,10 @@ impl Rule {
             Rule::Complement => "complement",
             Rule::RangeUnion => "range union",
             Rule::AlwaysTrue => "always true",
+            Rule::ValueContradiction => "contradiction by value",
+            Rule::Consensus => "consensus",
+            Rule::CoveredRequest => "covered request",
+            Rule::ExactMinimum => "exact minimum",
         }
     }
 }
@@ -550,6 +565,7 @@ fn run(
     let traced_nnf = tracing.then(|| nnf.clone());
     let terms = dnf::distribute_estimated(nnf, &estimate, limits)?;
     let simplified = simplify::simplify_slice(&terms, &mut log);
+    let simplified = cover::fewest(simplified, &mut log);
     match simplified.as_slice() {
         [] => warnings.push(LowerWarning::NeverMatches { span: span.into() }),
         [only] if only.filters.is_empty() => {

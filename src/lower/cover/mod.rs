@@ -1,0 +1,412 @@
+//! The last rewrite before packing: the fewest requests whose union is
+//! still exactly the expression, by laws decided over the comparisons as
+//! constrained atoms ([`model`]):
+//!
+//! 1. **contradiction by value**: a term that cannot hold under any string
+//!    rule goes (`city = Kyiv and city = Lviv`), and a filter the rest of
+//!    its term implies goes (`email ~ "fb.ann" and email ~ "fb."`);
+//! 2. **complement**, generalised: a filter goes from a term when the other
+//!    terms cover every contact where it fails
+//!    (`city not in (Kyiv, Lviv) or (city in (Kyiv, Lviv) and tag = Lead)`
+//!    leaves `tag = Lead`);
+//! 3. **consensus** and **covered request**: a term goes when the union of
+//!    the others covers it (`(a and c) or (not a and b) or (b and c)`
+//!    drops `b and c`);
+//! 4. **exact minimum**: with at most [`EXACT_ATOMS`] distinct comparisons,
+//!    the fewest requests over those comparisons and their negations, by
+//!    prime implicants and a bounded search over covers ([`exact`]); used
+//!    only when it needs fewer requests than 1–3 left.
+//!
+//! Coverage is decided by a case split over the atoms of the terms
+//! involved ([`Cover::covered`]): a term is covered when no contact can
+//! satisfy it and fail every other term. The whole pass has a [`BUDGET`] of
+//! steps; a check that runs out answers "not covered", so the pass never
+//! drops what it has not proved covered, and past the budget the terms stay
+//! as they are.
+
+mod exact;
+mod model;
+
+use super::dnf::Term;
+use super::{Log, Rule, show_filters};
+use crate::ast::Span;
+use crate::typed::{Filter, Literal};
+use model::{Lit, Model, atom_of, not};
+use std::sync::Arc;
+
+/// Most distinct comparisons for [`exact`]: 2⁸ = 256 assignments.
+pub const EXACT_ATOMS: usize = 8;
+
+/// Steps of the whole pass (a step is one literal looked at). Bounds the
+/// time on the largest expressions the caps allow to a few milliseconds.
+pub const BUDGET: u64 = 2_000_000;
+
+/// Deepest case split: past it a check answers "not covered".
+const MAX_DEPTH: usize = 64;
+
+/// Rewrites simplified `terms` to fewer requests, recording each law in
+/// `log`. No terms and a term without filters come back as they are.
+pub(super) fn fewest(terms: Vec<Term>, log: &mut Log) -> Vec<Term> {
+    if terms.is_empty() || terms.iter().any(|t| t.filters.is_empty()) {
+        return terms;
+    }
+    let mut model = Model::default();
+    let lits: Vec<Vec<Lit>> = terms
+        .iter()
+        .map(|t| t.filters.iter().map(|f| model.intern(f)).collect())
+        .collect();
+    let mut cover = Cover {
+        model,
+        terms: lits.into_iter().map(Some).collect(),
+        budget: BUDGET,
+        changed: false,
+    };
+    cover.by_value(log);
+    if cover.alive() >= 2 {
+        cover.expand(log);
+        cover.irredundant(log);
+    }
+    if cover.cost() >= 2 {
+        let live: Vec<Vec<Lit>> = cover.terms.iter().flatten().cloned().collect();
+        if let Some(best) = exact::minimum(&cover.model, &live, cover.cost()) {
+            let spans = live.iter().flatten().map(|&l| cover.model.span(l));
+            let parts: Vec<Span> = spans.collect();
+            let before = cover.cost();
+            log.record_parts(
+                Rule::ExactMinimum,
+                || parts,
+                || {
+                    format!(
+                        "these {} comparisons need no more than {} request{}, found among \
+                         every way to cover the expression with AND- and OR-lists of them \
+                         ({} before)",
+                        best.atoms,
+                        best.cost,
+                        if best.cost == 1 { "" } else { "s" },
+                        before
+                    )
+                },
+            );
+            cover.terms = best.cubes.into_iter().map(Some).collect();
+            cover.changed = true;
+        }
+    }
+    if !cover.changed {
+        return terms;
+    }
+    cover
+        .terms
+        .iter()
+        .flatten()
+        .map(|lits| cover.term(lits))
+        .collect()
+}
+
+/// The terms as literals while the pass works; a dropped term is `None`.
+struct Cover {
+    model: Model,
+    terms: Vec<Option<Vec<Lit>>>,
+    budget: u64,
+    changed: bool,
+}
+
+/// The requests `terms` pack into: one for every term of several filters,
+/// one for all single filters together.
+fn cost_of<'a>(model: &Model, terms: impl Iterator<Item = &'a Vec<Lit>>) -> usize {
+    let (mut singles, mut others) = (0, 0);
+    for t in terms {
+        if single(model, t) {
+            singles += 1;
+        } else {
+            others += 1;
+        }
+    }
+    others + usize::from(singles > 0)
+}
+
+/// Whether a term is one filter: one comparison, or tags tests only (one
+/// `tagsData` filter holds them all).
+fn single(model: &Model, lits: &[Lit]) -> bool {
+    lits.len() == 1 || lits.iter().all(|&l| model.is_tags(l))
+}
+
+impl Cover {
+    fn alive(&self) -> usize {
+        self.terms.iter().flatten().count()
+    }
+
+    fn cost(&self) -> usize {
+        cost_of(&self.model, self.terms.iter().flatten())
+    }
+
+    fn show(&self, lits: &[Lit]) -> String {
+        let filters: Vec<Arc<Filter>> = lits.iter().map(|&l| self.model.filter(l)).collect();
+        show_filters(filters.iter().map(|f| &**f))
+    }
+
+    fn spans(&self, lits: &[Lit]) -> Vec<Span> {
+        lits.iter().map(|&l| self.model.span(l)).collect()
+    }
+
+    /// A term of the plan for `lits`: asserted tags tests merged into one
+    /// filter, at the place of the first.
+    fn term(&self, lits: &[Lit]) -> Term {
+        let mut filters: Vec<Arc<Filter>> = Vec::with_capacity(lits.len());
+        let mut tags: Option<(usize, Vec<String>, Span, usize)> = None;
+        for &l in lits {
+            let filter = self.model.filter(l);
+            if !self.model.is_tags(l) {
+                filters.push(filter);
+                continue;
+            }
+            let Literal::Tags(names) = &filter.value else {
+                continue;
+            };
+            match &mut tags {
+                None => {
+                    tags = Some((filters.len(), names.clone(), filter.span, 1));
+                    filters.push(filter);
+                }
+                Some((_, all, span, count)) => {
+                    for name in names {
+                        if !all.contains(name) {
+                            all.push(name.clone());
+                        }
+                    }
+                    *span = span.to(filter.span);
+                    *count += 1;
+                }
+            }
+        }
+        if let Some((at, names, span, count)) = tags {
+            if count > 1 {
+                let first = filters[at].clone();
+                filters[at] = Arc::new(Filter {
+                    field: first.field,
+                    op: first.op,
+                    value: Literal::Tags(names),
+                    span,
+                });
+            }
+        }
+        Term { filters }
+    }
+
+    /// Contradictions by value: terms that cannot hold go; filters their
+    /// term implies go.
+    fn by_value(&mut self, log: &mut Log) {
+        for i in 0..self.terms.len() {
+            let Some(lits) = self.terms[i].clone() else {
+                continue;
+            };
+            if lits.len() < 2 || !self.has_text_pair(&lits) {
+                continue;
+            }
+            if !self.model.consistent(&lits) {
+                log.record_parts(
+                    Rule::ValueContradiction,
+                    || self.spans(&lits),
+                    || {
+                        format!(
+                            "no contact satisfies `{}`, whether the API compares text with \
+                             case or without, so the term is dropped",
+                            self.show(&lits)
+                        )
+                    },
+                );
+                self.terms[i] = None;
+                self.changed = true;
+                continue;
+            }
+            let mut kept = lits.clone();
+            let mut at = 0;
+            while at < kept.len() {
+                let l = kept[at];
+                let mut test: Vec<Lit> = kept.iter().copied().filter(|&k| k != l).collect();
+                test.push(not(l));
+                if !self.model.consistent(&test) {
+                    test.pop();
+                    log.record(Rule::ImpliedFilter, self.model.span(l), || {
+                        format!(
+                            "`{}` is implied by `{}`, whether the API compares text with \
+                             case or without",
+                            self.show(&[l]),
+                            self.show(&test)
+                        )
+                    });
+                    kept = test;
+                    self.changed = true;
+                } else {
+                    at += 1;
+                }
+            }
+            self.terms[i] = Some(kept);
+        }
+    }
+
+    /// Whether two literals of `lits` are text on one field (the only
+    /// place a contradiction or implication by value is left to find after
+    /// `simplify`).
+    fn has_text_pair(&self, lits: &[Lit]) -> bool {
+        let field = |l: Lit| self.model.atoms[atom_of(l)].field;
+        lits.iter().enumerate().any(|(i, &a)| {
+            field(a).ty == crate::schema::FieldType::String
+                && lits[i + 1..].iter().any(|&b| field(b).name == field(a).name)
+        })
+    }
+
+    /// Drops each filter of a term of several whose failure the other terms
+    /// cover: the term then holds more contacts, all of which the
+    /// expression selects.
+    fn expand(&mut self, log: &mut Log) {
+        for i in 0..self.terms.len() {
+            let Some(mut lits) = self.terms[i].clone() else {
+                continue;
+            };
+            let mut at = 0;
+            while lits.len() > 1 && at < lits.len() {
+                let l = lits[at];
+                let mut test: Vec<Lit> = lits.iter().copied().filter(|&k| k != l).collect();
+                test.push(not(l));
+                if self.covered_except(i, &mut test) {
+                    test.pop();
+                    let before = lits.clone();
+                    log.record(Rule::Complement, self.model.span(l), || {
+                        format!(
+                            "`{}` is dropped from `{}`: where it fails, the other terms match",
+                            self.show(&[l]),
+                            self.show(&before),
+                        )
+                    });
+                    lits = test;
+                    self.changed = true;
+                } else {
+                    at += 1;
+                }
+            }
+            self.terms[i] = Some(lits);
+        }
+    }
+
+    /// Drops every term the union of the others covers: terms of several
+    /// filters first (each is a request of its own), longest and latest
+    /// first.
+    fn irredundant(&mut self, log: &mut Log) {
+        let mut order: Vec<usize> = (0..self.terms.len())
+            .filter(|&i| self.terms[i].is_some())
+            .collect();
+        let key = |c: &Cover, i: usize| {
+            let lits = c.terms[i].as_deref().unwrap_or_default();
+            (single(&c.model, lits), std::cmp::Reverse(lits.len()), std::cmp::Reverse(i))
+        };
+        order.sort_by_key(|&i| key(self, i));
+        for i in order {
+            let Some(lits) = self.terms[i].clone() else {
+                continue;
+            };
+            let mut test = lits.clone();
+            if !self.covered_except(i, &mut test) {
+                continue;
+            }
+            let by: Vec<Vec<Lit>> = self
+                .terms
+                .iter()
+                .enumerate()
+                .filter(|&(j, _)| j != i)
+                .filter_map(|(_, t)| t.clone())
+                .filter(|t| {
+                    let both: Vec<Lit> = lits.iter().chain(t).copied().collect();
+                    self.model.consistent(&both)
+                })
+                .collect();
+            let rule = match by.len() {
+                0 | 1 => Rule::SubsumedTerm,
+                2 => Rule::Consensus,
+                _ => Rule::CoveredRequest,
+            };
+            log.record_parts(
+                rule,
+                || self.spans(&lits),
+                || {
+                    let others: Vec<String> =
+                        by.iter().map(|t| format!("`{}`", self.show(t))).collect();
+                    match rule {
+                        Rule::Consensus => format!(
+                            "`{}` is covered by {}: every contact it holds for satisfies one \
+                             of them",
+                            self.show(&lits),
+                            others.join(" or ")
+                        ),
+                        _ if by.is_empty() => format!(
+                            "`{}` cannot hold beside the other terms' values",
+                            self.show(&lits)
+                        ),
+                        _ => format!(
+                            "`{}` is covered by the union of {}",
+                            self.show(&lits),
+                            others.join(", ")
+                        ),
+                    }
+                },
+            );
+            self.terms[i] = None;
+            self.changed = true;
+        }
+    }
+
+    /// Whether every contact satisfying `fixed` satisfies a term other than
+    /// the `skip`th. `fixed` comes back as it went in.
+    fn covered_except(&mut self, skip: usize, fixed: &mut Vec<Lit>) -> bool {
+        let others: Vec<&[Lit]> = self
+            .terms
+            .iter()
+            .enumerate()
+            .filter(|&(j, _)| j != skip)
+            .filter_map(|(_, t)| t.as_deref())
+            .collect();
+        let mut budget = self.budget;
+        let covered = covered(&self.model, fixed, &others, &mut budget);
+        self.budget = budget;
+        covered
+    }
+}
+
+/// The case split: whether every contact satisfying `fixed` satisfies one
+/// of `others`. Splits on a literal of the first term not yet decided
+/// either way. `false` when `budget` runs out or the split goes past
+/// [`MAX_DEPTH`]: never "covered" without proof.
+fn covered(model: &Model, fixed: &mut Vec<Lit>, others: &[&[Lit]], budget: &mut u64) -> bool {
+    let cost = (others.len() + fixed.len()) as u64;
+    if *budget < cost || fixed.len() > MAX_DEPTH {
+        *budget = 0;
+        return false;
+    }
+    *budget -= cost;
+    if !model.consistent(fixed) {
+        return true;
+    }
+    let mut pick = None;
+    for term in others {
+        if term.iter().any(|&l| fixed.contains(&not(l))) {
+            continue;
+        }
+        match term.iter().find(|l| !fixed.contains(l)) {
+            None => return true,
+            Some(&l) => {
+                pick.get_or_insert(l);
+            }
+        }
+    }
+    let Some(l) = pick else {
+        return false;
+    };
+    for branch in [l, not(l)] {
+        fixed.push(branch);
+        let ok = covered(model, fixed, others, budget);
+        fixed.pop();
+        if !ok {
+            return false;
+        }
+    }
+    true
+}

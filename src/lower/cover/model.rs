@@ -1,0 +1,270 @@
+//! The comparisons of a simplified expression as atoms, and whether a set
+//! of them, each asserted or denied, can hold for some contact under every
+//! string rule the API might have (docs/SEMANTICS.md, "Case").
+//!
+//! An atom is a comparison in its positive form (`=`, `>`, `<`, `~`, a tags
+//! test); a [`Lit`] is an atom asserted or denied, so `id <= 5` is `id > 5`
+//! denied and `city != Kyiv` is `city = Kyiv` denied. [`Model::consistent`]
+//! answers "can these literals all hold?" and may answer yes where the API's
+//! rules would say no, never the other way round: every law built on it
+//! (a term that cannot hold, a term covered by others, the exact minimum)
+//! then holds whatever those rules are.
+
+use crate::ast::{CompareOp, Span};
+use crate::schema::{Field, FieldType};
+use crate::typed::{Filter, Literal};
+use std::sync::Arc;
+
+/// An atom asserted (even) or denied (odd): `atom << 1 | denied`.
+pub(super) type Lit = u32;
+
+/// The literal of `atom`, denied when `denied`.
+pub(super) fn lit(atom: usize, denied: bool) -> Lit {
+    (atom as Lit) << 1 | Lit::from(denied)
+}
+
+/// The atom of `l`.
+pub(super) fn atom_of(l: Lit) -> usize {
+    (l >> 1) as usize
+}
+
+/// Whether `l` denies its atom.
+pub(super) fn denied(l: Lit) -> bool {
+    l & 1 == 1
+}
+
+/// The opposite of `l`.
+pub(super) fn not(l: Lit) -> Lit {
+    l ^ 1
+}
+
+/// One comparison in its positive form.
+pub(super) struct Atom {
+    pub(super) field: &'static Field,
+    /// `=`, `>`, `<` or `~` (`=` for tags).
+    pub(super) op: CompareOp,
+    pub(super) value: Literal,
+    /// The filters met for it, asserted and denied, reused so that their
+    /// spans still point at the source.
+    seen: [Option<Arc<Filter>>; 2],
+}
+
+/// The atoms of one expression.
+#[derive(Default)]
+pub(super) struct Model {
+    pub(super) atoms: Vec<Atom>,
+}
+
+/// `op` in positive form, and whether `op` denies it.
+fn positive(op: CompareOp) -> (CompareOp, bool) {
+    match op {
+        CompareOp::Eq | CompareOp::Gt | CompareOp::Lt | CompareOp::Contains => (op, false),
+        CompareOp::Ne | CompareOp::Le | CompareOp::Ge | CompareOp::NotContains => {
+            (op.negate(), true)
+        }
+    }
+}
+
+impl Model {
+    /// The literal of `filter`, making its atom on first sight.
+    pub(super) fn intern(&mut self, filter: &Arc<Filter>) -> Lit {
+        let (op, denied) = positive(filter.op);
+        let found = self.atoms.iter().position(|a| {
+            a.op == op && a.field.name == filter.field.name && a.value == filter.value
+        });
+        let at = match found {
+            Some(at) => at,
+            None => {
+                self.atoms.push(Atom {
+                    field: filter.field,
+                    op,
+                    value: filter.value.clone(),
+                    seen: [None, None],
+                });
+                self.atoms.len() - 1
+            }
+        };
+        let seen = &mut self.atoms[at].seen[usize::from(denied)];
+        if seen.is_none() {
+            *seen = Some(filter.clone());
+        }
+        lit(at, denied)
+    }
+
+    /// The filter saying `l`: the one met in the expression, or a new one
+    /// at the span of its atom's.
+    pub(super) fn filter(&self, l: Lit) -> Arc<Filter> {
+        let atom = &self.atoms[atom_of(l)];
+        if let Some(f) = &atom.seen[usize::from(denied(l))] {
+            return f.clone();
+        }
+        let span = atom.seen.iter().flatten().map(|f| f.span).next();
+        Arc::new(Filter {
+            field: atom.field,
+            op: if denied(l) { atom.op.negate() } else { atom.op },
+            value: atom.value.clone(),
+            span: span.unwrap_or_default(),
+        })
+    }
+
+    /// The span of the filter saying `l`.
+    pub(super) fn span(&self, l: Lit) -> Span {
+        self.filter(l).span
+    }
+
+    /// Whether `l` can be a filter of a request: the API has no negated
+    /// tags test.
+    pub(super) fn expressible(&self, l: Lit) -> bool {
+        !(denied(l) && self.atoms[atom_of(l)].field.ty == FieldType::Tags)
+    }
+
+    /// Whether `l` asserts a tags test (several of them are one filter).
+    pub(super) fn is_tags(&self, l: Lit) -> bool {
+        !denied(l) && self.atoms[atom_of(l)].field.ty == FieldType::Tags
+    }
+
+    /// Whether some contact can satisfy every literal of `lits`, under
+    /// every string rule the API may have; `true` where unsure. Fields are
+    /// independent, so each field's literals are checked on their own.
+    pub(super) fn consistent(&self, lits: &[Lit]) -> bool {
+        match lits {
+            [] => true,
+            [only] => self.alone(*only),
+            _ => {
+                for (i, &l) in lits.iter().enumerate() {
+                    let field = self.atoms[atom_of(l)].field.name;
+                    // Each field once, at its first literal.
+                    if lits[..i]
+                        .iter()
+                        .any(|&k| self.atoms[atom_of(k)].field.name == field)
+                    {
+                        continue;
+                    }
+                    let group = lits[i..]
+                        .iter()
+                        .copied()
+                        .filter(|&k| self.atoms[atom_of(k)].field.name == field);
+                    if !self.field_consistent(l, group) {
+                        return false;
+                    }
+                }
+                true
+            }
+        }
+    }
+
+    fn alone(&self, l: Lit) -> bool {
+        self.field_consistent(l, std::iter::once(l))
+    }
+
+    /// Whether the literals of `group`, all on `first`'s field, can hold.
+    fn field_consistent(&self, first: Lit, group: impl Iterator<Item = Lit> + Clone) -> bool {
+        match self.atoms[atom_of(first)].field.ty {
+            FieldType::Integer | FieldType::Date => self.numbers_consistent(group),
+            FieldType::Tags => self.tags_consistent(group),
+            FieldType::String => self.texts_consistent(group),
+        }
+    }
+
+    /// Numbers are exact: if the literals admit a value, the least one is
+    /// an end of the numbers or next to a constant, so those are tried.
+    fn numbers_consistent(&self, group: impl Iterator<Item = Lit> + Clone) -> bool {
+        let admits = |x: i64| {
+            group.clone().all(|l| {
+                let atom = &self.atoms[atom_of(l)];
+                let v = atom.value.as_number().unwrap_or_default();
+                let holds = match atom.op {
+                    CompareOp::Gt => x > v,
+                    CompareOp::Lt => x < v,
+                    _ => x == v,
+                };
+                holds != denied(l)
+            })
+        };
+        if admits(i64::MIN) || admits(i64::MAX) {
+            return true;
+        }
+        group.clone().any(|l| {
+            let v = self.atoms[atom_of(l)].value.as_number().unwrap_or_default();
+            [v.saturating_sub(1), v, v.saturating_add(1)]
+                .into_iter()
+                .any(admits)
+        })
+    }
+
+    /// A contact carrying exactly the asserted tags is the best chance for
+    /// the denied ones; a denied test fails only when each of its names is
+    /// asserted, which is so whether names compare with case or without.
+    fn tags_consistent(&self, group: impl Iterator<Item = Lit> + Clone) -> bool {
+        let names = |l: Lit| match &self.atoms[atom_of(l)].value {
+            Literal::Tags(names) => names.as_slice(),
+            _ => &[],
+        };
+        group.clone().filter(|&l| denied(l)).all(|no| {
+            names(no).iter().any(|name| {
+                !group
+                    .clone()
+                    .filter(|&yes| !denied(yes))
+                    .any(|yes| names(yes).contains(name))
+            })
+        })
+    }
+
+    /// Text: only the laws of [`texts_clash`], pair by pair.
+    fn texts_consistent(&self, group: impl Iterator<Item = Lit> + Clone) -> bool {
+        let lits: Vec<Lit> = group.collect();
+        for (i, &a) in lits.iter().enumerate() {
+            for &b in &lits[i + 1..] {
+                if self.texts_clash(a, b) || self.texts_clash(b, a) {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    /// Whether text literals `a` and `b` (one field) cannot both hold
+    /// whether the API compares with case or without:
+    ///
+    /// - an atom asserted and denied;
+    /// - `= A` and `= B` where `A` and `B` differ even ignoring case,
+    ///   spaces and punctuation ([`surely_differ`]);
+    /// - `~ A` and `!~ B` where `B` is an exact substring of `A`, both ASCII
+    ///   (`~ "fb.ann"` implies `~ "fb."`);
+    /// - `= A` and `!~ ""`: a value is present, and contains "".
+    fn texts_clash(&self, a: Lit, b: Lit) -> bool {
+        if atom_of(a) == atom_of(b) {
+            return denied(a) != denied(b);
+        }
+        let (x, y) = (&self.atoms[atom_of(a)], &self.atoms[atom_of(b)]);
+        let (Literal::Text(va), Literal::Text(vb)) = (&x.value, &y.value) else {
+            return false;
+        };
+        match (x.op, denied(a), y.op, denied(b)) {
+            (CompareOp::Eq, false, CompareOp::Eq, false) => surely_differ(va, vb),
+            (CompareOp::Contains, false, CompareOp::Contains, true) => {
+                va.is_ascii() && vb.is_ascii() && va.contains(vb.as_str())
+            }
+            (CompareOp::Eq, false, CompareOp::Contains, true) => vb.is_empty(),
+            _ => false,
+        }
+    }
+}
+
+/// Whether no value can equal both `a` and `b` under any plausible rule for
+/// `=`: exact, without case, or by a collation that also ignores spaces
+/// and punctuation. Only ASCII text is judged, so that no Unicode case
+/// folding (`ß`, `K` as the Kelvin sign, final sigma) can make two texts
+/// equal that look different here; anything else is "not sure".
+pub(super) fn surely_differ(a: &str, b: &str) -> bool {
+    if !a.is_ascii() || !b.is_ascii() {
+        return false;
+    }
+    let key = |s: &str| {
+        s.bytes()
+            .filter(u8::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect::<Vec<u8>>()
+    };
+    key(a) != key(b)
+}
