@@ -210,7 +210,8 @@ impl Model {
         })
     }
 
-    /// Text: only the laws of [`texts_clash`], pair by pair.
+    /// Text: the laws of [`texts_clash`], pair by pair, then, when one
+    /// literal fixes the value (`= A`), [`Model::fixed_text_consistent`].
     fn texts_consistent(&self, group: impl Iterator<Item = Lit> + Clone) -> bool {
         let lits: Vec<Lit> = group.collect();
         for (i, &a) in lits.iter().enumerate() {
@@ -220,7 +221,49 @@ impl Model {
                 }
             }
         }
-        true
+        self.fixed_text_consistent(&lits)
+    }
+
+    /// With `= A` asserted and every constant ASCII, the value is `A`
+    /// itself when `=` compares exactly, and `A` up to case when it does
+    /// not; so each other literal is known, under each of the four rules
+    /// (`=` and `~` each exact or without case), except `~ C` compared
+    /// exactly on a value known only up to case, which is left free when
+    /// `A` holds `C` ignoring case. The literals can hold when, under some
+    /// rule, none is known to fail.
+    fn fixed_text_consistent(&self, lits: &[Lit]) -> bool {
+        let text = |l: Lit| match &self.atoms[atom_of(l)].value {
+            Literal::Text(t) => Some(t.as_str()),
+            _ => None,
+        };
+        let Some(a) = lits
+            .iter()
+            .find(|&&l| !denied(l) && self.atoms[atom_of(l)].op == CompareOp::Eq)
+            .and_then(|&l| text(l))
+        else {
+            return true;
+        };
+        if !lits.iter().all(|&l| text(l).is_some_and(str::is_ascii)) {
+            return true;
+        }
+        let lower_a = a.to_ascii_lowercase();
+        [(false, false), (false, true), (true, false), (true, true)]
+            .into_iter()
+            .any(|(eq_ci, contains_ci)| {
+                lits.iter().all(|&l| {
+                    let c = text(l).unwrap_or_default();
+                    let known = match (self.atoms[atom_of(l)].op, eq_ci, contains_ci) {
+                        (CompareOp::Eq, false, _) => Some(a == c),
+                        (CompareOp::Eq, true, _) => Some(lower_a == c.to_ascii_lowercase()),
+                        (_, false, false) => Some(a.contains(c)),
+                        (_, _, true) => Some(lower_a.contains(&c.to_ascii_lowercase())),
+                        (_, true, false) => {
+                            (!lower_a.contains(&c.to_ascii_lowercase())).then_some(false)
+                        }
+                    };
+                    known.is_none_or(|holds| holds != denied(l))
+                })
+            })
     }
 
     /// Whether text literals `a` and `b` (one field) cannot both hold
@@ -231,7 +274,9 @@ impl Model {
     ///   spaces and punctuation ([`surely_differ`]);
     /// - `~ A` and `!~ B` where `B` is an exact substring of `A`, both ASCII
     ///   (`~ "fb.ann"` implies `~ "fb."`);
-    /// - `= A` and `!~ ""`: a value is present, and contains "".
+    /// - `= A` and `!~ ""`: a value is present, and contains "";
+    /// - `= A` and `~ B` where `B` is not in `A` even ignoring case
+    ///   ([`cannot_contain`]): `city = Lviv and city ~ Ky`.
     fn texts_clash(&self, a: Lit, b: Lit) -> bool {
         if atom_of(a) == atom_of(b) {
             return denied(a) != denied(b);
@@ -246,6 +291,7 @@ impl Model {
                 va.is_ascii() && vb.is_ascii() && va.contains(vb.as_str())
             }
             (CompareOp::Eq, false, CompareOp::Contains, true) => vb.is_empty(),
+            (CompareOp::Eq, false, CompareOp::Contains, false) => cannot_contain(va, vb),
             _ => false,
         }
     }
@@ -267,4 +313,22 @@ pub(super) fn surely_differ(a: &str, b: &str) -> bool {
             .collect::<Vec<u8>>()
     };
     key(a) != key(b)
+}
+
+/// Whether no value equal to `a` can contain `b`, under any plausible rule
+/// for `=` and `~` (each exact or without case, `=` perhaps also ignoring
+/// spaces and punctuation): `b` is ASCII letters and digits, `a` is ASCII,
+/// and `a`'s letters and digits, lower-cased, do not hold `b` lower-cased.
+/// A value equal to `a` has `a`'s letters and digits up to case, and a
+/// value holding `b` holds its letters in a row up to case.
+pub(super) fn cannot_contain(a: &str, b: &str) -> bool {
+    if !a.is_ascii() || b.is_empty() || !b.bytes().all(|c| c.is_ascii_alphanumeric()) {
+        return false;
+    }
+    let key: String = a
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    !key.contains(&b.to_ascii_lowercase())
 }
