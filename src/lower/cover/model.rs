@@ -124,13 +124,16 @@ impl Model {
     }
 
     /// Whether some contact can satisfy every literal of `lits`, under
-    /// every string rule the API may have; `true` where unsure. Fields are
-    /// independent, so each field's literals are checked on their own.
+    /// some string rule the API may have; `true` where unsure. Fields are
+    /// independent, except that one rule holds for them all: each field's
+    /// literals give the rules ([`Rules`]) under which they can hold, and
+    /// some rule must be among them all.
     pub(super) fn consistent(&self, lits: &[Lit]) -> bool {
         match lits {
             [] => true,
-            [only] => self.alone(*only),
+            [only] => self.field_rules(*only, std::iter::once(*only)) != 0,
             _ => {
+                let mut rules = ALL_RULES;
                 for (i, &l) in lits.iter().enumerate() {
                     let field = self.atoms[atom_of(l)].field.name;
                     // Each field once, at its first literal.
@@ -144,7 +147,8 @@ impl Model {
                         .iter()
                         .copied()
                         .filter(|&k| self.atoms[atom_of(k)].field.name == field);
-                    if !self.field_consistent(l, group) {
+                    rules &= self.field_rules(l, group);
+                    if rules == 0 {
                         return false;
                     }
                 }
@@ -153,16 +157,14 @@ impl Model {
         }
     }
 
-    fn alone(&self, l: Lit) -> bool {
-        self.field_consistent(l, std::iter::once(l))
-    }
-
-    /// Whether the literals of `group`, all on `first`'s field, can hold.
-    fn field_consistent(&self, first: Lit, group: impl Iterator<Item = Lit> + Clone) -> bool {
+    /// The rules under which the literals of `group`, all on `first`'s
+    /// field, can hold.
+    fn field_rules(&self, first: Lit, group: impl Iterator<Item = Lit> + Clone) -> Rules {
+        let all_or_none = |ok: bool| if ok { ALL_RULES } else { 0 };
         match self.atoms[atom_of(first)].field.ty {
-            FieldType::Integer | FieldType::Date => self.numbers_consistent(group),
-            FieldType::Tags => self.tags_consistent(group),
-            FieldType::String => self.texts_consistent(group),
+            FieldType::Integer | FieldType::Date => all_or_none(self.numbers_consistent(group)),
+            FieldType::Tags => all_or_none(self.tags_consistent(group)),
+            FieldType::String => self.texts_rules(group),
         }
     }
 
@@ -210,92 +212,124 @@ impl Model {
         })
     }
 
-    /// Text: the laws of [`texts_clash`], pair by pair, then, when one
-    /// literal fixes the value (`= A`), [`Model::fixed_text_consistent`].
-    fn texts_consistent(&self, group: impl Iterator<Item = Lit> + Clone) -> bool {
+    /// Text: the rules the laws of [`Model::texts_clash`] leave, pair by
+    /// pair, and, when one literal fixes the value (`= A`), those of
+    /// [`Model::fixed_text_rules`].
+    fn texts_rules(&self, group: impl Iterator<Item = Lit> + Clone) -> Rules {
         let lits: Vec<Lit> = group.collect();
+        let mut rules = ALL_RULES;
         for (i, &a) in lits.iter().enumerate() {
             for &b in &lits[i + 1..] {
-                if self.texts_clash(a, b) || self.texts_clash(b, a) {
-                    return false;
-                }
+                rules &= !(self.texts_clash(a, b) | self.texts_clash(b, a));
             }
         }
-        self.fixed_text_consistent(&lits)
+        if rules == 0 {
+            return 0;
+        }
+        rules & self.fixed_text_rules(&lits)
     }
 
-    /// With `= A` asserted and every constant ASCII, the value is `A`
-    /// itself when `=` compares exactly, and `A` up to case when it does
-    /// not; so each other literal is known, under each of the four rules
-    /// (`=` and `~` each exact or without case), except `~ C` compared
-    /// exactly on a value known only up to case, which is left free when
-    /// `A` holds `C` ignoring case. The literals can hold when, under some
-    /// rule, none is known to fail.
-    fn fixed_text_consistent(&self, lits: &[Lit]) -> bool {
+    /// With `= A` asserted, the value is `A` itself when `=` compares
+    /// exactly, and `A` up to case when it does not; so each other literal
+    /// is known under each rule, except where case matters and the text is
+    /// not ASCII, and `~ C` compared exactly on a value known only up to
+    /// case, which is left free unless `A` lacks `C` even ignoring case.
+    /// The rules under which no literal is known to fail.
+    fn fixed_text_rules(&self, lits: &[Lit]) -> Rules {
         let text = |l: Lit| match &self.atoms[atom_of(l)].value {
-            Literal::Text(t) => Some(t.as_str()),
-            _ => None,
+            Literal::Text(t) => t.as_str(),
+            _ => "",
         };
         let Some(a) = lits
             .iter()
             .find(|&&l| !denied(l) && self.atoms[atom_of(l)].op == CompareOp::Eq)
-            .and_then(|&l| text(l))
+            .map(|&l| text(l))
         else {
-            return true;
+            return ALL_RULES;
         };
-        if !lits.iter().all(|&l| text(l).is_some_and(str::is_ascii)) {
-            return true;
-        }
+        let ascii = lits.iter().all(|&l| text(l).is_ascii());
         let lower_a = a.to_ascii_lowercase();
-        [(false, false), (false, true), (true, false), (true, true)]
-            .into_iter()
-            .any(|(eq_ci, contains_ci)| {
-                lits.iter().all(|&l| {
-                    let c = text(l).unwrap_or_default();
-                    let known = match (self.atoms[atom_of(l)].op, eq_ci, contains_ci) {
-                        (CompareOp::Eq, false, _) => Some(a == c),
-                        (CompareOp::Eq, true, _) => Some(lower_a == c.to_ascii_lowercase()),
-                        (_, false, false) => Some(a.contains(c)),
-                        (_, _, true) => Some(lower_a.contains(&c.to_ascii_lowercase())),
-                        (_, true, false) => {
-                            (!lower_a.contains(&c.to_ascii_lowercase())).then_some(false)
-                        }
-                    };
-                    known.is_none_or(|holds| holds != denied(l))
-                })
-            })
+        let mut rules = 0;
+        for rule in 0..4 {
+            let (eq_ci, contains_ci) = (rule & EQ_CI_BIT != 0, rule & CONTAINS_CI_BIT != 0);
+            let possible = lits.iter().all(|&l| {
+                let c = text(l);
+                let known = match (self.atoms[atom_of(l)].op, eq_ci, contains_ci) {
+                    (CompareOp::Eq, false, _) => Some(a == c),
+                    (_, false, false) => Some(a.contains(c)),
+                    _ if !ascii => None,
+                    (CompareOp::Eq, true, _) => Some(lower_a == c.to_ascii_lowercase()),
+                    (_, _, true) => Some(lower_a.contains(&c.to_ascii_lowercase())),
+                    (_, true, false) => {
+                        (!lower_a.contains(&c.to_ascii_lowercase())).then_some(false)
+                    }
+                };
+                known.is_none_or(|holds| holds != denied(l))
+            });
+            if possible {
+                rules |= 1 << rule;
+            }
+        }
+        rules
     }
 
-    /// Whether text literals `a` and `b` (one field) cannot both hold
-    /// whether the API compares with case or without:
+    /// The rules under which text literals `a` and `b` (one field) cannot
+    /// both hold:
     ///
-    /// - an atom asserted and denied;
-    /// - `= A` and `= B` where `A` and `B` differ even ignoring case,
-    ///   spaces and punctuation ([`surely_differ`]);
-    /// - `~ A` and `!~ B` where `B` is an exact substring of `A`, both ASCII
+    /// - an atom asserted and denied: every rule;
+    /// - `= A` and `= B`: when `=` is exact; without case too when `A` and
+    ///   `B` differ even ignoring case, spaces and punctuation
+    ///   ([`surely_differ`]);
+    /// - `~ A` and `!~ B`: when `~` is exact and `B` is in `A`; without case
+    ///   too when both are ASCII and `B` is in `A` ignoring case
     ///   (`~ "fb.ann"` implies `~ "fb."`);
-    /// - `= A` and `!~ ""`: a value is present, and contains "";
+    /// - `= A` and `!~ ""`: every rule (a value is present, and holds "");
     /// - `= A` and `~ B` where `B` is not in `A` even ignoring case
-    ///   ([`cannot_contain`]): `city = Lviv and city ~ Ky`.
-    fn texts_clash(&self, a: Lit, b: Lit) -> bool {
+    ///   ([`cannot_contain`]): every rule (`city = Lviv and city ~ Ky`).
+    fn texts_clash(&self, a: Lit, b: Lit) -> Rules {
         if atom_of(a) == atom_of(b) {
-            return denied(a) != denied(b);
+            return if denied(a) != denied(b) { ALL_RULES } else { 0 };
         }
         let (x, y) = (&self.atoms[atom_of(a)], &self.atoms[atom_of(b)]);
         let (Literal::Text(va), Literal::Text(vb)) = (&x.value, &y.value) else {
-            return false;
+            return 0;
         };
+        let when = |rules: Rules, clash: bool| if clash { rules } else { 0 };
         match (x.op, denied(a), y.op, denied(b)) {
-            (CompareOp::Eq, false, CompareOp::Eq, false) => surely_differ(va, vb),
-            (CompareOp::Contains, false, CompareOp::Contains, true) => {
-                va.is_ascii() && vb.is_ascii() && va.contains(vb.as_str())
+            (CompareOp::Eq, false, CompareOp::Eq, false) => {
+                EQ_EXACT | when(ALL_RULES, surely_differ(va, vb))
             }
-            (CompareOp::Eq, false, CompareOp::Contains, true) => vb.is_empty(),
-            (CompareOp::Eq, false, CompareOp::Contains, false) => cannot_contain(va, vb),
-            _ => false,
+            (CompareOp::Contains, false, CompareOp::Contains, true) => {
+                let ascii = va.is_ascii() && vb.is_ascii();
+                let folded = ascii && va.to_ascii_lowercase().contains(&vb.to_ascii_lowercase());
+                when(CONTAINS_EXACT, va.contains(vb.as_str())) | when(CONTAINS_CI, folded)
+            }
+            (CompareOp::Eq, false, CompareOp::Contains, true) => when(ALL_RULES, vb.is_empty()),
+            (CompareOp::Eq, false, CompareOp::Contains, false) => {
+                when(ALL_RULES, cannot_contain(va, vb))
+            }
+            _ => 0,
         }
     }
 }
+
+/// A set of the four string rules hcq allows the API, one bit each:
+/// rule `r` is bit `1 << r`, its number saying whether `=` ([`EQ_CI_BIT`])
+/// and `~` ([`CONTAINS_CI_BIT`]) compare without case. "Without case" compares ASCII letters without case,
+/// whatever it does to other text; how tag names compare is not needed.
+type Rules = u8;
+
+/// Bit of a rule's number (0 to 3): `=` compares without case.
+const EQ_CI_BIT: u8 = 2;
+/// Bit of a rule's number: `~` compares without case.
+const CONTAINS_CI_BIT: u8 = 1;
+const ALL_RULES: Rules = 0b1111;
+/// The rules where `=` is exact (rules 0 and 1).
+const EQ_EXACT: Rules = 0b0011;
+/// The rules where `~` is exact (rules 0 and 2).
+const CONTAINS_EXACT: Rules = 0b0101;
+/// The rules where `~` ignores case (rules 1 and 3).
+const CONTAINS_CI: Rules = 0b1010;
 
 /// Whether no value can equal both `a` and `b` under any plausible rule for
 /// `=`: exact, without case, or by a collation that also ignores spaces
