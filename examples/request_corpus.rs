@@ -181,7 +181,6 @@ fn main() {
                 match brute::own_contact(&atoms, &requests, target, &mut nodes) {
                     Some(true) => {}
                     Some(false) => {
-                        eprintln!("DEBUG covered request {target} of {}: {text}", requests.len());
                         t.covered += 1;
                         any = true;
                     }
