@@ -84,13 +84,15 @@ enum Shape {
 }
 
 fn shape() -> impl Strategy<Value = Shape> {
-    (0..4usize).prop_map(Shape::Leaf).prop_recursive(4, 12, 3, |inner| {
-        prop_oneof![
-            1 => inner.clone().prop_map(|s| Shape::Not(Box::new(s))),
-            2 => proptest::collection::vec(inner.clone(), 2..=3).prop_map(Shape::And),
-            2 => proptest::collection::vec(inner, 2..=3).prop_map(Shape::Or),
-        ]
-    })
+    (0..4usize)
+        .prop_map(Shape::Leaf)
+        .prop_recursive(4, 12, 3, |inner| {
+            prop_oneof![
+                1 => inner.clone().prop_map(|s| Shape::Not(Box::new(s))),
+                2 => proptest::collection::vec(inner.clone(), 2..=3).prop_map(Shape::And),
+                2 => proptest::collection::vec(inner, 2..=3).prop_map(Shape::Or),
+            ]
+        })
 }
 
 /// `shape` over `filters`; a `not` over a tags test is left out, as the
@@ -126,10 +128,7 @@ fn has_tags(expr: &Expr) -> bool {
 }
 
 fn expression() -> impl Strategy<Value = Expr> {
-    (
-        proptest::collection::vec(select(pool()), 1..=4),
-        shape(),
-    )
+    (proptest::collection::vec(select(pool()), 1..=4), shape())
         .prop_map(|(filters, shape)| build(&shape, &filters))
 }
 
@@ -171,4 +170,3 @@ proptest! {
         );
     }
 }
-

@@ -187,7 +187,12 @@ pub fn candidates(atoms: &[&Atom]) -> Vec<FieldValue> {
             }
             // Several constants in one value: every subset joined, for a
             // few constants; all of them and all but one, for more.
-            let distinct: Vec<&str> = texts.iter().copied().collect::<BTreeSet<_>>().into_iter().collect();
+            let distinct: Vec<&str> = texts
+                .iter()
+                .copied()
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
             if distinct.len() <= 6 {
                 for set in 0..1u32 << distinct.len() {
                     let joined: Vec<&str> = (0..distinct.len())
@@ -206,8 +211,10 @@ pub fn candidates(atoms: &[&Atom]) -> Vec<FieldValue> {
                     values.insert(rest.join("_"));
                 }
             }
-            let mut out: Vec<FieldValue> =
-                values.into_iter().map(|v| FieldValue::Text(Some(v))).collect();
+            let mut out: Vec<FieldValue> = values
+                .into_iter()
+                .map(|v| FieldValue::Text(Some(v)))
+                .collect();
             out.push(FieldValue::Text(None));
             out
         }
@@ -431,7 +438,6 @@ pub fn choose(sets: &[u128], target: u128, k: usize, from: usize) -> bool {
     }
     (from..sets.len()).any(|i| choose(sets, target & !sets[i], k - 1, i + 1))
 }
-
 
 /// A plan's requests over `atoms`: how each combines and its literals.
 pub fn requests_of(plan: &plan::Plan, atoms: &mut Vec<Atom>) -> Vec<(Comparison, Cube)> {

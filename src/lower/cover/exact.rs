@@ -224,9 +224,9 @@ impl Search<'_> {
             let mut left = minus(&self.on, &covered);
             let mut picked: Vec<usize> = Vec::new();
             while !empty(&left) {
-                let &p = singles
-                    .iter()
-                    .max_by_key(|&&p| (count(&and(&self.primes[p].1, &left)), std::cmp::Reverse(p)))?;
+                let &p = singles.iter().max_by_key(|&&p| {
+                    (count(&and(&self.primes[p].1, &left)), std::cmp::Reverse(p))
+                })?;
                 picked.push(p);
                 left = minus(&left, &self.primes[p].1);
             }
@@ -254,7 +254,13 @@ impl Search<'_> {
 
     /// Whether `k` of `multis` cover `target`, pushing them on `chosen`;
     /// `None` past [`MAX_NODES`].
-    fn cover(&mut self, target: &Bits, k: usize, multis: &[usize], chosen: &mut Vec<usize>) -> Option<bool> {
+    fn cover(
+        &mut self,
+        target: &Bits,
+        k: usize,
+        multis: &[usize],
+        chosen: &mut Vec<usize>,
+    ) -> Option<bool> {
         self.tick()?;
         let Some(m) = first(target) else {
             return Some(true);

@@ -63,7 +63,14 @@ pub(super) fn fewest(terms: Vec<Term>, log: &mut Log) -> Vec<Term> {
     };
     cover.by_value(log);
     if cover.alive() >= 2 {
+        // Dropping covered terms first makes the widening cheaper; the
+        // widening may leave more covered. Each step has its share of the
+        // budget, so that widening cannot starve the last step.
+        cover.budget = BUDGET / 4;
+        cover.irredundant(log);
+        cover.budget += BUDGET / 2;
         cover.expand(log);
+        cover.budget += BUDGET / 4;
         cover.irredundant(log);
     }
     if cover.cost() >= 2 {
@@ -251,7 +258,9 @@ impl Cover {
         let field = |l: Lit| self.model.atoms[atom_of(l)].field;
         lits.iter().enumerate().any(|(i, &a)| {
             field(a).ty == crate::schema::FieldType::String
-                && lits[i + 1..].iter().any(|&b| field(b).name == field(a).name)
+                && lits[i + 1..]
+                    .iter()
+                    .any(|&b| field(b).name == field(a).name)
         })
     }
 
@@ -297,7 +306,11 @@ impl Cover {
             .collect();
         let key = |c: &Cover, i: usize| {
             let lits = c.terms[i].as_deref().unwrap_or_default();
-            (single(&c.model, lits), std::cmp::Reverse(lits.len()), std::cmp::Reverse(i))
+            (
+                single(&c.model, lits),
+                std::cmp::Reverse(lits.len()),
+                std::cmp::Reverse(i),
+            )
         };
         order.sort_by_key(|&i| key(self, i));
         for i in order {
@@ -372,10 +385,38 @@ impl Cover {
 }
 
 /// The case split: whether every contact satisfying `fixed` satisfies one
-/// of `others`. Splits on a literal of the first term not yet decided
-/// either way. `false` when `budget` runs out or the split goes past
-/// [`MAX_DEPTH`]: never "covered" without proof.
+/// of `others`. Only terms that can hold beside `fixed` take part; then it
+/// splits on a literal of the first term not yet decided either way, each
+/// branch keeping the terms its literal leaves possible. `false` when
+/// `budget` runs out or the split goes past [`MAX_DEPTH`]: never "covered"
+/// without proof.
 fn covered(model: &Model, fixed: &mut Vec<Lit>, others: &[&[Lit]], budget: &mut u64) -> bool {
+    if !model.consistent(fixed) {
+        return true;
+    }
+    let mut relevant: Vec<&[Lit]> = Vec::with_capacity(others.len());
+    let mut both: Vec<Lit> = Vec::new();
+    for &term in others {
+        let cost = (term.len() + fixed.len()) as u64;
+        if *budget < cost {
+            *budget = 0;
+            return false;
+        }
+        *budget -= cost;
+        if term.iter().any(|&l| fixed.contains(&not(l))) {
+            continue;
+        }
+        both.clear();
+        both.extend_from_slice(fixed);
+        both.extend(term.iter().filter(|l| !fixed.contains(l)));
+        if model.consistent(&both) {
+            relevant.push(term);
+        }
+    }
+    split(model, fixed, &relevant, budget)
+}
+
+fn split(model: &Model, fixed: &mut Vec<Lit>, others: &[&[Lit]], budget: &mut u64) -> bool {
     let cost = (others.len() + fixed.len()) as u64;
     if *budget < cost || fixed.len() > MAX_DEPTH {
         *budget = 0;
@@ -386,7 +427,8 @@ fn covered(model: &Model, fixed: &mut Vec<Lit>, others: &[&[Lit]], budget: &mut 
         return true;
     }
     let mut pick = None;
-    for term in others {
+    let mut alive: Vec<&[Lit]> = Vec::with_capacity(others.len());
+    for &term in others {
         if term.iter().any(|&l| fixed.contains(&not(l))) {
             continue;
         }
@@ -396,13 +438,14 @@ fn covered(model: &Model, fixed: &mut Vec<Lit>, others: &[&[Lit]], budget: &mut 
                 pick.get_or_insert(l);
             }
         }
+        alive.push(term);
     }
     let Some(l) = pick else {
         return false;
     };
     for branch in [l, not(l)] {
         fixed.push(branch);
-        let ok = covered(model, fixed, others, budget);
+        let ok = split(model, fixed, &alive, budget);
         fixed.pop();
         if !ok {
             return false;
