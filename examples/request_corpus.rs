@@ -123,6 +123,15 @@ fn expr(rng: &mut Rng, leaves: usize) -> (String, bool) {
     }
 }
 
+/// The laws of the pass before packing, as `hcq explain` names them.
+const LAWS: [&str; 5] = [
+    "contradiction by value",
+    "complement",
+    "consensus",
+    "covered request",
+    "exact minimum",
+];
+
 #[derive(Default)]
 struct Tally {
     compiled: usize,
@@ -138,6 +147,8 @@ struct Tally {
     small_at_minimum: usize,
     small_above: Vec<String>,
     covered_examples: Vec<String>,
+    laws: [usize; 5],
+    exact_example: Option<String>,
     slowest: Duration,
     slowest_text: String,
     total_time: Duration,
@@ -189,6 +200,19 @@ fn main() {
         t.dnf_terms += detailed.trace.dnf_terms();
         t.requests += plan.requests.len();
 
+        let explained = detailed.explain(&text);
+        for (k, law) in LAWS.iter().enumerate() {
+            if explained.contains(&format!("  - {law}: ")) {
+                t.laws[k] += 1;
+                if k == 4
+                    && t.exact_example
+                        .as_ref()
+                        .is_none_or(|e| e.len() > text.len())
+                {
+                    t.exact_example = Some(text.clone());
+                }
+            }
+        }
         let mut atoms = Vec::new();
         brute::collect_typed(&detailed.query.expr, &mut atoms);
         let comparisons = atoms.len();
@@ -263,6 +287,12 @@ fn main() {
     );
     for text in &t.small_above {
         println!("  above the minimum: {text}");
+    }
+    for (law, n) in LAWS.iter().zip(t.laws) {
+        println!("plans whose explanation names {law}: {n}");
+    }
+    if let Some(text) = &t.exact_example {
+        println!("  shortest using the exact minimum: {text}");
     }
     println!(
         "compile time (hcq::compile): mean {:.1} µs, slowest {:.1} µs",

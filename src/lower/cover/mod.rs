@@ -84,13 +84,12 @@ pub(super) fn fewest(terms: Vec<Term>, log: &mut Log) -> Vec<Term> {
                 || parts,
                 || {
                     format!(
-                        "these {} comparisons need no more than {} request{}, found among \
-                         every way to cover the expression with AND- and OR-lists of them \
-                         ({} before)",
-                        best.atoms,
+                        "{} request{} at the fewest ({} before): no plan whose requests are \
+                         AND- or OR-lists of these {} comparisons and their negations has fewer",
                         best.cost,
                         if best.cost == 1 { "" } else { "s" },
-                        before
+                        before,
+                        best.atoms,
                     )
                 },
             );
@@ -317,6 +316,22 @@ impl Cover {
             let Some(lits) = self.terms[i].clone() else {
                 continue;
             };
+            let same = |t: &Vec<Lit>| t.len() == lits.len() && t.iter().all(|l| lits.contains(l));
+            let twin =
+                (0..self.terms.len()).find(|&j| j != i && self.terms[j].as_ref().is_some_and(same));
+            if let Some(j) = twin {
+                log.record_parts(
+                    Rule::DuplicateTerm,
+                    || self.spans(&lits),
+                    || {
+                        let first = self.terms[j].as_deref().unwrap_or_default();
+                        format!("`{}` repeats `{}`", self.show(&lits), self.show(first))
+                    },
+                );
+                self.terms[i] = None;
+                self.changed = true;
+                continue;
+            }
             let mut test = lits.clone();
             if !self.covered_except(i, &mut test) {
                 continue;
