@@ -204,7 +204,10 @@ impl Search<'_> {
             let Some(most) = bound.checked_sub(1 + extra) else {
                 continue;
             };
-            for k in 0..=most {
+            // A cover needs at least as many AND-lists as there are
+            // minterms no two of which one AND-list holds.
+            let least = self.lower_bound(&target, &multis);
+            for k in least..=most {
                 let mut chosen = Vec::new();
                 if self.cover(&target, k, &multis, &mut chosen)? {
                     best = Some((k + extra, chosen, use_or));
@@ -250,6 +253,35 @@ impl Search<'_> {
         ands.sort_by_key(|c| c.iter().map(|&l| atom_of(l)).min());
         cubes.extend(ands);
         Some(cubes)
+    }
+
+    /// A lower bound on the AND-lists of `multis` that cover `target`: the
+    /// size of a set of its minterms (gathered greedily, those with the
+    /// fewest AND-lists first) no two of which one AND-list holds;
+    /// `usize::MAX` when some minterm is in none.
+    fn lower_bound(&self, target: &Bits, multis: &[usize]) -> usize {
+        let mut minterms: Vec<Vec<usize>> = Vec::new();
+        for m in 0..256 {
+            if has(target, m) {
+                let by: Vec<usize> = (0..multis.len())
+                    .filter(|&k| has(&self.primes[multis[k]].1, m))
+                    .collect();
+                if by.is_empty() {
+                    return usize::MAX;
+                }
+                minterms.push(by);
+            }
+        }
+        minterms.sort_by_key(Vec::len);
+        let mut used = vec![false; multis.len()];
+        let mut bound = 0;
+        for by in minterms {
+            if by.iter().all(|&k| !used[k]) {
+                bound += 1;
+                by.iter().for_each(|&k| used[k] = true);
+            }
+        }
+        bound
     }
 
     /// Whether `k` of `multis` cover `target`, pushing them on `chosen`;
