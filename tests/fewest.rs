@@ -170,3 +170,44 @@ proptest! {
         );
     }
 }
+
+/// `hcq explain` names each law of the last pass where it applies.
+#[test]
+fn explain_names_each_law() {
+    let cases = [
+        (
+            "(city = Kyiv or tag = Lead) and (city != Kyiv or email ~ gmail)",
+            "consensus",
+        ),
+        (
+            "(city = Kyiv and id > 3) or (city != Kyiv and email ~ gmail) \
+             or (id <= 3 and email ~ gmail) or (email ~ gmail and name ~ Ann)",
+            "covered request",
+        ),
+        (
+            "city not in (Kyiv, Lviv) or (city in (Kyiv, Lviv) and tag = Lead)",
+            "complement",
+        ),
+        (
+            "(city = Kyiv and city = Lviv) or (email ~ x and id > 5)",
+            "contradiction by value",
+        ),
+        ("email ~ \"fb.ann\" and email ~ \"fb.\"", "implied filter"),
+        (
+            "(((city in (Kyiv, Lviv)) or (id != 2)) and ((name ~ Kyiv) and (tags = [Lead, Paid]))) \
+             or (((city not in (Kyiv, Lviv)) and ((city in (Kyiv, Lviv)) or (city != \"fb.ann\"))) \
+             or (((id in (1, 2, 3)) or (city != gmail)) and (lastSeen > now - 7d) \
+             and (city not in (Kyiv, Lviv))))",
+            "exact minimum",
+        ),
+    ];
+    let options = hcq::Options::at("2024-06-01T00:00:00Z".parse().expect("a time"));
+    for (text, law) in cases {
+        let compiled = hcq::compile_detailed(text, &options).expect("compiles");
+        let explained = compiled.explain(text);
+        assert!(
+            explained.contains(&format!("  - {law}: ")),
+            "no {law:?} in\n{explained}"
+        );
+    }
+}

@@ -1,5 +1,5 @@
 //! The exact minimum for a few comparisons: every assignment of true and
-//! false to the `n` atoms (at most [`EXACT_ATOMS`], so 256) is a
+//! false to the `n` atoms (at most [`super::EXACT_ATOMS`], so 256) is a
 //! *minterm*; those [`Model::consistent`] allows are where the plan must
 //! agree with the expression. A request is an AND-list of literals (a cube)
 //! that holds on no minterm where the expression fails, or the one OR-list
@@ -8,43 +8,12 @@
 //! expression holds by a depth-first search, bounded by [`MAX_NODES`].
 
 use super::model::{Lit, Model, atom_of, lit};
-use super::{EXACT_ATOMS, cost_of, single};
+use super::table::{Bits, Table, and, count, empty, first, has, minus, or};
+use super::{cost_of, single};
 
 /// Most search nodes (cube enumeration and cover search together); past
 /// it the search gives up and the plan stays as it was.
 const MAX_NODES: u32 = 200_000;
-
-/// A set of minterms.
-type Bits = [u64; 4];
-
-fn and(a: &Bits, b: &Bits) -> Bits {
-    [a[0] & b[0], a[1] & b[1], a[2] & b[2], a[3] & b[3]]
-}
-
-fn or(a: &Bits, b: &Bits) -> Bits {
-    [a[0] | b[0], a[1] | b[1], a[2] | b[2], a[3] | b[3]]
-}
-
-fn minus(a: &Bits, b: &Bits) -> Bits {
-    [a[0] & !b[0], a[1] & !b[1], a[2] & !b[2], a[3] & !b[3]]
-}
-
-fn empty(a: &Bits) -> bool {
-    a.iter().all(|&w| w == 0)
-}
-
-fn first(a: &Bits) -> Option<usize> {
-    let w = a.iter().position(|&w| w != 0)?;
-    Some(w * 64 + a[w].trailing_zeros() as usize)
-}
-
-fn has(a: &Bits, m: usize) -> bool {
-    a[m / 64] >> (m % 64) & 1 == 1
-}
-
-fn count(a: &Bits) -> u32 {
-    a.iter().map(|w| w.count_ones()).sum()
-}
 
 /// What [`minimum`] found.
 pub(super) struct Minimum {
@@ -56,79 +25,104 @@ pub(super) struct Minimum {
     pub atoms: usize,
 }
 
-/// The fewest requests for the expression `terms` (an OR of AND-terms), if
-/// fewer than `current` and found within the bounds.
-pub(super) fn minimum(model: &Model, terms: &[Vec<Lit>], current: usize) -> Option<Minimum> {
-    // The atoms, numbered 0..n in order of first appearance.
-    let mut atoms: Vec<usize> = Vec::new();
-    for &l in terms.iter().flatten() {
-        if !atoms.contains(&atom_of(l)) {
-            atoms.push(atom_of(l));
-            if atoms.len() > EXACT_ATOMS {
-                return None;
-            }
-        }
-    }
-    let n = atoms.len();
-    let local = |l: Lit| -> (usize, bool) {
-        let at = atoms.iter().position(|&a| a == atom_of(l)).unwrap_or(0);
-        (at, l & 1 == 1)
-    };
-    // Minterm m gives atom i the value of bit i.
-    let (mut on, mut off) = ([0u64; 4], [0u64; 4]);
-    let mut assignment = Vec::with_capacity(n);
-    for m in 0..1usize << n {
-        assignment.clear();
-        assignment.extend((0..n).map(|i| lit(atoms[i], m >> i & 1 == 0)));
-        if !model.consistent(&assignment) {
-            continue;
-        }
-        let holds = terms.iter().any(|t| {
-            t.iter().all(|&l| {
-                let (i, denied) = local(l);
-                (m >> i & 1 == 1) != denied
-            })
-        });
-        let set = if holds { &mut on } else { &mut off };
-        set[m / 64] |= 1 << (m % 64);
-    }
-    if empty(&on) {
+/// The fewest requests for the expression `terms` (an OR of AND-terms, the
+/// atoms of `table`), if fewer than `current` (what `terms` pack into) and
+/// found within the bounds.
+pub(super) fn minimum(
+    model: &Model,
+    table: &Table,
+    terms: &[Vec<Lit>],
+    current: usize,
+) -> Option<Minimum> {
+    let on = terms
+        .iter()
+        .fold([0u64; 4], |on, t| or(&on, &table.term(t)));
+    let off = minus(&table.allowed, &on);
+    if empty(&on) || least(model, table, terms, &on, &off) >= current {
         return None;
-    }
-    // The minterms where each literal holds.
-    let mut masks: Vec<[Bits; 2]> = Vec::with_capacity(n);
-    for i in 0..n {
-        let mut yes = [0u64; 4];
-        for m in 0..1usize << n {
-            if m >> i & 1 == 1 {
-                yes[m / 64] |= 1 << (m % 64);
-            }
-        }
-        let all = or(&on, &off);
-        masks.push([and(&yes, &all), minus(&all, &yes)]);
     }
     let mut search = Search {
         model,
-        atoms: &atoms,
-        masks: &masks,
+        table,
         on,
         off,
         primes: Vec::new(),
         nodes: 0,
     };
-    let full = [u64::MAX; 4];
-    search.primes_from(0, &mut Vec::new(), full)?;
+    search.primes_from(0, &mut Vec::new(), table.allowed)?;
     search.best(current).map(|cubes| Minimum {
         cost: cost_of(model, cubes.iter()),
         cubes,
-        atoms: n,
+        atoms: table.atoms.len(),
     })
+}
+
+/// A quick lower bound on the requests of any plan, to spare the search
+/// when `terms` already reach it: one minterm of each AND-term that no
+/// single filter of the expression's could carry in the OR request and,
+/// if no AND-list holds two of these, as many AND requests. `0` when the
+/// minterms chosen do not show it.
+fn least(model: &Model, table: &Table, terms: &[Vec<Lit>], on: &Bits, off: &Bits) -> usize {
+    // Where a single filter (one literal, or asserted tags) could hold.
+    let mut by_singles = [0u64; 4];
+    let n = table.atoms.len();
+    let mut tags: Vec<Lit> = Vec::new();
+    for i in 0..n {
+        for denied in [false, true] {
+            let l = lit(table.atoms[i], denied);
+            if model.expressible(l) && empty(&and(table.atom(i, denied), off)) {
+                by_singles = or(&by_singles, table.atom(i, denied));
+            }
+            if model.is_tags(l) {
+                tags.push(l);
+            }
+        }
+    }
+    for set in 1..1u32 << tags.len() {
+        let cube: Vec<Lit> = (0..tags.len())
+            .filter(|k| set >> k & 1 == 1)
+            .map(|k| tags[k])
+            .collect();
+        let holds = table.term(&cube);
+        if empty(&and(&holds, off)) {
+            by_singles = or(&by_singles, &holds);
+        }
+    }
+    let masks: Vec<Bits> = terms.iter().map(|t| table.term(t)).collect();
+    let mut witnesses: Vec<usize> = Vec::new();
+    for (i, t) in terms.iter().enumerate() {
+        if single(model, t) {
+            return 0;
+        }
+        let mine = minus(&and(&masks[i], on), &by_singles);
+        let others = masks
+            .iter()
+            .enumerate()
+            .filter(|&(j, _)| j != i)
+            .fold([0u64; 4], |all, (_, m)| or(&all, m));
+        let Some(w) = first(&minus(&mine, &others)).or_else(|| first(&mine)) else {
+            return 0;
+        };
+        // No AND-list may hold `w` and an earlier witness: the smallest
+        // one that does (the atoms they agree on) must hold an `off` minterm.
+        for &v in &witnesses {
+            let joint = (0..n)
+                .filter(|&k| (w >> k & 1) == (v >> k & 1))
+                .fold(table.allowed, |set, k| {
+                    and(&set, table.atom(k, w >> k & 1 == 0))
+                });
+            if empty(&and(&joint, off)) {
+                return 0;
+            }
+        }
+        witnesses.push(w);
+    }
+    witnesses.len()
 }
 
 struct Search<'a> {
     model: &'a Model,
-    atoms: &'a [usize],
-    masks: &'a [[Bits; 2]],
+    table: &'a Table,
     on: Bits,
     off: Bits,
     /// Prime implicants: literals (of the model) and where they hold.
@@ -152,27 +146,30 @@ impl Search<'_> {
         if !cube.is_empty() && empty(&and(&set, &self.off)) {
             // An implicant; prime if no literal can go.
             let prime = (0..cube.len()).all(|skip| {
-                let mut wider = [u64::MAX; 4];
+                let mut wider = self.table.allowed;
                 for (k, &(i, d)) in cube.iter().enumerate() {
                     if k != skip {
-                        wider = and(&wider, &self.masks[i][usize::from(d)]);
+                        wider = and(&wider, self.table.atom(i, d));
                     }
                 }
                 !empty(&and(&wider, &self.off))
             });
             if prime {
-                let lits = cube.iter().map(|&(i, d)| lit(self.atoms[i], d)).collect();
+                let lits = cube
+                    .iter()
+                    .map(|&(i, d)| lit(self.table.atoms[i], d))
+                    .collect();
                 self.primes.push((lits, and(&set, &self.on)));
             }
             return Some(());
         }
-        for i in from..self.atoms.len() {
+        for i in from..self.table.atoms.len() {
             for d in [false, true] {
-                if !self.model.expressible(lit(self.atoms[i], d)) {
+                if !self.model.expressible(lit(self.table.atoms[i], d)) {
                     continue;
                 }
                 cube.push((i, d));
-                let narrower = and(&set, &self.masks[i][usize::from(d)]);
+                let narrower = and(&set, self.table.atom(i, d));
                 self.primes_from(i + 1, cube, narrower)?;
                 cube.pop();
             }

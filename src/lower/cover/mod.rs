@@ -26,20 +26,54 @@
 
 mod exact;
 mod model;
+mod table;
 
 use super::dnf::Term;
 use super::{Log, Rule, show_filters};
-use crate::ast::Span;
+use crate::ast::{CompareOp, Span};
 use crate::typed::{Filter, Literal};
 use model::{Lit, Model, atom_of, not};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
+use table::Table;
+
+/// Hashes an address (a number this pass makes, not the user's text) by
+/// one multiplication.
+#[derive(Default)]
+struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
 
 /// Most distinct comparisons for [`exact`]: 2⁸ = 256 assignments.
 pub const EXACT_ATOMS: usize = 8;
 
-/// Steps of the whole pass (a step is one literal looked at). Bounds the
-/// time on the largest expressions the caps allow to a few milliseconds.
+/// Steps of the whole pass (a step is about one pair of literals
+/// compared). Bounds its time on the largest expressions the caps allow
+/// to a few milliseconds.
 pub const BUDGET: u64 = 2_000_000;
+
+/// Most terms the steps after contradiction by value look at; past it
+/// the terms stay as they are (the plan is still exact).
+pub const MAX_TERMS: usize = 1024;
+
+/// Longest term whose filters are compared by value (each filter against
+/// the rest: the cube of its length); longer terms are kept as they are.
+const MAX_VALUE_TERM: usize = 16;
 
 /// Deepest case split: past it a check answers "not covered".
 const MAX_DEPTH: usize = 64;
@@ -47,38 +81,59 @@ const MAX_DEPTH: usize = 64;
 /// Rewrites simplified `terms` to fewer requests, recording each law in
 /// `log`. No terms and a term without filters come back as they are.
 pub(super) fn fewest(terms: Vec<Term>, log: &mut Log) -> Vec<Term> {
-    if terms.is_empty() || terms.iter().any(|t| t.filters.is_empty()) {
+    if terms.iter().any(|t| t.filters.is_empty()) || plainly_fewest(&terms) {
         return terms;
     }
     let mut model = Model::default();
+    // The DNF shares one `Arc` per filter of the source among its terms:
+    // each is looked up by value once.
+    let mut by_address: HashMap<usize, Lit, BuildHasherDefault<AddressHasher>> = HashMap::default();
     let lits: Vec<Vec<Lit>> = terms
         .iter()
-        .map(|t| t.filters.iter().map(|f| model.intern(f)).collect())
+        .map(|t| {
+            (t.filters.iter())
+                .map(|f| {
+                    let address = Arc::as_ptr(f) as usize;
+                    *by_address.entry(address).or_insert_with(|| model.intern(f))
+                })
+                .collect()
+        })
         .collect();
     let mut cover = Cover {
         model,
         terms: lits.into_iter().map(Some).collect(),
         budget: BUDGET,
         changed: false,
+        table: None,
     };
+    cover.budget = BUDGET / 4;
     cover.by_value(log);
-    if cover.alive() >= 2 {
-        // Dropping covered terms first makes the widening cheaper; the
-        // widening may leave more covered. Each step has its share of the
-        // budget, so that widening cannot starve the last step.
-        cover.budget = BUDGET / 4;
-        cover.irredundant(log);
-        cover.budget += BUDGET / 2;
-        cover.expand(log);
-        cover.budget += BUDGET / 4;
-        cover.irredundant(log);
+    // Nothing to gain when the terms pack into one request; past
+    // MAX_TERMS terms, comparing each with all others costs too much.
+    if cover.cost() < 2 || cover.terms.iter().flatten().count() > MAX_TERMS {
+        return cover.finish(terms);
     }
-    if cover.cost() >= 2 {
+    cover.table = Table::build(
+        &cover.model,
+        cover.terms.iter().flatten().map(Vec::as_slice),
+    );
+    // Dropping covered terms first makes the widening cheaper; the
+    // widening may leave more covered. Each step has its share of the
+    // budget, so that widening cannot starve the last step.
+    cover.budget = BUDGET / 4;
+    cover.irredundant(log);
+    cover.budget += BUDGET / 2;
+    cover.expand(log);
+    cover.budget += BUDGET / 4;
+    cover.irredundant(log);
+    let before = cover.cost();
+    if before >= 2 {
         let live: Vec<Vec<Lit>> = cover.terms.iter().flatten().cloned().collect();
-        if let Some(best) = exact::minimum(&cover.model, &live, cover.cost()) {
+        let best = (cover.table.as_ref())
+            .and_then(|table| exact::minimum(&cover.model, table, &live, before));
+        if let Some(best) = best {
             let spans = live.iter().flatten().map(|&l| cover.model.span(l));
             let parts: Vec<Span> = spans.collect();
-            let before = cover.cost();
             log.record_parts(
                 Rule::ExactMinimum,
                 || parts,
@@ -97,15 +152,72 @@ pub(super) fn fewest(terms: Vec<Term>, log: &mut Log) -> Vec<Term> {
             cover.changed = true;
         }
     }
-    if !cover.changed {
-        return terms;
+    cover.finish(terms)
+}
+
+/// Whether `terms` are already the fewest requests, by a quick look that
+/// spares the pass on most expressions people write (the typical one
+/// among them): no two filters of a term on one field, every comparison
+/// either asserted or denied throughout, and the comparisons on one field
+/// all `=` on texts that surely differ, asserted (`countryCode in (UA,
+/// PL)`), when there are several. Each such term's own contacts (its
+/// comparisons true, all others false) can hold and no other term holds
+/// for them, since absorption has gone; and no AND-list that holds for two
+/// of them is within the expression (it would hold where the comparisons
+/// that tell them apart are all false). So every term needs a request of
+/// its own, or the OR request of single filters.
+fn plainly_fewest(terms: &[Term]) -> bool {
+    let mut seen: Vec<(&Filter, bool)> = Vec::with_capacity(8);
+    for term in terms {
+        for (i, f) in term.filters.iter().enumerate() {
+            if term.filters[..i]
+                .iter()
+                .any(|g| g.field.name == f.field.name)
+            {
+                return false;
+            }
+            let (op, denied) = match f.op {
+                CompareOp::Ne | CompareOp::Le | CompareOp::Ge | CompareOp::NotContains => {
+                    (f.op.negate(), true)
+                }
+                op => (op, false),
+            };
+            let mut known = false;
+            for &(g, g_denied) in &seen {
+                if g.field.name != f.field.name {
+                    continue;
+                }
+                let g_op = if g_denied { g.op.negate() } else { g.op };
+                if g_op == op && g.value == f.value {
+                    if g_denied != denied {
+                        return false;
+                    }
+                    known = true;
+                    continue;
+                }
+                let exclusive = match (&f.value, &g.value) {
+                    (Literal::Text(a), Literal::Text(b)) => {
+                        op == CompareOp::Eq
+                            && g.op == CompareOp::Eq
+                            && !denied
+                            && !g_denied
+                            && model::surely_differ(a, b)
+                    }
+                    _ => false,
+                };
+                if !exclusive {
+                    return false;
+                }
+            }
+            if !known {
+                if seen.len() == 16 {
+                    return false;
+                }
+                seen.push((f, denied));
+            }
+        }
     }
-    cover
-        .terms
-        .iter()
-        .flatten()
-        .map(|lits| cover.term(lits))
-        .collect()
+    true
 }
 
 /// The terms as literals while the pass works; a dropped term is `None`.
@@ -114,6 +226,9 @@ struct Cover {
     terms: Vec<Option<Vec<Lit>>>,
     budget: u64,
     changed: bool,
+    /// The truth table, when there are few atoms: coverage is then a
+    /// subset test instead of a case split.
+    table: Option<Table>,
 }
 
 /// The requests `terms` pack into: one for every term of several filters,
@@ -137,8 +252,16 @@ fn single(model: &Model, lits: &[Lit]) -> bool {
 }
 
 impl Cover {
-    fn alive(&self) -> usize {
-        self.terms.iter().flatten().count()
+    /// The plan's terms: `terms` as they came when nothing changed.
+    fn finish(&self, terms: Vec<Term>) -> Vec<Term> {
+        if !self.changed {
+            return terms;
+        }
+        self.terms
+            .iter()
+            .flatten()
+            .map(|lits| self.term(lits))
+            .collect()
     }
 
     fn cost(&self) -> usize {
@@ -205,7 +328,12 @@ impl Cover {
             let Some(lits) = self.terms[i].clone() else {
                 continue;
             };
-            if lits.len() < 2 || !self.has_text_pair(&lits) {
+            let cost = (lits.len() as u64).pow(2);
+            if self.budget < cost {
+                return;
+            }
+            self.budget -= cost;
+            if !(2..=MAX_VALUE_TERM).contains(&lits.len()) || !self.has_text_pair(&lits) {
                 continue;
             }
             if !self.model.consistent(&lits) {
@@ -268,12 +396,33 @@ impl Cover {
     /// expression selects.
     fn expand(&mut self, log: &mut Log) {
         for i in 0..self.terms.len() {
+            if self.budget == 0 {
+                return;
+            }
             let Some(mut lits) = self.terms[i].clone() else {
                 continue;
             };
             let mut at = 0;
             while lits.len() > 1 && at < lits.len() {
                 let l = lits[at];
+                // Only another term's different filter on `l`'s field can
+                // cover what `l` excludes: without one, the other terms
+                // would cover the whole term, which the last step did not
+                // find.
+                let cost = self.terms.len() as u64;
+                if self.budget < cost {
+                    self.budget = 0;
+                    return;
+                }
+                self.budget -= cost;
+                let differs =
+                    |t: &Vec<Lit>| t.iter().any(|&k| k != l && self.model.same_field(k, l));
+                let related = (self.terms.iter().enumerate())
+                    .any(|(j, t)| j != i && t.as_ref().is_some_and(differs));
+                if !related {
+                    at += 1;
+                    continue;
+                }
                 let mut test: Vec<Lit> = lits.iter().copied().filter(|&k| k != l).collect();
                 test.push(not(l));
                 if self.covered_except(i, &mut test) {
@@ -316,6 +465,12 @@ impl Cover {
             let Some(lits) = self.terms[i].clone() else {
                 continue;
             };
+            let live = self.terms.len() as u64;
+            if self.budget < live {
+                self.budget = 0;
+                return;
+            }
+            self.budget -= live;
             let same = |t: &Vec<Lit>| t.len() == lits.len() && t.iter().all(|l| lits.contains(l));
             let twin =
                 (0..self.terms.len()).find(|&j| j != i && self.terms[j].as_ref().is_some_and(same));
@@ -336,17 +491,22 @@ impl Cover {
             if !self.covered_except(i, &mut test) {
                 continue;
             }
-            let by: Vec<Vec<Lit>> = self
-                .terms
-                .iter()
-                .enumerate()
-                .filter(|&(j, _)| j != i)
-                .filter_map(|(_, t)| t.clone())
-                .filter(|t| {
-                    let both: Vec<Lit> = lits.iter().chain(t).copied().collect();
-                    self.model.consistent(&both)
-                })
-                .collect();
+            // Which terms cover it, for the message only: not worked out
+            // when nothing is recorded.
+            let by: Vec<Vec<Lit>> = if log.disabled {
+                Vec::new()
+            } else {
+                self.terms
+                    .iter()
+                    .enumerate()
+                    .filter(|&(j, _)| j != i)
+                    .filter_map(|(_, t)| t.clone())
+                    .filter(|t| {
+                        let both: Vec<Lit> = lits.iter().chain(t).copied().collect();
+                        self.model.consistent(&both)
+                    })
+                    .collect()
+            };
             let rule = match by.len() {
                 0 | 1 => Rule::SubsumedTerm,
                 2 => Rule::Consensus,
@@ -385,13 +545,21 @@ impl Cover {
     /// Whether every contact satisfying `fixed` satisfies a term other than
     /// the `skip`th. `fixed` comes back as it went in.
     fn covered_except(&mut self, skip: usize, fixed: &mut Vec<Lit>) -> bool {
-        let others: Vec<&[Lit]> = self
-            .terms
-            .iter()
-            .enumerate()
+        let live = self.terms.len() as u64;
+        if self.budget < live {
+            self.budget = 0;
+            return false;
+        }
+        self.budget -= live;
+        let others = (self.terms.iter().enumerate())
             .filter(|&(j, _)| j != skip)
-            .filter_map(|(_, t)| t.as_deref())
-            .collect();
+            .filter_map(|(_, t)| t.as_deref());
+        if let Some(table) = &self.table {
+            let mine = table.term(fixed);
+            let theirs = others.fold([0u64; 4], |all, t| table::or(&all, &table.term(t)));
+            return table::empty(&table::minus(&mine, &theirs));
+        }
+        let others: Vec<&[Lit]> = others.collect();
         let mut budget = self.budget;
         let covered = covered(&self.model, fixed, &others, &mut budget);
         self.budget = budget;
@@ -410,9 +578,10 @@ fn covered(model: &Model, fixed: &mut Vec<Lit>, others: &[&[Lit]], budget: &mut 
         return true;
     }
     let mut relevant: Vec<&[Lit]> = Vec::with_capacity(others.len());
-    let mut both: Vec<Lit> = Vec::new();
     for &term in others {
-        let cost = (term.len() + fixed.len()) as u64;
+        // Checking a term against `fixed` costs its literals times those
+        // of `fixed` on the same fields.
+        let cost = (term.len() * (fixed.len() + 1)) as u64;
         if *budget < cost {
             *budget = 0;
             return false;
@@ -421,10 +590,15 @@ fn covered(model: &Model, fixed: &mut Vec<Lit>, others: &[&[Lit]], budget: &mut 
         if term.iter().any(|&l| fixed.contains(&not(l))) {
             continue;
         }
-        both.clear();
-        both.extend_from_slice(fixed);
-        both.extend(term.iter().filter(|l| !fixed.contains(l)));
-        if model.consistent(&both) {
+        // A text filter of the term that cannot hold beside one of
+        // `fixed` under any rule rules the term out.
+        let clash = term.iter().any(|&l| {
+            model.is_text(l)
+                && fixed
+                    .iter()
+                    .any(|&k| k != l && model.same_field(k, l) && model.text_pair(k, l) == 0)
+        });
+        if !clash {
             relevant.push(term);
         }
     }
@@ -432,7 +606,7 @@ fn covered(model: &Model, fixed: &mut Vec<Lit>, others: &[&[Lit]], budget: &mut 
 }
 
 fn split(model: &Model, fixed: &mut Vec<Lit>, others: &[&[Lit]], budget: &mut u64) -> bool {
-    let cost = (others.len() + fixed.len()) as u64;
+    let cost = (others.len() + fixed.len().pow(2)) as u64;
     if *budget < cost || fixed.len() > MAX_DEPTH {
         *budget = 0;
         return false;

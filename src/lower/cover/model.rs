@@ -13,6 +13,8 @@
 use crate::ast::{CompareOp, Span};
 use crate::schema::{Field, FieldType};
 use crate::typed::{Filter, Literal};
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// An atom asserted (even) or denied (odd): `atom << 1 | denied`.
@@ -47,13 +49,27 @@ pub(super) struct Atom {
     /// The filters met for it, asserted and denied, reused so that their
     /// spans still point at the source.
     seen: [Option<Arc<Filter>>; 2],
+    /// For text: the value lower-cased, when it is ASCII (`None` when not,
+    /// or not text).
+    lower: Option<String>,
 }
 
 /// The atoms of one expression.
 #[derive(Default)]
 pub(super) struct Model {
     pub(super) atoms: Vec<Atom>,
+    /// The atoms by field, operator and value, once there are many.
+    index: HashMap<(&'static str, CompareOp, Literal), usize>,
+    /// [`Model::text_pair`] of every two literals, filled as asked
+    /// ([`UNKNOWN`] until then), when there are at most [`CACHED_ATOMS`]
+    /// atoms: consistency is asked thousands of times of the same pairs.
+    pairs: RefCell<Vec<Rules>>,
 }
+
+/// Most atoms whose pairs [`Model::pairs`] keeps (a table of 64 KiB).
+const CACHED_ATOMS: usize = 128;
+/// A pair not yet judged.
+const UNKNOWN: Rules = 0xff;
 
 /// `op` in positive form, and whether `op` denies it.
 fn positive(op: CompareOp) -> (CompareOp, bool) {
@@ -69,17 +85,37 @@ impl Model {
     /// The literal of `filter`, making its atom on first sight.
     pub(super) fn intern(&mut self, filter: &Arc<Filter>) -> Lit {
         let (op, denied) = positive(filter.op);
-        let found = self.atoms.iter().position(|a| {
-            a.op == op && a.field.name == filter.field.name && a.value == filter.value
-        });
+        let found = if self.atoms.len() <= 16 {
+            self.atoms.iter().position(|a| {
+                a.op == op && a.field.name == filter.field.name && a.value == filter.value
+            })
+        } else {
+            if self.index.is_empty() {
+                for (i, a) in self.atoms.iter().enumerate() {
+                    self.index.insert((a.field.name, a.op, a.value.clone()), i);
+                }
+            }
+            (self.index)
+                .get(&(filter.field.name, op, filter.value.clone()))
+                .copied()
+        };
         let at = match found {
             Some(at) => at,
             None => {
+                let lower = match &filter.value {
+                    Literal::Text(t) if t.is_ascii() => Some(t.to_ascii_lowercase()),
+                    _ => None,
+                };
+                if !self.index.is_empty() {
+                    let key = (filter.field.name, op, filter.value.clone());
+                    self.index.insert(key, self.atoms.len());
+                }
                 self.atoms.push(Atom {
                     field: filter.field,
                     op,
                     value: filter.value.clone(),
                     seen: [None, None],
+                    lower,
                 });
                 self.atoms.len() - 1
             }
@@ -118,54 +154,66 @@ impl Model {
         !(denied(l) && self.atoms[atom_of(l)].field.ty == FieldType::Tags)
     }
 
+    /// Whether `l` is a text comparison.
+    pub(super) fn is_text(&self, l: Lit) -> bool {
+        self.atoms[atom_of(l)].field.ty == FieldType::String
+    }
+
     /// Whether `l` asserts a tags test (several of them are one filter).
     pub(super) fn is_tags(&self, l: Lit) -> bool {
         !denied(l) && self.atoms[atom_of(l)].field.ty == FieldType::Tags
     }
 
-    /// Whether some contact can satisfy every literal of `lits`, under
-    /// some string rule the API may have; `true` where unsure. Fields are
-    /// independent, except that one rule holds for them all: each field's
-    /// literals give the rules ([`Rules`]) under which they can hold, and
-    /// some rule must be among them all.
-    pub(super) fn consistent(&self, lits: &[Lit]) -> bool {
-        match lits {
-            [] => true,
-            [only] => self.field_rules(*only, std::iter::once(*only)) != 0,
-            _ => {
-                let mut rules = ALL_RULES;
-                for (i, &l) in lits.iter().enumerate() {
-                    let field = self.atoms[atom_of(l)].field.name;
-                    // Each field once, at its first literal.
-                    if lits[..i]
-                        .iter()
-                        .any(|&k| self.atoms[atom_of(k)].field.name == field)
-                    {
-                        continue;
-                    }
-                    let group = lits[i..]
-                        .iter()
-                        .copied()
-                        .filter(|&k| self.atoms[atom_of(k)].field.name == field);
-                    rules &= self.field_rules(l, group);
-                    if rules == 0 {
-                        return false;
-                    }
-                }
-                true
-            }
-        }
+    /// Whether `a` and `b` are on one field.
+    pub(super) fn same_field(&self, a: Lit, b: Lit) -> bool {
+        let (x, y) = (self.atoms[atom_of(a)].field, self.atoms[atom_of(b)].field);
+        std::ptr::eq(x, y) || x.name == y.name
     }
 
-    /// The rules under which the literals of `group`, all on `first`'s
-    /// field, can hold.
-    fn field_rules(&self, first: Lit, group: impl Iterator<Item = Lit> + Clone) -> Rules {
-        let all_or_none = |ok: bool| if ok { ALL_RULES } else { 0 };
-        match self.atoms[atom_of(first)].field.ty {
-            FieldType::Integer | FieldType::Date => all_or_none(self.numbers_consistent(group)),
-            FieldType::Tags => all_or_none(self.tags_consistent(group)),
-            FieldType::String => self.texts_rules(group),
+    /// Whether some contact can satisfy every literal of `lits`, under
+    /// some string rule the API may have; `true` where unsure. Fields are
+    /// independent, except that one rule holds for them all: text literals
+    /// on one field, pair by pair, leave the rules ([`Rules`]) under which
+    /// they can both hold ([`Model::text_pair`]), and some rule must be
+    /// left by every pair; numbers and tags are decided field by field.
+    pub(super) fn consistent(&self, lits: &[Lit]) -> bool {
+        self.rules(lits) != 0
+    }
+
+    /// The rules under which every literal of `lits` can hold (none when
+    /// their numbers or tags cannot): [`Model::consistent`]'s answer in full.
+    pub(super) fn rules(&self, lits: &[Lit]) -> Rules {
+        let mut rules = ALL_RULES;
+        for (i, &a) in lits.iter().enumerate() {
+            let ty = self.atoms[atom_of(a)].field.ty;
+            let first = !lits[..i].iter().any(|&k| self.same_field(a, k));
+            match ty {
+                FieldType::String => {
+                    for &b in &lits[i + 1..] {
+                        if self.same_field(a, b) {
+                            rules &= self.text_pair(a, b);
+                            if rules == 0 {
+                                return 0;
+                            }
+                        }
+                    }
+                }
+                _ if !first => {}
+                FieldType::Integer | FieldType::Date => {
+                    let group = lits[i..].iter().copied().filter(|&k| self.same_field(a, k));
+                    if !self.numbers_consistent(group) {
+                        return 0;
+                    }
+                }
+                FieldType::Tags => {
+                    let group = lits[i..].iter().copied().filter(|&k| self.same_field(a, k));
+                    if !self.tags_consistent(group) {
+                        return 0;
+                    }
+                }
+            }
         }
+        rules
     }
 
     /// Numbers are exact: if the literals admit a value, the least one is
@@ -212,61 +260,62 @@ impl Model {
         })
     }
 
-    /// Text: the rules the laws of [`Model::texts_clash`] leave, pair by
-    /// pair, and, when one literal fixes the value (`= A`), those of
-    /// [`Model::fixed_text_rules`].
-    fn texts_rules(&self, group: impl Iterator<Item = Lit> + Clone) -> Rules {
-        let lits: Vec<Lit> = group.collect();
-        let mut rules = ALL_RULES;
-        for (i, &a) in lits.iter().enumerate() {
-            for &b in &lits[i + 1..] {
-                rules &= !(self.texts_clash(a, b) | self.texts_clash(b, a));
-            }
+    /// The rules under which text literals `a` and `b`, on one field, can
+    /// both hold: those [`Model::texts_clash`] leaves, less those where a
+    /// value fixed by one (`= A`) makes the other fail
+    /// ([`Model::fixed_allows`]). Kept in [`Model::pairs`] once judged.
+    pub(super) fn text_pair(&self, a: Lit, b: Lit) -> Rules {
+        let n = self.atoms.len();
+        if n > CACHED_ATOMS {
+            return self.judge_pair(a, b);
         }
-        if rules == 0 {
-            return 0;
+        let width = 2 * n;
+        let at = a as usize * width + b as usize;
+        let mut pairs = self.pairs.borrow_mut();
+        if pairs.len() != width * width {
+            pairs.clear();
+            pairs.resize(width * width, UNKNOWN);
         }
-        rules & self.fixed_text_rules(&lits)
+        if pairs[at] == UNKNOWN {
+            pairs[at] = self.judge_pair(a, b);
+        }
+        pairs[at]
     }
 
-    /// With `= A` asserted, the value is `A` itself when `=` compares
-    /// exactly, and `A` up to case when it does not; so each other literal
-    /// is known under each rule, except where case matters and the text is
-    /// not ASCII, and `~ C` compared exactly on a value known only up to
-    /// case, which is left free unless `A` lacks `C` even ignoring case.
-    /// The rules under which no literal is known to fail.
-    fn fixed_text_rules(&self, lits: &[Lit]) -> Rules {
-        let text = |l: Lit| match &self.atoms[atom_of(l)].value {
-            Literal::Text(t) => t.as_str(),
-            _ => "",
-        };
-        let Some(a) = lits
-            .iter()
-            .find(|&&l| !denied(l) && self.atoms[atom_of(l)].op == CompareOp::Eq)
-            .map(|&l| text(l))
-        else {
+    fn judge_pair(&self, a: Lit, b: Lit) -> Rules {
+        !(self.texts_clash(a, b) | self.texts_clash(b, a))
+            & self.fixed_allows(a, b)
+            & self.fixed_allows(b, a)
+            & ALL_RULES
+    }
+
+    /// With `a` asserting `= A`, the value is `A` itself when `=` compares
+    /// exactly, and `A` up to case when it does not; so `b` is known under
+    /// each rule, except where case matters and a text is not ASCII, and
+    /// `~ C` compared exactly on a value known only up to case, which is
+    /// left free unless `A` lacks `C` even ignoring case. The rules under
+    /// which `b` is not known to fail (all of them when `a` is not `= A`).
+    fn fixed_allows(&self, a: Lit, b: Lit) -> Rules {
+        let (x, y) = (&self.atoms[atom_of(a)], &self.atoms[atom_of(b)]);
+        if denied(a) || x.op != CompareOp::Eq || atom_of(a) == atom_of(b) {
+            return ALL_RULES;
+        }
+        let (Literal::Text(va), Literal::Text(vc)) = (&x.value, &y.value) else {
             return ALL_RULES;
         };
-        let ascii = lits.iter().all(|&l| text(l).is_ascii());
-        let lower_a = a.to_ascii_lowercase();
+        let lower = x.lower.as_deref().zip(y.lower.as_deref());
         let mut rules = 0;
         for rule in 0..4 {
             let (eq_ci, contains_ci) = (rule & EQ_CI_BIT != 0, rule & CONTAINS_CI_BIT != 0);
-            let possible = lits.iter().all(|&l| {
-                let c = text(l);
-                let known = match (self.atoms[atom_of(l)].op, eq_ci, contains_ci) {
-                    (CompareOp::Eq, false, _) => Some(a == c),
-                    (_, false, false) => Some(a.contains(c)),
-                    _ if !ascii => None,
-                    (CompareOp::Eq, true, _) => Some(lower_a == c.to_ascii_lowercase()),
-                    (_, _, true) => Some(lower_a.contains(&c.to_ascii_lowercase())),
-                    (_, true, false) => {
-                        (!lower_a.contains(&c.to_ascii_lowercase())).then_some(false)
-                    }
-                };
-                known.is_none_or(|holds| holds != denied(l))
-            });
-            if possible {
+            let known = match (y.op, eq_ci, contains_ci, lower) {
+                (CompareOp::Eq, false, _, _) => Some(va == vc),
+                (_, false, false, _) => Some(va.contains(vc.as_str())),
+                (_, _, _, None) => None,
+                (CompareOp::Eq, true, _, Some((la, lc))) => Some(la == lc),
+                (_, _, true, Some((la, lc))) => Some(la.contains(lc)),
+                (_, true, false, Some((la, lc))) => (!la.contains(lc)).then_some(false),
+            };
+            if known.is_none_or(|holds| holds != denied(b)) {
                 rules |= 1 << rule;
             }
         }
@@ -300,8 +349,10 @@ impl Model {
                 EQ_EXACT | when(ALL_RULES, surely_differ(va, vb))
             }
             (CompareOp::Contains, false, CompareOp::Contains, true) => {
-                let ascii = va.is_ascii() && vb.is_ascii();
-                let folded = ascii && va.to_ascii_lowercase().contains(&vb.to_ascii_lowercase());
+                let folded = match (&x.lower, &y.lower) {
+                    (Some(la), Some(lb)) => la.contains(lb.as_str()),
+                    _ => false,
+                };
                 when(CONTAINS_EXACT, va.contains(vb.as_str())) | when(CONTAINS_CI, folded)
             }
             (CompareOp::Eq, false, CompareOp::Contains, true) => when(ALL_RULES, vb.is_empty()),
@@ -317,13 +368,13 @@ impl Model {
 /// rule `r` is bit `1 << r`, its number saying whether `=` ([`EQ_CI_BIT`])
 /// and `~` ([`CONTAINS_CI_BIT`]) compare without case. "Without case" compares ASCII letters without case,
 /// whatever it does to other text; how tag names compare is not needed.
-type Rules = u8;
+pub(super) type Rules = u8;
 
 /// Bit of a rule's number (0 to 3): `=` compares without case.
 const EQ_CI_BIT: u8 = 2;
 /// Bit of a rule's number: `~` compares without case.
 const CONTAINS_CI_BIT: u8 = 1;
-const ALL_RULES: Rules = 0b1111;
+pub(super) const ALL_RULES: Rules = 0b1111;
 /// The rules where `=` is exact (rules 0 and 1).
 const EQ_EXACT: Rules = 0b0011;
 /// The rules where `~` is exact (rules 0 and 2).
