@@ -129,8 +129,10 @@ pub(super) fn fewest(terms: Vec<Term>, log: &mut Log) -> Vec<Term> {
     let before = cover.cost();
     if before >= 2 {
         let live: Vec<Vec<Lit>> = cover.terms.iter().flatten().cloned().collect();
-        let best = (cover.table.as_ref())
-            .and_then(|table| exact::minimum(&cover.model, table, &live, before));
+        // The steps above may have dropped atoms: the table is made again
+        // from the terms left.
+        let table = Table::build(&cover.model, live.iter().map(Vec::as_slice));
+        let best = table.and_then(|table| exact::minimum(&cover.model, &table, &live, before));
         if let Some(best) = best {
             let spans = live.iter().flatten().map(|&l| cover.model.span(l));
             let parts: Vec<Span> = spans.collect();
