@@ -172,10 +172,8 @@ fn plainly_fewest(terms: &[Term]) -> bool {
     let mut seen: Vec<(&Filter, bool)> = Vec::with_capacity(8);
     for term in terms {
         for (i, f) in term.filters.iter().enumerate() {
-            if term.filters[..i]
-                .iter()
-                .any(|g| g.field.name == f.field.name)
-            {
+            let same = |g: &Filter| std::ptr::eq(g.field, f.field) || g.field.name == f.field.name;
+            if term.filters[..i].iter().any(|g| same(g)) {
                 return false;
             }
             let (op, denied) = match f.op {
@@ -186,7 +184,7 @@ fn plainly_fewest(terms: &[Term]) -> bool {
             };
             let mut known = false;
             for &(g, g_denied) in &seen {
-                if g.field.name != f.field.name {
+                if !same(g) {
                     continue;
                 }
                 let g_op = if g_denied { g.op.negate() } else { g.op };

@@ -391,13 +391,19 @@ pub(super) fn surely_differ(a: &str, b: &str) -> bool {
     if !a.is_ascii() || !b.is_ascii() {
         return false;
     }
-    let key = |s: &str| {
-        s.bytes()
-            .filter(u8::is_ascii_alphanumeric)
-            .map(|c| c.to_ascii_lowercase())
-            .collect::<Vec<u8>>()
-    };
-    key(a) != key(b)
+    // Their letters and digits, lower-cased, compared byte by byte.
+    let (mut x, mut y) = (a.bytes(), b.bytes());
+    loop {
+        let next = |it: &mut std::str::Bytes<'_>| {
+            it.find(u8::is_ascii_alphanumeric)
+                .map(|c| c.to_ascii_lowercase())
+        };
+        match (next(&mut x), next(&mut y)) {
+            (None, None) => return false,
+            (p, q) if p != q => return true,
+            _ => {}
+        }
+    }
 }
 
 /// Whether no value equal to `a` can contain `b`, under any plausible rule
