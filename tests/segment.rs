@@ -163,9 +163,10 @@ fn plan_options_apply_over_a_segments_clauses() {
 
 #[test]
 fn lowering_errors_of_every_segment_are_reported() {
-    // 2^6 = 64 AND-terms of two filters: more requests than the cap of 30.
+    // 2^6 = 64 AND-terms of two filters: more requests than the cap of 30
+    // (`~`, not `=`: two different `=` on one field contradict).
     let wide: Vec<String> = (0..6)
-        .map(|i| format!("(city = a{i} or email ~ b{i})"))
+        .map(|i| format!("(city ~ a{i} or email ~ b{i})"))
         .collect();
     let text = format!(
         "segment wide_one\n  {}\n\nsegment fine\n  tag = Lead\n\nsegment wide_two\n  {}\n",
@@ -340,7 +341,7 @@ fn large_files_lower_in_parallel_as_one_at_a_time() {
             // 2^6 = 64 requests, past the 30 allowed: an error.
             3 if i % 3 == 0 => {
                 let groups: Vec<String> = (0..6)
-                    .map(|k| format!("(email ~ a{k} or name = b{k})"))
+                    .map(|k| format!("(email ~ a{k} or name ~ b{k})"))
                     .collect();
                 text.push_str(&format!("  {}\n", groups.join(" and ")));
             }

@@ -11,6 +11,8 @@
 //! - `lower`: `typed` to the plan (`lower::lower`: NNF, DNF, simplify, pack);
 //! - `json`: the plan to the JSON `hcq emit` prints (`Plan::to_json`);
 //! - `compile`: all of the above but the JSON (`hcq::compile`);
+//! - the same five on `exact8_*`, expressions of eight comparisons whose
+//!   lowering searches for the exact minimum (`inputs::exact`);
 //! - `sqlparser`: sqlparser's generic dialect parsing the equivalent
 //!   `SELECT * FROM customers WHERE …` (throughput: the SQL's bytes);
 //! - `serde_json`: reading back the plan JSON hcq emits into a
@@ -407,13 +409,15 @@ fn main() {
     let mut c = Criterion::default().configure_from_args();
     let staged: Vec<Staged> = inputs::expressions().into_iter().map(stage).collect();
     let caps: Vec<Staged> = inputs::caps().into_iter().map(stage).collect();
+    let exact: Vec<Staged> = inputs::exact().into_iter().map(stage).collect();
     stages(&mut c, &staged, SAMPLES);
+    stages(&mut c, &exact, SAMPLES);
     baselines(&mut c, &staged);
     stages(&mut c, &caps, FEW_SAMPLES);
     let files = segment_files();
     segments(&mut c, &files);
     process(&mut c, &files);
     c.final_summary();
-    let all: Vec<&Staged> = staged.iter().chain(&caps).collect();
+    let all: Vec<&Staged> = staged.iter().chain(&exact).chain(&caps).collect();
     print_summary(&all, &files);
 }

@@ -19,6 +19,7 @@
 //! and describing every rewrite in words costs more than the rewriting, so
 //! [`lower`] does not.
 
+pub(crate) mod cover;
 pub(crate) mod dnf;
 pub(crate) mod explain;
 pub(crate) mod nnf;
@@ -128,6 +129,16 @@ pub(crate) enum Rule {
     /// `all` is the constant true: `a and all` is `a`, `a or all` is
     /// `all`; `not all` is false.
     All,
+    /// A term no contact satisfies whatever the API's string rules are
+    /// (`city = Kyiv and city = Lviv`), dropped.
+    ValueContradiction,
+    /// A term covered by two others together (`(a and c) or (not a and b)`
+    /// covers `b and c`), dropped.
+    Consensus,
+    /// A term covered by the union of three or more others, dropped.
+    CoveredRequest,
+    /// The terms replaced by the fewest requests over their comparisons.
+    ExactMinimum,
 }
 
 impl Rule {
@@ -148,6 +159,10 @@ impl Rule {
             Rule::RangeUnion => "range union",
             Rule::AlwaysTrue => "always true",
             Rule::All => "all",
+            Rule::ValueContradiction => "contradiction by value",
+            Rule::Consensus => "consensus",
+            Rule::CoveredRequest => "covered request",
+            Rule::ExactMinimum => "exact minimum",
         }
     }
 }
@@ -559,7 +574,7 @@ fn run(
     // be: one term without filters, or none.
     let simplified = match constant {
         Some(_) => terms.clone(),
-        None => simplify::simplify_slice(&terms, &mut log),
+        None => cover::fewest(simplify::simplify_slice(&terms, &mut log), &mut log),
     };
     match simplified.as_slice() {
         [] => warnings.push(LowerWarning::NeverMatches { span: span.into() }),

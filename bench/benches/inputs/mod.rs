@@ -153,3 +153,25 @@ pub fn caps() -> Vec<Input> {
         Input::new("caps_dnf", dnf, None),
     ]
 }
+
+/// Expressions of eight distinct comparisons, where lowering searches for
+/// the exact minimum (`lower::cover`, at most 8 comparisons):
+///
+/// - `exact8_product`: four `or`s of two, `and`ed: 16 terms of four
+///   comparisons, every one needed (the search's lower bound shows it at
+///   once);
+/// - `exact8_cover`: the plan fixture `exact-minimum`
+///   (`tests/plans/cases.txt`) and one more comparison, where dropping
+///   covered terms one by one leaves 5 requests and the search finds 4.
+pub fn exact() -> Vec<Input> {
+    let product = "(city = Kyiv or email ~ gmail) and (name ~ Ann or id > 3) and \
+                   (tag = Lead or lastSeen > now - 7d) and (phone ~ 380 or company ~ acme)";
+    let cover = "((((city in (Kyiv, Lviv)) or (id != 2)) and ((name ~ Kyiv) and (tags = [Lead, Paid]))) \
+                 or (((city not in (Kyiv, Lviv)) and ((city in (Kyiv, Lviv)) or (city != \"fb.ann\"))) \
+                 or (((id in (1, 2, 3)) or (city != gmail)) and (lastSeen > now - 7d) \
+                 and (city not in (Kyiv, Lviv))))) and company ~ acme";
+    vec![
+        Input::new("exact8_product", product.to_owned(), None),
+        Input::new("exact8_cover", cover.to_owned(), None),
+    ]
+}

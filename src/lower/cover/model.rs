@@ -1,0 +1,425 @@
+//! The comparisons of a simplified expression as atoms, and whether a set
+//! of them, each asserted or denied, can hold for some contact under every
+//! string rule the API might have (docs/SEMANTICS.md, "Case").
+//!
+//! An atom is a comparison in its positive form (`=`, `>`, `<`, `~`, a tags
+//! test); a [`Lit`] is an atom asserted or denied, so `id <= 5` is `id > 5`
+//! denied and `city != Kyiv` is `city = Kyiv` denied. [`Model::consistent`]
+//! answers "can these literals all hold?" and may answer yes where the API's
+//! rules would say no, never the other way round: every law built on it
+//! (a term that cannot hold, a term covered by others, the exact minimum)
+//! then holds whatever those rules are.
+
+use crate::ast::{CompareOp, Span};
+use crate::schema::{Field, FieldType};
+use crate::typed::{Filter, Literal};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// An atom asserted (even) or denied (odd): `atom << 1 | denied`.
+pub(super) type Lit = u32;
+
+/// The literal of `atom`, denied when `denied`.
+pub(super) fn lit(atom: usize, denied: bool) -> Lit {
+    (atom as Lit) << 1 | Lit::from(denied)
+}
+
+/// The atom of `l`.
+pub(super) fn atom_of(l: Lit) -> usize {
+    (l >> 1) as usize
+}
+
+/// Whether `l` denies its atom.
+pub(super) fn denied(l: Lit) -> bool {
+    l & 1 == 1
+}
+
+/// The opposite of `l`.
+pub(super) fn not(l: Lit) -> Lit {
+    l ^ 1
+}
+
+/// One comparison in its positive form.
+pub(super) struct Atom {
+    pub(super) field: &'static Field,
+    /// `=`, `>`, `<` or `~` (`=` for tags).
+    pub(super) op: CompareOp,
+    pub(super) value: Literal,
+    /// The filters met for it, asserted and denied, reused so that their
+    /// spans still point at the source.
+    seen: [Option<Arc<Filter>>; 2],
+    /// For text: the value lower-cased, when it is ASCII (`None` when not,
+    /// or not text).
+    lower: Option<String>,
+}
+
+/// The atoms of one expression.
+#[derive(Default)]
+pub(super) struct Model {
+    pub(super) atoms: Vec<Atom>,
+    /// The atoms by field, operator and value, once there are many.
+    index: HashMap<(&'static str, CompareOp, Literal), usize>,
+    /// [`Model::text_pair`] of every two literals, filled as asked
+    /// ([`UNKNOWN`] until then), when there are at most [`CACHED_ATOMS`]
+    /// atoms: consistency is asked thousands of times of the same pairs.
+    pairs: RefCell<Vec<Rules>>,
+}
+
+/// Most atoms whose pairs [`Model::pairs`] keeps (a table of 64 KiB).
+const CACHED_ATOMS: usize = 128;
+/// A pair not yet judged.
+const UNKNOWN: Rules = 0xff;
+
+/// `op` in positive form, and whether `op` denies it.
+fn positive(op: CompareOp) -> (CompareOp, bool) {
+    match op {
+        CompareOp::Eq | CompareOp::Gt | CompareOp::Lt | CompareOp::Contains => (op, false),
+        CompareOp::Ne | CompareOp::Le | CompareOp::Ge | CompareOp::NotContains => {
+            (op.negate(), true)
+        }
+    }
+}
+
+impl Model {
+    /// The literal of `filter`, making its atom on first sight.
+    pub(super) fn intern(&mut self, filter: &Arc<Filter>) -> Lit {
+        let (op, denied) = positive(filter.op);
+        let found = if self.atoms.len() <= 16 {
+            self.atoms.iter().position(|a| {
+                a.op == op && a.field.name == filter.field.name && a.value == filter.value
+            })
+        } else {
+            if self.index.is_empty() {
+                for (i, a) in self.atoms.iter().enumerate() {
+                    self.index.insert((a.field.name, a.op, a.value.clone()), i);
+                }
+            }
+            (self.index)
+                .get(&(filter.field.name, op, filter.value.clone()))
+                .copied()
+        };
+        let at = match found {
+            Some(at) => at,
+            None => {
+                let lower = match &filter.value {
+                    Literal::Text(t) if t.is_ascii() => Some(t.to_ascii_lowercase()),
+                    _ => None,
+                };
+                if !self.index.is_empty() {
+                    let key = (filter.field.name, op, filter.value.clone());
+                    self.index.insert(key, self.atoms.len());
+                }
+                self.atoms.push(Atom {
+                    field: filter.field,
+                    op,
+                    value: filter.value.clone(),
+                    seen: [None, None],
+                    lower,
+                });
+                self.atoms.len() - 1
+            }
+        };
+        let seen = &mut self.atoms[at].seen[usize::from(denied)];
+        if seen.is_none() {
+            *seen = Some(filter.clone());
+        }
+        lit(at, denied)
+    }
+
+    /// The filter saying `l`: the one met in the expression, or a new one
+    /// at the span of its atom's.
+    pub(super) fn filter(&self, l: Lit) -> Arc<Filter> {
+        let atom = &self.atoms[atom_of(l)];
+        if let Some(f) = &atom.seen[usize::from(denied(l))] {
+            return f.clone();
+        }
+        let span = atom.seen.iter().flatten().map(|f| f.span).next();
+        Arc::new(Filter {
+            field: atom.field,
+            op: if denied(l) { atom.op.negate() } else { atom.op },
+            value: atom.value.clone(),
+            span: span.unwrap_or_default(),
+        })
+    }
+
+    /// The span of the filter saying `l`.
+    pub(super) fn span(&self, l: Lit) -> Span {
+        self.filter(l).span
+    }
+
+    /// Whether `l` can be a filter of a request: the API has no negated
+    /// tags test.
+    pub(super) fn expressible(&self, l: Lit) -> bool {
+        !(denied(l) && self.atoms[atom_of(l)].field.ty == FieldType::Tags)
+    }
+
+    /// Whether `l` is a text comparison.
+    pub(super) fn is_text(&self, l: Lit) -> bool {
+        self.atoms[atom_of(l)].field.ty == FieldType::String
+    }
+
+    /// Whether `l` asserts a tags test (several of them are one filter).
+    pub(super) fn is_tags(&self, l: Lit) -> bool {
+        !denied(l) && self.atoms[atom_of(l)].field.ty == FieldType::Tags
+    }
+
+    /// Whether `a` and `b` are on one field.
+    pub(super) fn same_field(&self, a: Lit, b: Lit) -> bool {
+        let (x, y) = (self.atoms[atom_of(a)].field, self.atoms[atom_of(b)].field);
+        std::ptr::eq(x, y) || x.name == y.name
+    }
+
+    /// Whether some contact can satisfy every literal of `lits`, under
+    /// some string rule the API may have; `true` where unsure. Fields are
+    /// independent, except that one rule holds for them all: text literals
+    /// on one field, pair by pair, leave the rules ([`Rules`]) under which
+    /// they can both hold ([`Model::text_pair`]), and some rule must be
+    /// left by every pair; numbers and tags are decided field by field.
+    pub(super) fn consistent(&self, lits: &[Lit]) -> bool {
+        self.rules(lits) != 0
+    }
+
+    /// The rules under which every literal of `lits` can hold (none when
+    /// their numbers or tags cannot): [`Model::consistent`]'s answer in full.
+    pub(super) fn rules(&self, lits: &[Lit]) -> Rules {
+        let mut rules = ALL_RULES;
+        for (i, &a) in lits.iter().enumerate() {
+            let ty = self.atoms[atom_of(a)].field.ty;
+            let first = !lits[..i].iter().any(|&k| self.same_field(a, k));
+            match ty {
+                FieldType::String => {
+                    for &b in &lits[i + 1..] {
+                        if self.same_field(a, b) {
+                            rules &= self.text_pair(a, b);
+                            if rules == 0 {
+                                return 0;
+                            }
+                        }
+                    }
+                }
+                _ if !first => {}
+                FieldType::Integer | FieldType::Date => {
+                    let group = lits[i..].iter().copied().filter(|&k| self.same_field(a, k));
+                    if !self.numbers_consistent(group) {
+                        return 0;
+                    }
+                }
+                FieldType::Tags => {
+                    let group = lits[i..].iter().copied().filter(|&k| self.same_field(a, k));
+                    if !self.tags_consistent(group) {
+                        return 0;
+                    }
+                }
+            }
+        }
+        rules
+    }
+
+    /// Numbers are exact: if the literals admit a value, the least one is
+    /// an end of the numbers or next to a constant, so those are tried.
+    fn numbers_consistent(&self, group: impl Iterator<Item = Lit> + Clone) -> bool {
+        let admits = |x: i64| {
+            group.clone().all(|l| {
+                let atom = &self.atoms[atom_of(l)];
+                let v = atom.value.as_number().unwrap_or_default();
+                let holds = match atom.op {
+                    CompareOp::Gt => x > v,
+                    CompareOp::Lt => x < v,
+                    _ => x == v,
+                };
+                holds != denied(l)
+            })
+        };
+        if admits(i64::MIN) || admits(i64::MAX) {
+            return true;
+        }
+        group.clone().any(|l| {
+            let v = self.atoms[atom_of(l)].value.as_number().unwrap_or_default();
+            [v.saturating_sub(1), v, v.saturating_add(1)]
+                .into_iter()
+                .any(admits)
+        })
+    }
+
+    /// A contact carrying exactly the asserted tags is the best chance for
+    /// the denied ones; a denied test fails only when each of its names is
+    /// asserted, which is so whether names compare with case or without.
+    fn tags_consistent(&self, group: impl Iterator<Item = Lit> + Clone) -> bool {
+        let names = |l: Lit| match &self.atoms[atom_of(l)].value {
+            Literal::Tags(names) => names.as_slice(),
+            _ => &[],
+        };
+        group.clone().filter(|&l| denied(l)).all(|no| {
+            names(no).iter().any(|name| {
+                !group
+                    .clone()
+                    .filter(|&yes| !denied(yes))
+                    .any(|yes| names(yes).contains(name))
+            })
+        })
+    }
+
+    /// The rules under which text literals `a` and `b`, on one field, can
+    /// both hold: those [`Model::texts_clash`] leaves, less those where a
+    /// value fixed by one (`= A`) makes the other fail
+    /// ([`Model::fixed_allows`]). Kept in [`Model::pairs`] once judged.
+    pub(super) fn text_pair(&self, a: Lit, b: Lit) -> Rules {
+        let n = self.atoms.len();
+        if n > CACHED_ATOMS {
+            return self.judge_pair(a, b);
+        }
+        let width = 2 * n;
+        let at = a as usize * width + b as usize;
+        let mut pairs = self.pairs.borrow_mut();
+        if pairs.len() != width * width {
+            pairs.clear();
+            pairs.resize(width * width, UNKNOWN);
+        }
+        if pairs[at] == UNKNOWN {
+            pairs[at] = self.judge_pair(a, b);
+        }
+        pairs[at]
+    }
+
+    fn judge_pair(&self, a: Lit, b: Lit) -> Rules {
+        !(self.texts_clash(a, b) | self.texts_clash(b, a))
+            & self.fixed_allows(a, b)
+            & self.fixed_allows(b, a)
+            & ALL_RULES
+    }
+
+    /// With `a` asserting `= A`, the value is `A` itself when `=` compares
+    /// exactly, and `A` up to case when it does not; so `b` is known under
+    /// each rule, except where case matters and a text is not ASCII, and
+    /// `~ C` compared exactly on a value known only up to case, which is
+    /// left free unless `A` lacks `C` even ignoring case. The rules under
+    /// which `b` is not known to fail (all of them when `a` is not `= A`).
+    fn fixed_allows(&self, a: Lit, b: Lit) -> Rules {
+        let (x, y) = (&self.atoms[atom_of(a)], &self.atoms[atom_of(b)]);
+        if denied(a) || x.op != CompareOp::Eq || atom_of(a) == atom_of(b) {
+            return ALL_RULES;
+        }
+        let (Literal::Text(va), Literal::Text(vc)) = (&x.value, &y.value) else {
+            return ALL_RULES;
+        };
+        let lower = x.lower.as_deref().zip(y.lower.as_deref());
+        let mut rules = 0;
+        for rule in 0..4 {
+            let (eq_ci, contains_ci) = (rule & EQ_CI_BIT != 0, rule & CONTAINS_CI_BIT != 0);
+            let known = match (y.op, eq_ci, contains_ci, lower) {
+                (CompareOp::Eq, false, _, _) => Some(va == vc),
+                (_, false, false, _) => Some(va.contains(vc.as_str())),
+                (_, _, _, None) => None,
+                (CompareOp::Eq, true, _, Some((la, lc))) => Some(la == lc),
+                (_, _, true, Some((la, lc))) => Some(la.contains(lc)),
+                (_, true, false, Some((la, lc))) => (!la.contains(lc)).then_some(false),
+            };
+            if known.is_none_or(|holds| holds != denied(b)) {
+                rules |= 1 << rule;
+            }
+        }
+        rules
+    }
+
+    /// The rules under which text literals `a` and `b` (one field) cannot
+    /// both hold:
+    ///
+    /// - an atom asserted and denied: every rule;
+    /// - `= A` and `= B`: when `=` is exact; without case too when `A` and
+    ///   `B` differ even ignoring case, spaces and punctuation
+    ///   ([`surely_differ`]);
+    /// - `~ A` and `!~ B`: when `~` is exact and `B` is in `A`; without case
+    ///   too when both are ASCII and `B` is in `A` ignoring case
+    ///   (`~ "fb.ann"` implies `~ "fb."`);
+    /// - `= A` and `!~ ""`: every rule (a value is present, and holds "");
+    /// - `= A` and `~ B` where `B` is not in `A` even ignoring case
+    ///   ([`cannot_contain`]): every rule (`city = Lviv and city ~ Ky`).
+    fn texts_clash(&self, a: Lit, b: Lit) -> Rules {
+        if atom_of(a) == atom_of(b) {
+            return if denied(a) != denied(b) { ALL_RULES } else { 0 };
+        }
+        let (x, y) = (&self.atoms[atom_of(a)], &self.atoms[atom_of(b)]);
+        let (Literal::Text(va), Literal::Text(vb)) = (&x.value, &y.value) else {
+            return 0;
+        };
+        let when = |rules: Rules, clash: bool| if clash { rules } else { 0 };
+        match (x.op, denied(a), y.op, denied(b)) {
+            (CompareOp::Eq, false, CompareOp::Eq, false) => {
+                EQ_EXACT | when(ALL_RULES, surely_differ(va, vb))
+            }
+            (CompareOp::Contains, false, CompareOp::Contains, true) => {
+                let folded = match (&x.lower, &y.lower) {
+                    (Some(la), Some(lb)) => la.contains(lb.as_str()),
+                    _ => false,
+                };
+                when(CONTAINS_EXACT, va.contains(vb.as_str())) | when(CONTAINS_CI, folded)
+            }
+            (CompareOp::Eq, false, CompareOp::Contains, true) => when(ALL_RULES, vb.is_empty()),
+            (CompareOp::Eq, false, CompareOp::Contains, false) => {
+                when(ALL_RULES, cannot_contain(va, vb))
+            }
+            _ => 0,
+        }
+    }
+}
+
+/// A set of the four string rules hcq allows the API, one bit each:
+/// rule `r` is bit `1 << r`, its number saying whether `=` ([`EQ_CI_BIT`])
+/// and `~` ([`CONTAINS_CI_BIT`]) compare without case. "Without case" compares ASCII letters without case,
+/// whatever it does to other text; how tag names compare is not needed.
+pub(super) type Rules = u8;
+
+/// Bit of a rule's number (0 to 3): `=` compares without case.
+const EQ_CI_BIT: u8 = 2;
+/// Bit of a rule's number: `~` compares without case.
+const CONTAINS_CI_BIT: u8 = 1;
+pub(super) const ALL_RULES: Rules = 0b1111;
+/// The rules where `=` is exact (rules 0 and 1).
+const EQ_EXACT: Rules = 0b0011;
+/// The rules where `~` is exact (rules 0 and 2).
+const CONTAINS_EXACT: Rules = 0b0101;
+/// The rules where `~` ignores case (rules 1 and 3).
+const CONTAINS_CI: Rules = 0b1010;
+
+/// Whether no value can equal both `a` and `b` under any plausible rule for
+/// `=`: exact, without case, or by a collation that also ignores spaces
+/// and punctuation. Only ASCII text is judged, so that no Unicode case
+/// folding (`ß`, `K` as the Kelvin sign, final sigma) can make two texts
+/// equal that look different here; anything else is "not sure".
+pub(super) fn surely_differ(a: &str, b: &str) -> bool {
+    if !a.is_ascii() || !b.is_ascii() {
+        return false;
+    }
+    // Their letters and digits, lower-cased, compared byte by byte.
+    let (mut x, mut y) = (a.bytes(), b.bytes());
+    loop {
+        let next = |it: &mut std::str::Bytes<'_>| {
+            it.find(u8::is_ascii_alphanumeric)
+                .map(|c| c.to_ascii_lowercase())
+        };
+        match (next(&mut x), next(&mut y)) {
+            (None, None) => return false,
+            (p, q) if p != q => return true,
+            _ => {}
+        }
+    }
+}
+
+/// Whether no value equal to `a` can contain `b`, under any plausible rule
+/// for `=` and `~` (each exact or without case, `=` perhaps also ignoring
+/// spaces and punctuation): `b` is ASCII letters and digits, `a` is ASCII,
+/// and `a`'s letters and digits, lower-cased, do not hold `b` lower-cased.
+/// A value equal to `a` has `a`'s letters and digits up to case, and a
+/// value holding `b` holds its letters in a row up to case.
+pub(super) fn cannot_contain(a: &str, b: &str) -> bool {
+    if !a.is_ascii() || b.is_empty() || !b.bytes().all(|c| c.is_ascii_alphanumeric()) {
+        return false;
+    }
+    let key: String = a
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    !key.contains(&b.to_ascii_lowercase())
+}
