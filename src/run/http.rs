@@ -279,19 +279,11 @@ impl<F: FnMut(Row) -> io::Result<()>> Observer for F {
 pub struct Client {
     agent: ureq::Agent,
     url: String,
-    bearer: Bearer,
+    /// Redacted in `Debug`, as everywhere.
+    key: ApiKey,
     start: Instant,
     /// The budget the last run left, for the next one.
     pace: Option<Pace>,
-}
-
-/// The `Authorization` header's value, redacted like the key it holds.
-struct Bearer(String);
-
-impl fmt::Debug for Bearer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
-    }
 }
 
 impl Client {
@@ -300,7 +292,7 @@ impl Client {
         Client {
             agent: endpoint.agent(),
             url: endpoint.search_url(),
-            bearer: Bearer(endpoint.key.bearer()),
+            key: endpoint.key.clone(),
             start: Instant::now(),
             pace: None,
         }
@@ -337,7 +329,8 @@ impl Client {
             let done = step == Step::Done;
             match step {
                 Step::Send(call) => {
-                    let outcome = send(&self.agent, &self.url, &self.bearer.0, &call.body_json());
+                    let bearer = self.key.bearer();
+                    let outcome = send(&self.agent, &self.url, &bearer, &call.body_json());
                     let now = self.start.elapsed();
                     match outcome {
                         Ok((status, retry_after, body)) => {
@@ -445,10 +438,12 @@ mod tests {
     #[test]
     fn the_key_never_prints() {
         let endpoint = Endpoint::new("https://api.helpcrunch.com/v1/", key()).unwrap();
+        let client = Client::new(&endpoint);
         for text in [
             format!("{:?}", key()),
             key().to_string(),
             format!("{endpoint:?}"),
+            format!("{client:?}"),
         ] {
             assert!(!text.contains("s3cret"), "{text}");
         }
