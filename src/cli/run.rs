@@ -104,6 +104,14 @@ struct Job {
     plan: Plan,
 }
 
+impl Job {
+    /// What its reports are about: the segment, or the API it was run
+    /// against.
+    fn source<'a>(&'a self, args: &'a RunArgs) -> &'a str {
+        self.name.as_deref().unwrap_or(&args.base_url)
+    }
+}
+
 pub(super) fn run(args: &RunArgs, session: &mut Session<'_, '_>) -> Result<u8, Failure> {
     let input = source(session, &args.source)?;
     // The row flags are checked before anything is compiled or sent.
@@ -123,9 +131,6 @@ pub(super) fn run(args: &RunArgs, session: &mut Session<'_, '_>) -> Result<u8, F
     let mut run_options = RunOptions::default();
     if let Some(rate) = args.rate {
         run_options = run_options.with_rate_per_minute(rate);
-    }
-    if let Some(max) = args.max_requests {
-        run_options = run_options.with_max_requests(max);
     }
     let mut client = Client::new(&endpoint);
     let mut progress = Progress::new(session.io.style.progress && !args.quiet);
@@ -386,7 +391,7 @@ fn report_stats(
     stats: &Stats,
     elapsed: Duration,
 ) {
-    let name = job.name.as_deref().unwrap_or(args.base_url.as_str());
+    let name = job.source(args);
     for warning in &stats.warnings {
         let json = || vec![hcq::diagnostic::to_json(warning, name, "")];
         session.report_diagnostic(warning, name, "", json);
@@ -422,7 +427,7 @@ fn report_error(args: &RunArgs, session: &mut Session<'_, '_>, job: &Job, error:
         HttpError::Run(_) => REFUSED,
         _ => FAILURE,
     };
-    let name = job.name.as_deref().unwrap_or(args.base_url.as_str());
+    let name = job.source(args);
     let json = || vec![hcq::diagnostic::to_json(error, name, "")];
     session.report_diagnostic(error, name, "", json);
     status
