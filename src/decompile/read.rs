@@ -175,13 +175,13 @@ impl Reader<'_> {
                 for element in elements {
                     match &element.value {
                         Json::Object(members) => bodies.extend(self.body(element.span, members)),
-                        other => self.wrong(element, "a plan's request", "an object", other),
+                        _ => self.wrong(element, "a plan's request", "an object"),
                     }
                 }
                 Some(bodies)
             }
-            other => {
-                self.wrong(requests, "`requests`", "an array of request bodies", other);
+            _ => {
+                self.wrong(requests, "`requests`", "an array of request bodies");
                 None
             }
         });
@@ -228,7 +228,7 @@ impl Reader<'_> {
     /// A plan's `merge`: the page of the union.
     fn merge(&mut self, node: &Node) -> Option<Page> {
         let Json::Object(members) = &node.value else {
-            self.wrong(node, "`merge`", "an object", &node.value);
+            self.wrong(node, "`merge`", "an object");
             return None;
         };
         let [by, sort, order, offset, limit] = self.members(members, "`merge`", &MERGE_KEYS);
@@ -268,8 +268,8 @@ impl Reader<'_> {
                         .collect();
                     filters.into_iter().collect()
                 }
-                other => {
-                    self.wrong(node, "`filter`", "an array of filters", other);
+                _ => {
+                    self.wrong(node, "`filter`", "an array of filters");
                     None
                 }
             },
@@ -302,8 +302,8 @@ impl Reader<'_> {
         match &node.value {
             Json::Text(text) if text.eq_ignore_ascii_case("and") => Some(Comparison::And),
             Json::Text(text) if text.eq_ignore_ascii_case("or") => Some(Comparison::Or),
-            other => {
-                let found = describe(node, other);
+            _ => {
+                let found = describe(&node.value);
                 self.report(DecompileError::new(
                     code::VALUE_TYPE,
                     node.span,
@@ -320,7 +320,7 @@ impl Reader<'_> {
             return Some(self.schema.by_name(plan::DEFAULT_SORT));
         };
         let Json::Text(name) = &node.value else {
-            self.wrong(node, "`sort`", "a field's full name", &node.value);
+            self.wrong(node, "`sort`", "a field's full name");
             return None;
         };
         let field = self.field_named(name, node.span)?;
@@ -347,8 +347,8 @@ impl Reader<'_> {
         match &node.value {
             Json::Text(text) if text.eq_ignore_ascii_case("asc") => Some(Order::Asc),
             Json::Text(text) if text.eq_ignore_ascii_case("desc") => Some(Order::Desc),
-            other => {
-                let found = describe(node, other);
+            _ => {
+                let found = describe(&node.value);
                 self.report(DecompileError::new(
                     code::VALUE_TYPE,
                     node.span,
@@ -372,7 +372,7 @@ impl Reader<'_> {
             return Some(None);
         };
         let Json::Number(number) = &node.value else {
-            self.wrong(node, what, "a whole number", &node.value);
+            self.wrong(node, what, "a whole number");
             return None;
         };
         match number.as_u64() {
@@ -407,7 +407,6 @@ impl Reader<'_> {
                 node,
                 "a filter",
                 "an object {\"field\", \"operator\", \"value\"}",
-                &node.value,
             );
             return None;
         };
@@ -429,8 +428,8 @@ impl Reader<'_> {
         };
         let field = match &field_node.value {
             Json::Text(name) => self.searchable(name, field_node.span),
-            other => {
-                self.wrong(field_node, "`field`", "a field's full name", other);
+            _ => {
+                self.wrong(field_node, "`field`", "a field's full name");
                 None
             }
         };
@@ -472,7 +471,7 @@ impl Reader<'_> {
                 return Some(op);
             }
         }
-        let found = describe(node, &node.value);
+        let found = describe(&node.value);
         let all: Vec<&str> = CompareOp::ALL.iter().map(|op| op.as_str()).collect();
         self.report(
             DecompileError::new(
@@ -489,7 +488,7 @@ impl Reader<'_> {
     /// A filter's value, of the field's type exactly.
     fn value(&mut self, field: &Field, node: &Node) -> Option<Value> {
         let wrong = |this: &mut Self, expected: &str, help: String| {
-            let found = describe(node, &node.value);
+            let found = describe(&node.value);
             this.report(
                 DecompileError::new(
                     code::VALUE_TYPE,
@@ -638,8 +637,9 @@ impl Reader<'_> {
         found
     }
 
-    fn wrong(&mut self, node: &Node, what: &str, expected: &str, found: &Json) {
-        let found = describe(node, found);
+    /// `what` is `expected`, and `node` is not.
+    fn wrong(&mut self, node: &Node, what: &str, expected: &str) {
+        let found = describe(&node.value);
         self.report(DecompileError::new(
             code::VALUE_TYPE,
             node.span,
@@ -659,16 +659,13 @@ fn default_page() -> Page {
 }
 
 /// `"x"` for a short string, else the kind of value.
-fn describe(node: &Node, value: &Json) -> String {
+fn describe(value: &Json) -> String {
     match value {
         Json::Text(text) if text.chars().count() <= 40 => {
             serde_json::to_string(text).unwrap_or_default()
         }
         Json::Number(n) => n.to_string(),
-        _ => {
-            let _ = node;
-            value.kind().to_owned()
-        }
+        _ => value.kind().to_owned(),
     }
 }
 
