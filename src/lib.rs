@@ -54,6 +54,7 @@ pub mod decompile;
 pub mod diagnostic;
 pub mod eval;
 pub mod format;
+mod json;
 pub mod limits;
 pub mod lower;
 pub mod plan;

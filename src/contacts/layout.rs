@@ -127,7 +127,7 @@ impl Reader<'_> {
 
 /// The length of a UTF-8 byte order mark at the start of `text` (as some
 /// Windows tools write before JSON), which is not JSON and is skipped.
-pub(super) fn bom_len(text: &str) -> usize {
+pub(crate) fn bom_len(text: &str) -> usize {
     if text.starts_with('\u{FEFF}') { 3 } else { 0 }
 }
 

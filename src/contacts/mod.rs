@@ -57,8 +57,8 @@ pub use error::{ContactsError, ContactsProblem, ContactsWarning, ContactsWarning
 use crate::diagnostic;
 use crate::eval::{self, Contact};
 use crate::typed;
-pub(crate) use layout::offset_of;
-use layout::{Reader, bom_len};
+use layout::Reader;
+pub(crate) use layout::{bom_len, offset_of};
 use miette::{NamedSource, SourceSpan};
 use records::short;
 use scan::duplicate_key;

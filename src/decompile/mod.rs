@@ -36,12 +36,11 @@
 //! not the API's or is written twice, malformed JSON. Every problem is
 //! reported at once, each pointing into the JSON.
 //!
-//! One job per file: `json` reads JSON keeping positions, `read` checks it
+//! One job per file (`crate::json` reads JSON keeping positions): `read` checks it
 //! into requests and a page, `write` turns those into the syntax tree, and
 //! `error` says what is wrong.
 
 mod error;
-mod json;
 mod read;
 #[cfg(test)]
 mod tests;
@@ -49,7 +48,7 @@ mod write;
 
 pub use error::DecompileError;
 
-use crate::{Error, ast, format};
+use crate::{Error, ast, format, json};
 
 /// How timestamps are written.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

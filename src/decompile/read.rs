@@ -4,8 +4,8 @@
 //! nothing the API would coerce or guess is guessed here.
 
 use super::error::{DecompileError, code};
-use super::json::{Json, Member, Node};
 use crate::ast::{CompareOp, Order, Span};
+use crate::json::{Json, Member, Node};
 use crate::plan::{self, Comparison, Filter, Operator, Tag, Value};
 use crate::schema::{Case, Field, FieldType, Schema, Suggester};
 

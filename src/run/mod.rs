@@ -114,8 +114,8 @@
 //!   hand the budget from one run to the next.
 //!
 //! One job per file: `options` the knobs and defaults, `bucket` the rate,
-//! `backoff` the waits between attempts, `page` reading an answer's body,
-//! `merge` the union and when a row is final, `error` why a run ended,
+//! `backoff` the waits between attempts, `page` reading an answer's body
+//! (through `crate::json`, which keeps each contact's text), `merge` the union and when a row is final, `error` why a run ended,
 //! and this file the executor that ties them together. With the cargo
 //! feature `http`, `hcq::run::http` is a blocking driver over HTTPS.
 

@@ -2,8 +2,7 @@
 //! rows that keep each contact's JSON text exactly as it arrived.
 
 use crate::eval::Contact;
-use serde::Deserialize;
-use serde::de::IgnoredAny;
+use crate::json::{self, Json};
 
 /// A contact as the API sent it: its JSON text, byte for byte, and the
 /// contact read from that text.
@@ -24,26 +23,38 @@ pub(crate) struct Page {
     pub(crate) total: Option<u64>,
 }
 
-#[derive(Deserialize)]
-struct Shape {
-    data: Vec<IgnoredAny>,
-    #[serde(default)]
-    total: Option<u64>,
-}
-
 /// Reads a 2xx answer's body. The error says, in words, what is wrong
 /// with it (it ends up in a "gave up" diagnostic if it keeps happening).
 pub(crate) fn read(body: &str) -> Result<Page, String> {
-    // serde checks the whole shape first, so the scan below walks text
-    // known to be valid JSON with a `data` array at the top.
-    let shape: Shape =
-        serde_json::from_str(body).map_err(|e| format!("the answer is not a page: {e}"))?;
-    let data = top_level_value(body, "data").ok_or("the answer has no `data` array")?;
-    let raws = array_elements(data).ok_or("`data` is not an array")?;
-    debug_assert_eq!(raws.len(), shape.data.len());
-    let rows = raws
-        .into_iter()
-        .map(|raw| {
+    let not_a_page = |why: &str| format!("the answer is not a page: {why}");
+    let node = json::read(body).map_err(|malformed| not_a_page(&malformed.message))?;
+    let Json::Object(members) = &node.value else {
+        return Err(not_a_page("it is not a JSON object"));
+    };
+    // The last of a key written twice, as serde reads it.
+    let member = |key: &str| {
+        members
+            .iter()
+            .rev()
+            .find(|m| m.key == key)
+            .map(|m| &m.value)
+    };
+    let total = match member("total").map(|total| &total.value) {
+        None | Some(Json::Null) => None,
+        Some(Json::Number(n)) => Some(
+            n.as_u64()
+                .ok_or_else(|| not_a_page("`total` is not a count"))?,
+        ),
+        Some(_) => return Err(not_a_page("`total` is not a count")),
+    };
+    let data = member("data").ok_or_else(|| not_a_page("it has no `data`"))?;
+    let Json::Array(elements) = &data.value else {
+        return Err(not_a_page("`data` is not an array"));
+    };
+    let rows = elements
+        .iter()
+        .map(|element| {
+            let raw = element.span.slice(body);
             let contact = serde_json::from_str(raw)
                 .map_err(|e| format!("a contact in the answer is not readable: {e}"))?;
             Ok(Row {
@@ -52,61 +63,7 @@ pub(crate) fn read(body: &str) -> Result<Page, String> {
             })
         })
         .collect::<Result<_, String>>()?;
-    Ok(Page {
-        rows,
-        total: shape.total,
-    })
-}
-
-/// The length of the JSON value at the start of `text` (after
-/// whitespace): serde_json's stream reader stops right after one value
-/// and says where, so no hand-written JSON scanner is needed.
-fn value_len(text: &str) -> Option<usize> {
-    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<IgnoredAny>();
-    stream.next()?.ok()?;
-    Some(stream.byte_offset())
-}
-
-fn skip_ws(text: &str) -> &str {
-    text.trim_start_matches([' ', '\t', '\n', '\r'])
-}
-
-/// The text of the value under `key` in the object `text` holds, the
-/// last one if the key repeats (as serde reads it).
-fn top_level_value<'a>(text: &'a str, key: &str) -> Option<&'a str> {
-    let mut rest = skip_ws(text).strip_prefix('{')?;
-    let mut found = None;
-    loop {
-        rest = skip_ws(rest);
-        if rest.starts_with('}') {
-            return found;
-        }
-        let key_len = value_len(rest)?;
-        let name: String = serde_json::from_str(&rest[..key_len]).ok()?;
-        rest = skip_ws(skip_ws(&rest[key_len..]).strip_prefix(':')?);
-        let len = value_len(rest)?;
-        if name == key {
-            found = Some(&rest[..len]);
-        }
-        rest = skip_ws(&rest[len..]);
-        rest = rest.strip_prefix(',').unwrap_or(rest);
-    }
-}
-
-/// The texts of the elements of the array `text` holds.
-fn array_elements(text: &str) -> Option<Vec<&str>> {
-    let mut rest = skip_ws(text).strip_prefix('[')?;
-    let mut elements = Vec::new();
-    loop {
-        rest = skip_ws(rest);
-        if rest.starts_with(']') {
-            return Some(elements);
-        }
-        let len = value_len(rest)?;
-        elements.push(&rest[..len]);
-        rest = skip_ws(&rest[len..]);
-        rest = rest.strip_prefix(',').unwrap_or(rest);
-    }
+    Ok(Page { rows, total })
 }
 
 #[cfg(test)]
@@ -148,6 +105,12 @@ mod tests {
                 .contains("not a page")
         );
         assert!(read(r#"{"total": 3}"#).unwrap_err().contains("not a page"));
+        for body in ["[1]", r#"{"data": [], "total": -1}"#, r#"{"data": {}}"#] {
+            assert!(read(body).unwrap_err().contains("not a page"), "{body}");
+        }
+        // The last of a key written twice, as serde reads it.
+        let page = read(r#"{"data": [{"id": 1, "lastSeen": 1}], "data": []}"#).unwrap();
+        assert!(page.rows.is_empty());
         assert!(
             read(r#"{"data": [{"id": "x", "lastSeen": 1}]}"#)
                 .unwrap_err()

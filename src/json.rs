@@ -1,7 +1,9 @@
-//! JSON read into a tree that keeps where each value was written, for
-//! diagnostics that point into the input. serde_json checks the whole text
-//! first (its message and position for malformed JSON, its nesting limit)
-//! and decodes each string and number; this walk only adds the spans.
+//! JSON read into a tree that keeps where each value was written: for
+//! diagnostics that point into the input (`decompile`), and for the text of
+//! each contact of an API answer, kept byte for byte (`run`). serde_json
+//! checks the whole text first (its message and position for malformed
+//! JSON, its nesting limit) and decodes each string and number; this walk
+//! only adds the spans.
 
 use crate::ast::Span;
 
@@ -55,49 +57,23 @@ pub(crate) struct Malformed {
 }
 
 /// Reads `text` (one JSON value, blanks around it allowed, and a UTF-8
-/// byte order mark before it, as some Windows tools write).
+/// byte order mark before it, as some Windows tools write). Spans are
+/// offsets in `text`, mark included.
 pub(crate) fn read(text: &str) -> Result<Node, Malformed> {
-    let bom = if text.starts_with('\u{FEFF}') { 3 } else { 0 };
-    let mut node = read_json(&text[bom..]).map_err(|malformed| Malformed {
-        at: malformed.at + bom,
-        ..malformed
-    })?;
-    shift(&mut node, bom);
-    Ok(node)
-}
-
-/// Moves every span of `node` `by` bytes on.
-fn shift(node: &mut Node, by: usize) {
-    if by == 0 {
-        return;
-    }
-    node.span = Span::new(node.span.start + by, node.span.end + by);
-    match &mut node.value {
-        Json::Array(elements) => elements.iter_mut().for_each(|e| shift(e, by)),
-        Json::Object(members) => {
-            for member in members {
-                member.key_span = Span::new(member.key_span.start + by, member.key_span.end + by);
-                shift(&mut member.value, by);
-            }
-        }
-        _ => {}
-    }
-}
-
-fn read_json(text: &str) -> Result<Node, Malformed> {
+    let bom = crate::contacts::bom_len(text);
     // Into a `Value`, not `IgnoredAny`: only building one applies
     // serde_json's nesting limit, which keeps the walk below shallow.
-    if let Err(error) = serde_json::from_str::<serde_json::Value>(text) {
+    if let Err(error) = serde_json::from_str::<serde_json::Value>(&text[bom..]) {
         let message = error.to_string();
         // serde_json appends " at line L column C"; the span says that.
         let message = message
             .rsplit_once(" at line ")
             .map_or(message.as_str(), |(what, _)| what)
             .to_owned();
-        let at = crate::contacts::offset_of(text, error.line(), error.column());
+        let at = bom + crate::contacts::offset_of(&text[bom..], error.line(), error.column());
         return Err(Malformed { message, at });
     }
-    let mut walk = Walk { text, at: 0 };
+    let mut walk = Walk { text, at: bom };
     Ok(walk.value())
 }
 
