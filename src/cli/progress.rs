@@ -13,6 +13,10 @@ const TICK: Duration = Duration::from_millis(120);
 
 /// The progress line, or nothing.
 pub(super) struct Progress {
+    /// Whether a line is drawn at all.
+    shown: bool,
+    /// The line of the run under way: a cleared bar draws no more, so
+    /// each run gets its own.
     bar: Option<ProgressBar>,
     /// What is being run: the segment's name, or nothing for an expression.
     label: String,
@@ -22,26 +26,26 @@ impl Progress {
     /// A progress line when `shown` (stderr is a terminal and not
     /// `--quiet`), else one that draws nothing.
     pub(super) fn new(shown: bool) -> Progress {
-        let bar = shown.then(|| {
-            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-            let style = ProgressStyle::with_template("{spinner} {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner());
-            bar.set_style(style);
-            bar.enable_steady_tick(TICK);
-            bar
-        });
         Progress {
-            bar,
+            shown,
+            bar: None,
             label: String::new(),
         }
     }
 
     /// The next run is of segment `name`.
     pub(super) fn start(&mut self, name: Option<&str>) {
+        self.clear();
         self.label = name.map(|name| format!("{name}: ")).unwrap_or_default();
-        if let Some(bar) = &self.bar {
+        self.bar = self.shown.then(|| {
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            let style = ProgressStyle::with_template("{spinner} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner());
+            bar.set_style(style);
+            bar.enable_steady_tick(TICK);
             bar.set_message(format!("{}starting", self.label));
-        }
+            bar
+        });
     }
 
     /// The run moved on; `wait` is how long it now sleeps, if it does.
@@ -61,8 +65,8 @@ impl Progress {
     }
 
     /// Clears the line, so what follows on stderr starts clean.
-    pub(super) fn clear(&self) {
-        if let Some(bar) = &self.bar {
+    pub(super) fn clear(&mut self) {
+        if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
     }
