@@ -146,7 +146,9 @@ struct Tally {
     small: usize,
     small_at_minimum: usize,
     small_above: Vec<String>,
-    covered_examples: Vec<String>,
+    /// Expressions whose plan holds a covered request, with the places of
+    /// those requests in the plan.
+    covered_examples: Vec<(String, Vec<usize>)>,
     laws: [usize; 5],
     exact_example: Option<String>,
     slowest: Duration,
@@ -224,21 +226,21 @@ fn main() {
         if requests.len() >= 2 {
             t.multi_request_plans += 1;
             t.requests_in_multi += requests.len();
-            let mut any = false;
+            let mut covered = Vec::new();
             for target in 0..requests.len() {
                 let mut nodes = 2_000_000;
                 match brute::own_contact(&plan_atoms, &requests, target, &mut nodes) {
                     Some(true) => {}
                     Some(false) => {
                         t.covered += 1;
-                        any = true;
+                        covered.push(target);
                     }
                     None => t.undecided += 1,
                 }
             }
-            t.plans_with_covered += usize::from(any);
-            if any && t.covered_examples.len() < 5 {
-                t.covered_examples.push(text.clone());
+            t.plans_with_covered += usize::from(!covered.is_empty());
+            if !covered.is_empty() && t.covered_examples.len() < 5 {
+                t.covered_examples.push((text.clone(), covered));
             }
         }
         if comparisons <= 4 {
@@ -276,8 +278,8 @@ fn main() {
         pct(t.plans_with_covered, t.multi_request_plans),
         t.undecided
     );
-    for text in &t.covered_examples {
-        println!("  with a covered request: {text}");
+    for (text, covered) in &t.covered_examples {
+        println!("  with a covered request (requests {covered:?} of its plan): {text}");
     }
     println!(
         "expressions over at most 4 comparisons: {}, at the brute-force minimum: {} ({:.2} %)",

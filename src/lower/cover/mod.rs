@@ -18,7 +18,7 @@
 //!    only when it needs fewer requests than 1–3 left.
 //!
 //! Coverage is decided by a case split over the atoms of the terms
-//! involved ([`Cover::covered`]): a term is covered when no contact can
+//! involved ([`split`]): a term is covered when no contact can
 //! satisfy it and fail every other term. The whole pass has a [`BUDGET`] of
 //! steps; a check that runs out answers "not covered", so the pass never
 //! drops what it has not proved covered, and past the budget the terms stay
@@ -26,6 +26,7 @@
 
 mod exact;
 mod model;
+mod split;
 mod table;
 
 use super::dnf::Term;
@@ -75,9 +76,6 @@ pub const MAX_TERMS: usize = 1024;
 /// the rest: the cube of its length); longer terms are kept as they are.
 const MAX_VALUE_TERM: usize = 16;
 
-/// Deepest case split: past it a check answers "not covered".
-const MAX_DEPTH: usize = 64;
-
 /// Rewrites simplified `terms` to fewer requests, recording each law in
 /// `log`. No terms and a term without filters come back as they are.
 pub(super) fn fewest(terms: Vec<Term>, log: &mut Log) -> Vec<Term> {
@@ -105,6 +103,7 @@ pub(super) fn fewest(terms: Vec<Term>, log: &mut Log) -> Vec<Term> {
         budget: BUDGET,
         changed: false,
         table: None,
+        scratch: split::Scratch::default(),
     };
     cover.budget = BUDGET / 4;
     cover.by_value(log);
@@ -229,6 +228,8 @@ struct Cover {
     /// The truth table, when there are few atoms: coverage is then a
     /// subset test instead of a case split.
     table: Option<Table>,
+    /// The case split's buffers.
+    scratch: split::Scratch,
 }
 
 /// The requests `terms` pack into: one for every term of several filters,
@@ -425,7 +426,7 @@ impl Cover {
                 }
                 let mut test: Vec<Lit> = lits.iter().copied().filter(|&k| k != l).collect();
                 test.push(not(l));
-                if self.covered_except(i, &mut test) {
+                if self.covered_except(i, &test) {
                     test.pop();
                     let before = lits.clone();
                     log.record(Rule::Complement, self.model.span(l), || {
@@ -487,8 +488,7 @@ impl Cover {
                 self.changed = true;
                 continue;
             }
-            let mut test = lits.clone();
-            if !self.covered_except(i, &mut test) {
+            if !self.covered_except(i, &lits) {
                 continue;
             }
             // Which terms cover it, for the message only: not worked out
@@ -543,8 +543,8 @@ impl Cover {
     }
 
     /// Whether every contact satisfying `fixed` satisfies a term other than
-    /// the `skip`th. `fixed` comes back as it went in.
-    fn covered_except(&mut self, skip: usize, fixed: &mut Vec<Lit>) -> bool {
+    /// the `skip`th.
+    fn covered_except(&mut self, skip: usize, fixed: &[Lit]) -> bool {
         let live = self.terms.len() as u64;
         if self.budget < live {
             self.budget = 0;
@@ -561,84 +561,8 @@ impl Cover {
         }
         let others: Vec<&[Lit]> = others.collect();
         let mut budget = self.budget;
-        let covered = covered(&self.model, fixed, &others, &mut budget);
+        let covered = split::covered(&self.model, &mut self.scratch, fixed, &others, &mut budget);
         self.budget = budget;
         covered
     }
-}
-
-/// The case split: whether every contact satisfying `fixed` satisfies one
-/// of `others`. Only terms that can hold beside `fixed` take part; then it
-/// splits on a literal of the first term not yet decided either way, each
-/// branch keeping the terms its literal leaves possible. `false` when
-/// `budget` runs out or the split goes past [`MAX_DEPTH`]: never "covered"
-/// without proof.
-fn covered(model: &Model, fixed: &mut Vec<Lit>, others: &[&[Lit]], budget: &mut u64) -> bool {
-    if !model.consistent(fixed) {
-        return true;
-    }
-    let mut relevant: Vec<&[Lit]> = Vec::with_capacity(others.len());
-    for &term in others {
-        // Checking a term against `fixed` costs its literals times those
-        // of `fixed` on the same fields.
-        let cost = (term.len() * (fixed.len() + 1)) as u64;
-        if *budget < cost {
-            *budget = 0;
-            return false;
-        }
-        *budget -= cost;
-        if term.iter().any(|&l| fixed.contains(&not(l))) {
-            continue;
-        }
-        // A text filter of the term that cannot hold beside one of
-        // `fixed` under any rule rules the term out.
-        let clash = term.iter().any(|&l| {
-            model.is_text(l)
-                && fixed
-                    .iter()
-                    .any(|&k| k != l && model.same_field(k, l) && model.text_pair(k, l) == 0)
-        });
-        if !clash {
-            relevant.push(term);
-        }
-    }
-    split(model, fixed, &relevant, budget)
-}
-
-fn split(model: &Model, fixed: &mut Vec<Lit>, others: &[&[Lit]], budget: &mut u64) -> bool {
-    let cost = (others.len() + fixed.len().pow(2)) as u64;
-    if *budget < cost || fixed.len() > MAX_DEPTH {
-        *budget = 0;
-        return false;
-    }
-    *budget -= cost;
-    if !model.consistent(fixed) {
-        return true;
-    }
-    let mut pick = None;
-    let mut alive: Vec<&[Lit]> = Vec::with_capacity(others.len());
-    for &term in others {
-        if term.iter().any(|&l| fixed.contains(&not(l))) {
-            continue;
-        }
-        match term.iter().find(|l| !fixed.contains(l)) {
-            None => return true,
-            Some(&l) => {
-                pick.get_or_insert(l);
-            }
-        }
-        alive.push(term);
-    }
-    let Some(l) = pick else {
-        return false;
-    };
-    for branch in [l, not(l)] {
-        fixed.push(branch);
-        let ok = split(model, fixed, &alive, budget);
-        fixed.pop();
-        if !ok {
-            return false;
-        }
-    }
-    true
 }

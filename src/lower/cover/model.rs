@@ -190,7 +190,7 @@ impl Model {
             match ty {
                 FieldType::String => {
                     for &b in &lits[i + 1..] {
-                        if self.same_field(a, b) {
+                        if self.same_field(a, b) && self.may_clash(a, b) {
                             rules &= self.text_pair(a, b);
                             if rules == 0 {
                                 return 0;
@@ -214,6 +214,35 @@ impl Model {
             }
         }
         rules
+    }
+
+    /// [`Model::rules`] of `lits` and `l` together, given `rules`, those of
+    /// `lits` alone: only what `l` adds is judged, against the literals on
+    /// its field, so a case split pays for the literal it adds rather than
+    /// for every one it holds.
+    pub(super) fn rules_with(&self, lits: &[Lit], rules: Rules, l: Lit) -> Rules {
+        let same = lits.iter().copied().filter(|&k| self.same_field(k, l));
+        match self.atoms[atom_of(l)].field.ty {
+            FieldType::String => same
+                .filter(|&k| self.may_clash(k, l))
+                .fold(rules, |rules, k| rules & self.text_pair(k, l)),
+            FieldType::Integer | FieldType::Date => {
+                let group = same.chain(std::iter::once(l));
+                if self.numbers_consistent(group) {
+                    rules
+                } else {
+                    0
+                }
+            }
+            FieldType::Tags => {
+                let group = same.chain(std::iter::once(l));
+                if self.tags_consistent(group) {
+                    rules
+                } else {
+                    0
+                }
+            }
+        }
     }
 
     /// Numbers are exact: if the literals admit a value, the least one is
@@ -258,6 +287,23 @@ impl Model {
                     .any(|yes| names(yes).contains(name))
             })
         })
+    }
+
+    /// Whether text literals `a` and `b`, on one field, can leave fewer
+    /// than every rule ([`Model::text_pair`]): only beside an asserted `=`,
+    /// or as `~` beside `!~` ([`Model::texts_clash`],
+    /// [`Model::fixed_allows`]). Two `!=`, or a `!=` and a `~`, never
+    /// clash, so long `not in` lists skip their pairs.
+    pub(super) fn may_clash(&self, a: Lit, b: Lit) -> bool {
+        self.asserts_eq(a) || self.asserts_eq(b) || {
+            let contains = |l: Lit| self.atoms[atom_of(l)].op == CompareOp::Contains;
+            contains(a) && contains(b) && denied(a) != denied(b)
+        }
+    }
+
+    /// Whether `l` asserts `=`.
+    pub(super) fn asserts_eq(&self, l: Lit) -> bool {
+        !denied(l) && self.atoms[atom_of(l)].op == CompareOp::Eq
     }
 
     /// The rules under which text literals `a` and `b`, on one field, can

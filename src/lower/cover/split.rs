@@ -1,0 +1,314 @@
+//! The case split that decides coverage: whether every contact satisfying
+//! some literals satisfies one of some terms ([`covered`]).
+//!
+//! It takes the alive term with the fewest undecided literals, `l₁ … lₘ`,
+//! and checks the cases where that term fails, one by one: `¬l₁`, then
+//! `l₁ ∧ ¬l₂`, … (the case where all hold is the term itself). Each case
+//! must be covered by the other terms. The literals fixed so far keep each
+//! atom's value and the string rules they leave, so adding one is judged
+//! against the others on its field only ([`Model::rules_with`]), and a
+//! term's literals are looked up, not searched for.
+
+use super::model::{Lit, Model, Rules, atom_of, denied, not};
+
+/// Deepest nesting of cases (one level per term that fails): past it a
+/// check answers "not covered".
+const MAX_DEPTH: usize = 256;
+
+/// An atom not fixed either way ([`Scratch::state`]).
+const FREE: u8 = 0;
+
+/// The buffers of a split, kept between checks.
+#[derive(Default)]
+pub(super) struct Scratch {
+    fixed: Vec<Lit>,
+    /// The rules left before each literal of `fixed` was added.
+    rules_before: Vec<Rules>,
+    /// Per atom: [`FREE`], or 1 + the parity of the literal fixed.
+    state: Vec<u8>,
+}
+
+/// Whether every contact satisfying `fixed` satisfies one of `others`.
+/// `false` when `budget` runs out or the split nests past [`MAX_DEPTH`]:
+/// never "covered" without proof.
+pub(super) fn covered(
+    model: &Model,
+    scratch: &mut Scratch,
+    fixed: &[Lit],
+    others: &[&[Lit]],
+    budget: &mut u64,
+) -> bool {
+    let rules = model.rules(fixed);
+    if rules == 0 {
+        return true;
+    }
+    scratch.fixed.clear();
+    scratch.rules_before.clear();
+    scratch.state.clear();
+    scratch.state.resize(model.atoms.len(), FREE);
+    for &l in fixed {
+        scratch.state[atom_of(l)] = state_of(l);
+    }
+    scratch.fixed.extend_from_slice(fixed);
+    let mut split = Split {
+        model,
+        scratch,
+        rules,
+        budget,
+    };
+    // A term with a text filter that cannot hold beside one of `fixed`
+    // under any rule takes no part. Only `fixed`'s asserted `=`, `~` and
+    // `!~` can clash with a filter that is not an asserted `=`
+    // ([`Model::may_clash`]).
+    let texts = fixed.iter().copied().filter(|&k| model.is_text(k));
+    let clashing: Vec<Lit> = texts
+        .clone()
+        .filter(|&k| model.asserts_eq(k) || !denied(k))
+        .collect();
+    let texts: Vec<Lit> = texts.collect();
+    let mut relevant: Vec<&[Lit]> = Vec::with_capacity(others.len());
+    for &term in others {
+        let mut cost = term.len() as u64;
+        let out = term.iter().any(|&l| {
+            if split.value(l) == Some(false) {
+                return true;
+            }
+            if !model.is_text(l) {
+                return false;
+            }
+            let against = if model.asserts_eq(l) {
+                &texts
+            } else {
+                &clashing
+            };
+            cost += against.len() as u64;
+            against.iter().any(|&k| {
+                k != l
+                    && model.same_field(k, l)
+                    && model.may_clash(k, l)
+                    && model.text_pair(k, l) == 0
+            })
+        });
+        if !split.charge(cost) {
+            return false;
+        }
+        if !out {
+            relevant.push(term);
+        }
+    }
+    split.run(&relevant, 0)
+}
+
+fn state_of(l: Lit) -> u8 {
+    1 + (l & 1) as u8
+}
+
+struct Split<'a> {
+    model: &'a Model,
+    scratch: &'a mut Scratch,
+    /// The rules `scratch.fixed` leaves: never none.
+    rules: Rules,
+    budget: &'a mut u64,
+}
+
+impl Split<'_> {
+    /// Takes `cost` steps from the budget; `false` (and the budget spent)
+    /// when there are not that many left.
+    fn charge(&mut self, cost: u64) -> bool {
+        if *self.budget < cost {
+            *self.budget = 0;
+            return false;
+        }
+        *self.budget -= cost;
+        true
+    }
+
+    /// Whether `l` holds under the literals fixed; `None` when its atom is
+    /// free.
+    fn value(&self, l: Lit) -> Option<bool> {
+        match self.scratch.state[atom_of(l)] {
+            FREE => None,
+            s => Some(s == state_of(l)),
+        }
+    }
+
+    /// Fixes `l` too, when some contact can satisfy it beside the others
+    /// under some rule; `false` (and nothing fixed) when none can.
+    fn push(&mut self, l: Lit) -> bool {
+        let fixed = &self.scratch.fixed;
+        if !self.charge(fixed.len() as u64 + 1) {
+            return false;
+        }
+        let rules = self.model.rules_with(&self.scratch.fixed, self.rules, l);
+        if rules == 0 {
+            return false;
+        }
+        self.scratch.fixed.push(l);
+        self.scratch.rules_before.push(self.rules);
+        self.scratch.state[atom_of(l)] = state_of(l);
+        self.rules = rules;
+        true
+    }
+
+    /// Unfixes every literal after the first `len` fixed by [`Split::push`].
+    fn pop_to(&mut self, len: usize) {
+        while self.scratch.fixed.len() > len {
+            let l = self.scratch.fixed.pop().unwrap_or_default();
+            self.scratch.state[atom_of(l)] = FREE;
+            self.rules = self.scratch.rules_before.pop().unwrap_or(self.rules);
+        }
+    }
+
+    /// Whether every contact satisfying the literals fixed satisfies one
+    /// of `others`.
+    fn run(&mut self, others: &[&[Lit]], depth: usize) -> bool {
+        let scanned: usize = others.iter().map(|t| t.len()).sum();
+        if depth > MAX_DEPTH || !self.charge((others.len() + scanned) as u64) {
+            return false;
+        }
+        let mut alive: Vec<&[Lit]> = Vec::with_capacity(others.len());
+        // The alive term with the fewest free literals: the fewest cases.
+        let mut first: Option<(usize, usize)> = None;
+        for &term in others {
+            let mut free = 0;
+            let mut dead = false;
+            for &l in term {
+                match self.value(l) {
+                    Some(false) => {
+                        dead = true;
+                        break;
+                    }
+                    Some(true) => {}
+                    None => free += 1,
+                }
+            }
+            if dead {
+                continue;
+            }
+            if free == 0 {
+                return true;
+            }
+            if first.is_none_or(|(_, fewest)| free < fewest) {
+                first = Some((alive.len(), free));
+            }
+            alive.push(term);
+        }
+        let Some((at, _)) = first else {
+            return false;
+        };
+        let term = alive.swap_remove(at);
+        let mark = self.scratch.fixed.len();
+        let mut covered = true;
+        for &l in term {
+            match self.value(l) {
+                Some(true) => continue,
+                // The term also denies a literal it asserts: it fails
+                // wherever the ones before hold, which the others must
+                // cover.
+                Some(false) => {
+                    covered = self.run(&alive, depth + 1);
+                    break;
+                }
+                None => {}
+            }
+            // The case where `l` fails (and the term's literals before it
+            // hold): the other terms must cover it.
+            if self.push(not(l)) {
+                let ok = self.run(&alive, depth + 1);
+                self.pop_to(self.scratch.fixed.len() - 1);
+                if !ok {
+                    covered = false;
+                    break;
+                }
+            } else if *self.budget == 0 {
+                covered = false;
+                break;
+            }
+            // On with `l` holding; when it cannot, no case is left.
+            if !self.push(l) {
+                covered = *self.budget > 0;
+                break;
+            }
+        }
+        self.pop_to(mark);
+        covered
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::table::{self, Table};
+    use super::*;
+    use crate::ast::{CompareOp, Span};
+    use crate::schema::Schema;
+    use crate::testing::proptest_config;
+    use crate::typed::{Filter, Literal};
+    use proptest::prelude::*;
+    use std::sync::Arc;
+
+    /// Eight comparisons whose values relate (`= Kyiv`, `= kyiv`, `~ Ky`;
+    /// `~ "fb.ann"`, `~ "fb."`; `id > 3`, `id < 5`), and a tags test: the
+    /// truth table ([`Table`]) holds them all.
+    fn model() -> (Model, Vec<Lit>) {
+        let filter = |name: &str, op, value| Filter {
+            field: Schema::CONTACTS.field(name).expect("a contact field"),
+            op,
+            value,
+            span: Span::default(),
+        };
+        let text = |s: &str| Literal::Text(s.to_owned());
+        let filters = [
+            filter("city", CompareOp::Eq, text("Kyiv")),
+            filter("city", CompareOp::Eq, text("kyiv")),
+            filter("city", CompareOp::Contains, text("Ky")),
+            filter("email", CompareOp::Contains, text("fb.ann")),
+            filter("email", CompareOp::Contains, text("fb.")),
+            filter("id", CompareOp::Gt, Literal::Integer(3)),
+            filter("id", CompareOp::Lt, Literal::Integer(5)),
+            filter("tags", CompareOp::Eq, Literal::Tags(vec!["Lead".into()])),
+        ];
+        let mut model = Model::default();
+        let lits = filters
+            .iter()
+            .map(|f| model.intern(&Arc::new(f.clone())))
+            .collect();
+        (model, lits)
+    }
+
+    /// A term: literals of `model()`'s atoms, by place and whether denied.
+    fn term() -> impl Strategy<Value = Vec<(usize, bool)>> {
+        prop::collection::vec((0..8usize, any::<bool>()), 1..4)
+    }
+
+    proptest! {
+        #![proptest_config(proptest_config())]
+
+        /// The case split answers as the truth table does, whenever it
+        /// does not run out of steps: the table decides coverage over
+        /// every assignment the model allows, with no search.
+        #[test]
+        fn the_split_agrees_with_the_truth_table(
+            fixed in term(),
+            others in prop::collection::vec(term(), 0..6),
+        ) {
+            let (model, atoms) = model();
+            let lits = |t: &[(usize, bool)]| -> Vec<Lit> {
+                t.iter().map(|&(a, denied)| if denied { not(atoms[a]) } else { atoms[a] }).collect()
+            };
+            let fixed = lits(&fixed);
+            let others: Vec<Vec<Lit>> = others.iter().map(|t| lits(t)).collect();
+            let table = Table::build(&model, std::iter::once(atoms.as_slice()))
+                .expect("eight atoms fit a table");
+            let theirs = others
+                .iter()
+                .fold([0u64; 4], |all, t| table::or(&all, &table.term(t)));
+            let expected = table::empty(&table::minus(&table.term(&fixed), &theirs));
+
+            let refs: Vec<&[Lit]> = others.iter().map(Vec::as_slice).collect();
+            let mut budget = 1_000_000;
+            let got = covered(&model, &mut Scratch::default(), &fixed, &refs, &mut budget);
+            prop_assert!(budget > 0, "the split ran out of steps");
+            prop_assert_eq!(got, expected);
+        }
+    }
+}
