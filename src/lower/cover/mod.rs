@@ -107,15 +107,23 @@ pub(super) fn fewest(terms: Vec<Term>, log: &mut Log) -> Vec<Term> {
     };
     cover.budget = BUDGET / 4;
     cover.by_value(log);
-    // Nothing to gain when the terms pack into one request; past
-    // MAX_TERMS terms, comparing each with all others costs too much.
-    if cover.cost() < 2 || cover.terms.iter().flatten().count() > MAX_TERMS {
+    // Past MAX_TERMS terms, comparing each with all others costs too much.
+    let live = cover.terms.iter().flatten().count();
+    if live < 2 || live > MAX_TERMS {
         return cover.finish(terms);
     }
     cover.table = Table::build(
         &cover.model,
         cover.terms.iter().flatten().map(Vec::as_slice),
     );
+    // Terms that pack into one request gain no request, but the request
+    // sheds the filters the others cover (`email ~ "fb.ann" or email ~
+    // "fb."` asks `email ~ "fb."` only).
+    if cover.cost() < 2 {
+        cover.budget = BUDGET / 4;
+        cover.irredundant(log);
+        return cover.finish(terms);
+    }
     // Dropping covered terms first makes the widening cheaper; the
     // widening may leave more covered. Each step has its share of the
     // budget, so that widening cannot starve the last step.
