@@ -43,6 +43,8 @@ pub(super) fn not(l: Lit) -> Lit {
 /// One comparison in its positive form.
 pub(super) struct Atom {
     pub(super) field: &'static Field,
+    /// The field's place in [`Model::fields`].
+    field_id: usize,
     /// `=`, `>`, `<` or `~` (`=` for tags).
     pub(super) op: CompareOp,
     pub(super) value: Literal,
@@ -58,6 +60,8 @@ pub(super) struct Atom {
 #[derive(Default)]
 pub(super) struct Model {
     pub(super) atoms: Vec<Atom>,
+    /// The names of the atoms' fields, each once.
+    fields: Vec<&'static str>,
     /// The atoms by field, operator and value, once there are many.
     index: HashMap<(&'static str, CompareOp, Literal), usize>,
     /// [`Model::text_pair`] of every two literals, filled as asked
@@ -110,8 +114,16 @@ impl Model {
                     let key = (filter.field.name, op, filter.value.clone());
                     self.index.insert(key, self.atoms.len());
                 }
+                let field_id = match self.fields.iter().position(|&f| f == filter.field.name) {
+                    Some(at) => at,
+                    None => {
+                        self.fields.push(filter.field.name);
+                        self.fields.len() - 1
+                    }
+                };
                 self.atoms.push(Atom {
                     field: filter.field,
+                    field_id,
                     op,
                     value: filter.value.clone(),
                     seen: [None, None],
@@ -166,8 +178,7 @@ impl Model {
 
     /// Whether `a` and `b` are on one field.
     pub(super) fn same_field(&self, a: Lit, b: Lit) -> bool {
-        let (x, y) = (self.atoms[atom_of(a)].field, self.atoms[atom_of(b)].field);
-        std::ptr::eq(x, y) || x.name == y.name
+        self.atoms[atom_of(a)].field_id == self.atoms[atom_of(b)].field_id
     }
 
     /// Whether some contact can satisfy every literal of `lits`, under
@@ -184,21 +195,40 @@ impl Model {
     /// their numbers or tags cannot): [`Model::consistent`]'s answer in full.
     pub(super) fn rules(&self, lits: &[Lit]) -> Rules {
         let mut rules = ALL_RULES;
+        // The fields whose numbers or tags are judged already (by their
+        // place, for the first 64).
+        let mut judged = 0u64;
         for (i, &a) in lits.iter().enumerate() {
-            let ty = self.atoms[atom_of(a)].field.ty;
-            let first = !lits[..i].iter().any(|&k| self.same_field(a, k));
-            match ty {
-                FieldType::String => {
-                    for &b in &lits[i + 1..] {
-                        if self.same_field(a, b) && self.may_clash(a, b) {
+            let atom = &self.atoms[atom_of(a)];
+            match atom.field.ty {
+                // A `!=` clashes only with an asserted `=` or a `~`
+                // ([`Model::may_clash`]), which meets it in its own loop:
+                // a long `not in` list costs no pairs.
+                FieldType::String if self.asserts_eq(a) || atom.op == CompareOp::Contains => {
+                    for (j, &b) in lits.iter().enumerate() {
+                        if j != i && self.same_field(a, b) && self.may_clash(a, b) {
                             rules &= self.text_pair(a, b);
                             if rules == 0 {
                                 return 0;
                             }
                         }
                     }
+                    continue;
                 }
+                FieldType::String => continue,
+                _ => {}
+            }
+            let first = if atom.field_id < 64 {
+                let bit = 1u64 << atom.field_id;
+                let first = judged & bit == 0;
+                judged |= bit;
+                first
+            } else {
+                !lits[..i].iter().any(|&k| self.same_field(a, k))
+            };
+            match atom.field.ty {
                 _ if !first => {}
+                FieldType::String => {}
                 FieldType::Integer | FieldType::Date => {
                     let group = lits[i..].iter().copied().filter(|&k| self.same_field(a, k));
                     if !self.numbers_consistent(group) {
