@@ -28,6 +28,7 @@ pub fn is_blank(text: &str) -> bool {
 /// Whether `text` is a name the grammar reads after `segment` and `@`
 /// (rule `name`): a letter or `_`, then letters, digits and `_`, and not a
 /// keyword in any case. `hcq lsp` checks a new name with it before a rename.
+#[cfg(feature = "cli")]
 pub fn is_name(text: &str) -> bool {
     let mut bytes = text.bytes();
     bytes
@@ -78,10 +79,12 @@ pub fn scan(text: &str, strings: Strings) -> Scan {
 
 #[cfg(test)]
 mod tests {
-    use super::{Strings, is_blank, is_name, is_segment_file, scan};
+    use super::{Strings, is_blank, is_segment_file, scan};
 
+    #[cfg(feature = "cli")]
     #[test]
     fn names_are_the_grammars() {
+        use super::is_name;
         for name in ["a", "_x1", "gmail_leads", "and_more", "all", "now"] {
             assert!(is_name(name), "{name}");
         }
