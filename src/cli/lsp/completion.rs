@@ -14,6 +14,7 @@ use super::document::Document;
 use super::hover::{describe_field, operators};
 use super::index::Index;
 use crate as hcq;
+use crate::syntax::lexical::{Strings, is_name, scan};
 use crate::syntax::token::{Kind, Lexer, Token};
 use hcq::schema::{Field, Schema};
 use lsp_types::{
@@ -64,7 +65,7 @@ pub(crate) fn complete(
     let is = |i: usize, keyword: &str| word(i).is_some_and(|w| w.eq_ignore_ascii_case(keyword));
     let items = Items { range };
     if typed.starts_with('@') {
-        return items.segments(index);
+        return items.segments(document.text(), index);
     }
     if is(0, "segment") {
         return Vec::new();
@@ -92,7 +93,7 @@ pub(crate) fn complete(
     if starts_comparison(0) {
         let mut list = items.fields(schema.searchable());
         list.extend(items.keywords(&["not", "all"]));
-        list.extend(items.segments(index));
+        list.extend(items.segments(document.text(), index));
         if before.is_empty() && hcq::segment::is_segment_file(document.text()) {
             list.extend(items.keywords(&["segment"]));
         }
@@ -172,18 +173,27 @@ impl Items {
             .collect()
     }
 
-    /// `@name` for each segment defined in the file, each name once.
-    fn segments(&self, index: &Index) -> Vec<CompletionItem> {
+    /// `@name` for each segment of the file, each name once: those that
+    /// parse, and those whose `segment NAME` line a lexical look finds
+    /// (the segment being written rarely parses).
+    fn segments(&self, text: &str, index: &Index) -> Vec<CompletionItem> {
+        let lexical = scan(text, Strings::OneLine).segment_starts;
+        let written = lexical.iter().filter_map(|&start| {
+            let rest = text[start + "segment".len()..].trim_start_matches([' ', '\t']);
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            is_name(&rest[..end]).then(|| &rest[..end])
+        });
         let mut seen = std::collections::HashSet::new();
         index
             .definitions
             .iter()
-            .filter(|definition| seen.insert(definition.name.as_str()))
-            .map(|definition| {
-                let mut item = self.item(
-                    format!("@{}", definition.name),
-                    CompletionItemKind::REFERENCE,
-                );
+            .map(|definition| definition.name.as_str())
+            .chain(written)
+            .filter(|name| seen.insert(*name))
+            .map(|name| {
+                let mut item = self.item(format!("@{name}"), CompletionItemKind::REFERENCE);
                 item.detail = Some("segment of this file".to_owned());
                 item
             })
