@@ -144,6 +144,26 @@ fn an_expression_file_is_checked_as_an_expression() {
     assert!(clean.is_empty(), "{clean:#?}");
 }
 
+#[test]
+fn each_suggestion_is_a_quick_fix() {
+    let diagnostics = last_diagnostics(&session(BROKEN, &[]));
+    let unknown = with_code(&diagnostics, "hcq::check::unknown_field").clone();
+    let params = json!({
+        "textDocument": {"uri": URI},
+        "range": unknown["range"],
+        "context": {"diagnostics": diagnostics},
+    });
+    let answers = session(BROKEN, &[request(1, "textDocument/codeAction", params)]);
+    let actions = answer(&answers, 1);
+    assert_eq!(actions.as_array().unwrap().len(), 1, "{actions:#}");
+    assert_eq!(actions[0]["title"], "Replace with `email`");
+    assert_eq!(actions[0]["kind"], "quickfix");
+    assert_eq!(
+        actions[0]["edit"]["changes"][URI],
+        json!([{"range": range((2, 25), (2, 30)), "newText": "email"}])
+    );
+}
+
 // ------------------------------------------------------------ formatting
 
 #[test]

@@ -16,6 +16,7 @@ use lsp_types::{
     Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Uri,
 };
 use miette::{Diagnostic as _, LabeledSpan, Severity};
+use serde_json::json;
 
 /// A document's diagnostics, and its segments' plans when it is a segment
 /// file without errors (hover shows their cost).
@@ -94,6 +95,7 @@ fn convert(uri: &Uri, document: &Document, report: &hcq::Error) -> Vec<Diagnosti
                 source: Some("hcq".to_owned()),
                 message: message(problem),
                 related_information: (!related.is_empty()).then_some(related),
+                data: suggestion(problem).map(|name| json!({ SUGGESTION: name })),
                 ..Diagnostic::default()
             }
         })
@@ -120,6 +122,20 @@ pub(crate) fn message(problem: &dyn miette::Diagnostic) -> String {
         message.push_str(&clip(&help.to_string(), MAX_TEXT_CHARS));
     }
     message
+}
+
+/// The key of a diagnostic's `data` that holds the name its help
+/// suggests; `actions.rs` offers to write it over the range.
+pub(crate) const SUGGESTION: &str = "replaceWith";
+
+/// The name a problem's help suggests: hcq words every suggestion as
+/// "did you mean `NAME`?" (a field, `@segment`, a sort field or a unit),
+/// always about the text of its primary label.
+fn suggestion(problem: &dyn miette::Diagnostic) -> Option<String> {
+    let help = problem.help()?.to_string();
+    let rest = help.strip_prefix("did you mean `")?;
+    let (name, after) = rest.split_once('`')?;
+    after.starts_with('?').then(|| name.to_owned())
 }
 
 fn severity(severity: Option<Severity>) -> DiagnosticSeverity {

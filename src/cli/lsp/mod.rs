@@ -6,10 +6,12 @@
 //! UTF-16 positions (the one place that does), `diagnostics.rs` checks as
 //! `hcq check` does, `index.rs` finds the names of the tree, and
 //! `completion.rs`, `hover.rs`, `navigation.rs` (definition, references,
-//! rename), `symbols.rs` and `formatting.rs` answer their requests. This
+//! rename), `symbols.rs`, `formatting.rs` and `actions.rs` (a quick fix
+//! for each "did you mean") answer their requests. This
 //! file is the driver: it reads frames, hands them to the server, and
 //! writes what it answers, one message at a time, in order.
 
+mod actions;
 mod completion;
 mod diagnostics;
 mod document;
@@ -90,5 +92,6 @@ pub(super) fn run(_args: &LspArgs, session: &mut Session<'_, '_>) -> Result<u8, 
         if let Some(status) = output.exit {
             return Ok(status);
         }
+        server.tidy();
     }
 }
