@@ -503,6 +503,48 @@ fn ten_thousand_segments_are_checked_after_a_change() {
     assert!(hover_text(&answers, 1).contains("```hcq\nsegment s9999\n"));
 }
 
+#[test]
+fn cached_checks_give_the_plans_and_problems_of_a_fresh_check() {
+    let options = hcq::Options::at(jiff::Timestamp::UNIX_EPOCH);
+    let mut cache = hcq::segment::LowerCache::default();
+    let texts = [
+        CLEAN.to_owned(),
+        format!("# moved down\n{CLEAN}"),
+        CLEAN.replace("tag = Lead", "tag = Paid"),
+        CLEAN.replace("limit 150", "limit 10"),
+        // A warning in a segment that was cached without one, then moved.
+        CLEAN.replace("tag = Lead", "tag = Lead and not email ~ \"gmail\""),
+        format!(
+            "\n\n{}",
+            CLEAN.replace("tag = Lead", "tag = Lead and not email ~ \"gmail\"")
+        ),
+        CLEAN.replace("segment kyiv", "segment kyiv\n  city = Lviv or"),
+        BROKEN.to_owned(),
+        CLEAN.to_owned(),
+    ];
+    let mut warned = 0;
+    for text in &texts {
+        let fresh = hcq::segment::check_file("x", text, &options);
+        let cached = hcq::segment::check_file_cached("x", text, &options, &mut cache);
+        match (fresh, cached) {
+            (Ok(fresh), Ok(cached)) => {
+                let plans = |c: &hcq::segment::CompiledFile| -> Vec<(String, hcq::Plan)> {
+                    c.segments()
+                        .map(|s| (s.name().to_owned(), s.plan().clone()))
+                        .collect()
+                };
+                assert_eq!(plans(&cached), plans(&fresh), "{text}");
+                let json = |c: &hcq::segment::CompiledFile| c.warnings().map(|w| w.to_json());
+                assert_eq!(json(&cached), json(&fresh), "{text}");
+                warned += usize::from(fresh.warnings().is_some());
+            }
+            (Err(fresh), Err(cached)) => assert_eq!(cached.to_json(), fresh.to_json(), "{text}"),
+            (fresh, cached) => panic!("{text}: {fresh:?} but cached {cached:?}"),
+        }
+    }
+    assert_eq!(warned, 2, "both texts with a contradiction warn");
+}
+
 // ------------------------------------------------------------ properties
 
 /// The reference conversion, character by character: the UTF-16

@@ -2,8 +2,9 @@
 //! warnings, as the protocol's diagnostics.
 //!
 //! The document is checked by the very path `hcq check` takes
-//! (`segment::check_file` for a segment file, `hcq::compile` for one
-//! expression), so an editor and the command never disagree. Each
+//! (`segment::check_file` for a segment file, through its cached form
+//! `check_file_cached`, and `hcq::compile` for one expression), so an
+//! editor and the command never disagree. Each
 //! problem's primary label gives the range; its other labels (the first
 //! definition of a duplicate, every `@name` of a cycle) become related
 //! locations.
@@ -11,7 +12,7 @@
 use super::document::Document;
 use crate as hcq;
 use crate::diagnostic::{MAX_TEXT_CHARS, clip};
-use hcq::segment::{self, CompiledFile};
+use hcq::segment::{self, CompiledFile, LowerCache};
 use lsp_types::{
     Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Uri,
 };
@@ -25,12 +26,19 @@ pub(crate) struct Checked {
     pub compiled: Option<CompiledFile>,
 }
 
-/// Checks `document` as `hcq check` would.
-pub(crate) fn check(uri: &Uri, document: &Document, options: &hcq::Options) -> Checked {
+/// Checks `document` as `hcq check` would; a segment file's segments that
+/// have not changed since the last check with `cache` keep their plans
+/// (the report is the same).
+pub(crate) fn check(
+    uri: &Uri,
+    document: &Document,
+    options: &hcq::Options,
+    cache: &mut LowerCache,
+) -> Checked {
     let text = document.text();
     let name = uri.as_str();
     let (report, compiled) = if segment::is_segment_file(text) {
-        match segment::check_file(name, text, options) {
+        match segment::check_file_cached(name, text, options, cache) {
             Ok(compiled) => (compiled.warnings(), Some(compiled)),
             Err(error) => (Some(error), None),
         }

@@ -14,7 +14,7 @@ use super::document::Document;
 use super::index::Index;
 use super::{actions, completion, formatting, hover, navigation, symbols};
 use crate as hcq;
-use hcq::segment::CompiledFile;
+use hcq::segment::{CompiledFile, LowerCache};
 use lsp_types::notification::{
     DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, Notification as _,
     PublishDiagnostics,
@@ -69,6 +69,8 @@ struct Open {
     compiled: Option<CompiledFile>,
     /// Names and where they are; built when first asked for.
     index: Option<Index>,
+    /// The plans of its segments, which a change to others leaves alone.
+    cache: LowerCache,
 }
 
 /// The server's state: the lifecycle and the open documents.
@@ -320,6 +322,7 @@ impl Server {
                 document,
                 compiled: None,
                 index: None,
+                cache: LowerCache::default(),
             },
         );
         self.check(&item.uri, out);
@@ -360,7 +363,7 @@ impl Server {
         let Checked {
             diagnostics,
             compiled,
-        } = diagnostics::check(uri, &open.document, &self.options);
+        } = diagnostics::check(uri, &open.document, &self.options, &mut open.cache);
         if let Some(previous) = std::mem::replace(&mut open.compiled, compiled) {
             self.retired.push(previous);
         }
