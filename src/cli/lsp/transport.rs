@@ -198,3 +198,79 @@ pub(crate) fn write_message(writer: &mut dyn Write, message: &serde_json::Value)
     writer.write_all(&body)?;
     writer.flush()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Frame, MAX_HEADER_LINE, MAX_MESSAGE_BYTES, read_frame};
+
+    fn frames(input: &[u8]) -> Vec<Frame> {
+        let mut reader = input;
+        let mut frames = Vec::new();
+        while let Some(frame) = read_frame(&mut reader).unwrap() {
+            frames.push(frame);
+        }
+        frames
+    }
+
+    fn body(text: &str) -> Frame {
+        Frame {
+            body: Some(text.as_bytes().to_vec()),
+            malformed: None,
+        }
+    }
+
+    #[test]
+    fn frames_are_read_with_any_headers_and_line_ends() {
+        let input = b"Content-Length: 2\r\n\r\n{}\r\n\
+            content-length:3\nContent-Type: application/vscode-jsonrpc\n\n[1]";
+        assert_eq!(frames(input), [body("{}"), body("[1]")]);
+    }
+
+    #[test]
+    fn reading_resumes_at_the_next_header_after_garbage() {
+        // Garbage on a line of its own is skipped; garbage that runs into
+        // a header (a body longer than its Content-Length said) is
+        // reported, and the message after it still read.
+        let input = b"junk\r\n\r\nContent-Length: 1\r\n\r\n[]]Content-Length: 2\r\n\r\n{}";
+        let frames = frames(input);
+        assert_eq!(frames.len(), 3, "{frames:?}");
+        assert_eq!(
+            frames[0].malformed.as_deref(),
+            Some("skipped \"junk\", which is not a message header")
+        );
+        assert!(frames[0].body.is_none());
+        assert_eq!(frames[1], body("["));
+        assert_eq!(frames[2].body.as_deref(), Some(&b"{}"[..]));
+        assert_eq!(
+            frames[2].malformed.as_deref(),
+            Some("skipped \"]]\" before a message header")
+        );
+    }
+
+    #[test]
+    fn a_line_or_body_over_the_bounds_is_skipped_without_being_kept() {
+        let mut input = vec![b'x'; MAX_HEADER_LINE * 3];
+        input.extend(b"\r\n\r\nContent-Length: 2\r\n\r\n{}");
+        let frames = frames(&input);
+        assert_eq!(frames.len(), 2);
+        assert!(frames[0].body.is_none());
+        assert_eq!(frames[1], body("{}"));
+        let huge = format!("Content-Length: {}\r\n\r\nabc", MAX_MESSAGE_BYTES + 1);
+        let frames = super::tests::frames(huge.as_bytes());
+        assert_eq!(frames.len(), 1);
+        assert!(frames[0].malformed.as_deref().unwrap().contains("over the"));
+    }
+
+    #[test]
+    fn the_end_of_input_inside_a_frame_is_reported() {
+        for input in [
+            &b"Content-Length: 9\r\n\r\n{}"[..],
+            b"Content-Length: 9\r\n",
+        ] {
+            let frames = frames(input);
+            assert_eq!(frames.len(), 1);
+            assert!(frames[0].body.is_none());
+            assert!(frames[0].malformed.as_deref().unwrap().contains("ended"));
+        }
+    }
+}
