@@ -411,6 +411,76 @@ fn document_symbols_are_the_segments() {
     assert_eq!(span(&symbols[1]["range"]), (5, 0, 8, 11));
 }
 
+#[test]
+fn semantic_tokens_tell_fields_segments_keywords_and_values_apart() {
+    let text = "segment a  # 😀 c\n  name = \"Київ\" and lastSeen >= now - 30d\n\
+                segment b\n  @a or tag in (Lead, 2024-01-01)\n  sort by lastSeen DESC\n";
+    let answers = session(
+        text,
+        &[request(
+            1,
+            "textDocument/semanticTokens/full",
+            json!({"textDocument": {"uri": URI}}),
+        )],
+    );
+    let data: Vec<u64> = answer(&answers, 1)["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_u64().unwrap())
+        .collect();
+    // Decoded to (line, character, length, type, modifiers); the types
+    // are the legend's: keyword, operator, string, number, comment,
+    // property (a field), function (a segment).
+    let (mut line, mut character) = (0, 0);
+    let tokens: Vec<(u64, u64, u64, u64, u64)> = data
+        .chunks(5)
+        .map(|t| {
+            if t[0] > 0 {
+                (line, character) = (line + t[0], t[1]);
+            } else {
+                character += t[1];
+            }
+            (line, character, t[2], t[3], t[4])
+        })
+        .collect();
+    let (keyword, operator, string, number, comment, field, segment) = (0, 1, 2, 3, 4, 5, 6);
+    assert_eq!(
+        tokens,
+        [
+            (0, 0, 7, keyword, 0),
+            (0, 8, 1, segment, 1),
+            (0, 11, 6, comment, 0),
+            (1, 2, 4, field, 0),
+            (1, 7, 1, operator, 0),
+            (1, 9, 6, string, 0),
+            (1, 16, 3, keyword, 0),
+            (1, 20, 8, field, 0),
+            (1, 29, 2, operator, 0),
+            (1, 32, 3, keyword, 0),
+            (1, 38, 3, number, 0),
+            (2, 0, 7, keyword, 0),
+            (2, 8, 1, segment, 1),
+            (3, 2, 2, segment, 0),
+            (3, 5, 2, keyword, 0),
+            (3, 8, 3, field, 0),
+            (3, 12, 2, keyword, 0),
+            (3, 22, 10, number, 0),
+            (4, 2, 4, keyword, 0),
+            (4, 7, 2, keyword, 0),
+            (4, 10, 8, field, 0),
+            (4, 19, 4, keyword, 0),
+        ]
+    );
+    let legend = &answer(&session("", &[]), 0)["capabilities"]["semanticTokensProvider"]["legend"];
+    assert_eq!(
+        legend["tokenTypes"],
+        json!([
+            "keyword", "operator", "string", "number", "comment", "property", "function"
+        ])
+    );
+}
+
 // ------------------------------------------------------------ robustness
 
 #[test]

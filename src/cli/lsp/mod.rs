@@ -6,8 +6,9 @@
 //! UTF-16 positions (the one place that does), `diagnostics.rs` checks as
 //! `hcq check` does, `index.rs` finds the names of the tree, and
 //! `completion.rs`, `hover.rs`, `navigation.rs` (definition, references,
-//! rename), `symbols.rs`, `formatting.rs` and `actions.rs` (a quick fix
-//! for each "did you mean") answer their requests. This
+//! rename), `symbols.rs`, `formatting.rs`, `actions.rs` (a quick fix
+//! for each "did you mean") and `semantic.rs` (tokens for highlighting)
+//! answer their requests. This
 //! file is the driver: it reads frames, hands them to the server, and
 //! writes what it answers, one message at a time, in order.
 
@@ -19,6 +20,7 @@ mod formatting;
 mod hover;
 mod index;
 mod navigation;
+mod semantic;
 mod server;
 mod symbols;
 mod transport;

@@ -12,13 +12,14 @@
 use super::diagnostics::{self, Checked};
 use super::document::Document;
 use super::index::Index;
-use super::{actions, completion, formatting, hover, navigation, symbols};
+use super::{actions, completion, formatting, hover, navigation, semantic, symbols};
 use crate as hcq;
 use hcq::segment::{CompiledFile, LowerCache};
 use lsp_types::notification::{
     DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, Notification as _,
     PublishDiagnostics,
 };
+use lsp_types::request::SemanticTokensFullRequest;
 use lsp_types::request::{
     CodeActionRequest, Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest,
     Initialize, PrepareRenameRequest, References, Rename, Request as _, Shutdown,
@@ -29,6 +30,10 @@ use lsp_types::{
     InitializeResult, OneOf, PositionEncodingKind, PublishDiagnosticsParams, RenameOptions,
     ServerCapabilities, ServerInfo, TextDocumentPositionParams, TextDocumentSyncCapability,
     TextDocumentSyncKind, Uri,
+};
+use lsp_types::{
+    SemanticTokens, SemanticTokensFullOptions, SemanticTokensOptions, SemanticTokensResult,
+    SemanticTokensServerCapabilities,
 };
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -269,6 +274,18 @@ impl Server {
                     Some(Err(error)) => Err((code::REQUEST_FAILED, error.to_string())),
                 }
             }
+            SemanticTokensFullRequest::METHOD => {
+                let params: lsp_types::SemanticTokensParams = parse(params)?;
+                let tokens = self.at_document(&params.text_document.uri, |_, open, index| {
+                    semantic::tokens(&open.document, index)
+                });
+                Ok(to_value(tokens.map(|data| {
+                    SemanticTokensResult::Tokens(SemanticTokens {
+                        result_id: None,
+                        data,
+                    })
+                })))
+            }
             CodeActionRequest::METHOD => {
                 let params: lsp_types::CodeActionParams = parse(params)?;
                 let uri = params.text_document.uri;
@@ -426,6 +443,13 @@ fn initialize_result() -> InitializeResult {
             })),
             document_symbol_provider: Some(OneOf::Left(true)),
             document_formatting_provider: Some(OneOf::Left(true)),
+            semantic_tokens_provider: Some(
+                SemanticTokensServerCapabilities::SemanticTokensOptions(SemanticTokensOptions {
+                    legend: semantic::legend(),
+                    full: Some(SemanticTokensFullOptions::Bool(true)),
+                    ..SemanticTokensOptions::default()
+                }),
+            ),
             code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
                 code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
                 ..CodeActionOptions::default()
