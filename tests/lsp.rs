@@ -1,8 +1,9 @@
 //! `hcq lsp` in-process: framed messages in through `hcq::cli::run`'s
 //! stdin, the answers out of its stdout, for each capability on the
 //! fixtures of `tests/lsp_fixtures/`; the server's robustness against
-//! malformed input; and a property test that random edits never stop it
-//! and that its diagnostics always equal `hcq check`'s.
+//! malformed input; and a property test that random edits never stop it,
+//! that every request on the text they leave is answered, and that its
+//! diagnostics always equal `hcq check`'s.
 
 #[path = "lsp_fixtures/harness.rs"]
 mod harness;
@@ -807,12 +808,33 @@ proptest! {
             ));
             text.replace_range(start..end.max(start), PIECES[piece]);
             texts.push(text.clone());
+            // Every request, at the edit, on whatever the text now is.
+            let base = 10 * k as u64 + 1;
+            let here = at(URI, line as u32, character as u32);
+            let document = json!({"textDocument": {"uri": URI}});
+            for (i, (method, params)) in [
+                ("textDocument/completion", here.clone()),
+                ("textDocument/hover", here.clone()),
+                ("textDocument/definition", here.clone()),
+                ("textDocument/prepareRename", here),
+                ("textDocument/documentSymbol", document.clone()),
+                ("textDocument/semanticTokens/full", document.clone()),
+                ("textDocument/formatting", json!({"textDocument": {"uri": URI}, "options": {"tabSize": 2, "insertSpaces": true}})),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                messages.push(request(base + i as u64, method, params));
+            }
         }
         messages.extend([shutdown(999), exit()]);
         let (answers, stderr, status) = run(&messages);
         prop_assert_eq!(status, 0, "stderr: {}", stderr);
         let published = published(&answers, URI);
         prop_assert_eq!(published.len(), texts.len());
+        let failed: Vec<&Value> = answers.iter().filter(|m| m.get("error").is_some()).collect();
+        prop_assert!(failed.is_empty(), "{:?}", failed);
+        prop_assert_eq!(answers.len(), texts.len() + 2 + 7 * edits.len());
         for (text, published) in texts.iter().zip(published) {
             prop_assert_eq!(
                 actual_diagnostics(published),
