@@ -53,6 +53,9 @@ pub(super) enum Command {
     Run(super::run::RunArgs),
     /// Turn JSON request bodies, arrays of them, or plans back into hcq text.
     Decompile(super::decompile::DecompileArgs),
+    /// Serve editors over the Language Server Protocol (stdin and stdout):
+    /// diagnostics, formatting, completion, hover and navigation.
+    Lsp(super::lsp::LspArgs),
 }
 
 /// Where an expression comes from.

@@ -19,6 +19,7 @@ mod eval;
 mod fmt;
 mod input;
 mod list;
+mod lsp;
 mod output;
 mod progress;
 pub mod render;
@@ -111,6 +112,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>, io: &mut Io<'_>) -> u8 {
         Command::Eval(args) => eval::run(args, &mut session),
         Command::Run(args) => run::run(args, &mut session),
         Command::Decompile(args) => decompile::run(args, &mut session),
+        Command::Lsp(args) => lsp::run(args, &mut session),
     };
     match outcome {
         Ok(status) => status,

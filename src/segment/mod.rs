@@ -30,7 +30,8 @@
 //!    reported once, not again for every segment that uses `a`;
 //! 4. lower (`lower.rs`, in [`check_file`] and the `compile_*` methods):
 //!    each segment to its plan, giving a [`CompiledFile`], which prints
-//!    as a table or as JSON (`output.rs`) and knows its [`Budget`].
+//!    as a table or as JSON (`output.rs`) and knows its [`Budget`];
+//!    [`check_file_cached`] lowers again only the segments an edit changed.
 //!
 //! Clauses (`sort by`, `limit`, `offset`) belong to the segment that is run:
 //! those of a segment used through `@` do not apply to the user, and a
@@ -59,6 +60,7 @@ pub(crate) use parse::parse_recovering;
 use analyse::{Analysis, analyse};
 use compiled::Info;
 use error::Problems;
+pub use lower::LowerCache;
 use lower::lower_all;
 use resolve::suggest;
 
@@ -101,6 +103,44 @@ fn check_context(options: &Options) -> check::Context {
 /// assert_eq!(compiled.budget().total_requests, 3);
 /// ```
 pub fn check_file(name: &str, text: &str, options: &Options) -> Result<CompiledFile, Error> {
+    check_file_with(name, text, options, None)
+}
+
+/// [`check_file`] for a file checked again and again as it is edited (an
+/// editor's language server): segments whose checked query has not changed
+/// since the last check with this `cache` keep their plans instead of being
+/// lowered again. The result is the same as [`check_file`]'s.
+///
+/// # Errors
+///
+/// As [`check_file`].
+///
+/// ```
+/// # use hcq::segment::{LowerCache, check_file_cached};
+/// let options = hcq::Options::at(jiff::Timestamp::UNIX_EPOCH);
+/// let mut cache = LowerCache::default();
+/// let before = "segment leads\n  tag = Lead or tag = Trial\n";
+/// check_file_cached("segments.hcq", before, &options, &mut cache).unwrap();
+/// let after = "# moved\nsegment leads\n  tag = Lead or tag = Trial\n\nsegment kyiv\n  @leads and city = Kyiv\n";
+/// let compiled = check_file_cached("segments.hcq", after, &options, &mut cache).unwrap();
+/// let counts: Vec<(&str, usize)> = compiled.segments().map(|s| (s.name(), s.requests())).collect();
+/// assert_eq!(counts, [("leads", 1), ("kyiv", 2)]);
+/// ```
+pub fn check_file_cached(
+    name: &str,
+    text: &str,
+    options: &Options,
+    cache: &mut LowerCache,
+) -> Result<CompiledFile, Error> {
+    check_file_with(name, text, options, Some(cache))
+}
+
+fn check_file_with(
+    name: &str,
+    text: &str,
+    options: &Options,
+    cache: Option<&mut LowerCache>,
+) -> Result<CompiledFile, Error> {
     let cx = check_context(options);
     let Analysis {
         segments,
@@ -117,7 +157,7 @@ pub fn check_file(name: &str, text: &str, options: &Options) -> Result<CompiledF
             Some((info, segment.query?))
         })
         .collect();
-    let compiled = lower_all(checked, &options.page, &cx.limits, &mut problems);
+    let compiled = lower_all(checked, &options.page, &cx.limits, &mut problems, cache);
     if problems.has_errors() {
         return Err(Error::new(name, text, problems.list));
     }
@@ -305,7 +345,7 @@ impl SegmentFile {
                 (info, segment.query.clone())
             })
             .collect();
-        let compiled = lower_all(checked, options, &self.limits, &mut problems);
+        let compiled = lower_all(checked, options, &self.limits, &mut problems, None);
         if problems.has_errors() {
             return Err(self.report(problems.list));
         }

@@ -25,6 +25,19 @@ pub fn is_blank(text: &str) -> bool {
     Lexer::new(text).next_significant().is_none()
 }
 
+/// Whether `text` is a name the grammar reads after `segment` and `@`
+/// (rule `name`): a letter or `_`, then letters, digits and `_`, and not a
+/// keyword in any case. `hcq lsp` checks a new name with it before a rename.
+#[cfg(feature = "cli")]
+pub fn is_name(text: &str) -> bool {
+    let mut bytes = text.bytes();
+    bytes
+        .next()
+        .is_some_and(|first| first.is_ascii_alphabetic() || first == b'_')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && !super::KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(text))
+}
+
 /// What a lexical scan finds outside string literals: where `#` comments
 /// are and which lines begin with the keyword `segment`.
 #[derive(Debug, Default)]
@@ -67,6 +80,18 @@ pub fn scan(text: &str, strings: Strings) -> Scan {
 #[cfg(test)]
 mod tests {
     use super::{Strings, is_blank, is_segment_file, scan};
+
+    #[cfg(feature = "cli")]
+    #[test]
+    fn names_are_the_grammars() {
+        use super::is_name;
+        for name in ["a", "_x1", "gmail_leads", "and_more", "all", "now"] {
+            assert!(is_name(name), "{name}");
+        }
+        for name in ["", "1a", "a-b", "a.b", "é", "and", "SEGMENT", "Desc", "a b"] {
+            assert!(!is_name(name), "{name}");
+        }
+    }
 
     #[test]
     fn a_segment_file_starts_with_the_keyword() {
