@@ -33,32 +33,11 @@ use super::dnf::Term;
 use super::{Log, Rule, show_filters};
 use crate::ast::{CompareOp, Span};
 use crate::typed::{Filter, Literal};
-use model::{Lit, Model, atom_of, not};
+use model::{Lit, Model, NumberHasher, atom_of, not};
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 use table::Table;
-
-/// Hashes an address (a number this pass makes, not the user's text) by
-/// one multiplication.
-#[derive(Default)]
-struct AddressHasher(u64);
-
-impl Hasher for AddressHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        }
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.0 = (n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
 
 /// Most distinct comparisons for [`exact`]: 2⁸ = 256 assignments.
 pub const EXACT_ATOMS: usize = 8;
@@ -85,7 +64,7 @@ pub(super) fn fewest(terms: Vec<Term>, log: &mut Log) -> Vec<Term> {
     let mut model = Model::default();
     // The DNF shares one `Arc` per filter of the source among its terms:
     // each is looked up by value once.
-    let mut by_address: HashMap<usize, Lit, BuildHasherDefault<AddressHasher>> = HashMap::default();
+    let mut by_address: HashMap<usize, Lit, BuildHasherDefault<NumberHasher>> = HashMap::default();
     let lits: Vec<Vec<Lit>> = terms
         .iter()
         .map(|t| {
@@ -109,7 +88,7 @@ pub(super) fn fewest(terms: Vec<Term>, log: &mut Log) -> Vec<Term> {
     cover.by_value(log);
     // Past MAX_TERMS terms, comparing each with all others costs too much.
     let live = cover.terms.iter().flatten().count();
-    if live < 2 || live > MAX_TERMS {
+    if !(2..=MAX_TERMS).contains(&live) {
         return cover.finish(terms);
     }
     cover.table = Table::build(

@@ -15,6 +15,7 @@ use crate::schema::{Field, FieldType};
 use crate::typed::{Filter, Literal};
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 /// An atom asserted (even) or denied (odd): `atom << 1 | denied`.
@@ -67,7 +68,38 @@ pub(super) struct Model {
     /// [`Model::text_pair`] of every two literals, filled as asked
     /// ([`UNKNOWN`] until then), when there are at most [`CACHED_ATOMS`]
     /// atoms: consistency is asked thousands of times of the same pairs.
+    /// Past them, [`Model::far_pairs`].
     pairs: RefCell<Vec<Rules>>,
+    /// The same past [`CACHED_ATOMS`] atoms, by `a << 32 | b`.
+    far_pairs: RefCell<HashMap<u64, Rules, BuildHasherDefault<NumberHasher>>>,
+}
+
+/// Hashes a number this pass makes (an address, a pair of literals), not
+/// the user's text, by a multiplication.
+#[derive(Default)]
+pub(super) struct NumberHasher(u64);
+
+impl Hasher for NumberHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        // The table picks buckets by the low bits, which a product alone
+        // takes from the low bits of `n` only: the high half is folded in.
+        let x = n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        self.0 = x ^ x >> 32;
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// Most atoms whose pairs [`Model::pairs`] keeps (a table of 64 KiB).
@@ -343,7 +375,13 @@ impl Model {
     pub(super) fn text_pair(&self, a: Lit, b: Lit) -> Rules {
         let n = self.atoms.len();
         if n > CACHED_ATOMS {
-            return self.judge_pair(a, b);
+            let key = u64::from(a) << 32 | u64::from(b);
+            if let Some(&rules) = self.far_pairs.borrow().get(&key) {
+                return rules;
+            }
+            let rules = self.judge_pair(a, b);
+            self.far_pairs.borrow_mut().insert(key, rules);
+            return rules;
         }
         let width = 2 * n;
         let at = a as usize * width + b as usize;
