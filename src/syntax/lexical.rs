@@ -34,7 +34,7 @@ pub fn is_name(text: &str) -> bool {
     bytes
         .next()
         .is_some_and(|first| first.is_ascii_alphabetic() || first == b'_')
-        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && bytes.all(super::chars::is_ident_byte)
         && !super::KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(text))
 }
 
