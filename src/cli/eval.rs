@@ -56,26 +56,46 @@ pub(super) fn run(args: &EvalArgs, session: &mut Session<'_, '_>) -> Result<u8, 
     };
 
     let contacts = input::read(session, &args.contacts, hcq::limits::MAX_CONTACTS_BYTES)?;
-    let export = match hcq::contacts::read_export(&contacts.name, &contacts.text) {
-        Ok(export) => export,
+    // The records are read one at a time and judged as they come: what
+    // stays is what the answer needs (the matches' byte ranges, or a
+    // bounded page), not every record (issue 15).
+    let report_read_error = |session: &mut Session<'_, '_>,
+                             error: &hcq::contacts::ContactsError| {
+        session.report_diagnostic(error, &contacts.name, &contacts.text, || {
+            vec![error.to_json()]
+        });
+    };
+    let mut stream = match hcq::contacts::stream(&contacts.name, &contacts.text) {
+        Ok(stream) => stream,
         Err(error) => {
-            session.report_diagnostic(&error, &contacts.name, &contacts.text, || {
-                vec![error.to_json()]
-            });
+            report_read_error(session, &error);
             return Ok(INVALID);
         }
     };
-    for warning in &export.warnings {
-        session.report_diagnostic(warning, &contacts.name, &contacts.text, || {
+    // The page by the reference evaluator and by the plan's requests, run
+    // as a client would; they must agree.
+    let mut answering = hcq::eval::Answering::new(&query, &hcq::PlanOptions::default(), &plan);
+    let mut refused = None;
+    for record in &mut stream {
+        let (contact, range) = match record {
+            Ok(record) => record,
+            Err(error) => {
+                report_read_error(session, &error);
+                return Ok(INVALID);
+            }
+        };
+        if refused.is_none() {
+            // The reader refuses repeated ids itself, so this stays
+            // `None`; were it not, the reading's errors still come first.
+            refused = answering.push(&contact, (contact.id, range)).err();
+        }
+    }
+    for warning in stream.warnings() {
+        session.report_diagnostic(&warning, &contacts.name, &contacts.text, || {
             vec![warning.to_json()]
         });
     }
-    let records = export.records;
-    let people: Vec<hcq::eval::Contact> = records.iter().map(|(c, _)| c.clone()).collect();
-
-    // The page by the reference evaluator and by the plan's requests, run
-    // as a client would; they must agree.
-    let rows = match hcq::eval::answer(&query, &plan, &people) {
+    let rows = match refused.map_or_else(|| answering.finish(), Err) {
         Ok(rows) => rows,
         Err(error) => {
             let json = || vec![hcq::diagnostic::to_json(&error, &input.name, &input.text)];
@@ -87,15 +107,13 @@ pub(super) fn run(args: &EvalArgs, session: &mut Session<'_, '_>) -> Result<u8, 
     let out = if args.count {
         format!("{}\n", rows.len())
     } else if args.ids {
-        rows.iter()
-            .map(|&i| format!("{}\n", people[i].id))
-            .collect()
+        rows.iter().map(|(id, _)| format!("{id}\n")).collect()
     } else if rows.is_empty() {
         "[]\n".to_owned()
     } else {
         let items: Vec<String> = rows
             .iter()
-            .map(|&i| reindent(&contacts, records[i].1))
+            .map(|(_, range)| reindent(&contacts, range.clone()))
             .collect();
         format!("[\n{}\n]\n", items.join(",\n"))
     };
@@ -103,16 +121,17 @@ pub(super) fn run(args: &EvalArgs, session: &mut Session<'_, '_>) -> Result<u8, 
     Ok(SUCCESS)
 }
 
-/// `record`, a slice of the contacts' text, indented as an element of a
+/// The record at `range` of the contacts' text, indented as an element of a
 /// JSON array: its continuation lines lose the indentation its first line
 /// had in the file, and every line gains two spaces.
-fn reindent(contacts: &Input, record: &str) -> String {
+fn reindent(contacts: &Input, range: std::ops::Range<usize>) -> String {
+    let text = &contacts.text;
+    let start = range.start;
+    let record = &text[range];
     if !record.contains('\n') {
         // Nothing to realign, and no search back through a one-line export.
         return format!("  {record}");
     }
-    let text = &contacts.text;
-    let start = record.as_ptr() as usize - text.as_ptr() as usize;
     let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
     let column = text[line_start..start].chars().count();
     record

@@ -1,108 +1,18 @@
 //! Telling the layouts apart (a JSON array, an API response, JSON Lines)
-//! and finding the records in them, each with where it is written.
+//! and finding the records in them, each with where it is written, one
+//! record at a time.
 
 use super::records::kind;
-use super::scan::{count, elements, member};
+use super::scan::{Walk, count, member};
 use super::{ContactsProblem, Range, range_span};
+use serde::de::IgnoredAny;
 use serde_json::Value;
 
 pub(super) struct Reader<'t> {
     pub(super) text: &'t str,
 }
 
-/// The records of a text and, for an API response, its `total`.
-pub(super) struct Layout {
-    /// Each record with where it was written, in the text's order.
-    pub(super) records: Vec<(Value, Range)>,
-    /// The `total` of an API response, and where its member is written.
-    pub(super) total: Option<(u64, Range)>,
-}
-
-impl Layout {
-    /// The index of the record whose text holds byte `offset`.
-    pub(super) fn record_holding(&self, offset: usize) -> Option<usize> {
-        let after = self.records.partition_point(|(_, range)| range.0 <= offset);
-        let index = after.checked_sub(1)?;
-        (offset < self.records[index].1.1).then_some(index)
-    }
-}
-
 impl Reader<'_> {
-    /// The JSON values of the text, each with where it was written: one for
-    /// an array or an API response, one per line for JSON Lines.
-    pub(super) fn values(&self) -> Result<Vec<(Value, Range)>, ContactsProblem> {
-        let text = self.text;
-        let bom = bom_len(text);
-        let mut values = Vec::new();
-        let mut stream = serde_json::Deserializer::from_str(&text[bom..]).into_iter::<Value>();
-        let mut end = bom;
-        loop {
-            let start = skip_blanks(text, end);
-            match stream.next() {
-                None => return Ok(values),
-                Some(Ok(value)) => {
-                    end = bom + stream.byte_offset();
-                    values.push((value, (start, end)));
-                }
-                Some(Err(error)) => return Err(self.syntax(&error)),
-            }
-        }
-    }
-
-    /// The records among `values`, by the layout they make.
-    pub(super) fn layout(
-        &self,
-        mut values: Vec<(Value, Range)>,
-    ) -> Result<Layout, ContactsProblem> {
-        let text = self.text;
-        let records = |records| Layout {
-            records,
-            total: None,
-        };
-        match values.len() {
-            0 => Err(ContactsProblem::Layout {
-                found: "nothing".to_owned(),
-                span: (0, text.len()).into(),
-            }),
-            // One value: an array, an API response, or one line of JSON Lines.
-            1 => {
-                let (value, range) = values.pop().expect("one value");
-                match value {
-                    Value::Array(items) => Ok(records(
-                        items.into_iter().zip(elements(text, range.0)).collect(),
-                    )),
-                    Value::Object(mut object) if object.contains_key("data") => {
-                        let total = object.get("total").and_then(count).and_then(|total| {
-                            let (key, value) = member(text, range.0, "total")?;
-                            Some((total, (key.0, value.1)))
-                        });
-                        match object.remove("data") {
-                            Some(Value::Array(items)) => {
-                                let at = member(text, range.0, "data")
-                                    .map_or(range.0, |(_, value)| value.0);
-                                Ok(Layout {
-                                    records: items.into_iter().zip(elements(text, at)).collect(),
-                                    total,
-                                })
-                            }
-                            other => Err(ContactsProblem::Layout {
-                                found: format!("`data` holding {}", kind(other.as_ref())),
-                                span: range_span(range),
-                            }),
-                        }
-                    }
-                    value @ Value::Object(_) => Ok(records(vec![(value, range)])),
-                    other => Err(ContactsProblem::Layout {
-                        found: kind(Some(&other)),
-                        span: range_span(range),
-                    }),
-                }
-            }
-            // Several values: JSON Lines, each value one contact.
-            _ => Ok(records(values)),
-        }
-    }
-
     pub(super) fn syntax(&self, error: &serde_json::Error) -> ContactsProblem {
         // serde_json counts columns after the byte order mark, if any.
         let column = match error.line() {
@@ -121,6 +31,157 @@ impl Reader<'_> {
             line: error.line(),
             column: error.column(),
             span: (offset, 0).into(),
+        }
+    }
+}
+
+/// Where the next record is.
+pub(super) enum Cursor<'t> {
+    /// The elements of an array, walked from here (the text is valid JSON).
+    Elements(Walk<'t>),
+    /// JSON Lines: every top-level value is a record.
+    Values {
+        stream: serde_json::StreamDeserializer<'t, serde_json::de::StrRead<'t>, Value>,
+        end: usize,
+    },
+    /// A single object, the one record of a one-line JSON Lines text.
+    One(Option<Range>),
+}
+
+/// How many JSON values the text holds (0, 1, or 2 for "several") and
+/// where the first is written, checking that all of it is JSON without
+/// building any of it.
+pub(super) fn values(text: &str) -> Result<(usize, Range), ContactsProblem> {
+    let bom = bom_len(text);
+    let mut stream = serde_json::Deserializer::from_str(&text[bom..]).into_iter::<IgnoredAny>();
+    let mut count = 0;
+    let mut first = (bom, bom);
+    let mut end = bom;
+    loop {
+        let start = skip_blanks(text, end);
+        match stream.next() {
+            None => return Ok((count.min(2), first)),
+            Some(Ok(IgnoredAny)) => {
+                end = bom + stream.byte_offset();
+                if count == 0 {
+                    first = (start, end);
+                }
+                count += 1;
+            }
+            Some(Err(error)) => return Err(Reader { text }.syntax(&error)),
+        }
+    }
+}
+
+/// The records' cursor and the `total` of an API response, by the layout
+/// the values make (see the module docs of [`super`]).
+pub(super) type Layout<'t> = (Cursor<'t>, Option<(u64, Range)>);
+
+pub(super) fn layout(
+    text: &str,
+    values: usize,
+    range: Range,
+) -> Result<Layout<'_>, ContactsProblem> {
+    let bom = bom_len(text);
+    let walk = |at| Walk {
+        bytes: text.as_bytes(),
+        at,
+    };
+    match values {
+        0 => Err(ContactsProblem::Layout {
+            found: "nothing".to_owned(),
+            span: (0, text.len()).into(),
+        }),
+        1 => match text.as_bytes()[range.0] {
+            b'[' => Ok((Cursor::Elements(walk(range.0 + 1)), None)),
+            b'{' => match member(text, range.0, "data") {
+                Some((_, data)) => {
+                    if text.as_bytes()[data.0] != b'[' {
+                        let value = parse(&text[data.0..data.1]);
+                        return Err(ContactsProblem::Layout {
+                            found: format!("`data` holding {}", kind(Some(&value))),
+                            span: range_span(range),
+                        });
+                    }
+                    let total = member(text, range.0, "total").and_then(|(key, value)| {
+                        let total = count(&parse(&text[value.0..value.1]))?;
+                        Some((total, (key.0, value.1)))
+                    });
+                    Ok((Cursor::Elements(walk(data.0 + 1)), total))
+                }
+                None => Ok((Cursor::One(Some(range)), None)),
+            },
+            _ => Err(ContactsProblem::Layout {
+                found: kind(Some(&parse(&text[range.0..range.1]))),
+                span: range_span(range),
+            }),
+        },
+        // Several values: JSON Lines, each value one contact.
+        _ => Ok((
+            Cursor::Values {
+                stream: serde_json::Deserializer::from_str(&text[bom..]).into_iter(),
+                end: bom,
+            },
+            None,
+        )),
+    }
+}
+
+/// One value of text known to be valid JSON.
+pub(super) fn parse(json: &str) -> Value {
+    serde_json::from_str(json).unwrap_or(Value::Null)
+}
+
+/// The index of the record whose text holds byte `offset`, if any.
+pub(super) fn record_holding(text: &str, cursor: &Cursor<'_>, offset: usize) -> Option<usize> {
+    match cursor {
+        // Every byte of a JSON Lines text that is not a blank is in a record.
+        Cursor::Values { .. } => {
+            let bom = bom_len(text);
+            let mut stream =
+                serde_json::Deserializer::from_str(&text[bom..]).into_iter::<IgnoredAny>();
+            let mut index = 0;
+            while let Some(Ok(_)) = stream.next() {
+                if offset < bom + stream.byte_offset() {
+                    return Some(index);
+                }
+                index += 1;
+            }
+            None
+        }
+        Cursor::One(range) => range.filter(|r| (r.0..r.1).contains(&offset)).map(|_| 0),
+        Cursor::Elements(walk) => {
+            let mut walk = Walk {
+                bytes: walk.bytes,
+                at: walk.at,
+            };
+            let mut index = 0;
+            while let Some(range) = next_element(&mut walk) {
+                if (range.0..range.1).contains(&offset) {
+                    return Some(index);
+                }
+                if range.0 > offset {
+                    return None;
+                }
+                index += 1;
+            }
+            None
+        }
+    }
+}
+
+/// The next element of the array being walked, or `None` at its end.
+pub(super) fn next_element(walk: &mut Walk<'_>) -> Option<Range> {
+    loop {
+        walk.blanks();
+        match walk.bytes.get(walk.at) {
+            None | Some(b']') => return None,
+            Some(b',') => walk.at += 1,
+            Some(_) => {
+                let start = walk.at;
+                walk.value();
+                return Some((start, walk.at));
+            }
         }
     }
 }

@@ -12,8 +12,8 @@ use std::collections::hash_map::Entry;
 /// values in an array, the value of an object's member. `serde_json::Value`
 /// keeps no positions, and these are what diagnostics point at.
 pub(super) struct Walk<'t> {
-    bytes: &'t [u8],
-    at: usize,
+    pub(super) bytes: &'t [u8],
+    pub(super) at: usize,
 }
 
 impl Walk<'_> {
@@ -57,27 +57,6 @@ impl Walk<'_> {
             self.at += if b == b'\\' { 2 } else { 1 };
             if b == b'"' {
                 return;
-            }
-        }
-    }
-}
-
-/// The byte ranges of the values of the array that opens at `at`.
-pub(super) fn elements(text: &str, at: usize) -> Vec<Range> {
-    let mut walk = Walk {
-        bytes: text.as_bytes(),
-        at: at + 1,
-    };
-    let mut ranges = Vec::new();
-    loop {
-        walk.blanks();
-        match walk.bytes.get(walk.at) {
-            None | Some(b']') => return ranges,
-            Some(b',') => walk.at += 1,
-            Some(_) => {
-                let start = walk.at;
-                walk.value();
-                ranges.push((start, walk.at));
             }
         }
     }
