@@ -65,6 +65,18 @@ impl Walk<'_> {
 /// Where member `key` of the object that opens at `at` is written: its
 /// key (quotes included) and its value.
 pub(super) fn member(text: &str, at: usize, key: &str) -> Option<(Range, Range)> {
+    member_skipping(text, at, key, (usize::MAX, usize::MAX))
+}
+
+/// [`member`], jumping over the value written at `skip` instead of walking
+/// it (the `data` of an API response, already read, can be most of the
+/// text).
+pub(super) fn member_skipping(
+    text: &str,
+    at: usize,
+    key: &str,
+    skip: Range,
+) -> Option<(Range, Range)> {
     let mut walk = Walk {
         bytes: text.as_bytes(),
         at: at + 1,
@@ -83,7 +95,11 @@ pub(super) fn member(text: &str, at: usize, key: &str) -> Option<(Range, Range)>
                 walk.at += 1; // `:`
                 walk.blanks();
                 let value = walk.at;
-                walk.value();
+                if value == skip.0 {
+                    walk.at = skip.1;
+                } else {
+                    walk.value();
+                }
                 if name.as_deref() == Some(key) {
                     return Some(((start, name_end), (value, walk.at)));
                 }

@@ -3,9 +3,7 @@
 //! is then built, read into a contact and let go before the next, so that
 //! reading holds one record's `Value` at a time, not the whole export's.
 
-use super::layout::{
-    Cursor, Reader, bom_len, layout, next_element, record_holding, skip_blanks, values,
-};
+use super::layout::{Cursor, Reader, bom_len, layout, next_start, record_holding, total, values};
 use super::records::{self, short};
 use super::scan::{Duplicate, duplicate_key};
 use super::{Contact, range_span};
@@ -25,7 +23,10 @@ use std::sync::Arc;
 pub struct Stream<'t> {
     name: String,
     text: &'t str,
-    cursor: Cursor<'t>,
+    cursor: Cursor,
+    /// For an API response: where it starts, and where its `data` does.
+    response: Option<(usize, usize)>,
+    /// Its `total` and where that is written, once the records are read.
     total: Option<(u64, Range)>,
     /// A key written twice inside a record: the record's index, and where.
     duplicate: Option<(usize, Duplicate)>,
@@ -51,17 +52,21 @@ pub(super) fn open<'t>(name: &str, text: &'t str) -> Result<Stream<'t>, Contacts
         source_code: NamedSource::new(name, Arc::from(text)),
     };
     let bom = bom_len(text);
-    let (values, first) = values(text).map_err(fail)?;
+    let (values, first, twice) = values(text).map_err(fail)?;
     // Found on the whole text before the layout is read, because a key
     // written twice outside the records (`data`, `total`) changes what the
     // layout is.
-    let duplicate = duplicate_key(text, bom);
+    let duplicate = if twice {
+        duplicate_key(text, bom)
+    } else {
+        None
+    };
     let layout = match (layout(text, values, first), &duplicate) {
         (Ok(layout), _) => layout,
         (Err(_), Some(duplicate)) => return Err(fail(duplicate.problem(None))),
         (Err(problem), None) => return Err(fail(problem)),
     };
-    let (cursor, total) = layout;
+    let (cursor, response) = layout;
     let duplicate = match duplicate {
         None => None,
         Some(duplicate) => match record_holding(text, &cursor, duplicate.second.0) {
@@ -73,7 +78,8 @@ pub(super) fn open<'t>(name: &str, text: &'t str) -> Result<Stream<'t>, Contacts
         name: name.to_owned(),
         text,
         cursor,
-        total,
+        response,
+        total: None,
         duplicate,
         index: 0,
         line: 0,
@@ -95,30 +101,23 @@ impl std::fmt::Debug for Stream<'_> {
 }
 
 impl Stream<'_> {
-    /// The next record's value and range, if any.
-    fn next_value(&mut self) -> Option<Result<(Value, Range), ContactsProblem>> {
+    /// The next record, read, and its range, if any.
+    fn next_record(&mut self) -> Option<Result<(Read, Range), ContactsProblem>> {
         let text = self.text;
-        match &mut self.cursor {
-            Cursor::Elements(walk) => {
-                let range = next_element(walk)?;
-                Some(parse_record(text, range).map(|value| (value, range)))
-            }
-            Cursor::Values { stream, end } => {
-                let bom = bom_len(text);
-                let start = skip_blanks(text, *end);
-                match stream.next()? {
-                    Ok(value) => {
-                        *end = bom + stream.byte_offset();
-                        Some(Ok((value, (start, *end))))
-                    }
-                    Err(error) => Some(Err(Reader { text }.syntax(&error))),
-                }
-            }
-            Cursor::One(range) => {
-                let range = range.take()?;
-                Some(parse_record(text, range).map(|value| (value, range)))
-            }
-        }
+        let start = next_start(text, &mut self.cursor)?;
+        // A key written twice in this record is reported from its value.
+        let duplicate = self
+            .duplicate
+            .as_ref()
+            .is_some_and(|(at, _)| *at == self.index);
+        let read = match text.as_bytes()[start] {
+            b'{' if !duplicate => fast(text, start).map_or_else(|| slow(text, start), Ok),
+            _ => slow(text, start),
+        };
+        Some(read.map(|(read, end)| {
+            self.cursor.moved_to(end);
+            (read, (start, end))
+        }))
     }
 
     /// The line (from 1) byte `at` is on; `at` never goes back.
@@ -129,28 +128,43 @@ impl Stream<'_> {
         self.line + 1
     }
 
-    fn read_one(&mut self) -> Option<Result<(Contact, std::ops::Range<usize>), ContactsProblem>> {
-        let (json, range) = match self.next_value()? {
+    /// The next contact; `check_ids` refuses an id read before.
+    fn read_one(
+        &mut self,
+        check_ids: bool,
+    ) -> Option<Result<(Contact, std::ops::Range<usize>), ContactsProblem>> {
+        let (read, range) = match self.next_record()? {
             Ok(read) => read,
             Err(problem) => return Some(Err(problem)),
         };
         let index = self.index;
         self.index += 1;
-        let record = Record {
-            index,
-            line: self.line_of(range.0),
-            id: json.get("id").map(short),
-        };
-        if let Some((_, duplicate)) = self.duplicate.as_ref().filter(|(at, _)| *at == index) {
-            return Some(Err(duplicate.problem(Some(record))));
-        }
-        let contact = match records::contact(&json, &record, range) {
-            Ok(contact) => contact,
-            Err(problem) => return Some(Err(problem)),
+        let contact = match read {
+            Read::Contact(contact) => contact,
+            Read::Value(json) => {
+                let record = Record {
+                    index,
+                    line: self.line_of(range.0),
+                    id: json.get("id").map(short),
+                };
+                if let Some((_, duplicate)) = self.duplicate.as_ref().filter(|(at, _)| *at == index)
+                {
+                    return Some(Err(duplicate.problem(Some(record))));
+                }
+                match records::contact(&json, &record, range) {
+                    Ok(contact) => contact,
+                    Err(problem) => return Some(Err(problem)),
+                }
+            }
         };
         // Results are unions by id: two records with one id would make
         // the expression and its plan disagree about what matches.
-        if !self.ids.insert(contact.id) {
+        if check_ids && !self.ids.insert(contact.id) {
+            let record = Record {
+                index,
+                line: self.line_of(range.0),
+                id: Some(contact.id.to_string()),
+            };
             let (first, first_range) = self.first_with(contact.id);
             return Some(Err(ContactsProblem::DuplicateId {
                 id: contact.id,
@@ -167,35 +181,17 @@ impl Stream<'_> {
     /// (which reads, up to the record that repeats it).
     fn first_with(&self, id: i64) -> (Record, Range) {
         let mut again = open(&self.name, self.text).expect("the text read once reads again");
-        while let Some(Ok((contact, range))) = again.read_one_unchecked() {
+        while let Some(Ok((contact, range))) = again.read_one(false) {
             if contact.id == id {
                 let record = Record {
                     index: again.index - 1,
-                    line: again.line + 1,
+                    line: again.line_of(range.start),
                     id: Some(id.to_string()),
                 };
                 return (record, (range.start, range.end));
             }
         }
         unreachable!("an id seen before is found again")
-    }
-
-    /// [`Stream::read_one`] without the check of ids, for [`Stream::first_with`].
-    fn read_one_unchecked(
-        &mut self,
-    ) -> Option<Result<(Contact, std::ops::Range<usize>), ContactsProblem>> {
-        let (json, range) = match self.next_value()? {
-            Ok(read) => read,
-            Err(problem) => return Some(Err(problem)),
-        };
-        let index = self.index;
-        self.index += 1;
-        let record = Record {
-            index,
-            line: self.line_of(range.0),
-            id: json.get("id").map(short),
-        };
-        Some(records::contact(&json, &record, range).map(|c| (c, range.0..range.1)))
     }
 
     /// The warnings about the export as a whole (an API response whose
@@ -224,31 +220,48 @@ impl Stream<'_> {
     }
 }
 
+/// A record as read: a contact at once, or a value to check field by field.
+enum Read {
+    Contact(Contact),
+    Value(Value),
+}
+
+/// A record read straight into a contact ([`records::fast`]), with its
+/// end; `None` for a record [`slow`] has to say something about.
+fn fast(text: &str, start: usize) -> Option<(Read, usize)> {
+    let (contact, len) = records::fast(&text[start..])?;
+    Some((Read::Contact(contact), start + len))
+}
+
 /// A record of text known to be JSON (it was read whole without building
-/// it), built. serde_json checks a little more when it builds a value than
-/// when it skips one (a lone surrogate escape, `"\\ud800"`, say): then the
-/// whole text is read as before streaming, for the same error at the same
-/// place.
-fn parse_record(text: &str, range: Range) -> Result<Value, ContactsProblem> {
-    serde_json::from_str(&text[range.0..range.1]).map_err(|error| {
-        let bom = bom_len(text);
-        let mut stream = serde_json::Deserializer::from_str(&text[bom..]).into_iter::<Value>();
-        loop {
-            match stream.next() {
-                Some(Ok(_)) => {}
-                Some(Err(whole)) => return Reader { text }.syntax(&whole),
-                // Only this record fails: say so, at its start.
-                None => {
-                    return ContactsProblem::Syntax {
-                        message: error.to_string(),
-                        line: text[..range.0].matches('\n').count() + 1,
-                        column: 1,
-                        span: (range.0, 0).into(),
-                    };
-                }
+/// it), built as a value, with its end. serde_json checks a little more
+/// when it builds a value than when it skips one (a lone surrogate escape,
+/// `"\\ud800"`, say): then the whole text is read as before streaming, for
+/// the same error at the same place.
+fn slow(text: &str, start: usize) -> Result<(Read, usize), ContactsProblem> {
+    let mut stream = serde_json::Deserializer::from_str(&text[start..]).into_iter::<Value>();
+    let error = match stream.next() {
+        Some(Ok(value)) => return Ok((Read::Value(value), start + stream.byte_offset())),
+        Some(Err(error)) => error.to_string(),
+        None => "EOF while parsing a value".to_owned(),
+    };
+    let bom = bom_len(text);
+    let mut whole = serde_json::Deserializer::from_str(&text[bom..]).into_iter::<Value>();
+    loop {
+        match whole.next() {
+            Some(Ok(_)) => {}
+            Some(Err(whole)) => return Err(Reader { text }.syntax(&whole)),
+            // Only this record fails: say so, at its start.
+            None => {
+                return Err(ContactsProblem::Syntax {
+                    message: error,
+                    line: text[..start].matches('\n').count() + 1,
+                    column: 1,
+                    span: (start, 0).into(),
+                });
             }
         }
-    })
+    }
 }
 
 impl Iterator for Stream<'_> {
@@ -258,9 +271,14 @@ impl Iterator for Stream<'_> {
         if self.done {
             return None;
         }
-        match self.read_one() {
+        match self.read_one(true) {
             None => {
                 self.done = true;
+                if let (Some((object, data)), Cursor::Elements(end)) = (self.response, &self.cursor)
+                {
+                    // The cursor stopped at the `]` that closes `data`.
+                    self.total = total(self.text, object, (data, end + 1));
+                }
                 None
             }
             Some(Ok(read)) => Some(Ok(read)),

@@ -462,3 +462,106 @@ fn select_all_is_every_contact_and_not_all_none() {
         select(&lead.expr, &contacts)
     );
 }
+
+/// The fast path (a record read straight into a contact) accepts exactly
+/// what the strict reader accepts, and reads the same contact: every field
+/// hcq uses, given every kind of JSON value.
+#[test]
+fn the_fast_reader_agrees_with_the_strict_one() {
+    let values = [
+        "null",
+        "0",
+        "-7",
+        "1.5",
+        "1e3",
+        "9223372036854775807",
+        "9223372036854775808",
+        "\"1700000000\"",
+        "\" 42 \"",
+        "\"x\"",
+        "\"\"",
+        "true",
+        "[]",
+        "{}",
+        "[\"Lead\"]",
+        "[[\"Lead\"]]",
+        "[{\"name\": \"Lead\"}]",
+        "[{\"name\": \"Lead\", \"color\": null, \"x\": 1}]",
+        "[{\"name\": null}]",
+        "[{\"color\": \"red\"}]",
+        "[{\"name\": \"a\", \"color\": 5}]",
+        "{\"city\": \"Kyiv\", \"countryCode\": null, \"x\": [1]}",
+        "{\"city\": 5}",
+        "[\"30\", \"UA\", \"Kyiv\"]",
+    ];
+    let fields = [
+        "id",
+        "lastSeen",
+        "firstSeen",
+        "userId",
+        "name",
+        "email",
+        "company",
+        "phone",
+        "telegramId",
+        "facebookId",
+        "instagramId",
+        "viberId",
+        "whatsappId",
+        "location",
+        "tags",
+        "customData",
+    ];
+    let mut compared = 0;
+    for field in fields {
+        for value in values {
+            let base = [("id", "1"), ("lastSeen", "\"5\"")];
+            let mut members: Vec<String> = base
+                .iter()
+                .filter(|(k, _)| *k != field)
+                .map(|(k, v)| format!("\"{k}\": {v}"))
+                .collect();
+            members.push(format!("\"{field}\": {value}"));
+            for text in [
+                format!("{{{}}}", members.join(", ")),
+                format!("{{{}}}", members[members.len() - 1..].join(", ")),
+            ] {
+                let value: Value = serde_json::from_str(&text).expect("json");
+                let record = Record {
+                    index: 0,
+                    line: 1,
+                    id: None,
+                };
+                let strict = records::contact(&value, &record, (0, text.len())).ok();
+                let fast = records::fast(&text).map(|(contact, len)| {
+                    assert_eq!(len, text.len(), "{text}");
+                    contact
+                });
+                assert_eq!(fast, strict, "{text}");
+                compared += 1;
+            }
+        }
+    }
+    assert_eq!(compared, 16 * 24 * 2);
+}
+
+#[test]
+fn a_stream_reads_what_read_export_reads() {
+    for text in [EXPORT, LINES] {
+        let export = read_export("x", text).expect("reads");
+        let mut stream = stream("x", text).expect("opens");
+        let mut read = Vec::new();
+        for record in &mut stream {
+            let (contact, range) = record.expect("reads");
+            read.push((contact, &text[range]));
+        }
+        assert_eq!(read, export.records);
+        assert_eq!(stream.records_read(), read.len());
+        assert_eq!(stream.warnings().len(), export.warnings.len());
+    }
+    // The first error ends the stream.
+    let mut stream = stream("x", BROKEN).expect("opens");
+    assert!(stream.by_ref().any(|record| record.is_err()));
+    assert!(stream.next().is_none());
+    assert!(stream.warnings().is_empty());
+}
