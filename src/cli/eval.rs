@@ -104,19 +104,38 @@ pub(super) fn run(args: &EvalArgs, session: &mut Session<'_, '_>) -> Result<u8, 
         }
     };
 
-    let out = if args.count {
-        format!("{}\n", rows.len())
-    } else if args.ids {
-        rows.iter().map(|(id, _)| format!("{id}\n")).collect()
-    } else if rows.is_empty() {
-        "[]\n".to_owned()
-    } else {
-        let items: Vec<String> = rows
-            .iter()
-            .map(|(_, range)| reindent(&contacts, range.clone()))
-            .collect();
-        format!("[\n{}\n]\n", items.join(",\n"))
-    };
+    if args.count {
+        session.stdout(&format!("{}\n", rows.len()))?;
+        return Ok(SUCCESS);
+    }
+    if !args.ids && rows.is_empty() {
+        session.stdout("[]\n")?;
+        return Ok(SUCCESS);
+    }
+    // Written in pieces of about 64 KiB, not as one string: the matches'
+    // text would otherwise be held twice more, reindented and joined.
+    const PIECE: usize = 64 * 1024;
+    let mut out = String::with_capacity(PIECE + 4096);
+    if !args.ids {
+        out.push_str("[\n");
+    }
+    for (n, (id, range)) in rows.iter().enumerate() {
+        if args.ids {
+            out.push_str(&format!("{id}\n"));
+        } else {
+            if n > 0 {
+                out.push_str(",\n");
+            }
+            out.push_str(&reindent(&contacts, range.clone()));
+        }
+        if out.len() >= PIECE {
+            session.stdout(&out)?;
+            out.clear();
+        }
+    }
+    if !args.ids {
+        out.push_str("\n]\n");
+    }
     session.stdout(&out)?;
     Ok(SUCCESS)
 }

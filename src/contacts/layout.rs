@@ -3,7 +3,7 @@
 //! record at a time.
 
 use super::records::kind;
-use super::scan::{Walk, count, member, member_skipping};
+use super::scan::{Walk, count, member, member_skipping, member_start};
 use super::{ContactsProblem, Range, range_span};
 use serde::de::IgnoredAny;
 use serde_json::Value;
@@ -226,9 +226,10 @@ pub(super) fn layout(text: &str, values: usize, range: Range) -> Result<Layout, 
         }),
         1 => match text.as_bytes()[range.0] {
             b'[' => Ok((Cursor::Elements(range.0 + 1), None)),
-            b'{' => match member(text, range.0, "data") {
-                Some((_, data)) => {
-                    if text.as_bytes()[data.0] != b'[' {
+            b'{' => match member_start(text, range.0, "data") {
+                Some(start) => {
+                    if text.as_bytes()[start] != b'[' {
+                        let data = member(text, range.0, "data").map_or((start, start), |m| m.1);
                         let value = parse(&text[data.0..data.1]);
                         return Err(ContactsProblem::Layout {
                             found: format!("`data` holding {}", kind(Some(&value))),
@@ -237,7 +238,7 @@ pub(super) fn layout(text: &str, values: usize, range: Range) -> Result<Layout, 
                     }
                     // `total` is looked for once the records are read, when
                     // where `data` ends is known and its walk can be skipped.
-                    Ok((Cursor::Elements(data.0 + 1), Some((range.0, data.0))))
+                    Ok((Cursor::Elements(start + 1), Some((range.0, start))))
                 }
                 None => Ok((Cursor::One(Some(range.0)), None)),
             },

@@ -68,6 +68,13 @@ pub(super) fn member(text: &str, at: usize, key: &str) -> Option<(Range, Range)>
     member_skipping(text, at, key, (usize::MAX, usize::MAX))
 }
 
+/// Where the value of member `key` of the object that opens at `at`
+/// starts, without walking that value (the `data` of an API response is
+/// most of the text).
+pub(super) fn member_start(text: &str, at: usize, key: &str) -> Option<usize> {
+    member_skipping(text, at, key, (usize::MAX, 0)).map(|(_, value)| value.0)
+}
+
 /// [`member`], jumping over the value written at `skip` instead of walking
 /// it (the `data` of an API response, already read, can be most of the
 /// text).
@@ -95,12 +102,16 @@ pub(super) fn member_skipping(
                 walk.at += 1; // `:`
                 walk.blanks();
                 let value = walk.at;
+                let name = name.as_deref();
                 if value == skip.0 {
                     walk.at = skip.1;
+                } else if name == Some(key) && skip == (usize::MAX, 0) {
+                    // Only where the value starts is asked for.
+                    return Some(((start, name_end), (value, value)));
                 } else {
                     walk.value();
                 }
-                if name.as_deref() == Some(key) {
+                if name == Some(key) {
                     return Some(((start, name_end), (value, walk.at)));
                 }
             }
