@@ -565,3 +565,31 @@ fn a_stream_reads_what_read_export_reads() {
     assert!(stream.next().is_none());
     assert!(stream.warnings().is_empty());
 }
+
+/// The check of the whole text notes a key written twice exactly when the
+/// search for where finds one, so skipping that search otherwise loses
+/// nothing.
+#[test]
+fn the_text_check_notes_every_key_written_twice() {
+    for text in [
+        EXPORT,
+        LINES,
+        "[{\"id\": 1, \"id\": 2}]",
+        "[{\"id\": 1, \"\\u0069d\": 2}]",
+        "{\"data\": [], \"data\": []}",
+        "[{\"a\": {\"b\": 1, \"c\": {\"b\": 2}}}]",
+        "[{\"a\": [{\"b\": 1}, {\"b\": 1}]}]",
+        "[{\"a\": [{\"b\": 1, \"b\": 1}]}]",
+        "{\"x\": 1}\n{\"x\": 1, \"y\": {\"x\": 2, \"x\": 3}}",
+        "[\"id\", \"id\", {\"id\": \"id\"}]",
+    ] {
+        let (_, _, twice) = layout::values(text).expect("JSON");
+        assert_eq!(twice, scan::duplicate_key(text, 0).is_some(), "{text}");
+    }
+    // Past the 32 keys compared one by one, a set.
+    let keys: Vec<String> = (0..40).map(|i| format!("\"k{i}\": {i}")).collect();
+    let many = format!("{{{}}}", keys.join(", "));
+    assert!(!layout::values(&many).expect("JSON").2);
+    let again = format!("{{{}, \"k3\": 0}}", keys.join(", "));
+    assert!(layout::values(&again).expect("JSON").2);
+}

@@ -82,7 +82,7 @@ pub(super) fn describe_rows(ids: &[i64]) -> String {
 /// running `plan` as a client would ([`run_plan`](super::run_plan): each request paged
 /// from its own offset, rows unioned by id, sorted by the merge's field
 /// and order with ties by id, cut to the merge's page), and once from the
-/// expression alone ([`matches_expr`] over every contact, then the query's
+/// expression alone ([`matches_expr`](super::matches_expr) over every contact, then the query's
 /// own sort and page, as [`page`](super::page) does). `plan` must be `query`'s plan,
 /// lowered with no overrides of its clauses; [`answer_with`] takes them.
 ///
