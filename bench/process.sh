@@ -10,6 +10,8 @@
 #   RUNS=20 bash bench/process.sh
 #   ONLY=eval bash bench/process.sh  # only the `hcq eval` lines
 #   HCQ=/path/to/hcq ONLY=eval bash bench/process.sh  # another build of hcq
+#   BEFORE=/path/to/old/hcq ONLY=eval bash bench/process.sh  # each eval line
+#       also for an older build, in the same run (before/after tables)
 #   COUNTS="10000 50000 200000" ONLY=eval bash bench/process.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,10 +61,16 @@ for count in $counts; do
         export="$dir/contacts-$count.$layout"
         "$target/release/examples/gen_contacts" --count "$count" --seed 1 --layout "$layout" >"$export"
         bytes=$(wc -c <"$export")
-        WHAT="hcq eval MATCHES, $count contacts, $layout ($bytes bytes)" BYTES=$bytes \
-            measure "$hcq" eval --now "$now" -e "$matches" --contacts "$export"
-        WHAT="hcq eval TOP10, $count contacts, $layout ($bytes bytes)" BYTES=$bytes \
-            measure "$hcq" eval --now "$now" -e "$top" --contacts "$export"
+        for build in ${BEFORE:+before} after; do
+            bin=$hcq
+            [ "$build" = before ] && bin=$BEFORE
+            label=""
+            [ -n "${BEFORE:-}" ] && label=" [$build]"
+            WHAT="hcq eval MATCHES, $count contacts, $layout ($bytes bytes)$label" BYTES=$bytes \
+                measure "$bin" eval --now "$now" -e "$matches" --contacts "$export"
+            WHAT="hcq eval TOP10, $count contacts, $layout ($bytes bytes)$label" BYTES=$bytes \
+                measure "$bin" eval --now "$now" -e "$top" --contacts "$export"
+        done
     done
     rm -f "$dir"/contacts-*
 done

@@ -1,7 +1,8 @@
 //! Reading records one at a time: the text is checked whole first (its
-//! JSON, then keys written twice), without building it, and each record
-//! is then built, read into a contact and let go before the next, so that
-//! reading holds one record's `Value` at a time, not the whole export's.
+//! JSON, and whether a key is written twice), without building it; each
+//! record is then read straight into a contact, or, when that fails, built
+//! as a `Value` and checked field by field to say what is wrong, and let go
+//! before the next. Reading holds one record at a time, not the export's.
 
 use super::layout::{Cursor, Reader, bom_len, layout, next_start, record_holding, total, values};
 use super::records::{self, short};
@@ -44,8 +45,9 @@ pub struct Stream<'t> {
     failed: bool,
 }
 
-/// The first problem of the text found before any record is read: its
-/// JSON, its layout, a key written twice outside every record.
+/// A stream over the records of `text`, or the first problem found before
+/// any record is read: its JSON, its layout, a key written twice outside
+/// every record.
 pub(super) fn open<'t>(name: &str, text: &'t str) -> Result<Stream<'t>, ContactsError> {
     let fail = |problem| ContactsError {
         problem: Box::new(problem),
