@@ -56,6 +56,9 @@ mod scan;
 mod stream;
 #[cfg(test)]
 mod tests;
+// Only `hcq eval` reads a file through a window.
+#[cfg(feature = "cli")]
+pub(crate) mod window;
 
 pub use error::{ContactsError, ContactsProblem, ContactsWarning, ContactsWarningKind, Record};
 pub use stream::Stream;

@@ -593,3 +593,112 @@ fn the_text_check_notes_every_key_written_twice() {
     let again = format!("{{{}, \"k3\": 0}}", keys.join(", "));
     assert!(layout::values(&again).expect("JSON").2);
 }
+
+/// A reader that hands over at most `step` bytes a call, so that records
+/// straddle the window's reads.
+struct Trickle<'t> {
+    text: &'t [u8],
+    step: usize,
+}
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.step.min(buf.len()).min(self.text.len());
+        buf[..n].copy_from_slice(&self.text[..n]);
+        self.text = &self.text[n..];
+        Ok(n)
+    }
+}
+
+/// What the window reads of `text`, `step` bytes at a time: the records
+/// (contact, text, column), or `None` when it gives up.
+fn through_window(text: &str, step: usize) -> Option<Vec<(Contact, String, usize)>> {
+    let mut reader = Trickle {
+        text: text.as_bytes(),
+        step,
+    };
+    let mut records = Vec::new();
+    let outcome = window::read(&mut reader, 1 << 20, &mut |record| {
+        records.push((record.contact, record.text.to_owned(), record.column));
+    })
+    .expect("reads");
+    matches!(outcome, window::Outcome::Read).then_some(records)
+}
+
+/// The window reads the common case exactly as the whole-text reading
+/// does, and gives up on everything else (errors, warnings, rarer
+/// layouts), which the whole-text reading then reports.
+#[test]
+fn the_window_reads_what_the_text_reads_or_gives_up() {
+    let value: Value = serde_json::from_str(EXPORT).expect("json");
+    let pretty = serde_json::to_string_pretty(&value["data"]).expect("json");
+    let response_pretty = serde_json::to_string_pretty(&value).expect("json");
+    let one_line = serde_json::to_string(&value["data"]).expect("json");
+    let marked = format!("\u{FEFF}{LINES}");
+    let lines_crlf = LINES.replace('\n', "\r\n");
+    let common = [
+        EXPORT,
+        LINES,
+        &pretty,
+        &response_pretty,
+        &one_line,
+        &marked,
+        &lines_crlf,
+        "[]",
+        " [ ] \n",
+        "{\"data\": [], \"total\": 0}",
+    ];
+    for text in common {
+        let export = read_export("x", text).expect("reads");
+        // The response fixture's `total` is its length: no warning.
+        assert!(export.warnings.is_empty());
+        for step in [1, 7, 4096, 1 << 20] {
+            let read = through_window(text, step)
+                .unwrap_or_else(|| panic!("gave up at step {step}: {text}"));
+            assert_eq!(read.len(), export.records.len());
+            for ((contact, written, column), (expected, range_text)) in
+                read.iter().zip(&export.records)
+            {
+                assert_eq!(contact, expected);
+                assert_eq!(written, range_text);
+                if written.contains('\n') {
+                    let start = range_text.as_ptr() as usize - text.as_ptr() as usize;
+                    let line = text[..start].rfind('\n').map_or(0, |i| i + 1);
+                    assert_eq!(*column, text[line..start].chars().count());
+                }
+            }
+        }
+    }
+    let partial = "{\"data\": [{\"id\": 1, \"lastSeen\": 0}], \"total\": 2}";
+    let total_first = "{\"total\": 1, \"data\": [{\"id\": 1, \"lastSeen\": 0}]}";
+    let one = "{\"id\": 1, \"lastSeen\": 0}";
+    for text in [
+        BROKEN,
+        partial,
+        total_first,
+        one,
+        "{\"id\": 1, \"lastSeen\": 0, \"data\": 5}",
+        "[{\"id\": 1, \"lastSeen\": 0}, {\"id\": 1, \"lastSeen\": 0}]",
+        "[{\"id\": 1, \"lastSeen\": 0, \"x\": {\"a\": 1, \"a\": 2}}]",
+        "{\"data\": [], \"total\": 0, \"data\": []}",
+        "[{\"id\": 1, \"lastSeen\": 0},]",
+        "[{\"id\": 1, \"lastSeen\": 0}] [1]",
+        "[{\"id\": 1, \"lastSeen\": 0}, 2]",
+        "[{\"id\": 1, \"lastSeen\": \"x\"}]",
+        "[{\"id\": 1, \"lastSeen\": 0, \"name\": \"\\ud800\"}]",
+        "{\"id\": 1, \"lastSeen\": 0}\n{\"id\": 2, \"lastSeen\": 0},\n",
+        "",
+        "5",
+    ] {
+        for step in [1, 7, 1 << 20] {
+            assert!(through_window(text, step).is_none(), "{step}: {text}");
+        }
+    }
+    // Past the bound, the whole-text reading says so.
+    let mut reader = Trickle {
+        text: LINES.as_bytes(),
+        step: 100,
+    };
+    let outcome = window::read(&mut reader, 10, &mut |_| {}).expect("reads");
+    assert!(matches!(outcome, window::Outcome::Reread));
+}

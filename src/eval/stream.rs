@@ -236,6 +236,20 @@ impl<'q, T> Answering<'q, T> {
     /// [`AnswerError::DuplicateId`] when an earlier contact has its id;
     /// pushing more after that is pointless.
     pub fn push(&mut self, contact: &Contact, item: T) -> Result<(), AnswerError> {
+        self.push_with(contact, || item)
+    }
+
+    /// [`Answering::push`], making the item only if it is kept (a copy of
+    /// the record's text, say, when the text itself is not kept).
+    ///
+    /// # Errors
+    ///
+    /// As [`Answering::push`].
+    pub fn push_with(
+        &mut self,
+        contact: &Contact,
+        item: impl FnOnce() -> T,
+    ) -> Result<(), AnswerError> {
         let index = self.index;
         self.index += 1;
         if let Some(&first) = self.ids.get(&contact.id) {
@@ -269,6 +283,7 @@ impl<'q, T> Answering<'q, T> {
             }
             return Ok(());
         }
+        let item = item();
         let (page_item, every_item) = match &self.every {
             Some(_) => (None, Some(item)),
             None => (Some(item), None),
