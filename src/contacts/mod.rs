@@ -28,7 +28,8 @@
 //!
 //! One job per file: `layout` tells the layouts apart and finds the
 //! records one at a time, `stream` reads them in order with their lines
-//! and ids, `records` reads one record strictly into a contact, `scan`
+//! and ids, `window` reads a good export from a reader without holding
+//! its text (for `hcq eval` over a file; anything else is read whole), `records` reads one record strictly into a contact, `scan`
 //! walks the text for positions and keys written twice, and `error`
 //! holds the errors and warnings with the record they name.
 //!
