@@ -55,27 +55,21 @@ pub(super) fn run(args: &EvalArgs, session: &mut Session<'_, '_>) -> Result<u8, 
         return Ok(INVALID);
     };
 
-    let contacts = input::read(session, &args.contacts, hcq::limits::MAX_CONTACTS_BYTES)?;
-    let export = match hcq::contacts::read_export(&contacts.name, &contacts.text) {
-        Ok(export) => export,
-        Err(error) => {
-            session.report_diagnostic(&error, &contacts.name, &contacts.text, || {
-                vec![error.to_json()]
-            });
-            return Ok(INVALID);
+    // The contacts' text, when it had to be read whole.
+    let mut whole: Option<Input> = None;
+    let answered = match windowed(&args.contacts, &query, &plan) {
+        Some(answered) => answered,
+        None => {
+            let contacts = input::read(session, &args.contacts, hcq::limits::MAX_CONTACTS_BYTES)?;
+            let answered = match answer_text(session, &contacts, &query, &plan) {
+                Some(answered) => answered,
+                None => return Ok(INVALID),
+            };
+            whole = Some(contacts);
+            answered
         }
     };
-    for warning in &export.warnings {
-        session.report_diagnostic(warning, &contacts.name, &contacts.text, || {
-            vec![warning.to_json()]
-        });
-    }
-    let records = export.records;
-    let people: Vec<hcq::eval::Contact> = records.iter().map(|(c, _)| c.clone()).collect();
-
-    // The page by the reference evaluator and by the plan's requests, run
-    // as a client would; they must agree.
-    let rows = match hcq::eval::answer(&query, &plan, &people) {
+    let rows = match answered {
         Ok(rows) => rows,
         Err(error) => {
             let json = || vec![hcq::diagnostic::to_json(&error, &input.name, &input.text)];
@@ -84,37 +78,163 @@ pub(super) fn run(args: &EvalArgs, session: &mut Session<'_, '_>) -> Result<u8, 
         }
     };
 
-    let out = if args.count {
-        format!("{}\n", rows.len())
-    } else if args.ids {
-        rows.iter()
-            .map(|&i| format!("{}\n", people[i].id))
-            .collect()
-    } else if rows.is_empty() {
-        "[]\n".to_owned()
-    } else {
-        let items: Vec<String> = rows
-            .iter()
-            .map(|&i| reindent(&contacts, records[i].1))
-            .collect();
-        format!("[\n{}\n]\n", items.join(",\n"))
-    };
+    if args.count {
+        session.stdout(&format!("{}\n", rows.len()))?;
+        return Ok(SUCCESS);
+    }
+    if !args.ids && rows.is_empty() {
+        session.stdout("[]\n")?;
+        return Ok(SUCCESS);
+    }
+    // Written in pieces of about 64 KiB, not as one string: the matches'
+    // text would otherwise be held twice more, reindented and joined.
+    const PIECE: usize = 64 * 1024;
+    let mut out = String::with_capacity(PIECE + 4096);
+    if !args.ids {
+        out.push_str("[\n");
+    }
+    for (n, (id, written)) in rows.iter().enumerate() {
+        if args.ids {
+            out.push_str(&format!("{id}\n"));
+        } else {
+            if n > 0 {
+                out.push_str(",\n");
+            }
+            let (record, column) = match (written, &whole) {
+                (Written::Copy(record, column), _) => (record.as_str(), *column),
+                (Written::Range(range), Some(contacts)) => (
+                    &contacts.text[range.clone()],
+                    column_of(contacts, range.start),
+                ),
+                (Written::Range(_), None) => unreachable!("ranges come with the whole text"),
+            };
+            out.push_str(&reindent(record, column));
+        }
+        if out.len() >= PIECE {
+            session.stdout(&out)?;
+            out.clear();
+        }
+    }
+    if !args.ids {
+        out.push_str("\n]\n");
+    }
     session.stdout(&out)?;
     Ok(SUCCESS)
 }
 
-/// `record`, a slice of the contacts' text, indented as an element of a
-/// JSON array: its continuation lines lose the indentation its first line
-/// had in the file, and every line gains two spaces.
-fn reindent(contacts: &Input, record: &str) -> String {
+/// A record of the answer as it is printed: a range of the contacts'
+/// text when that was read whole, or a copy of the record with the column
+/// it starts at when the file was read through a window.
+enum Written {
+    Range(std::ops::Range<usize>),
+    Copy(String, usize),
+}
+
+/// The answer, or why there is none.
+type Answered = Result<Vec<(i64, Written)>, hcq::eval::AnswerError>;
+
+/// The answer over a regular file read through a window of its bytes
+/// (`contacts::window`), holding the matches, never the whole text; `None`
+/// when the file is not the common case (standard input, a FIFO, an
+/// error, a warning, a rarer layout), which the whole-text reading then
+/// reads and reports exactly as it always has.
+fn windowed(
+    path: &std::path::Path,
+    query: &hcq::typed::Query,
+    plan: &hcq::plan::Plan,
+) -> Option<Answered> {
+    use hcq::contacts::window::{self, Outcome};
+    if path.as_os_str() == "-" {
+        return None;
+    }
+    let mut file = std::fs::File::open(path).ok()?;
+    if !file.metadata().ok()?.is_file() {
+        return None;
+    }
+    let mut answering = hcq::eval::Answering::new(query, &hcq::PlanOptions::default(), plan);
+    let mut refused = false;
+    let outcome = window::read(&mut file, hcq::limits::MAX_CONTACTS_BYTES, &mut |record| {
+        let id = record.contact.id;
+        let pushed = answering.push_with(&record.contact, || {
+            (id, Written::Copy(record.text.to_owned(), record.column))
+        });
+        refused |= pushed.is_err();
+    })
+    .ok()?;
+    match outcome {
+        // A repeated id is refused by the window first; were it not, the
+        // whole-text reading names both records.
+        Outcome::Read if !refused => Some(answering.finish()),
+        _ => None,
+    }
+}
+
+/// The answer over the whole text of the contacts, its reading errors and
+/// warnings reported; `None` when it does not read.
+fn answer_text(
+    session: &mut Session<'_, '_>,
+    contacts: &Input,
+    query: &hcq::typed::Query,
+    plan: &hcq::plan::Plan,
+) -> Option<Answered> {
+    // The records are read one at a time and judged as they come: what
+    // stays is what the answer needs (the matches' byte ranges, or a
+    // bounded page), not every record (issue 15).
+    let report_read_error = |session: &mut Session<'_, '_>,
+                             error: &hcq::contacts::ContactsError| {
+        session.report_diagnostic(error, &contacts.name, &contacts.text, || {
+            vec![error.to_json()]
+        });
+    };
+    let mut stream = match hcq::contacts::stream(&contacts.name, &contacts.text) {
+        Ok(stream) => stream,
+        Err(error) => {
+            report_read_error(session, &error);
+            return None;
+        }
+    };
+    // The page by the reference evaluator and by the plan's requests, run
+    // as a client would; they must agree.
+    let mut answering = hcq::eval::Answering::new(query, &hcq::PlanOptions::default(), plan);
+    let mut refused = None;
+    for record in &mut stream {
+        let (contact, range) = match record {
+            Ok(record) => record,
+            Err(error) => {
+                report_read_error(session, &error);
+                return None;
+            }
+        };
+        if refused.is_none() {
+            // The reader refuses repeated ids itself, so this stays
+            // `None`; were it not, the reading's errors still come first.
+            refused = answering
+                .push(&contact, (contact.id, Written::Range(range)))
+                .err();
+        }
+    }
+    for warning in stream.warnings() {
+        session.report_diagnostic(&warning, &contacts.name, &contacts.text, || {
+            vec![warning.to_json()]
+        });
+    }
+    Some(refused.map_or_else(|| answering.finish(), Err))
+}
+
+/// The column (in characters) byte `start` of the contacts' text is at.
+fn column_of(contacts: &Input, start: usize) -> usize {
+    let text = &contacts.text;
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    text[line_start..start].chars().count()
+}
+
+/// `record`, indented as an element of a JSON array: its continuation
+/// lines lose the indentation its first line had in the file (it starts at
+/// `column`), and every line gains two spaces.
+fn reindent(record: &str, column: usize) -> String {
     if !record.contains('\n') {
-        // Nothing to realign, and no search back through a one-line export.
         return format!("  {record}");
     }
-    let text = &contacts.text;
-    let start = record.as_ptr() as usize - text.as_ptr() as usize;
-    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-    let column = text[line_start..start].chars().count();
     record
         .lines()
         .enumerate()

@@ -9,8 +9,9 @@
 //!   after another, in fact).
 //!
 //! [`read_records`] also keeps each record's text as written, for
-//! printing, and [`read_export`] the warnings too; [`select`] runs an
-//! expression over the contacts.
+//! printing, and [`read_export`] the warnings too; [`stream`] reads the
+//! records one at a time, for memory that does not grow with the export
+//! (what `hcq eval` uses); [`select`] runs an expression over the contacts.
 //!
 //! Reading is strict, because a contact that silently fails to match is a
 //! false answer: a record without an `id` or a `lastSeen`, or with a field
@@ -21,10 +22,14 @@
 //! ignored. An API response whose `total` counts more contacts than it
 //! holds reads, with a warning that it is partial.
 //!
-//! Reading is linear in the text, also for an export written on one line.
+//! Reading is linear in the text, also for an export written on one line:
+//! the text is checked whole without building it (that it is JSON, then
+//! keys written twice), and each record is then built and read on its own.
 //!
 //! One job per file: `layout` tells the layouts apart and finds the
-//! records, `records` reads one record strictly into a contact, `scan`
+//! records one at a time, `stream` reads them in order with their lines
+//! and ids, `window` reads a good export from a reader without holding
+//! its text (for `hcq eval` over a file; anything else is read whole), `records` reads one record strictly into a contact, `scan`
 //! walks the text for positions and keys written twice, and `error`
 //! holds the errors and warnings with the record they name.
 //!
@@ -49,21 +54,20 @@ mod error;
 mod layout;
 mod records;
 mod scan;
+mod stream;
 #[cfg(test)]
 mod tests;
+// Only `hcq eval` reads a file through a window.
+#[cfg(feature = "cli")]
+pub(crate) mod window;
 
 pub use error::{ContactsError, ContactsProblem, ContactsWarning, ContactsWarningKind, Record};
+pub use stream::Stream;
 
-use crate::diagnostic;
 use crate::eval::{self, Contact};
 use crate::typed;
-use layout::Reader;
 pub(crate) use layout::{bom_len, offset_of};
-use miette::{NamedSource, SourceSpan};
-use records::short;
-use scan::duplicate_key;
-use std::collections::HashMap;
-use std::sync::Arc;
+use miette::SourceSpan;
 
 /// Reads contacts from `text` (see the [module docs](self) for the
 /// layouts); diagnostics call the input `<contacts>`.
@@ -138,89 +142,52 @@ pub struct Export<'t> {
 ///
 /// As [`read_contacts`].
 pub fn read_export<'t>(name: &str, text: &'t str) -> Result<Export<'t>, ContactsError> {
-    let (records, warnings) = read(text).map_err(|problem| ContactsError {
-        problem: Box::new(problem),
-        source_code: NamedSource::new(name, Arc::from(text)),
-    })?;
-    let warnings = if warnings.is_empty() {
-        Vec::new()
-    } else {
-        // One copy of the text, shared by every warning.
-        let source_code = NamedSource::new(name, Arc::<str>::from(text));
-        warnings
-            .into_iter()
-            .map(|warning| ContactsWarning {
-                warning: Box::new(warning),
-                source_code: source_code.clone(),
-            })
-            .collect()
-    };
+    let mut records = Vec::new();
+    let mut stream = stream(name, text)?;
+    for record in &mut stream {
+        let (contact, range) = record?;
+        records.push((contact, &text[range]));
+    }
+    let warnings = stream.warnings();
     Ok(Export { records, warnings })
 }
 
-/// The records and the warnings, before they are given the text they
-/// point into.
-type Read<'t> = (Vec<(Contact, &'t str)>, Vec<ContactsWarningKind>);
-
-fn read(text: &str) -> Result<Read<'_>, ContactsProblem> {
-    let reader = Reader { text };
-    let values = reader.values()?;
-    // Found on the whole text before the layout is read, because a key
-    // written twice outside the records (`data`, `total`) changes what the
-    // layout is.
-    let duplicate = duplicate_key(text, bom_len(text));
-    let layout = match (reader.layout(values), &duplicate) {
-        (Ok(layout), _) => layout,
-        (Err(_), Some(duplicate)) => return Err(duplicate.problem(None)),
-        (Err(problem), None) => return Err(problem),
-    };
-    let duplicate = match duplicate {
-        None => None,
-        Some(duplicate) => match layout.record_holding(duplicate.second.0) {
-            Some(index) => Some((index, duplicate)),
-            None => return Err(duplicate.problem(None)),
-        },
-    };
-    // Every record's line, in one pass however long the lines are.
-    let starts: Vec<usize> = layout.records.iter().map(|(_, range)| range.0).collect();
-    let positions = diagnostic::locate(text, &starts);
-    let mut seen: HashMap<i64, (Record, Range)> = HashMap::with_capacity(layout.records.len());
-    let mut read = Vec::with_capacity(layout.records.len());
-    for (index, (json, range)) in layout.records.iter().enumerate() {
-        let record = Record {
-            index,
-            line: positions[index].line + 1,
-            id: json.get("id").map(short),
-        };
-        if let Some((_, duplicate)) = duplicate.as_ref().filter(|(at, _)| *at == index) {
-            return Err(duplicate.problem(Some(record)));
-        }
-        let contact = records::contact(json, &record, *range)?;
-        // Results are unions by id: two records with one id would make
-        // the expression and its plan disagree about what matches.
-        if let Some((first, first_range)) = seen.get(&contact.id) {
-            return Err(ContactsProblem::DuplicateId {
-                id: contact.id,
-                first: first.clone(),
-                record,
-                span: range_span(*range),
-                first_span: range_span(*first_range),
-            });
-        }
-        seen.insert(contact.id, (record, *range));
-        read.push((contact, &text[range.0..range.1]));
-    }
-    let mut warnings = Vec::new();
-    if let Some((total, range)) = layout.total {
-        if total > read.len() as u64 {
-            warnings.push(ContactsWarningKind::PartialExport {
-                records: read.len(),
-                total,
-                span: range_span(range),
-            });
-        }
-    }
-    Ok((read, warnings))
+/// Reads contacts from `text` one at a time, for memory that does not grow
+/// with the export: each item is a contact and the byte range of `text`
+/// its record is written at (for printing it as written, `customData` and
+/// all). The layouts, the strictness and the errors are those of
+/// [`read_export`], which collects this stream; the first error ends it.
+///
+/// Before the first record, the whole text is checked without building it
+/// (that it is JSON, its layout, keys written twice outside the records),
+/// so an error there comes from this function. Each record is then built,
+/// checked and turned into a [`Contact`] as it is asked for. What the
+/// stream keeps grows only with the ids it has read (an id set, 8 bytes or
+/// so per contact, to refuse an id two records share); the first record
+/// with a repeated id is found again by reading from the start.
+///
+/// ```
+/// let text = "{\"data\": [{\"id\": 1, \"lastSeen\": 0}, {\"id\": 2, \"lastSeen\": 5}], \"total\": 3}";
+/// let mut stream = hcq::contacts::stream("page.json", text)?;
+/// let mut last_seen = 0;
+/// for record in &mut stream {
+///     let (contact, range) = record?;
+///     assert!(text[range].starts_with("{\"id\""));
+///     last_seen = last_seen.max(contact.last_seen);
+/// }
+/// assert_eq!(last_seen, 5);
+/// // Known once the stream has ended.
+/// assert_eq!(stream.warnings()[0].to_string(), "the export holds 2 of 3 contacts");
+/// # Ok::<(), hcq::contacts::ContactsError>(())
+/// ```
+///
+/// # Errors
+///
+/// A [`ContactsError`] for text that is not JSON, not one of the layouts,
+/// or has a key written twice outside every record; each record's own
+/// problems (as [`read_contacts`] lists them) come as the stream's items.
+pub fn stream<'t>(name: &str, text: &'t str) -> Result<Stream<'t>, ContactsError> {
+    stream::open(name, text)
 }
 
 /// The contacts `expr` selects, in their order, by the reference evaluator

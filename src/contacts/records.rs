@@ -191,3 +191,124 @@ pub(super) fn object_kind(object: &Map<String, Value>) -> String {
         _ => format!("an object with keys {}", keys.join(", ")),
     }
 }
+
+/// A record read straight from its text into a contact, with its length,
+/// building no `Value`: `None` for anything [`contact`] would not accept
+/// as it is (and for some things it would, such as a key written twice),
+/// which the caller then reads through [`contact`] to say what is wrong.
+/// The types below accept exactly what [`contact`] accepts of an object:
+/// the same types, `null` as absent, keys hcq does not use ignored, and
+/// `location` and each tag objects, never arrays (which serde's derived
+/// structs would take field by field).
+pub(super) fn fast(json: &str) -> Option<(Contact, usize)> {
+    let mut stream = serde_json::Deserializer::from_str(json).into_iter::<Fast>();
+    let fast = stream.next()?.ok()?;
+    let contact = Contact {
+        id: fast.id,
+        user_id: fast.user_id,
+        name: fast.name,
+        email: fast.email,
+        company: fast.company,
+        phone: fast.phone,
+        first_seen: fast.first_seen.map(|t| t.0),
+        last_seen: fast.last_seen.0,
+        location: fast.location.map(|l| l.0).unwrap_or_default(),
+        tags: fast
+            .tags
+            .map(|tags| tags.into_iter().map(|t| t.0).collect())
+            .unwrap_or_default(),
+        telegram_id: fast.telegram_id,
+        facebook_id: fast.facebook_id,
+        instagram_id: fast.instagram_id,
+        viber_id: fast.viber_id,
+        whatsapp_id: fast.whatsapp_id,
+    };
+    Some((contact, stream.byte_offset()))
+}
+
+/// A contact as [`fast`] reads it.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Fast {
+    id: i64,
+    #[serde(default)]
+    user_id: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    company: Option<String>,
+    #[serde(default)]
+    phone: Option<String>,
+    #[serde(default)]
+    first_seen: Option<Timestamp>,
+    last_seen: Timestamp,
+    #[serde(default)]
+    location: Option<Object<Location>>,
+    #[serde(default)]
+    tags: Option<Vec<Object<Tag>>>,
+    #[serde(default)]
+    telegram_id: Option<String>,
+    #[serde(default)]
+    facebook_id: Option<String>,
+    #[serde(default)]
+    instagram_id: Option<String>,
+    #[serde(default)]
+    viber_id: Option<String>,
+    #[serde(default)]
+    whatsapp_id: Option<String>,
+}
+
+/// A UNIX timestamp as [`Check::timestamp`] reads one: a whole number
+/// that fits an `i64`, or a string of one (trimmed).
+struct Timestamp(i64);
+
+impl<'de> serde::Deserialize<'de> for Timestamp {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Timestamp;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a UNIX timestamp")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Timestamp, E> {
+                Ok(Timestamp(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Timestamp, E> {
+                i64::try_from(v)
+                    .map(Timestamp)
+                    .map_err(|_| E::custom("out of range"))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Timestamp, E> {
+                v.trim()
+                    .parse()
+                    .map(Timestamp)
+                    .map_err(|_| E::custom("not a timestamp"))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+/// A `T` read only from a JSON object.
+struct Object<T>(T);
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Object<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor<T>(std::marker::PhantomData<T>);
+        impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Visitor<T> {
+            type Value = Object<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Object<T>, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Object)
+            }
+        }
+        deserializer.deserialize_map(Visitor(std::marker::PhantomData))
+    }
+}

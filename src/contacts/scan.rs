@@ -12,8 +12,8 @@ use std::collections::hash_map::Entry;
 /// values in an array, the value of an object's member. `serde_json::Value`
 /// keeps no positions, and these are what diagnostics point at.
 pub(super) struct Walk<'t> {
-    bytes: &'t [u8],
-    at: usize,
+    pub(super) bytes: &'t [u8],
+    pub(super) at: usize,
 }
 
 impl Walk<'_> {
@@ -62,30 +62,28 @@ impl Walk<'_> {
     }
 }
 
-/// The byte ranges of the values of the array that opens at `at`.
-pub(super) fn elements(text: &str, at: usize) -> Vec<Range> {
-    let mut walk = Walk {
-        bytes: text.as_bytes(),
-        at: at + 1,
-    };
-    let mut ranges = Vec::new();
-    loop {
-        walk.blanks();
-        match walk.bytes.get(walk.at) {
-            None | Some(b']') => return ranges,
-            Some(b',') => walk.at += 1,
-            Some(_) => {
-                let start = walk.at;
-                walk.value();
-                ranges.push((start, walk.at));
-            }
-        }
-    }
-}
-
 /// Where member `key` of the object that opens at `at` is written: its
 /// key (quotes included) and its value.
 pub(super) fn member(text: &str, at: usize, key: &str) -> Option<(Range, Range)> {
+    member_skipping(text, at, key, (usize::MAX, usize::MAX))
+}
+
+/// Where the value of member `key` of the object that opens at `at`
+/// starts, without walking that value (the `data` of an API response is
+/// most of the text).
+pub(super) fn member_start(text: &str, at: usize, key: &str) -> Option<usize> {
+    member_skipping(text, at, key, (usize::MAX, 0)).map(|(_, value)| value.0)
+}
+
+/// [`member`], jumping over the value written at `skip` instead of walking
+/// it (the `data` of an API response, already read, can be most of the
+/// text).
+pub(super) fn member_skipping(
+    text: &str,
+    at: usize,
+    key: &str,
+    skip: Range,
+) -> Option<(Range, Range)> {
     let mut walk = Walk {
         bytes: text.as_bytes(),
         at: at + 1,
@@ -104,8 +102,16 @@ pub(super) fn member(text: &str, at: usize, key: &str) -> Option<(Range, Range)>
                 walk.at += 1; // `:`
                 walk.blanks();
                 let value = walk.at;
-                walk.value();
-                if name.as_deref() == Some(key) {
+                let name = name.as_deref();
+                if value == skip.0 {
+                    walk.at = skip.1;
+                } else if name == Some(key) && skip == (usize::MAX, 0) {
+                    // Only where the value starts is asked for.
+                    return Some(((start, name_end), (value, value)));
+                } else {
+                    walk.value();
+                }
+                if name == Some(key) {
                     return Some(((start, name_end), (value, walk.at)));
                 }
             }

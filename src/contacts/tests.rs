@@ -462,3 +462,243 @@ fn select_all_is_every_contact_and_not_all_none() {
         select(&lead.expr, &contacts)
     );
 }
+
+/// The fast path (a record read straight into a contact) accepts exactly
+/// what the strict reader accepts, and reads the same contact: every field
+/// hcq uses, given every kind of JSON value.
+#[test]
+fn the_fast_reader_agrees_with_the_strict_one() {
+    let values = [
+        "null",
+        "0",
+        "-7",
+        "1.5",
+        "1e3",
+        "9223372036854775807",
+        "9223372036854775808",
+        "\"1700000000\"",
+        "\" 42 \"",
+        "\"x\"",
+        "\"\"",
+        "true",
+        "[]",
+        "{}",
+        "[\"Lead\"]",
+        "[[\"Lead\"]]",
+        "[{\"name\": \"Lead\"}]",
+        "[{\"name\": \"Lead\", \"color\": null, \"x\": 1}]",
+        "[{\"name\": null}]",
+        "[{\"color\": \"red\"}]",
+        "[{\"name\": \"a\", \"color\": 5}]",
+        "{\"city\": \"Kyiv\", \"countryCode\": null, \"x\": [1]}",
+        "{\"city\": 5}",
+        "[\"30\", \"UA\", \"Kyiv\"]",
+    ];
+    let fields = [
+        "id",
+        "lastSeen",
+        "firstSeen",
+        "userId",
+        "name",
+        "email",
+        "company",
+        "phone",
+        "telegramId",
+        "facebookId",
+        "instagramId",
+        "viberId",
+        "whatsappId",
+        "location",
+        "tags",
+        "customData",
+    ];
+    let mut compared = 0;
+    for field in fields {
+        for value in values {
+            let base = [("id", "1"), ("lastSeen", "\"5\"")];
+            let mut members: Vec<String> = base
+                .iter()
+                .filter(|(k, _)| *k != field)
+                .map(|(k, v)| format!("\"{k}\": {v}"))
+                .collect();
+            members.push(format!("\"{field}\": {value}"));
+            for text in [
+                format!("{{{}}}", members.join(", ")),
+                format!("{{{}}}", members[members.len() - 1..].join(", ")),
+            ] {
+                let value: Value = serde_json::from_str(&text).expect("json");
+                let record = Record {
+                    index: 0,
+                    line: 1,
+                    id: None,
+                };
+                let strict = records::contact(&value, &record, (0, text.len())).ok();
+                let fast = records::fast(&text).map(|(contact, len)| {
+                    assert_eq!(len, text.len(), "{text}");
+                    contact
+                });
+                assert_eq!(fast, strict, "{text}");
+                compared += 1;
+            }
+        }
+    }
+    assert_eq!(compared, 16 * 24 * 2);
+}
+
+#[test]
+fn a_stream_reads_what_read_export_reads() {
+    for text in [EXPORT, LINES] {
+        let export = read_export("x", text).expect("reads");
+        let mut stream = stream("x", text).expect("opens");
+        let mut read = Vec::new();
+        for record in &mut stream {
+            let (contact, range) = record.expect("reads");
+            read.push((contact, &text[range]));
+        }
+        assert_eq!(read, export.records);
+        assert_eq!(stream.records_read(), read.len());
+        assert_eq!(stream.warnings().len(), export.warnings.len());
+    }
+    // The first error ends the stream.
+    let mut stream = stream("x", BROKEN).expect("opens");
+    assert!(stream.by_ref().any(|record| record.is_err()));
+    assert!(stream.next().is_none());
+    assert!(stream.warnings().is_empty());
+}
+
+/// The check of the whole text notes a key written twice exactly when the
+/// search for where finds one, so skipping that search otherwise loses
+/// nothing.
+#[test]
+fn the_text_check_notes_every_key_written_twice() {
+    for text in [
+        EXPORT,
+        LINES,
+        "[{\"id\": 1, \"id\": 2}]",
+        "[{\"id\": 1, \"\\u0069d\": 2}]",
+        "{\"data\": [], \"data\": []}",
+        "[{\"a\": {\"b\": 1, \"c\": {\"b\": 2}}}]",
+        "[{\"a\": [{\"b\": 1}, {\"b\": 1}]}]",
+        "[{\"a\": [{\"b\": 1, \"b\": 1}]}]",
+        "{\"x\": 1}\n{\"x\": 1, \"y\": {\"x\": 2, \"x\": 3}}",
+        "[\"id\", \"id\", {\"id\": \"id\"}]",
+    ] {
+        let (_, _, twice) = layout::values(text).expect("JSON");
+        assert_eq!(twice, scan::duplicate_key(text, 0).is_some(), "{text}");
+    }
+    // Past the 32 keys compared one by one, a set.
+    let keys: Vec<String> = (0..40).map(|i| format!("\"k{i}\": {i}")).collect();
+    let many = format!("{{{}}}", keys.join(", "));
+    assert!(!layout::values(&many).expect("JSON").2);
+    let again = format!("{{{}, \"k3\": 0}}", keys.join(", "));
+    assert!(layout::values(&again).expect("JSON").2);
+}
+
+/// A reader that hands over at most `step` bytes a call, so that records
+/// straddle the window's reads.
+struct Trickle<'t> {
+    text: &'t [u8],
+    step: usize,
+}
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.step.min(buf.len()).min(self.text.len());
+        buf[..n].copy_from_slice(&self.text[..n]);
+        self.text = &self.text[n..];
+        Ok(n)
+    }
+}
+
+/// What the window reads of `text`, `step` bytes at a time: the records
+/// (contact, text, column), or `None` when it gives up.
+fn through_window(text: &str, step: usize) -> Option<Vec<(Contact, String, usize)>> {
+    let mut reader = Trickle {
+        text: text.as_bytes(),
+        step,
+    };
+    let mut records = Vec::new();
+    let outcome = window::read(&mut reader, 1 << 20, &mut |record| {
+        records.push((record.contact, record.text.to_owned(), record.column));
+    })
+    .expect("reads");
+    matches!(outcome, window::Outcome::Read).then_some(records)
+}
+
+/// The window reads the common case exactly as the whole-text reading
+/// does, and gives up on everything else (errors, warnings, rarer
+/// layouts), which the whole-text reading then reports.
+#[test]
+fn the_window_reads_what_the_text_reads_or_gives_up() {
+    let value: Value = serde_json::from_str(EXPORT).expect("json");
+    let pretty = serde_json::to_string_pretty(&value["data"]).expect("json");
+    let response_pretty = serde_json::to_string_pretty(&value).expect("json");
+    let one_line = serde_json::to_string(&value["data"]).expect("json");
+    let marked = format!("\u{FEFF}{LINES}");
+    let lines_crlf = LINES.replace('\n', "\r\n");
+    let common = [
+        EXPORT,
+        LINES,
+        &pretty,
+        &response_pretty,
+        &one_line,
+        &marked,
+        &lines_crlf,
+        "[]",
+        " [ ] \n",
+        "{\"data\": [], \"total\": 0}",
+    ];
+    for text in common {
+        let export = read_export("x", text).expect("reads");
+        // The response fixture's `total` is its length: no warning.
+        assert!(export.warnings.is_empty());
+        for step in [1, 7, 4096, 1 << 20] {
+            let read = through_window(text, step)
+                .unwrap_or_else(|| panic!("gave up at step {step}: {text}"));
+            assert_eq!(read.len(), export.records.len());
+            for ((contact, written, column), (expected, range_text)) in
+                read.iter().zip(&export.records)
+            {
+                assert_eq!(contact, expected);
+                assert_eq!(written, range_text);
+                if written.contains('\n') {
+                    let start = range_text.as_ptr() as usize - text.as_ptr() as usize;
+                    let line = text[..start].rfind('\n').map_or(0, |i| i + 1);
+                    assert_eq!(*column, text[line..start].chars().count());
+                }
+            }
+        }
+    }
+    let partial = "{\"data\": [{\"id\": 1, \"lastSeen\": 0}], \"total\": 2}";
+    let total_first = "{\"total\": 1, \"data\": [{\"id\": 1, \"lastSeen\": 0}]}";
+    let one = "{\"id\": 1, \"lastSeen\": 0}";
+    for text in [
+        BROKEN,
+        partial,
+        total_first,
+        one,
+        "{\"id\": 1, \"lastSeen\": 0, \"data\": 5}",
+        "[{\"id\": 1, \"lastSeen\": 0}, {\"id\": 1, \"lastSeen\": 0}]",
+        "[{\"id\": 1, \"lastSeen\": 0, \"x\": {\"a\": 1, \"a\": 2}}]",
+        "{\"data\": [], \"total\": 0, \"data\": []}",
+        "[{\"id\": 1, \"lastSeen\": 0},]",
+        "[{\"id\": 1, \"lastSeen\": 0}] [1]",
+        "[{\"id\": 1, \"lastSeen\": 0}, 2]",
+        "[{\"id\": 1, \"lastSeen\": \"x\"}]",
+        "[{\"id\": 1, \"lastSeen\": 0, \"name\": \"\\ud800\"}]",
+        "{\"id\": 1, \"lastSeen\": 0}\n{\"id\": 2, \"lastSeen\": 0},\n",
+        "",
+        "5",
+    ] {
+        for step in [1, 7, 1 << 20] {
+            assert!(through_window(text, step).is_none(), "{step}: {text}");
+        }
+    }
+    // Past the bound, the whole-text reading says so.
+    let mut reader = Trickle {
+        text: LINES.as_bytes(),
+        step: 100,
+    };
+    let outcome = window::read(&mut reader, 10, &mut |_| {}).expect("reads");
+    assert!(matches!(outcome, window::Outcome::Reread));
+}

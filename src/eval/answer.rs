@@ -2,13 +2,11 @@
 //! and refused when they differ.
 
 use super::contact::Contact;
-use super::matching::{matches_expr, matches_request};
-use super::paging::{page_rows, plan_rows};
+use super::stream::Answering;
 use crate::lower::PlanOptions;
 use crate::plan::Plan;
 use crate::typed;
 use miette::{Diagnostic, SourceSpan};
-use std::collections::HashMap;
 use thiserror::Error;
 
 /// Why [`answer`] has no answer.
@@ -84,7 +82,7 @@ pub(super) fn describe_rows(ids: &[i64]) -> String {
 /// running `plan` as a client would ([`run_plan`](super::run_plan): each request paged
 /// from its own offset, rows unioned by id, sorted by the merge's field
 /// and order with ties by id, cut to the merge's page), and once from the
-/// expression alone ([`matches_expr`] over every contact, then the query's
+/// expression alone ([`matches_expr`](super::matches_expr) over every contact, then the query's
 /// own sort and page, as [`page`](super::page) does). `plan` must be `query`'s plan,
 /// lowered with no overrides of its clauses; [`answer_with`] takes them.
 ///
@@ -121,6 +119,9 @@ pub(super) fn describe_rows(ids: &[i64]) -> String {
 ///
 /// An [`AnswerError`] when the contacts repeat an id, or when the plan's
 /// answer and the expression's disagree (a bug in hcq, reported with both).
+///
+/// Both computations keep only what the answer needs ([`Answering`]
+/// pushes the contacts one at a time; this is it over a slice).
 pub fn answer(
     query: &typed::Query,
     plan: &Plan,
@@ -142,50 +143,9 @@ pub fn answer_with(
     plan: &Plan,
     contacts: &[Contact],
 ) -> Result<Vec<usize>, AnswerError> {
-    let mut first = HashMap::with_capacity(contacts.len());
+    let mut answering = Answering::new(query, overrides, plan);
     for (index, contact) in contacts.iter().enumerate() {
-        if let Some(&earlier) = first.get(&contact.id) {
-            return Err(AnswerError::DuplicateId {
-                id: contact.id,
-                first: earlier,
-                second: index,
-            });
-        }
-        first.insert(contact.id, index);
+        answering.push(contact, index)?;
     }
-    let disagree = |what, by_plan: &[usize], by_expression: &[usize]| {
-        let ids = |rows: &[usize]| rows.iter().map(|&i| contacts[i].id).collect();
-        AnswerError::Disagreement {
-            what,
-            by_plan: ids(by_plan),
-            by_expression: ids(by_expression),
-            span: query.span.into(),
-        }
-    };
-    // The page resolved here from the query, not taken from the plan, so
-    // that a plan paging the wrong window is caught.
-    let page = overrides.resolve(query);
-    let by_plan = plan_rows(plan, contacts);
-    let by_expression = page_rows(&query.expr, &page, contacts);
-    if by_plan != by_expression {
-        return Err(disagree("answers", &by_plan, &by_expression));
-    }
-    // A page clause, written or overridden, makes the answer that page.
-    if overrides.over(query) != PlanOptions::default() {
-        return Ok(by_plan);
-    }
-    let matches: Vec<usize> = (0..contacts.len())
-        .filter(|&i| matches_expr(&query.expr, &contacts[i]))
-        .collect();
-    let selected: Vec<usize> = (0..contacts.len())
-        .filter(|&i| {
-            plan.requests
-                .iter()
-                .any(|r| matches_request(r, &contacts[i]))
-        })
-        .collect();
-    if selected != matches {
-        return Err(disagree("selects", &selected, &matches));
-    }
-    Ok(matches)
+    answering.finish()
 }

@@ -19,13 +19,15 @@
 //! One job per file: `contact` is the contact as the API returns it,
 //! `matching` whether one contact meets an expression or a request,
 //! `paging` a request's sorted pages and a plan run with its merge,
-//! `answer` the page `hcq eval` prints, computed both ways, and `validate`
+//! `answer` the page `hcq eval` prints, computed both ways, `stream` the
+//! same over contacts pushed one at a time (what `hcq eval` runs), and `validate`
 //! whether a request is one the API accepts.
 
 mod answer;
 mod contact;
 mod matching;
 mod paging;
+mod stream;
 #[cfg(test)]
 mod tests;
 mod validate;
@@ -34,4 +36,5 @@ pub use answer::{AnswerError, answer, answer_with};
 pub use contact::{Contact, Location, Tag};
 pub use matching::{matches_expr, matches_request};
 pub use paging::{page, run_plan, search};
+pub use stream::Answering;
 pub use validate::validate;
