@@ -162,6 +162,12 @@ fn plainly_fewest(terms: &[Term]) -> bool {
             if term.filters[..i].iter().any(|g| same(g)) {
                 return false;
             }
+            // The DNF shares one filter among the terms it came into: met
+            // again, it was already judged against every other (the
+            // judgements are symmetric).
+            if seen.iter().any(|&(g, _)| std::ptr::eq(g, &**f)) {
+                continue;
+            }
             let (op, denied) = match f.op {
                 CompareOp::Ne | CompareOp::Le | CompareOp::Ge | CompareOp::NotContains => {
                     (f.op.negate(), true)
