@@ -34,38 +34,11 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::process::ExitCode;
 
-/// SplitMix64 (Steele, Lea and Flood): tiny, seedable, and good enough to
-/// vary contacts.
-pub struct Rng(u64);
-
-impl Rng {
-    /// A generator whose whole output is decided by `seed`.
-    pub fn new(seed: u64) -> Self {
-        Rng(seed)
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..n` (`n > 0`); the slight modulo bias does not matter here.
-    fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
-    }
-
-    /// True once in `n` times.
-    fn one_in(&mut self, n: usize) -> bool {
-        self.below(n) == 0
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-}
+// Shared with the other generator; the path is relative to this file,
+// also where benches and tests include it.
+#[path = "common/rng.rs"]
+mod rng;
+pub use rng::Rng;
 
 /// How the contacts are laid out in the file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
