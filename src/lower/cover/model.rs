@@ -171,6 +171,61 @@ impl Model {
         lit(at, denied)
     }
 
+    /// The atoms `= c` of the number fields where the comparisons of `lits`
+    /// leave `c` alone between two bounds (`< c` and `> c`, or `< c` and
+    /// `>= c + 1`) and `= c` is not among them, made when new: simplifying
+    /// `id != 1 and id <= 1` leaves `id < 1`, and the exact minimum can
+    /// find `id != 1` only among its atoms.
+    pub(super) fn points_between(&mut self, lits: impl Iterator<Item = Lit>) -> Vec<Lit> {
+        let mut atoms: Vec<usize> = lits.map(atom_of).collect();
+        atoms.sort_unstable();
+        atoms.dedup();
+        // Each bound splits the numbers into `< b` and `>= b`: `< c` at
+        // `c`, `> c` at `c + 1`. Two bounds one apart leave one number.
+        let mut bounds: Vec<(usize, i64, usize)> = Vec::new();
+        for &a in &atoms {
+            let atom = &self.atoms[a];
+            if !matches!(atom.field.ty, FieldType::Integer | FieldType::Date) {
+                continue;
+            }
+            let Some(c) = atom.value.as_number() else {
+                continue;
+            };
+            let bound = match atom.op {
+                CompareOp::Lt => Some(c),
+                CompareOp::Gt => c.checked_add(1),
+                _ => None,
+            };
+            if let Some(b) = bound {
+                bounds.push((atom.field_id, b, a));
+            }
+        }
+        bounds.sort_unstable();
+        bounds.dedup_by_key(|&mut (field, b, _)| (field, b));
+        let mut points = Vec::new();
+        for pair in bounds.windows(2) {
+            let ((field, low, a), (next_field, high, _)) = (pair[0], pair[1]);
+            if field != next_field || low.checked_add(1) != Some(high) {
+                continue;
+            }
+            let atom = &self.atoms[a];
+            let point = Arc::new(Filter {
+                field: atom.field,
+                op: CompareOp::Eq,
+                value: match atom.value {
+                    Literal::Timestamp(_) => Literal::Timestamp(low),
+                    _ => Literal::Integer(low),
+                },
+                span: self.span(lit(a, false)),
+            });
+            let l = self.intern(&point);
+            if !atoms.contains(&atom_of(l)) && !points.contains(&l) {
+                points.push(l);
+            }
+        }
+        points
+    }
+
     /// The filter saying `l`: the one met in the expression, or a new one
     /// at the span of its atom's.
     pub(super) fn filter(&self, l: Lit) -> Arc<Filter> {
