@@ -31,14 +31,13 @@
 //! means the same export on every platform.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::process::ExitCode;
 
 // Shared with the other generator; the path is relative to this file,
 // also where benches and tests include it.
-#[path = "common/rng.rs"]
-mod rng;
-pub use rng::Rng;
+#[path = "common/generator.rs"]
+mod generator;
+pub use generator::Rng;
 
 /// How the contacts are laid out in the file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -242,17 +241,5 @@ fn main() -> ExitCode {
     let Some(count) = count else {
         return usage();
     };
-    let text = generate(count, seed, layout);
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("gen_contacts: cannot write: {e}");
-            ExitCode::from(2)
-        }
-    }
+    generator::print("gen_contacts", &generate(count, seed, layout))
 }

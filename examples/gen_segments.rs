@@ -41,14 +41,13 @@
 //! dependencies), so a seed means the same file on every platform.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::process::ExitCode;
 
 // Shared with the other generator; the path is relative to this file,
 // also where benches and tests include it.
-#[path = "common/rng.rs"]
-mod rng;
-pub use rng::Rng;
+#[path = "common/generator.rs"]
+mod generator;
+pub use generator::Rng;
 
 /// String fields by the names people write.
 const STRING_FIELDS: [&str; 9] = [
@@ -379,19 +378,7 @@ fn main() -> ExitCode {
     let Some(bytes) = bytes else {
         return usage();
     };
-    let text = generate(bytes, seed);
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("gen_segments: cannot write: {e}");
-            ExitCode::from(2)
-        }
-    }
+    generator::print("gen_segments", &generate(bytes, seed))
 }
 
 #[cfg(test)]

@@ -1,7 +1,11 @@
-//! The seeded generator the example generators share
-//! (`examples/gen_segments.rs`, `examples/gen_contacts.rs`): the same seed
-//! gives the same output on every machine. Not an example itself (cargo
-//! finds examples only as `examples/*.rs` and `examples/*/main.rs`).
+//! What the example generators share (`examples/gen_segments.rs`,
+//! `examples/gen_contacts.rs`): the seeded generator, so that the same
+//! seed gives the same output on every machine, and how the output is
+//! written. Not an example itself (cargo finds examples only as
+//! `examples/*.rs` and `examples/*/main.rs`).
+
+use std::io::Write as _;
+use std::process::ExitCode;
 
 /// SplitMix64 (Steele, Lea and Flood): tiny, seedable, and good enough to
 /// vary generated contacts and segments.
@@ -35,5 +39,23 @@ impl Rng {
     /// One of `items`, each as likely.
     pub fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
         items[self.below(items.len())]
+    }
+}
+
+/// Writes `text` to standard output for the generator `name`: a reader
+/// that stops early (`| head`) is no failure; another write error is
+/// said on stderr, with status 2.
+pub fn print(name: &str, text: &str) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{name}: cannot write: {e}");
+            ExitCode::from(2)
+        }
     }
 }
