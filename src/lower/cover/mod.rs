@@ -116,16 +116,16 @@ pub(super) fn fewest(terms: Vec<Term>, log: &mut Log) -> Vec<Term> {
     if before >= 2 {
         let live: Vec<Vec<Lit>> = cover.terms.iter().flatten().cloned().collect();
         // The steps above may have dropped atoms: the table is made again
-        // from the terms left, with the points between their bounds when
-        // they fit (`id < 1 or id > 1` is the one filter `id != 1`).
-        let points = cover.model.points_between(live.iter().flatten().copied());
+        // from the terms left, with the points between their bounds where
+        // the table has room (`id < 1 or id > 1` is the one filter `id !=
+        // 1`).
+        let points = (cover.model).points_between(live.iter().flatten().copied(), EXACT_ATOMS);
         let table = Table::build(
             &cover.model,
             live.iter()
                 .map(Vec::as_slice)
                 .chain(std::iter::once(points.as_slice())),
-        )
-        .or_else(|| Table::build(&cover.model, live.iter().map(Vec::as_slice)));
+        );
         let best = table.and_then(|table| exact::minimum(&cover.model, &table, &live, before));
         if let Some(best) = best {
             let spans = live.iter().flatten().map(|&l| cover.model.span(l));

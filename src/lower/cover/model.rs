@@ -175,11 +175,19 @@ impl Model {
     /// leave `c` alone between two bounds (`< c` and `> c`, or `< c` and
     /// `>= c + 1`) and `= c` is not among them, made when new: simplifying
     /// `id != 1 and id <= 1` leaves `id < 1`, and the exact minimum can
-    /// find `id != 1` only among its atoms.
-    pub(super) fn points_between(&mut self, lits: impl Iterator<Item = Lit>) -> Vec<Lit> {
+    /// find `id != 1` only among its atoms. None when the atoms of `lits`
+    /// and the points would be more than `room`.
+    pub(super) fn points_between(
+        &mut self,
+        lits: impl Iterator<Item = Lit>,
+        room: usize,
+    ) -> Vec<Lit> {
         let mut atoms: Vec<usize> = lits.map(atom_of).collect();
         atoms.sort_unstable();
         atoms.dedup();
+        if atoms.len() >= room {
+            return Vec::new();
+        }
         // Each bound splits the numbers into `< b` and `>= b`: `< c` at
         // `c`, `> c` at `c + 1`. Two bounds one apart leave one number.
         let mut bounds: Vec<(usize, i64, usize)> = Vec::new();
@@ -222,6 +230,9 @@ impl Model {
             if !atoms.contains(&atom_of(l)) && !points.contains(&l) {
                 points.push(l);
             }
+        }
+        if atoms.len() + points.len() > room {
+            points.clear();
         }
         points
     }
