@@ -2,7 +2,7 @@
 //! the plans.
 
 use super::args::ReportArgs;
-use super::emit::{compile, compile_file, options};
+use super::emit::{compile, options, summarize_file};
 use super::input::{self, Input};
 use super::{FAILURE, Failure, INVALID, SUCCESS, Session};
 use crate as hcq;
@@ -86,7 +86,7 @@ fn check_one(
     let mut options = options(&args.report, input);
     options.limits.max_requests = args.max_requests;
     if input.is_segment_file() {
-        let Some(compiled) = compile_file(session, input, &options) else {
+        let Some(compiled) = summarize_file(session, input, &options) else {
             return false;
         };
         summaries.push_str(&compiled.summary());

@@ -114,6 +114,27 @@ pub(super) fn compile_file(
     }
 }
 
+/// A segment file checked, keeping each segment's cost and not its plan
+/// (`check`, `list`); its errors, or its warnings, are reported.
+pub(super) fn summarize_file(
+    session: &mut Session<'_, '_>,
+    input: &Input,
+    options: &Options,
+) -> Option<segment::FileSummary> {
+    match segment::summarize_file(&input.name, &input.text, options) {
+        Ok(summary) => {
+            if let Some(warnings) = summary.warnings() {
+                session.report(&warnings);
+            }
+            Some(summary)
+        }
+        Err(error) => {
+            session.report(&error);
+            None
+        }
+    }
+}
+
 pub(super) fn emit(args: &EmitArgs, session: &mut Session<'_, '_>) -> Result<u8, Failure> {
     run(&args.plan, args.compact, false, session)
 }

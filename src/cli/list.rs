@@ -1,7 +1,7 @@
 //! `hcq list`: each segment of each file with the requests it needs.
 
 use super::args::ReportArgs;
-use super::emit::{compile_file, options};
+use super::emit::{options, summarize_file};
 use super::{Failure, INVALID, SUCCESS, Session, input};
 use clap::Args;
 use std::path::PathBuf;
@@ -31,7 +31,7 @@ pub(super) fn run(args: &ListArgs, session: &mut Session<'_, '_>) -> Result<u8, 
                 continue;
             }
         };
-        match compile_file(session, &input, &options(&args.report, &input)) {
+        match summarize_file(session, &input, &options(&args.report, &input)) {
             Some(compiled) => out.push_str(&compiled.summary()),
             None => status = status.max(INVALID),
         }

@@ -4,14 +4,16 @@
 //! own parts checked.
 
 use super::error::Problems;
+use super::outline::{Outline, has_refs};
 use super::parse::{Parsed, parse_recovering};
 use super::resolve::{
-    collect_refs, index_names, report_cycles, resolve_references, strongly_connected,
-    warn_ignored_clauses,
+    Graph, index_names, report_cycles, resolve_references, strongly_connected, warn_ignored_clauses,
 };
-use super::splice::{Spliced, splice_all};
+use super::splice::{Spliced, bound_all, splice_all};
 use crate::ast::{self, Span};
+use crate::limits::Limits;
 use crate::{Problem, check, typed};
+use std::collections::HashSet;
 
 /// What analysis learns of one segment.
 pub(super) struct Analysed {
@@ -41,12 +43,9 @@ pub(super) fn analyse_parsed(parsed: Parsed, cx: &check::Context) -> Analysis {
         problems.push(problem);
     }
     let segments = &parsed.file.segments;
-    let by_name = index_names(segments, &mut problems);
-    let mut graph = resolve_references(segments, &by_name, &parsed.broken, &mut problems);
-    let order = strongly_connected(&graph.edges);
-    report_cycles(segments, &order, &mut graph, &mut problems);
-    warn_ignored_clauses(segments, &graph, &mut problems);
-    let mut spliced = splice_all(segments, &order, &mut graph, &cx.limits, &mut problems);
+    let outlines: Vec<Outline> = segments.iter().map(Outline::of).collect();
+    let (graph, order) = resolve(&outlines, &parsed.broken, &cx.limits, &mut problems);
+    let mut spliced = splice_all(segments, &order, &graph);
 
     // Check each segment: spliced when possible; otherwise its own
     // reference-free parts, so that its own errors are still found.
@@ -78,16 +77,10 @@ pub(super) fn analyse_parsed(parsed: Parsed, cx: &check::Context) -> Analysis {
                 None
             }
         };
-        let mut uses: Vec<String> = Vec::new();
-        for used in &graph.uses[i] {
-            if !uses.contains(&used.ident.name) {
-                uses.push(used.ident.name.clone());
-            }
-        }
         analysed.push(Analysed {
             name: segment.name.clone(),
             span: segment.span,
-            uses,
+            uses: used_names(&outlines[i]),
             query,
         });
     }
@@ -97,9 +90,39 @@ pub(super) fn analyse_parsed(parsed: Parsed, cx: &check::Context) -> Analysis {
     }
 }
 
+/// Resolves the references of `segments` and bounds what splicing them
+/// makes, reporting duplicate names, unknown references, cycles, ignored
+/// clauses and crossed bounds, in that order; the graph marks the
+/// segments that cannot be spliced, and the order puts dependencies first.
+pub(super) fn resolve(
+    segments: &[Outline],
+    broken: &HashSet<String>,
+    limits: &Limits,
+    problems: &mut Problems,
+) -> (Graph, Vec<Vec<usize>>) {
+    let by_name = index_names(segments, problems);
+    let mut graph = resolve_references(segments, &by_name, broken, problems);
+    let order = strongly_connected(&graph.edges);
+    report_cycles(segments, &order, &mut graph, problems);
+    warn_ignored_clauses(segments, &graph, problems);
+    bound_all(segments, &order, &mut graph, limits, problems);
+    (graph, order)
+}
+
+/// The names a segment uses, each once, in the order first written.
+pub(super) fn used_names(segment: &Outline) -> Vec<String> {
+    let mut uses: Vec<String> = Vec::new();
+    for used in &segment.uses {
+        if !uses.contains(&used.ident.name) {
+            uses.push(used.ident.name.clone());
+        }
+    }
+    uses
+}
+
 /// Checks the reference-free parts of a query whose references cannot be
 /// spliced in; its clauses are checked with the first part.
-fn check_parts(query: &ast::Query, cx: &check::Context, problems: &mut Problems) {
+pub(super) fn check_parts(query: &ast::Query, cx: &check::Context, problems: &mut Problems) {
     let mut parts = Vec::new();
     reference_free(&query.expr, &mut parts);
     for (k, part) in parts.into_iter().enumerate() {
@@ -124,9 +147,7 @@ fn check_parts(query: &ast::Query, cx: &check::Context, problems: &mut Problems)
 
 /// The largest subtrees of `expr` without references, in the order written.
 fn reference_free<'a>(expr: &'a ast::Expr, out: &mut Vec<&'a ast::Expr>) {
-    let mut refs = Vec::new();
-    collect_refs(expr, &mut refs);
-    if refs.is_empty() {
+    if !has_refs(expr) {
         out.push(expr);
         return;
     }

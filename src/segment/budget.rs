@@ -4,9 +4,11 @@
 use super::compiled::{CompiledFile, CompiledSegment};
 use super::error::SegmentError;
 use crate::Error;
+use crate::ast::Span;
 use crate::plan::UNBOUNDED_CALLS;
 use miette::LabeledSpan;
 use std::fmt;
+use std::sync::Arc;
 
 /// The API's rate limit for a whole account (docs/SEMANTICS.md, "Rate limit").
 pub const REQUESTS_PER_MINUTE: u64 = 120;
@@ -77,15 +79,73 @@ impl fmt::Display for Budget {
     }
 }
 
+/// What the budget and the summary need of a segment: a compiled one,
+/// or the cost a streaming check keeps of it.
+pub(super) trait Costed {
+    fn name(&self) -> &str;
+    fn name_span(&self) -> Span;
+    fn requests(&self) -> usize;
+    fn api_calls(&self) -> u64;
+}
+
+impl Costed for CompiledSegment {
+    fn name(&self) -> &str {
+        CompiledSegment::name(self)
+    }
+    fn name_span(&self) -> Span {
+        CompiledSegment::name_span(self)
+    }
+    fn requests(&self) -> usize {
+        CompiledSegment::requests(self)
+    }
+    fn api_calls(&self) -> u64 {
+        CompiledSegment::api_calls(self)
+    }
+}
+
+/// What running every segment once costs.
+pub(super) fn budget_of<S: Costed>(segments: &[S]) -> Budget {
+    Budget::of(
+        segments
+            .iter()
+            .map(Costed::api_calls)
+            .fold(0, u64::saturating_add),
+    )
+}
+
+/// The cost of running every segment once, or an
+/// `hcq::segment::over_budget` error labelling the costliest segments
+/// when it is over `max_requests` API calls.
+pub(super) fn check_budget_of<S: Costed>(
+    name: &str,
+    text: &Arc<str>,
+    segments: &[S],
+    max_requests: u64,
+) -> Result<Budget, Error> {
+    let budget = budget_of(segments);
+    if budget.total_requests <= max_requests {
+        return Ok(budget);
+    }
+    let mut costliest: Vec<&S> = segments.iter().collect();
+    costliest.sort_by_key(|s| std::cmp::Reverse(s.api_calls()));
+    let largest = costliest
+        .iter()
+        .take(5)
+        .map(|s| LabeledSpan::new_with_span(Some(calls_text(s.api_calls())), s.name_span()))
+        .collect();
+    let error = SegmentError::OverBudget {
+        total: budget.total_requests,
+        budget: max_requests,
+        seconds: budget.minimum_time(),
+        largest,
+    };
+    Err(Error::new(name, text.clone(), vec![error.into()]))
+}
+
 impl CompiledFile {
     /// What running every segment once costs.
     pub fn budget(&self) -> Budget {
-        Budget::of(
-            self.segments
-                .iter()
-                .map(CompiledSegment::api_calls)
-                .fold(0, u64::saturating_add),
-        )
+        budget_of(&self.segments)
     }
 
     /// The cost of running every segment once (`hcq check --budget N`, for
@@ -96,28 +156,7 @@ impl CompiledFile {
     /// An `hcq::segment::over_budget` error labelling the costliest
     /// segments when the cost is over `max_requests` API calls.
     pub fn check_budget(&self, max_requests: u64) -> Result<Budget, Error> {
-        let budget = self.budget();
-        if budget.total_requests <= max_requests {
-            return Ok(budget);
-        }
-        let mut costliest: Vec<&CompiledSegment> = self.segments.iter().collect();
-        costliest.sort_by_key(|s| std::cmp::Reverse(s.api_calls()));
-        let largest = costliest
-            .iter()
-            .take(5)
-            .map(|s| LabeledSpan::new_with_span(Some(calls_text(s.api_calls())), s.name_span()))
-            .collect();
-        let error = SegmentError::OverBudget {
-            total: budget.total_requests,
-            budget: max_requests,
-            seconds: budget.minimum_time(),
-            largest,
-        };
-        Err(Error::new(
-            self.name.clone(),
-            self.text.clone(),
-            vec![error.into()],
-        ))
+        check_budget_of(&self.name, &self.text, &self.segments, max_requests)
     }
 }
 

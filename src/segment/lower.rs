@@ -1,6 +1,5 @@
-//! Lowering the checked segments of a file to their plans: one after the
-//! other for a small file, in one chunk per core for a large one, with the
-//! results always in file order; with a [`LowerCache`], only the segments
+//! Lowering the checked segments of a file to their plans, on every core
+//! for a large one (`parallel.rs`), with the results always in file order; with a [`LowerCache`], only the segments
 //! that changed since the last time.
 
 use super::compiled::{CompiledSegment, Info};
@@ -10,12 +9,6 @@ use crate::lower::{self, PlanOptions};
 use crate::plan::Plan;
 use crate::{Problem, typed};
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
-
-/// Files with at least this many segments are lowered on every core;
-/// below it, starting threads would cost more than they save (lowering a
-/// segment takes some microseconds).
-const PARALLEL_SEGMENTS: usize = 256;
 
 /// A checked segment, ready to lower.
 type Checked = (Info, typed::Query);
@@ -153,64 +146,7 @@ fn lower_results(
             lowered,
         })
     };
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    if threads == 1 || segments.len() < PARALLEL_SEGMENTS {
-        segments.into_iter().map(lower_one).collect()
-    } else {
-        lower_in_chunks(segments, threads, &lower_one)
-    }
-}
-
-/// `segments` lowered by `lower_one` in one chunk per thread, the results
-/// in the order of `segments`.
-///
-/// Each chunk sits in a slot its worker empties; this thread lowers the
-/// first chunk, and any chunk whose thread could not be started (a
-/// platform without threads, a process at its limit), so that the work
-/// never depends on one.
-fn lower_in_chunks<R: Send>(
-    segments: Vec<Checked>,
-    threads: usize,
-    lower_one: &(dyn Fn(Checked) -> R + Sync),
-) -> Vec<R> {
-    let chunk_len = segments.len().div_ceil(threads);
-    let mut slots = Vec::with_capacity(threads);
-    let mut rest = segments;
-    while rest.len() > chunk_len {
-        let tail = rest.split_off(chunk_len);
-        slots.push(Mutex::new(Some(rest)));
-        rest = tail;
-    }
-    slots.push(Mutex::new(Some(rest)));
-    let lower_slot = |slot: &Mutex<Option<Vec<Checked>>>| {
-        let chunk = slot
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take()
-            .unwrap_or_default();
-        chunk.into_iter().map(lower_one).collect::<Vec<_>>()
-    };
-    let lower_slot = &lower_slot;
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = slots[1..]
-            .iter()
-            .map(|slot| {
-                std::thread::Builder::new()
-                    .spawn_scoped(scope, move || lower_slot(slot))
-                    .ok()
-            })
-            .collect();
-        let mut results = lower_slot(&slots[0]);
-        for (slot, worker) in slots[1..].iter().zip(workers) {
-            match worker {
-                Some(worker) => results.extend(
-                    worker
-                        .join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                ),
-                None => results.extend(lower_slot(slot)),
-            }
-        }
-        results
+    super::parallel::in_chunks(segments, &|chunk: Vec<Checked>| {
+        chunk.into_iter().map(lower_one).collect()
     })
 }

@@ -42,10 +42,14 @@ mod budget;
 mod compiled;
 mod error;
 mod lower;
+mod outline;
 mod output;
+mod parallel;
 mod parse;
 mod resolve;
 mod splice;
+mod stream;
+mod summary;
 #[cfg(test)]
 mod testing;
 
@@ -56,6 +60,7 @@ pub use budget::{Budget, REQUESTS_PER_MINUTE};
 pub use compiled::{CompiledFile, CompiledSegment};
 pub use error::{SegmentError, ShiftedParseError};
 pub(crate) use parse::parse_recovering;
+pub use summary::{FileSummary, SegmentCost};
 
 use analyse::{Analysis, analyse};
 use compiled::Info;
@@ -168,6 +173,46 @@ fn check_file_with(
         warnings: problems.list,
         page: options.page,
         limits: cx.limits,
+    })
+}
+
+/// [`check_file`] keeping each segment's cost instead of its plan: what
+/// `hcq check FILE` and `hcq list FILE` print, and the same errors and
+/// warnings. A file whose every segment parses is checked a segment at a
+/// time, on every core, without holding every segment's tree, checked
+/// query and plan at once: a 16 MiB file in about four times its size
+/// (BENCHMARKS.md), where [`check_file`] takes thirty. Any other is
+/// checked as [`check_file`] checks it.
+///
+/// # Errors
+///
+/// As [`check_file`].
+///
+/// ```
+/// # use hcq::segment::summarize_file;
+/// let options = hcq::Options::at(jiff::Timestamp::UNIX_EPOCH);
+/// let text = "segment leads\n  tag = Lead or tag = Trial\n\nsegment kyiv\n  @leads and city = Kyiv\n";
+/// let summary = summarize_file("segments.hcq", text, &options).unwrap();
+/// let counts: Vec<(&str, usize)> = summary.segments().map(|s| (s.name(), s.requests())).collect();
+/// assert_eq!(counts, [("leads", 1), ("kyiv", 2)]);
+/// assert_eq!(summary.budget().total_requests, 3);
+/// ```
+pub fn summarize_file(name: &str, text: &str, options: &Options) -> Result<FileSummary, Error> {
+    let cx = check_context(options);
+    let Some(streamed) = stream::check_streaming(text, &cx, &options.page, &|segment| {
+        SegmentCost::of(&segment)
+    }) else {
+        return check_file_with(name, text, options, None)
+            .map(|compiled| FileSummary::of(&compiled));
+    };
+    if streamed.problems.has_errors() {
+        return Err(Error::new(name, text, streamed.problems.list));
+    }
+    Ok(FileSummary {
+        name: name.to_owned(),
+        text: text.into(),
+        segments: streamed.products,
+        warnings: streamed.problems.list,
     })
 }
 

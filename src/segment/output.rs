@@ -1,6 +1,7 @@
 //! How a compiled file prints: a table for people (`hcq check`, `hcq
 //! list`) and every plan as one JSON object for programs (`hcq emit`).
 
+use super::budget::{Costed, budget_of};
 use super::compiled::{CompiledFile, CompiledSegment};
 use serde::{Serialize, Serializer};
 use std::fmt::Write as _;
@@ -20,6 +21,37 @@ impl Serialize for Plans<'_> {
     }
 }
 
+/// The table [`CompiledFile::summary`] describes, of any segments' costs.
+pub(super) fn summary_of<S: Costed>(name: &str, segments: &[S]) -> String {
+    let count = segments.len();
+    let plural = if count == 1 { "" } else { "s" };
+    let mut out = format!("{name}: {count} segment{plural}, {}\n", budget_of(segments));
+    // Align the counts, but not to one very long name.
+    let width = segments
+        .iter()
+        .map(|s| s.name().chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(32);
+    for segment in segments {
+        let requests = segment.requests();
+        let plural = if requests == 1 { "" } else { "s" };
+        let _ = write!(
+            out,
+            "  {:width$}  {requests} request{plural}",
+            segment.name()
+        );
+        let calls = segment.api_calls();
+        if calls == crate::plan::UNBOUNDED_CALLS {
+            out.push_str(" (every page: `limit all`)");
+        } else if calls != requests as u64 {
+            let _ = write!(out, " ({calls} API calls)");
+        }
+        out.push('\n');
+    }
+    out
+}
+
 impl CompiledFile {
     /// A table for people (`hcq check FILE`, `hcq list FILE`): a headline
     /// with the file's name, its segment count and [`Budget`](super::Budget), then one line
@@ -32,38 +64,7 @@ impl CompiledFile {
     ///   kyiv   2 requests
     /// ```
     pub fn summary(&self) -> String {
-        let count = self.segments.len();
-        let plural = if count == 1 { "" } else { "s" };
-        let mut out = format!(
-            "{}: {count} segment{plural}, {}\n",
-            self.name,
-            self.budget()
-        );
-        // Align the counts, but not to one very long name.
-        let width = self
-            .segments
-            .iter()
-            .map(|s| s.name().chars().count())
-            .max()
-            .unwrap_or(0)
-            .min(32);
-        for segment in &self.segments {
-            let requests = segment.requests();
-            let plural = if requests == 1 { "" } else { "s" };
-            let _ = write!(
-                out,
-                "  {:width$}  {requests} request{plural}",
-                segment.name()
-            );
-            let calls = segment.api_calls();
-            if calls == crate::plan::UNBOUNDED_CALLS {
-                out.push_str(" (every page: `limit all`)");
-            } else if calls != requests as u64 {
-                let _ = write!(out, " ({calls} API calls)");
-            }
-            out.push('\n');
-        }
-        out
+        summary_of(&self.name, &self.segments)
     }
 
     /// Every plan as one JSON object keyed by segment name, in file order,

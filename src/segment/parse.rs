@@ -128,7 +128,7 @@ fn shift(span: &mut Span, by: usize) {
     span.end += by;
 }
 
-fn shift_segment(segment: &mut ast::Segment, by: usize) {
+pub(super) fn shift_segment(segment: &mut ast::Segment, by: usize) {
     shift(&mut segment.span, by);
     shift(&mut segment.name.span, by);
     shift(&mut segment.query.span, by);

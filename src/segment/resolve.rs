@@ -4,36 +4,10 @@
 //! 10,000 segments does not overflow the stack.
 
 use super::error::{Problems, SegmentError};
-use crate::ast::{self, Span};
+use super::outline::Outline;
 use crate::schema::{Case, MAX_SUGGESTION_CANDIDATES, Suggester};
 use miette::LabeledSpan;
 use std::collections::{HashMap, HashSet};
-
-/// A `@name` in an expression.
-#[derive(Clone, Copy)]
-pub(super) struct Use<'a> {
-    /// The name after `@`.
-    pub(super) ident: &'a ast::Ident,
-    /// The whole `@name`, for labels.
-    pub(super) span: Span,
-}
-
-/// Every `@name` in `expr`, in the order written.
-pub(super) fn collect_refs<'a>(expr: &'a ast::Expr, out: &mut Vec<Use<'a>>) {
-    match &expr.kind {
-        ast::ExprKind::Or(operands) | ast::ExprKind::And(operands) => {
-            for operand in operands {
-                collect_refs(operand, out);
-            }
-        }
-        ast::ExprKind::Not(operand) => collect_refs(operand, out),
-        ast::ExprKind::Ref(ident) => out.push(Use {
-            ident,
-            span: expr.span,
-        }),
-        ast::ExprKind::Compare { .. } | ast::ExprKind::In { .. } | ast::ExprKind::All => {}
-    }
-}
 
 /// The strongly connected components of a graph given by adjacency lists,
 /// each component emitted after every component it reaches (dependencies
@@ -108,7 +82,7 @@ const MAX_SUGGESTION_COMPARISONS: usize = 100 * MAX_SUGGESTION_CANDIDATES;
 
 /// Each name's first definition; a later one is reported.
 pub(super) fn index_names<'a>(
-    segments: &'a [ast::Segment],
+    segments: &'a [Outline],
     problems: &mut Problems,
 ) -> HashMap<&'a str, usize> {
     let mut by_name: HashMap<&str, usize> = HashMap::with_capacity(segments.len());
@@ -129,10 +103,8 @@ pub(super) fn index_names<'a>(
 }
 
 /// Who uses whom.
-pub(super) struct Graph<'a> {
-    /// Each segment's `@name`s, in the order written.
-    pub(super) uses: Vec<Vec<Use<'a>>>,
-    /// The segment each of those names, when it names one, in one list
+pub(super) struct Graph {
+    /// The segment each `@name` of each segment names, when it names one, in one list
     /// per segment (an edge for each `@`).
     pub(super) edges: Vec<Vec<usize>>,
     /// Each `@name`'s segment, in the order of `uses` (`None` for an
@@ -145,14 +117,13 @@ pub(super) struct Graph<'a> {
 
 /// Resolves every `@name`, reporting unknown ones (except names of
 /// segments that failed to parse, already reported).
-pub(super) fn resolve_references<'a>(
-    segments: &'a [ast::Segment],
+pub(super) fn resolve_references(
+    segments: &[Outline],
     by_name: &HashMap<&str, usize>,
     broken: &HashSet<String>,
     problems: &mut Problems,
-) -> Graph<'a> {
+) -> Graph {
     let mut graph = Graph {
-        uses: Vec::with_capacity(segments.len()),
         edges: Vec::with_capacity(segments.len()),
         targets: Vec::with_capacity(segments.len()),
         unresolved: vec![false; segments.len()],
@@ -169,8 +140,7 @@ pub(super) fn resolve_references<'a>(
         Case::Keep,
     );
     for (i, segment) in segments.iter().enumerate() {
-        let mut uses = Vec::new();
-        collect_refs(&segment.query.expr, &mut uses);
+        let uses = &segment.uses;
         let targets: Vec<Option<usize>> = uses
             .iter()
             .map(|used| by_name.get(used.ident.name.as_str()).copied())
@@ -203,7 +173,6 @@ pub(super) fn resolve_references<'a>(
             .edges
             .push(targets.iter().flatten().copied().collect());
         graph.targets.push(targets);
-        graph.uses.push(uses);
     }
     graph
 }
@@ -212,9 +181,9 @@ pub(super) fn resolve_references<'a>(
 /// segment, or a segment that uses itself), labelling every `@name` that
 /// joins two of its segments.
 pub(super) fn report_cycles(
-    segments: &[ast::Segment],
+    segments: &[Outline],
     components: &[Vec<usize>],
-    graph: &mut Graph<'_>,
+    graph: &mut Graph,
     problems: &mut Problems,
 ) {
     for component in components {
@@ -226,7 +195,7 @@ pub(super) fn report_cycles(
         let mut uses = Vec::new();
         for &member in component {
             graph.unresolved[member] = true;
-            for (used, target) in graph.uses[member].iter().zip(&graph.targets[member]) {
+            for (used, target) in segments[member].uses.iter().zip(&graph.targets[member]) {
                 if target.is_some_and(|t| members.contains(&t)) {
                     let label = format!(
                         "`{}` uses `{}`",
@@ -248,22 +217,18 @@ pub(super) fn report_cycles(
 
 /// Warns at each `@name` whose segment has clauses: they do not apply
 /// where it is used.
-pub(super) fn warn_ignored_clauses(
-    segments: &[ast::Segment],
-    graph: &Graph<'_>,
-    problems: &mut Problems,
-) {
-    for (uses, targets) in graph.uses.iter().zip(&graph.targets) {
-        for (used, target) in uses.iter().zip(targets) {
+pub(super) fn warn_ignored_clauses(segments: &[Outline], graph: &Graph, problems: &mut Problems) {
+    for (segment, targets) in segments.iter().zip(&graph.targets) {
+        for (used, target) in segment.uses.iter().zip(targets) {
             let Some(target) = *target else {
                 continue;
             };
-            let clauses = &segments[target].query.clauses;
+            let clauses = &segments[target].clauses;
             if !clauses.is_empty() {
                 problems.push(SegmentError::IgnoredClauses {
                     name: used.ident.name.clone(),
                     use_span: used.span.into(),
-                    clauses: clauses.iter().map(|c| c.span.into()).collect(),
+                    clauses: clauses.iter().map(|&c| c.into()).collect(),
                 });
             }
         }
@@ -273,6 +238,7 @@ pub(super) fn warn_ignored_clauses(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ast;
     use crate::segment::analyse::analyse_parsed;
     use crate::segment::parse::Parsed;
     use crate::segment::testing::*;

@@ -4,77 +4,21 @@
 //! is copied.
 
 use super::error::{Problems, SegmentError};
+use super::outline::{Outline, Size};
 use super::resolve::Graph;
 use crate::Problem;
 use crate::ast;
 use crate::limits::Limits;
-
-/// How large and deep a segment is once its references are spliced in.
-#[derive(Clone, Copy, Debug, Default)]
-struct Size {
-    filters: usize,
-    /// Nesting of `not` and of the parentheses the tree needs (each `@`
-    /// counting as a pair), like the parser's depth.
-    depth: usize,
-}
-
-fn needs_parens(child: &ast::ExprKind, parent_is_and: bool) -> bool {
-    matches!(child, ast::ExprKind::Or(_))
-        || (parent_is_and && matches!(child, ast::ExprKind::And(_)))
-}
-
-/// The size of `expr` with each reference resolved by `target`, which
-/// gives the size of the referenced segment; references are visited in
-/// the order written.
-fn spliced_size(expr: &ast::Expr, target: &mut dyn FnMut(&ast::Ident) -> Size) -> Size {
-    match &expr.kind {
-        ast::ExprKind::Compare { .. } => Size {
-            filters: 1,
-            depth: 0,
-        },
-        ast::ExprKind::In { values, .. } => Size {
-            filters: values.len(),
-            depth: 0,
-        },
-        ast::ExprKind::All => Size::default(),
-        ast::ExprKind::Ref(ident) => {
-            let size = target(ident);
-            Size {
-                filters: size.filters,
-                depth: size.depth.saturating_add(1),
-            }
-        }
-        ast::ExprKind::Not(operand) => {
-            let inner = spliced_size(operand, target);
-            let parens = usize::from(matches!(
-                operand.kind,
-                ast::ExprKind::Or(_) | ast::ExprKind::And(_)
-            ));
-            Size {
-                filters: inner.filters,
-                depth: inner.depth.saturating_add(1 + parens),
-            }
-        }
-        ast::ExprKind::Or(operands) | ast::ExprKind::And(operands) => {
-            let is_and = matches!(expr.kind, ast::ExprKind::And(_));
-            operands.iter().fold(Size::default(), |acc, operand| {
-                let inner = spliced_size(operand, target);
-                let parens = usize::from(needs_parens(&operand.kind, is_and));
-                Size {
-                    filters: acc.filters.saturating_add(inner.filters),
-                    depth: acc.depth.max(inner.depth.saturating_add(parens)),
-                }
-            })
-        }
-    }
-}
 
 /// `expr` with every reference replaced by the referenced segment's
 /// spliced expression, as `target` gives it; references are visited in
 /// the order written. An `Or` spliced into an `Or` (or an `And` into an
 /// `And`) is flattened, as the parser flattens `a or (b or c)`; that is
 /// associativity and never changes meaning.
-fn splice(expr: &ast::Expr, target: &mut dyn FnMut(&ast::Ident) -> ast::Expr) -> ast::Expr {
+pub(super) fn splice(
+    expr: &ast::Expr,
+    target: &mut dyn FnMut(&ast::Ident) -> ast::Expr,
+) -> ast::Expr {
     let kind = match &expr.kind {
         ast::ExprKind::Ref(ident) => return target(ident),
         ast::ExprKind::Not(operand) => ast::ExprKind::Not(Box::new(splice(operand, target))),
@@ -116,46 +60,57 @@ pub(super) enum Spliced {
     Built(ast::Expr),
 }
 
-/// Splices every segment whose references all resolve, dependencies
+/// Measures every segment whose references all resolve, dependencies
 /// first (`order` is [`strongly_connected`](super::resolve::strongly_connected)'s),
-/// bounding each spliced segment's size and depth and the file's total size.
-pub(super) fn splice_all(
-    segments: &[ast::Segment],
+/// bounding each spliced segment's size and depth and the file's total
+/// size; a segment past a bound, or using one, is marked unresolved in
+/// `graph`. Nothing is copied: that is [`splice_all`]'s, or a caller's
+/// that splices one segment at a time.
+pub(super) fn bound_all(
+    segments: &[Outline],
     order: &[Vec<usize>],
-    graph: &mut Graph<'_>,
+    graph: &mut Graph,
     limits: &Limits,
     problems: &mut Problems,
-) -> Vec<Option<Spliced>> {
+) {
     let mut sizes = vec![Size::default(); segments.len()];
-    let mut spliced: Vec<Option<Spliced>> = (0..segments.len()).map(|_| None).collect();
     let mut total: usize = 0;
     for &i in order.iter().flatten() {
-        if graph.unresolved[i] || graph.edges[i].iter().any(|&t| spliced[t].is_none()) {
+        if graph.unresolved[i] || graph.edges[i].iter().any(|&t| graph.unresolved[t]) {
             graph.unresolved[i] = true;
             continue;
         }
         let segment = &segments[i];
         let targets = &graph.targets[i];
-        // References are visited in the order written, as `uses` lists them.
-        let mut next = 0;
-        let size = spliced_size(&segment.query.expr, &mut |_| {
-            let target = targets[next].expect("resolved segments have every target");
-            next += 1;
-            sizes[target]
-        });
+        let size = segment
+            .spliced_size(|k| sizes[targets[k].expect("resolved segments have every target")]);
         sizes[i] = size;
         total = total.saturating_add(size.filters);
         if let Some(error) = bound_error(segment, size, total, limits) {
             report_bound(error, problems);
             graph.unresolved[i] = true;
+        }
+    }
+}
+
+/// Splices every segment [`bound_all`] left resolved, dependencies first.
+pub(super) fn splice_all(
+    segments: &[ast::Segment],
+    order: &[Vec<usize>],
+    graph: &Graph,
+) -> Vec<Option<Spliced>> {
+    let mut spliced: Vec<Option<Spliced>> = (0..segments.len()).map(|_| None).collect();
+    for &i in order.iter().flatten() {
+        if graph.unresolved[i] {
             continue;
         }
+        let targets = &graph.targets[i];
         if targets.is_empty() {
             spliced[i] = Some(Spliced::AsWritten);
             continue;
         }
         let mut next = 0;
-        let expr = splice(&segment.query.expr, &mut |_| {
+        let expr = splice(&segments[i].query.expr, &mut |_| {
             let target = targets[next].expect("resolved segments have every target");
             next += 1;
             match &spliced[target] {
@@ -172,7 +127,7 @@ pub(super) fn splice_all(
 /// The bound `segment` crosses once spliced, at `size`, with the file's
 /// segments holding `total` filters so far; `None` when it fits.
 fn bound_error(
-    segment: &ast::Segment,
+    segment: &Outline,
     size: Size,
     total: usize,
     limits: &Limits,
