@@ -121,7 +121,7 @@ pub(super) fn summarize_file(
     input: &Input,
     options: &Options,
 ) -> Option<segment::FileSummary> {
-    match segment::summarize_file(&input.name, &input.text, options) {
+    match segment::summarize_file(&input.name, input.text.clone(), options) {
         Ok(summary) => {
             if let Some(warnings) = summary.warnings() {
                 session.report(&warnings);

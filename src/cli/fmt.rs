@@ -90,7 +90,7 @@ fn one(
     }
     if stdin {
         out.push_str(&formatted);
-    } else if formatted != input.text {
+    } else if *formatted != *input.text {
         output::replace(path, formatted.as_bytes())?;
     }
     Ok(true)

@@ -5,11 +5,14 @@ use super::{FAILURE, Failure, INVALID, Session};
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
+use std::sync::Arc;
 
 /// Text to compile and its name for diagnostics.
 pub(super) struct Input {
     pub name: String,
-    pub text: String,
+    /// Shared with the reports and summaries made of it, not copied: a
+    /// segment file may be 64 MiB.
+    pub text: Arc<str>,
 }
 
 impl Input {
@@ -17,7 +20,7 @@ impl Input {
     pub fn expression(expr: &str) -> Input {
         Input {
             name: "<expression>".into(),
-            text: expr.to_owned(),
+            text: expr.into(),
         }
     }
 
@@ -70,7 +73,10 @@ pub(super) fn read(
         .about(&name));
     }
     match String::from_utf8(bytes) {
-        Ok(text) => Ok(Input { name, text }),
+        Ok(text) => Ok(Input {
+            name,
+            text: text.into(),
+        }),
         Err(e) => {
             let offset = e.utf8_error().valid_up_to();
             let byte = e.as_bytes()[offset];

@@ -7,7 +7,8 @@ use super::error::Problems;
 use super::outline::{Outline, has_refs};
 use super::parse::{Parsed, parse_recovering};
 use super::resolve::{
-    Graph, index_names, report_cycles, resolve_references, strongly_connected, warn_ignored_clauses,
+    Components, Graph, index_names, report_cycles, resolve_references, strongly_connected,
+    warn_ignored_clauses,
 };
 use super::splice::{Spliced, bound_all, splice_all};
 use crate::ast::{self, Span};
@@ -95,11 +96,11 @@ pub(super) fn analyse_parsed(parsed: Parsed, cx: &check::Context) -> Analysis {
 /// clauses and crossed bounds, in that order; the graph marks the
 /// segments that cannot be spliced, and the order puts dependencies first.
 pub(super) fn resolve(
-    segments: &[Outline],
+    segments: &[Outline<'_>],
     broken: &HashSet<String>,
     limits: &Limits,
     problems: &mut Problems,
-) -> (Graph, Vec<Vec<usize>>) {
+) -> (Graph, Components) {
     let by_name = index_names(segments, problems);
     let mut graph = resolve_references(segments, &by_name, broken, problems);
     let order = strongly_connected(&graph.edges);
@@ -110,11 +111,11 @@ pub(super) fn resolve(
 }
 
 /// The names a segment uses, each once, in the order first written.
-pub(super) fn used_names(segment: &Outline) -> Vec<String> {
+pub(super) fn used_names(segment: &Outline<'_>) -> Vec<String> {
     let mut uses: Vec<String> = Vec::new();
     for used in &segment.uses {
-        if !uses.contains(&used.ident.name) {
-            uses.push(used.ident.name.clone());
+        if !uses.iter().any(|name| name == used.name) {
+            uses.push(used.name.to_owned());
         }
     }
     uses

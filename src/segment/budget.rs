@@ -88,6 +88,21 @@ pub(super) trait Costed {
     fn api_calls(&self) -> u64;
 }
 
+impl<S: Costed> Costed for &S {
+    fn name(&self) -> &str {
+        (**self).name()
+    }
+    fn name_span(&self) -> Span {
+        (**self).name_span()
+    }
+    fn requests(&self) -> usize {
+        (**self).requests()
+    }
+    fn api_calls(&self) -> u64 {
+        (**self).api_calls()
+    }
+}
+
 impl Costed for CompiledSegment {
     fn name(&self) -> &str {
         CompiledSegment::name(self)
@@ -104,13 +119,8 @@ impl Costed for CompiledSegment {
 }
 
 /// What running every segment once costs.
-pub(super) fn budget_of<S: Costed>(segments: &[S]) -> Budget {
-    Budget::of(
-        segments
-            .iter()
-            .map(Costed::api_calls)
-            .fold(0, u64::saturating_add),
-    )
+pub(super) fn budget_of<S: Costed>(segments: impl Iterator<Item = S>) -> Budget {
+    Budget::of(segments.map(|s| s.api_calls()).fold(0, u64::saturating_add))
 }
 
 /// The cost of running every segment once, or an
@@ -119,14 +129,14 @@ pub(super) fn budget_of<S: Costed>(segments: &[S]) -> Budget {
 pub(super) fn check_budget_of<S: Costed>(
     name: &str,
     text: &Arc<str>,
-    segments: &[S],
+    segments: impl Iterator<Item = S> + Clone,
     max_requests: u64,
 ) -> Result<Budget, Error> {
-    let budget = budget_of(segments);
+    let budget = budget_of(segments.clone());
     if budget.total_requests <= max_requests {
         return Ok(budget);
     }
-    let mut costliest: Vec<&S> = segments.iter().collect();
+    let mut costliest: Vec<S> = segments.collect();
     costliest.sort_by_key(|s| std::cmp::Reverse(s.api_calls()));
     let largest = costliest
         .iter()
@@ -145,7 +155,7 @@ pub(super) fn check_budget_of<S: Costed>(
 impl CompiledFile {
     /// What running every segment once costs.
     pub fn budget(&self) -> Budget {
-        budget_of(&self.segments)
+        budget_of(self.segments.iter())
     }
 
     /// The cost of running every segment once (`hcq check --budget N`, for
@@ -156,7 +166,7 @@ impl CompiledFile {
     /// An `hcq::segment::over_budget` error labelling the costliest
     /// segments when the cost is over `max_requests` API calls.
     pub fn check_budget(&self, max_requests: u64) -> Result<Budget, Error> {
-        check_budget_of(&self.name, &self.text, &self.segments, max_requests)
+        check_budget_of(&self.name, &self.text, self.segments.iter(), max_requests)
     }
 }
 

@@ -146,7 +146,8 @@ fn lower_results(
             lowered,
         })
     };
-    super::parallel::in_chunks(segments, &|chunk: Vec<Checked>| {
-        chunk.into_iter().map(lower_one).collect()
-    })
+    let chunks = super::parallel::in_chunks(segments, &|chunk: Vec<Checked>| {
+        chunk.into_iter().map(lower_one).collect::<Vec<_>>()
+    });
+    chunks.into_iter().flatten().collect()
 }

@@ -60,6 +60,7 @@ pub use budget::{Budget, REQUESTS_PER_MINUTE};
 pub use compiled::{CompiledFile, CompiledSegment};
 pub use error::{SegmentError, ShiftedParseError};
 pub(crate) use parse::parse_recovering;
+use summary::Cost;
 pub use summary::{FileSummary, SegmentCost};
 
 use analyse::{Analysis, analyse};
@@ -178,7 +179,8 @@ fn check_file_with(
 
 /// [`check_file`] keeping each segment's cost instead of its plan: what
 /// `hcq check FILE` and `hcq list FILE` print, and the same errors and
-/// warnings. A file whose every segment parses is checked a segment at a
+/// warnings. The text is kept for reports; pass an `Arc<str>` to share
+/// it rather than copy it. A file whose every segment parses is checked a segment at a
 /// time, on every core, without holding every segment's tree, checked
 /// query and plan at once: a 16 MiB file in about four times its size
 /// (BENCHMARKS.md), where [`check_file`] takes thirty. Any other is
@@ -197,12 +199,17 @@ fn check_file_with(
 /// assert_eq!(counts, [("leads", 1), ("kyiv", 2)]);
 /// assert_eq!(summary.budget().total_requests, 3);
 /// ```
-pub fn summarize_file(name: &str, text: &str, options: &Options) -> Result<FileSummary, Error> {
+pub fn summarize_file(
+    name: &str,
+    text: impl Into<Arc<str>>,
+    options: &Options,
+) -> Result<FileSummary, Error> {
+    let text: Arc<str> = text.into();
     let cx = check_context(options);
-    let Some(streamed) = stream::check_streaming(text, &cx, &options.page, &|segment| {
-        SegmentCost::of(&segment)
-    }) else {
-        return check_file_with(name, text, options, None)
+    let Some(streamed) =
+        stream::check_streaming(&text, &cx, &options.page, &|segment| Cost::of(&segment))
+    else {
+        return check_file_with(name, &text, options, None)
             .map(|compiled| FileSummary::of(&compiled));
     };
     if streamed.problems.has_errors() {
@@ -210,7 +217,7 @@ pub fn summarize_file(name: &str, text: &str, options: &Options) -> Result<FileS
     }
     Ok(FileSummary {
         name: name.to_owned(),
-        text: text.into(),
+        text,
         segments: streamed.products,
         warnings: streamed.problems.list,
     })

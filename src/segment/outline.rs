@@ -17,9 +17,9 @@ pub(super) struct Size {
 
 /// A `@name` in an expression.
 #[derive(Clone, Debug)]
-pub(super) struct Use {
+pub(super) struct Use<'a> {
     /// The name after `@`.
-    pub(super) ident: ast::Ident,
+    pub(super) name: &'a str,
     /// The whole `@name`, for labels.
     pub(super) span: Span,
     /// The nesting around it: the segment it names adds its own depth,
@@ -27,31 +27,54 @@ pub(super) struct Use {
     pub(super) depth: usize,
 }
 
-/// What resolving needs of one segment.
+/// What resolving needs of one segment. Its names are borrowed, from the
+/// tree or from the text, so that a file's outlines allocate little: a
+/// large file has a hundred thousand.
 #[derive(Clone, Debug)]
-pub(super) struct Outline {
-    pub(super) name: ast::Ident,
+pub(super) struct Outline<'a> {
+    pub(super) name: &'a str,
+    /// Where its name is written.
+    pub(super) name_span: Span,
     /// The whole definition.
     pub(super) span: Span,
     /// Every `@name`, in the order written.
-    pub(super) uses: Vec<Use>,
+    pub(super) uses: Box<[Use<'a>]>,
     /// Where each clause is written.
-    pub(super) clauses: Vec<Span>,
+    pub(super) clauses: Box<[Span]>,
     /// Its filters and depth, references aside.
     own: Size,
 }
 
-impl Outline {
-    pub(super) fn of(segment: &ast::Segment) -> Outline {
-        let mut outline = Outline {
-            name: segment.name.clone(),
-            span: segment.span,
+impl<'a> Outline<'a> {
+    /// The outline of a segment, its names borrowed from the tree.
+    pub(super) fn of(segment: &'a ast::Segment) -> Outline<'a> {
+        Outline::with_names(segment, |ident| &ident.name)
+    }
+
+    /// The outline of a segment parsed from `text`, its names borrowed
+    /// from the text, so that the tree can go.
+    pub(super) fn in_text(segment: &ast::Segment, text: &'a str) -> Outline<'a> {
+        Outline::with_names(segment, |ident| ident.span.slice(text))
+    }
+
+    fn with_names<'t>(
+        segment: &'t ast::Segment,
+        name: impl Fn(&'t ast::Ident) -> &'a str,
+    ) -> Outline<'a> {
+        let mut walk = Walk {
+            name: &name,
             uses: Vec::new(),
-            clauses: segment.query.clauses.iter().map(|c| c.span).collect(),
             own: Size::default(),
         };
-        outline.walk(&segment.query.expr, 0);
-        outline
+        walk.expr(&segment.query.expr, 0);
+        Outline {
+            name: name(&segment.name),
+            name_span: segment.name.span,
+            span: segment.span,
+            uses: walk.uses.into(),
+            clauses: segment.query.clauses.iter().map(|c| c.span).collect(),
+            own: walk.own,
+        }
     }
 
     /// Its size once spliced, given the spliced size of the segment each
@@ -68,15 +91,25 @@ impl Outline {
         }
         size
     }
+}
 
+/// The `@name`s of a tree, with the nesting around each, and its own
+/// filters and depth.
+struct Walk<'n, 'a, N> {
+    name: &'n N,
+    uses: Vec<Use<'a>>,
+    own: Size,
+}
+
+impl<'t, 'a, N: Fn(&'t ast::Ident) -> &'a str> Walk<'_, 'a, N> {
     // Recursion is bounded: the parser bounds nesting before building a tree.
-    fn walk(&mut self, expr: &ast::Expr, depth: usize) {
+    fn expr(&mut self, expr: &'t ast::Expr, depth: usize) {
         match &expr.kind {
             ast::ExprKind::Compare { .. } => self.leaf(1, depth),
             ast::ExprKind::In { values, .. } => self.leaf(values.len(), depth),
             ast::ExprKind::All => self.leaf(0, depth),
             ast::ExprKind::Ref(ident) => self.uses.push(Use {
-                ident: ident.clone(),
+                name: (self.name)(ident),
                 span: expr.span,
                 depth,
             }),
@@ -85,13 +118,13 @@ impl Outline {
                     operand.kind,
                     ast::ExprKind::Or(_) | ast::ExprKind::And(_)
                 ));
-                self.walk(operand, depth.saturating_add(1 + parens));
+                self.expr(operand, depth.saturating_add(1 + parens));
             }
             ast::ExprKind::Or(operands) | ast::ExprKind::And(operands) => {
                 let is_and = matches!(expr.kind, ast::ExprKind::And(_));
                 for operand in operands {
                     let parens = usize::from(needs_parens(&operand.kind, is_and));
-                    self.walk(operand, depth.saturating_add(parens));
+                    self.expr(operand, depth.saturating_add(parens));
                 }
             }
         }

@@ -22,13 +22,19 @@ impl Serialize for Plans<'_> {
 }
 
 /// The table [`CompiledFile::summary`] describes, of any segments' costs.
-pub(super) fn summary_of<S: Costed>(name: &str, segments: &[S]) -> String {
+pub(super) fn summary_of<S: Costed>(
+    name: &str,
+    segments: impl ExactSizeIterator<Item = S> + Clone,
+) -> String {
     let count = segments.len();
     let plural = if count == 1 { "" } else { "s" };
-    let mut out = format!("{name}: {count} segment{plural}, {}\n", budget_of(segments));
+    let mut out = format!(
+        "{name}: {count} segment{plural}, {}\n",
+        budget_of(segments.clone())
+    );
     // Align the counts, but not to one very long name.
     let width = segments
-        .iter()
+        .clone()
         .map(|s| s.name().chars().count())
         .max()
         .unwrap_or(0)
@@ -64,7 +70,7 @@ impl CompiledFile {
     ///   kyiv   2 requests
     /// ```
     pub fn summary(&self) -> String {
-        summary_of(&self.name, &self.segments)
+        summary_of(&self.name, self.segments.iter())
     }
 
     /// Every plan as one JSON object keyed by segment name, in file order,

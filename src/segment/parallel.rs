@@ -11,21 +11,21 @@ use std::sync::{Mutex, PoisonError};
 pub(super) const PARALLEL_SEGMENTS: usize = 256;
 
 /// `work` over `items` cut into one chunk per core (one chunk when there
-/// are fewer than [`PARALLEL_SEGMENTS`]), the results in the order of
-/// `items`. `work` gets a whole chunk, so that it can keep what its items
-/// share (a cache) for the chunk, and gives one result per item.
+/// are fewer than [`PARALLEL_SEGMENTS`]): what it makes of each chunk, in
+/// the order of `items`. `work` gets a whole chunk, so that it can keep
+/// what its items share (a cache) for the chunk.
 ///
 /// Each chunk sits in a slot its worker empties; this thread works on the
 /// first chunk, and on any chunk whose thread could not be started (a
 /// platform without threads, a process at its limit), so that the work
 /// never depends on one.
-pub(super) fn in_chunks<T: Send, R: Send>(
+pub(super) fn in_chunks<T: Send, C: Send>(
     items: Vec<T>,
-    work: &(dyn Fn(Vec<T>) -> Vec<R> + Sync),
-) -> Vec<R> {
+    work: &(dyn Fn(Vec<T>) -> C + Sync),
+) -> Vec<C> {
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     if threads == 1 || items.len() < PARALLEL_SEGMENTS {
-        return work(items);
+        return vec![work(items)];
     }
     let chunk_len = items.len().div_ceil(threads);
     let mut slots = Vec::with_capacity(threads);
@@ -54,16 +54,15 @@ pub(super) fn in_chunks<T: Send, R: Send>(
                     .ok()
             })
             .collect();
-        let mut results = work_on(&slots[0]);
+        let mut results = Vec::with_capacity(slots.len());
+        results.push(work_on(&slots[0]));
         for (slot, worker) in slots[1..].iter().zip(workers) {
-            match worker {
-                Some(worker) => results.extend(
-                    worker
-                        .join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                ),
-                None => results.extend(work_on(slot)),
-            }
+            results.push(match worker {
+                Some(worker) => worker
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                None => work_on(slot),
+            });
         }
         results
     })

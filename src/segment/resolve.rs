@@ -9,10 +9,34 @@ use crate::schema::{Case, MAX_SUGGESTION_CANDIDATES, Suggester};
 use miette::LabeledSpan;
 use std::collections::{HashMap, HashSet};
 
-/// The strongly connected components of a graph given by adjacency lists,
-/// each component emitted after every component it reaches (dependencies
-/// first). Tarjan's algorithm with an explicit stack.
-pub(super) fn strongly_connected(adjacent: &[Vec<usize>]) -> Vec<Vec<usize>> {
+/// The strongly connected components of a graph, each after every
+/// component it reaches (dependencies first), held flat: a large file has
+/// a component for nearly every segment.
+pub(super) struct Components {
+    /// Every vertex, component after component, each sorted.
+    members: Vec<usize>,
+    /// Where each component ends in `members`.
+    ends: Vec<usize>,
+}
+
+impl Components {
+    /// Each component, dependencies first.
+    pub(super) fn iter(&self) -> impl Iterator<Item = &[usize]> + '_ {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts
+            .zip(&self.ends)
+            .map(|(start, &end)| &self.members[start..end])
+    }
+
+    /// Every vertex, dependencies first.
+    pub(super) fn order(&self) -> &[usize] {
+        &self.members
+    }
+}
+
+/// The strongly connected components of a graph given by adjacency lists.
+/// Tarjan's algorithm with an explicit stack.
+pub(super) fn strongly_connected(adjacent: &[Vec<usize>]) -> Components {
     const UNSEEN: usize = usize::MAX;
     let n = adjacent.len();
     let mut index = vec![UNSEEN; n];
@@ -21,7 +45,10 @@ pub(super) fn strongly_connected(adjacent: &[Vec<usize>]) -> Vec<Vec<usize>> {
     let mut stack = Vec::new();
     let mut calls: Vec<(usize, usize)> = Vec::new();
     let mut next = 0;
-    let mut components = Vec::new();
+    let mut components = Components {
+        members: Vec::with_capacity(n),
+        ends: Vec::new(),
+    };
     for root in 0..n {
         if index[root] != UNSEEN {
             continue;
@@ -52,16 +79,16 @@ pub(super) fn strongly_connected(adjacent: &[Vec<usize>]) -> Vec<Vec<usize>> {
                 low[parent] = low[parent].min(low[v]);
             }
             if low[v] == index[v] {
-                let mut component = Vec::new();
+                let start = components.members.len();
                 while let Some(w) = stack.pop() {
                     on_stack[w] = false;
-                    component.push(w);
+                    components.members.push(w);
                     if w == v {
                         break;
                     }
                 }
-                component.sort_unstable();
-                components.push(component);
+                components.members[start..].sort_unstable();
+                components.ends.push(components.members.len());
             }
         }
     }
@@ -82,17 +109,17 @@ const MAX_SUGGESTION_COMPARISONS: usize = 100 * MAX_SUGGESTION_CANDIDATES;
 
 /// Each name's first definition; a later one is reported.
 pub(super) fn index_names<'a>(
-    segments: &'a [Outline],
+    segments: &[Outline<'a>],
     problems: &mut Problems,
 ) -> HashMap<&'a str, usize> {
     let mut by_name: HashMap<&str, usize> = HashMap::with_capacity(segments.len());
     for (i, segment) in segments.iter().enumerate() {
-        let name = segment.name.name.as_str();
+        let name = segment.name;
         match by_name.get(name) {
             Some(&first) => problems.push(SegmentError::Duplicate {
                 name: name.to_owned(),
-                again: segment.name.span.into(),
-                first: segments[first].name.span.into(),
+                again: segment.name_span.into(),
+                first: segments[first].name_span.into(),
             }),
             None => {
                 by_name.insert(name, i);
@@ -135,18 +162,18 @@ pub(super) fn resolve_references(
         segments
             .iter()
             .enumerate()
-            .filter(|&(i, s)| by_name.get(s.name.name.as_str()) == Some(&i))
-            .map(|(_, s)| s.name.name.as_str()),
+            .filter(|&(i, s)| by_name.get(s.name) == Some(&i))
+            .map(|(_, s)| s.name),
         Case::Keep,
     );
     for (i, segment) in segments.iter().enumerate() {
         let uses = &segment.uses;
         let targets: Vec<Option<usize>> = uses
             .iter()
-            .map(|used| by_name.get(used.ident.name.as_str()).copied())
+            .map(|used| by_name.get(used.name).copied())
             .collect();
         for (used, target) in uses.iter().zip(&targets) {
-            let name = used.ident.name.as_str();
+            let name = used.name;
             if target.is_some() {
                 continue;
             }
@@ -182,11 +209,11 @@ pub(super) fn resolve_references(
 /// joins two of its segments.
 pub(super) fn report_cycles(
     segments: &[Outline],
-    components: &[Vec<usize>],
+    components: &Components,
     graph: &mut Graph,
     problems: &mut Problems,
 ) {
-    for component in components {
+    for component in components.iter() {
         let cyclic = component.len() > 1 || graph.edges[component[0]].contains(&component[0]);
         if !cyclic {
             continue;
@@ -197,10 +224,7 @@ pub(super) fn report_cycles(
             graph.unresolved[member] = true;
             for (used, target) in segments[member].uses.iter().zip(&graph.targets[member]) {
                 if target.is_some_and(|t| members.contains(&t)) {
-                    let label = format!(
-                        "`{}` uses `{}`",
-                        segments[member].name.name, used.ident.name
-                    );
+                    let label = format!("`{}` uses `{}`", segments[member].name, used.name);
                     uses.push(LabeledSpan::new_with_span(Some(label), used.span));
                 }
             }
@@ -208,7 +232,7 @@ pub(super) fn report_cycles(
         problems.push(SegmentError::Cycle {
             names: component
                 .iter()
-                .map(|&m| segments[m].name.name.clone())
+                .map(|&m| segments[m].name.to_owned())
                 .collect(),
             uses,
         });
@@ -226,7 +250,7 @@ pub(super) fn warn_ignored_clauses(segments: &[Outline], graph: &Graph, problems
             let clauses = &segments[target].clauses;
             if !clauses.is_empty() {
                 problems.push(SegmentError::IgnoredClauses {
-                    name: used.ident.name.clone(),
+                    name: used.name.to_owned(),
                     use_span: used.span.into(),
                     clauses: clauses.iter().map(|&c| c.into()).collect(),
                 });
@@ -429,6 +453,7 @@ mod tests {
     fn strongly_connected_components_come_dependencies_first() {
         // 0 -> 1 -> 2 -> 1, 3 -> 0
         let components = strongly_connected(&[vec![1], vec![2], vec![1], vec![0]]);
-        assert_eq!(components, [vec![1, 2], vec![0], vec![3]]);
+        let components: Vec<&[usize]> = components.iter().collect();
+        assert_eq!(components, [&[1, 2][..], &[0], &[3]]);
     }
 }

@@ -5,7 +5,7 @@
 
 use super::error::{Problems, SegmentError};
 use super::outline::{Outline, Size};
-use super::resolve::Graph;
+use super::resolve::{Components, Graph};
 use crate::Problem;
 use crate::ast;
 use crate::limits::Limits;
@@ -67,15 +67,15 @@ pub(super) enum Spliced {
 /// `graph`. Nothing is copied: that is [`splice_all`]'s, or a caller's
 /// that splices one segment at a time.
 pub(super) fn bound_all(
-    segments: &[Outline],
-    order: &[Vec<usize>],
+    segments: &[Outline<'_>],
+    order: &Components,
     graph: &mut Graph,
     limits: &Limits,
     problems: &mut Problems,
 ) {
     let mut sizes = vec![Size::default(); segments.len()];
     let mut total: usize = 0;
-    for &i in order.iter().flatten() {
+    for &i in order.order() {
         if graph.unresolved[i] || graph.edges[i].iter().any(|&t| graph.unresolved[t]) {
             graph.unresolved[i] = true;
             continue;
@@ -96,11 +96,11 @@ pub(super) fn bound_all(
 /// Splices every segment [`bound_all`] left resolved, dependencies first.
 pub(super) fn splice_all(
     segments: &[ast::Segment],
-    order: &[Vec<usize>],
+    order: &Components,
     graph: &Graph,
 ) -> Vec<Option<Spliced>> {
     let mut spliced: Vec<Option<Spliced>> = (0..segments.len()).map(|_| None).collect();
-    for &i in order.iter().flatten() {
+    for &i in order.order() {
         if graph.unresolved[i] {
             continue;
         }
@@ -127,13 +127,13 @@ pub(super) fn splice_all(
 /// The bound `segment` crosses once spliced, at `size`, with the file's
 /// segments holding `total` filters so far; `None` when it fits.
 fn bound_error(
-    segment: &Outline,
+    segment: &Outline<'_>,
     size: Size,
     total: usize,
     limits: &Limits,
 ) -> Option<SegmentError> {
-    let name = || segment.name.name.clone();
-    let span = segment.name.span.into();
+    let name = || segment.name.to_owned();
+    let span = segment.name_span.into();
     if size.filters > limits.max_filters {
         Some(SegmentError::TooManyFilters {
             name: name(),

@@ -25,11 +25,11 @@ use super::parallel::in_chunks;
 use super::parse::shift_segment;
 use super::resolve::Graph;
 use super::splice::splice;
+use crate::Problem;
 use crate::ast;
 use crate::check;
 use crate::lower::{self, PlanOptions};
 use crate::syntax::{self, lexical};
-use crate::{Problem, typed};
 use std::collections::{HashMap, HashSet};
 
 /// The most spliced expressions a worker keeps for the next segments that
@@ -46,12 +46,34 @@ pub(super) struct Streamed<R> {
 
 /// What is found of one segment, apart from resolving.
 struct Found<R> {
-    /// Its check errors.
+    /// `make`'s product, when it lowered.
+    product: Option<R>,
+    /// Its problems, if any: few segments have one, so they are boxed,
+    /// and a file's worth of `Found`s stays small.
+    problems: Option<Box<SegmentProblems>>,
+}
+
+/// One segment's problems, by the stage that found them.
+#[derive(Default)]
+struct SegmentProblems {
     check: Vec<Problem>,
-    /// Its product and lowering warnings, or its lowering error; `None`
-    /// when it was not lowered (a check error, or references not yet
-    /// spliced).
-    lowered: Option<Result<(R, Vec<Problem>), Problem>>,
+    /// Lowering's warnings, or its error.
+    lowering: Vec<Problem>,
+}
+
+impl<R> Found<R> {
+    fn new(product: Option<R>, check: Vec<Problem>, lowering: Vec<Problem>) -> Found<R> {
+        let problems = (!check.is_empty() || !lowering.is_empty())
+            .then(|| Box::new(SegmentProblems { check, lowering }));
+        Found { product, problems }
+    }
+
+    /// What is left when the segment turns out not to be lowered after
+    /// all (a bound crossed): its check errors.
+    fn unlowered(self) -> Found<R> {
+        let check = self.problems.map(|p| p.check).unwrap_or_default();
+        Found::new(None, check, Vec::new())
+    }
 }
 
 /// Checks and lowers every segment of `text` a segment at a time (see the
@@ -77,16 +99,25 @@ pub(super) fn check_streaming<R: Send>(
         work.parse(prefix, 0)?;
     }
 
-    // 1. Outlines, and the segments that use none lowered.
+    // 1. Outlines, and the segments that use none lowered; each core's
+    // share is put after the last as it comes, so the file's outlines are
+    // never held twice over.
     let first = in_chunks(chunks.clone(), &|part: Vec<Chunk>| {
-        part.into_iter().map(|chunk| work.first(chunk)).collect()
+        let mut outlines = Vec::with_capacity(part.len());
+        let mut found = Vec::with_capacity(part.len());
+        for chunk in part {
+            let (outline, early) = work.first(chunk)?;
+            outlines.push(outline);
+            found.push(early);
+        }
+        Some((outlines, found))
     });
-    let mut outlines = Vec::with_capacity(first.len());
-    let mut found = Vec::with_capacity(first.len());
-    for result in first {
-        let (outline, early) = result?;
-        outlines.push(outline);
-        found.push(early);
+    let mut outlines = Vec::with_capacity(chunks.len());
+    let mut found = Vec::with_capacity(chunks.len());
+    for part in first {
+        let (mut part_outlines, mut part_found) = part?;
+        outlines.append(&mut part_outlines);
+        found.append(&mut part_found);
     }
 
     // 2. Resolve.
@@ -107,9 +138,9 @@ pub(super) fn check_streaming<R: Send>(
         let mut kept = HashMap::new();
         part.into_iter()
             .map(|i| splicing.check(i, &mut kept))
-            .collect()
+            .collect::<Vec<_>>()
     });
-    for (i, result) in later.into_iter().zip(done) {
+    for (i, result) in later.into_iter().zip(done.into_iter().flatten()) {
         found[i] = Some(result);
     }
 
@@ -119,30 +150,31 @@ pub(super) fn check_streaming<R: Send>(
         .into_iter()
         .enumerate()
         .map(|(i, found)| {
-            let mut found = found.expect("every segment is found in one of the passes");
+            let found = found.expect("every segment is found in one of the passes");
             if graph.unresolved[i] {
-                found.lowered = None;
+                found.unlowered()
+            } else {
+                found
             }
-            found
         })
         .collect();
+    drop(graph);
+    drop(outlines);
     for segment in &mut found {
-        for problem in segment.check.drain(..) {
-            problems.push(problem);
+        if let Some(found) = &mut segment.problems {
+            for problem in found.check.drain(..) {
+                problems.push(problem);
+            }
         }
     }
     let mut products = Vec::with_capacity(found.len());
     for segment in found {
-        match segment.lowered {
-            Some(Ok((product, warnings))) => {
-                for warning in warnings {
-                    problems.push(warning);
-                }
-                products.push(product);
+        if let Some(found) = segment.problems {
+            for problem in found.lowering {
+                problems.push(problem);
             }
-            Some(Err(error)) => problems.push(error),
-            None => {}
         }
+        products.extend(segment.product);
     }
     Some(Streamed { products, problems })
 }
@@ -186,7 +218,7 @@ struct Work<'a, R> {
     make: &'a (dyn Fn(CompiledSegment) -> R + Sync),
 }
 
-impl<R> Work<'_, R> {
+impl<'a, R> Work<'a, R> {
     /// The segment `chunk` holds, its spans into the whole text, or `None`
     /// when it does not parse or holds other than one segment (`expected`).
     fn parse(&self, chunk: Chunk, expected: usize) -> Option<Option<ast::Segment>> {
@@ -203,9 +235,9 @@ impl<R> Work<'_, R> {
     /// Step 1 for one chunk: its outline, and when it uses no other
     /// segment, what checking and lowering it finds; `None` when the
     /// chunk is not one segment.
-    fn first(&self, chunk: Chunk) -> Option<(Outline, Option<Found<R>>)> {
+    fn first(&self, chunk: Chunk) -> Option<(Outline<'a>, Option<Found<R>>)> {
         let segment = self.parse(chunk, 1)?.expect("one segment");
-        let outline = Outline::of(&segment);
+        let outline = Outline::in_text(&segment, self.text);
         if !outline.uses.is_empty() {
             return Some((outline, None));
         }
@@ -214,21 +246,18 @@ impl<R> Work<'_, R> {
     }
 
     /// Checks `query` (the segment's, references spliced in) and lowers it.
-    fn check_and_lower(&self, outline: &Outline, query: &ast::Query) -> Found<R> {
-        match check::check_query(query, self.cx) {
-            Ok(checked) => Found {
-                check: Vec::new(),
-                lowered: Some(self.lower(outline, checked)),
-            },
-            Err(errors) => Found {
-                check: errors.into_iter().map(Problem::Check).collect(),
-                lowered: None,
-            },
-        }
-    }
-
-    fn lower(&self, outline: &Outline, query: typed::Query) -> Result<(R, Vec<Problem>), Problem> {
-        let lowered = lower::lower(&query, self.page, &self.cx.limits).map_err(Problem::Lower)?;
+    fn check_and_lower(&self, outline: &Outline<'_>, query: &ast::Query) -> Found<R> {
+        let checked = match check::check_query(query, self.cx) {
+            Ok(checked) => checked,
+            Err(errors) => {
+                let check = errors.into_iter().map(Problem::Check).collect();
+                return Found::new(None, check, Vec::new());
+            }
+        };
+        let lowered = match lower::lower(&checked, self.page, &self.cx.limits) {
+            Ok(lowered) => lowered,
+            Err(error) => return Found::new(None, Vec::new(), vec![Problem::Lower(error)]),
+        };
         let warnings = lowered
             .warnings
             .iter()
@@ -236,16 +265,19 @@ impl<R> Work<'_, R> {
             .map(Problem::from)
             .collect();
         let info = Info {
-            name: outline.name.clone(),
+            name: ast::Ident {
+                name: outline.name.to_owned(),
+                span: outline.name_span,
+            },
             span: outline.span,
             uses: super::analyse::used_names(outline),
         };
         let compiled = CompiledSegment {
             info,
-            query,
+            query: checked,
             lowered,
         };
-        Ok(((self.make)(compiled), warnings))
+        Found::new(Some((self.make)(compiled)), Vec::new(), warnings)
     }
 }
 
@@ -253,7 +285,7 @@ impl<R> Work<'_, R> {
 struct Splicing<'a, R> {
     work: &'a Work<'a, R>,
     chunks: &'a [Chunk],
-    outlines: &'a [Outline],
+    outlines: &'a [Outline<'a>],
     graph: &'a Graph,
 }
 
@@ -266,10 +298,7 @@ impl<R> Splicing<'_, R> {
         if self.graph.unresolved[i] {
             let mut problems = Problems::default();
             check_parts(&segment.query, self.work.cx, &mut problems);
-            return Found {
-                check: problems.list,
-                lowered: None,
-            };
+            return Found::new(None, problems.list, Vec::new());
         }
         let query = ast::Query {
             expr: self.spliced(i, &segment.query.expr, kept),

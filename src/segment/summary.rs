@@ -17,32 +17,42 @@ use std::sync::Arc;
 pub struct FileSummary {
     pub(super) name: String,
     pub(super) text: Arc<str>,
-    pub(super) segments: Vec<SegmentCost>,
+    pub(super) segments: Vec<Cost>,
     pub(super) warnings: Vec<Problem>,
 }
 
-/// What one segment's plan costs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SegmentCost {
-    name: Box<str>,
+/// What one segment's plan costs, as a [`FileSummary`] keeps it: its name
+/// is its span into the file's text.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Cost {
     name_span: Span,
     requests: usize,
     api_calls: u64,
 }
 
-impl SegmentCost {
-    pub(super) fn of(segment: &CompiledSegment) -> SegmentCost {
-        SegmentCost {
-            name: segment.name().into(),
+impl Cost {
+    pub(super) fn of(segment: &CompiledSegment) -> Cost {
+        Cost {
             name_span: segment.name_span(),
             requests: segment.requests(),
             api_calls: segment.api_calls(),
         }
     }
+}
 
+/// What one segment's plan costs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SegmentCost<'a> {
+    name: &'a str,
+    name_span: Span,
+    requests: usize,
+    api_calls: u64,
+}
+
+impl<'a> SegmentCost<'a> {
     /// The segment's name.
-    pub fn name(&self) -> &str {
-        &self.name
+    pub fn name(&self) -> &'a str {
+        self.name
     }
 
     /// Where its name is written.
@@ -62,9 +72,9 @@ impl SegmentCost {
     }
 }
 
-impl Costed for SegmentCost {
+impl Costed for SegmentCost<'_> {
     fn name(&self) -> &str {
-        &self.name
+        self.name
     }
     fn name_span(&self) -> Span {
         self.name_span
@@ -82,24 +92,29 @@ impl FileSummary {
         FileSummary {
             name: compiled.name.clone(),
             text: compiled.text.clone(),
-            segments: compiled.segments.iter().map(SegmentCost::of).collect(),
+            segments: compiled.segments.iter().map(Cost::of).collect(),
             warnings: compiled.warnings.clone(),
         }
     }
 
     /// Each segment's cost, in file order.
-    pub fn segments(&self) -> impl ExactSizeIterator<Item = &SegmentCost> + '_ {
-        self.segments.iter()
+    pub fn segments(&self) -> impl ExactSizeIterator<Item = SegmentCost<'_>> + Clone + '_ {
+        self.segments.iter().map(|cost| SegmentCost {
+            name: cost.name_span.slice(&self.text),
+            name_span: cost.name_span,
+            requests: cost.requests,
+            api_calls: cost.api_calls,
+        })
     }
 
     /// The table [`CompiledFile::summary`] prints.
     pub fn summary(&self) -> String {
-        summary_of(&self.name, &self.segments)
+        summary_of(&self.name, self.segments())
     }
 
     /// What running every segment once costs.
     pub fn budget(&self) -> Budget {
-        budget_of(&self.segments)
+        budget_of(self.segments())
     }
 
     /// As [`CompiledFile::check_budget`].
@@ -109,7 +124,7 @@ impl FileSummary {
     /// An `hcq::segment::over_budget` error labelling the costliest
     /// segments when the cost is over `max_requests` API calls.
     pub fn check_budget(&self, max_requests: u64) -> Result<Budget, Error> {
-        check_budget_of(&self.name, &self.text, &self.segments, max_requests)
+        check_budget_of(&self.name, &self.text, self.segments(), max_requests)
     }
 
     /// The warnings of the file and of lowering, rendered against the
