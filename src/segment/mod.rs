@@ -60,7 +60,6 @@ pub use budget::{Budget, REQUESTS_PER_MINUTE};
 pub use compiled::{CompiledFile, CompiledSegment};
 pub use error::{SegmentError, ShiftedParseError};
 pub(crate) use parse::parse_recovering;
-use summary::Cost;
 pub use summary::{FileSummary, SegmentCost};
 
 use analyse::{Analysis, analyse};
@@ -179,12 +178,9 @@ fn check_file_with(
 
 /// [`check_file`] keeping each segment's cost instead of its plan: what
 /// `hcq check FILE` and `hcq list FILE` print, and the same errors and
-/// warnings. The text is kept for reports; pass an `Arc<str>` to share
-/// it rather than copy it. A file whose every segment parses is checked a segment at a
-/// time, on every core, without holding every segment's tree, checked
-/// query and plan at once: a 16 MiB file in about four times its size
-/// (BENCHMARKS.md), where [`check_file`] takes thirty. Any other is
-/// checked as [`check_file`] checks it.
+/// warnings, in memory bounded by a few times the file's size
+/// ([`compile_each`]). The text is kept for reports; pass an `Arc<str>`
+/// to share it rather than copy it.
 ///
 /// # Errors
 ///
@@ -204,13 +200,58 @@ pub fn summarize_file(
     text: impl Into<Arc<str>>,
     options: &Options,
 ) -> Result<FileSummary, Error> {
+    compile_each(name, text, options, &|_| (), &mut |()| {})
+}
+
+/// [`check_file`] for a file of any size: each segment, checked and
+/// lowered, is handed to `make` on the thread that lowered it, and what
+/// `make` makes to `sink` on this one, in file order, as soon as the
+/// segments before it are done; nothing else of it is kept but its cost.
+/// `hcq emit FILE` writes each plan as it comes this way, and a 16 MiB
+/// file is checked in about four times its size (BENCHMARKS.md), where
+/// [`check_file`] holds thirty.
+///
+/// A file whose every segment parses is worked on a segment at a time, on
+/// every core; any other is checked as [`check_file`] checks it, then its
+/// segments handed on. The errors and warnings are [`check_file`]'s.
+/// `sink` may have had segments before an error is found in a later one:
+/// a caller that must not act on a file with errors holds what it is
+/// given until this returns.
+/// The text is kept for reports; pass an `Arc<str>` to share it rather
+/// than copy it.
+///
+/// # Errors
+///
+/// As [`check_file`].
+///
+/// ```
+/// # use hcq::segment::compile_each;
+/// let options = hcq::Options::at(jiff::Timestamp::UNIX_EPOCH);
+/// let text = "segment leads\n  tag = Lead or tag = Trial\n\nsegment kyiv\n  @leads and city = Kyiv\n";
+/// let mut plans = Vec::new();
+/// let summary = compile_each(
+///     "segments.hcq",
+///     text,
+///     &options,
+///     &|segment| (segment.name().to_owned(), segment.plan().to_json()),
+///     &mut |named| plans.push(named),
+/// )
+/// .unwrap();
+/// assert_eq!(plans.len(), 2);
+/// assert_eq!(plans[1].0, "kyiv");
+/// assert_eq!(summary.budget().total_requests, 3);
+/// ```
+pub fn compile_each<R: Send>(
+    name: &str,
+    text: impl Into<Arc<str>>,
+    options: &Options,
+    make: &(dyn Fn(CompiledSegment) -> R + Sync),
+    sink: &mut dyn FnMut(R),
+) -> Result<FileSummary, Error> {
     let text: Arc<str> = text.into();
     let cx = check_context(options);
-    let Some(streamed) =
-        stream::check_streaming(&text, &cx, &options.page, &|segment| Cost::of(&segment))
-    else {
-        return check_file_with(name, &text, options, None)
-            .map(|compiled| FileSummary::of(&compiled));
+    let Some(streamed) = stream::compile_streaming(&text, &cx, &options.page, make, sink) else {
+        return compile_whole(name, &text, options, make, sink);
     };
     if streamed.problems.has_errors() {
         return Err(Error::new(name, text, streamed.problems.list));
@@ -218,9 +259,25 @@ pub fn summarize_file(
     Ok(FileSummary {
         name: name.to_owned(),
         text,
-        segments: streamed.products,
+        segments: streamed.costs,
         warnings: streamed.problems.list,
     })
+}
+
+/// [`compile_each`] of a file that does not parse segment by segment.
+fn compile_whole<R>(
+    name: &str,
+    text: &Arc<str>,
+    options: &Options,
+    make: &(dyn Fn(CompiledSegment) -> R + Sync),
+    sink: &mut dyn FnMut(R),
+) -> Result<FileSummary, Error> {
+    let compiled = check_file_with(name, text, options, None)?;
+    let summary = FileSummary::of(&compiled);
+    for segment in compiled.segments {
+        sink(make(segment));
+    }
+    Ok(summary)
 }
 
 /// A checked segment file: every segment parsed, its references resolved

@@ -35,8 +35,6 @@ pub(super) struct Outline<'a> {
     pub(super) name: &'a str,
     /// Where its name is written.
     pub(super) name_span: Span,
-    /// The whole definition.
-    pub(super) span: Span,
     /// Every `@name`, in the order written.
     pub(super) uses: Box<[Use<'a>]>,
     /// Where each clause is written.
@@ -70,7 +68,6 @@ impl<'a> Outline<'a> {
         Outline {
             name: name(&segment.name),
             name_span: segment.name.span,
-            span: segment.span,
             uses: walk.uses.into(),
             clauses: segment.query.clauses.iter().map(|c| c.span).collect(),
             own: walk.own,

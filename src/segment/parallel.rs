@@ -3,7 +3,8 @@
 //! chunks' results put back in file order, so that what comes out does
 //! not depend on the number of cores.
 
-use std::sync::{Mutex, PoisonError};
+use std::collections::BTreeMap;
+use std::sync::{Condvar, Mutex, PoisonError, mpsc};
 
 /// Files with at least this many segments are worked on on every core;
 /// below it, starting threads would cost more than they save (checking and
@@ -66,4 +67,173 @@ pub(super) fn in_chunks<T: Send, C: Send>(
         }
         results
     })
+}
+
+/// Items in one batch of [`in_order`]: large enough that handing batches
+/// out costs nothing next to working on them, small enough that the
+/// results held back for order stay small.
+const BATCH: usize = 256;
+
+/// How many batches ahead of the last one handed to `sink` the workers
+/// may be, per core: the most results held back at once.
+const AHEAD_PER_CORE: usize = 4;
+
+/// `work` over the items `0..count`, in batches on every core (one after
+/// the other when there are fewer than [`PARALLEL_SEGMENTS`]), each
+/// result handed to `sink` on this thread in the order of the items, as
+/// soon as those before it are: memory holds a few batches of results,
+/// not all of them. Each worker makes its `state` once (a cache its items
+/// share).
+pub(super) fn in_order<S, R: Send>(
+    count: usize,
+    state: &(dyn Fn() -> S + Sync),
+    work: &(dyn Fn(&mut S, usize) -> R + Sync),
+    sink: &mut dyn FnMut(R),
+) {
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    if threads == 1 || count < PARALLEL_SEGMENTS {
+        let mut state = state();
+        (0..count).for_each(|i| sink(work(&mut state, i)));
+        return;
+    }
+    let batches = count.div_ceil(BATCH);
+    let ahead = AHEAD_PER_CORE * threads;
+    let progress = Mutex::new(Progress::default());
+    let turn = Condvar::new();
+    let (results, received) = mpsc::channel::<(usize, Vec<R>)>();
+    let started = std::thread::scope(|scope| {
+        let mut started = 0;
+        for _ in 0..threads {
+            let results = results.clone();
+            let (progress, turn) = (&progress, &turn);
+            let worker = move || {
+                // A worker that panics stops the others, which would
+                // otherwise wait forever for its batch to be handed on.
+                let _stop = StopOnUnwind { progress, turn };
+                let mut state = state();
+                while let Some(batch) = next_batch(progress, turn, batches, ahead) {
+                    let items = batch * BATCH..count.min((batch + 1) * BATCH);
+                    let done = items.map(|i| work(&mut state, i)).collect();
+                    if results.send((batch, done)).is_err() {
+                        break;
+                    }
+                }
+            };
+            if std::thread::Builder::new()
+                .spawn_scoped(scope, worker)
+                .is_ok()
+            {
+                started += 1;
+            }
+        }
+        drop(results);
+        if started == 0 {
+            return 0;
+        }
+        let mut held: BTreeMap<usize, Vec<R>> = BTreeMap::new();
+        let mut next = 0;
+        for (batch, done) in received {
+            held.insert(batch, done);
+            while let Some(done) = held.remove(&next) {
+                done.into_iter().for_each(&mut *sink);
+                next += 1;
+                lock(&progress).handed = next;
+                turn.notify_all();
+            }
+        }
+        started
+    });
+    // A platform without threads, or a process at its limit: the work
+    // never depends on one.
+    if started == 0 {
+        let mut state = state();
+        (0..count).for_each(|i| sink(work(&mut state, i)));
+    }
+}
+
+/// How far the workers of [`in_order`] are.
+#[derive(Default)]
+struct Progress {
+    /// The next batch to hand out.
+    next: usize,
+    /// How many batches have been handed to the sink.
+    handed: usize,
+    /// Set when a worker panics: the others stop.
+    stopped: bool,
+}
+
+fn lock(progress: &Mutex<Progress>) -> std::sync::MutexGuard<'_, Progress> {
+    progress.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The next batch for a worker, once it is at most `ahead` batches past
+/// the last one handed on; `None` when there is none left.
+fn next_batch(
+    progress: &Mutex<Progress>,
+    turn: &Condvar,
+    batches: usize,
+    ahead: usize,
+) -> Option<usize> {
+    let mut state = lock(progress);
+    while !state.stopped && state.next < batches && state.next >= state.handed + ahead {
+        state = turn.wait(state).unwrap_or_else(PoisonError::into_inner);
+    }
+    if state.stopped || state.next >= batches {
+        return None;
+    }
+    state.next += 1;
+    Some(state.next - 1)
+}
+
+struct StopOnUnwind<'a> {
+    progress: &'a Mutex<Progress>,
+    turn: &'a Condvar,
+}
+
+impl Drop for StopOnUnwind<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            lock(self.progress).stopped = true;
+            self.turn.notify_all();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_come_in_order_whatever_the_work_takes() {
+        for count in [0, 1, 255, 256, 257, 5000] {
+            let mut seen = Vec::new();
+            in_order(
+                count,
+                &|| 0usize,
+                &|calls: &mut usize, i| {
+                    *calls += 1;
+                    // Uneven work, so that batches finish out of order.
+                    if i % 997 == 0 {
+                        std::thread::sleep(std::time::Duration::from_millis(2));
+                    }
+                    i * 2
+                },
+                &mut |r| seen.push(r),
+            );
+            assert_eq!(seen, (0..count).map(|i| i * 2).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn a_panicking_worker_ends_the_run_with_its_panic() {
+        let result = std::panic::catch_unwind(|| {
+            in_order(
+                10_000,
+                &|| (),
+                &|(), i| assert!(i != 3000, "the item that fails"),
+                &mut |()| {},
+            );
+        });
+        assert!(result.is_err());
+    }
 }

@@ -3,28 +3,30 @@
 //! times its size. The file is cut at its `segment` lines and worked on a
 //! segment at a time, on every core:
 //!
-//! 1. each segment is parsed on its own and kept as an [`Outline`]; one
-//!    that uses no other segment (most) is checked and lowered right away;
+//! 1. each segment is parsed on its own and kept as an [`Outline`];
 //! 2. the outlines are resolved and bounded as [`super::analyse`] does;
-//! 3. each segment that uses others is parsed again, the segments it uses
+//! 3. in file order, each segment is parsed again, the segments it uses
 //!    are parsed and spliced in (the last few kept for its neighbours),
 //!    and it is checked and lowered.
 //!
-//! Each lowered segment is handed to the caller's `make` at once, which
-//! keeps what it needs of it (`hcq check` its cost, not its plan). The
-//! problems are collected in the order the whole-file check collects
-//! them, so the report is the same. A file that does not parse segment
-//! by segment, each chunk one segment, gets `None`: its caller checks it
-//! whole, which also finds where it is broken.
+//! Each lowered segment is handed to the caller's `make` on the worker
+//! that lowered it, and what `make` makes to the caller's `sink`, in file
+//! order, as soon as the segments before it are done (`hcq emit` writes
+//! each plan then; `hcq check` keeps only its cost). The problems are
+//! collected in the order the whole-file check collects them, so the
+//! report is the same. A file that does not parse segment by segment,
+//! each chunk one segment, gets `None`: its caller checks it whole, which
+//! also finds where it is broken.
 
-use super::analyse::{check_parts, resolve};
+use super::analyse::{check_parts, resolve, used_names};
 use super::compiled::{CompiledSegment, Info};
 use super::error::Problems;
 use super::outline::Outline;
-use super::parallel::in_chunks;
+use super::parallel::{in_chunks, in_order};
 use super::parse::shift_segment;
 use super::resolve::Graph;
 use super::splice::splice;
+use super::summary::Cost;
 use crate::Problem;
 use crate::ast;
 use crate::check;
@@ -37,53 +39,42 @@ use std::collections::{HashMap, HashSet};
 /// using the last), and the memory stays a few MiB.
 const KEPT_SPLICES: usize = 256;
 
-/// What checking a file a segment at a time gives: `make`'s product for
-/// each segment that lowered, in file order, and every problem.
-pub(super) struct Streamed<R> {
-    pub(super) products: Vec<R>,
+/// What checking a file a segment at a time gives besides what `sink`
+/// got: the cost of each segment that lowered, in file order, and every
+/// problem.
+pub(super) struct Streamed {
+    pub(super) costs: Vec<Cost>,
     pub(super) problems: Problems,
 }
 
-/// What is found of one segment, apart from resolving.
+/// What is found of one segment.
 struct Found<R> {
-    /// `make`'s product, when it lowered.
-    product: Option<R>,
-    /// Its problems, if any: few segments have one, so they are boxed,
-    /// and a file's worth of `Found`s stays small.
-    problems: Option<Box<SegmentProblems>>,
-}
-
-/// One segment's problems, by the stage that found them.
-#[derive(Default)]
-struct SegmentProblems {
+    /// Its cost and `make`'s product, when it lowered.
+    product: Option<(Cost, R)>,
     check: Vec<Problem>,
     /// Lowering's warnings, or its error.
     lowering: Vec<Problem>,
 }
 
 impl<R> Found<R> {
-    fn new(product: Option<R>, check: Vec<Problem>, lowering: Vec<Problem>) -> Found<R> {
-        let problems = (!check.is_empty() || !lowering.is_empty())
-            .then(|| Box::new(SegmentProblems { check, lowering }));
-        Found { product, problems }
-    }
-
-    /// What is left when the segment turns out not to be lowered after
-    /// all (a bound crossed): its check errors.
-    fn unlowered(self) -> Found<R> {
-        let check = self.problems.map(|p| p.check).unwrap_or_default();
-        Found::new(None, check, Vec::new())
+    fn problems(check: Vec<Problem>, lowering: Vec<Problem>) -> Found<R> {
+        Found {
+            product: None,
+            check,
+            lowering,
+        }
     }
 }
 
 /// Checks and lowers every segment of `text` a segment at a time (see the
 /// module's comment), or `None` when it does not cut into segments.
-pub(super) fn check_streaming<R: Send>(
+pub(super) fn compile_streaming<R: Send>(
     text: &str,
     cx: &check::Context,
     page: &PlanOptions,
     make: &(dyn Fn(CompiledSegment) -> R + Sync),
-) -> Option<Streamed<R>> {
+    sink: &mut dyn FnMut(R),
+) -> Option<Streamed> {
     if text.len() > cx.limits.max_file_bytes {
         return None;
     }
@@ -99,84 +90,54 @@ pub(super) fn check_streaming<R: Send>(
         work.parse(prefix, 0)?;
     }
 
-    // 1. Outlines, and the segments that use none lowered; each core's
-    // share is put after the last as it comes, so the file's outlines are
-    // never held twice over.
-    let first = in_chunks(chunks.clone(), &|part: Vec<Chunk>| {
+    // 1. Outlines; each core's share is put after the last as it comes,
+    // so the file's outlines are never held twice over.
+    let parts = in_chunks(chunks.clone(), &|part: Vec<Chunk>| {
         let mut outlines = Vec::with_capacity(part.len());
-        let mut found = Vec::with_capacity(part.len());
         for chunk in part {
-            let (outline, early) = work.first(chunk)?;
-            outlines.push(outline);
-            found.push(early);
+            let segment = work.parse(chunk, 1)?.expect("one segment");
+            outlines.push(Outline::in_text(&segment, text));
         }
-        Some((outlines, found))
+        Some(outlines)
     });
     let mut outlines = Vec::with_capacity(chunks.len());
-    let mut found = Vec::with_capacity(chunks.len());
-    for part in first {
-        let (mut part_outlines, mut part_found) = part?;
-        outlines.append(&mut part_outlines);
-        found.append(&mut part_found);
+    for part in parts {
+        outlines.append(&mut part?);
     }
 
     // 2. Resolve.
     let mut problems = Problems::default();
     let (graph, _) = resolve(&outlines, &HashSet::new(), &cx.limits, &mut problems);
 
-    // 3. The segments that use others.
-    let later: Vec<usize> = (0..outlines.len())
-        .filter(|&i| !outlines[i].uses.is_empty())
-        .collect();
+    // 3. Every segment, in file order. Problems in the order the
+    // whole-file check finds them: resolving (above), then checking, then
+    // lowering, each in file order.
     let splicing = Splicing {
         work: &work,
         chunks: &chunks,
         outlines: &outlines,
         graph: &graph,
     };
-    let done = in_chunks(later.clone(), &|part: Vec<usize>| {
-        let mut kept = HashMap::new();
-        part.into_iter()
-            .map(|i| splicing.check(i, &mut kept))
-            .collect::<Vec<_>>()
-    });
-    for (i, result) in later.into_iter().zip(done.into_iter().flatten()) {
-        found[i] = Some(result);
-    }
-
-    // Problems in the order the whole-file check finds them: resolving,
-    // then checking, then lowering, each in file order.
-    let mut found: Vec<Found<R>> = found
-        .into_iter()
-        .enumerate()
-        .map(|(i, found)| {
-            let found = found.expect("every segment is found in one of the passes");
-            if graph.unresolved[i] {
-                found.unlowered()
-            } else {
-                found
+    let mut costs = Vec::with_capacity(chunks.len());
+    let mut check_problems = Vec::new();
+    let mut lowering_problems = Vec::new();
+    in_order(
+        chunks.len(),
+        &HashMap::new,
+        &|kept, i| splicing.compile(i, kept),
+        &mut |found: Found<R>| {
+            check_problems.extend(found.check);
+            lowering_problems.extend(found.lowering);
+            if let Some((cost, product)) = found.product {
+                costs.push(cost);
+                sink(product);
             }
-        })
-        .collect();
-    drop(graph);
-    drop(outlines);
-    for segment in &mut found {
-        if let Some(found) = &mut segment.problems {
-            for problem in found.check.drain(..) {
-                problems.push(problem);
-            }
-        }
+        },
+    );
+    for problem in check_problems.into_iter().chain(lowering_problems) {
+        problems.push(problem);
     }
-    let mut products = Vec::with_capacity(found.len());
-    for segment in found {
-        if let Some(found) = segment.problems {
-            for problem in found.lowering {
-                problems.push(problem);
-            }
-        }
-        products.extend(segment.product);
-    }
-    Some(Streamed { products, problems })
+    Some(Streamed { costs, problems })
 }
 
 /// A piece of the text: from a `segment` line (or the start) to the next.
@@ -218,7 +179,7 @@ struct Work<'a, R> {
     make: &'a (dyn Fn(CompiledSegment) -> R + Sync),
 }
 
-impl<'a, R> Work<'a, R> {
+impl<R> Work<'_, R> {
     /// The segment `chunk` holds, its spans into the whole text, or `None`
     /// when it does not parse or holds other than one segment (`expected`).
     fn parse(&self, chunk: Chunk, expected: usize) -> Option<Option<ast::Segment>> {
@@ -232,31 +193,23 @@ impl<'a, R> Work<'a, R> {
         }))
     }
 
-    /// Step 1 for one chunk: its outline, and when it uses no other
-    /// segment, what checking and lowering it finds; `None` when the
-    /// chunk is not one segment.
-    fn first(&self, chunk: Chunk) -> Option<(Outline<'a>, Option<Found<R>>)> {
-        let segment = self.parse(chunk, 1)?.expect("one segment");
-        let outline = Outline::in_text(&segment, self.text);
-        if !outline.uses.is_empty() {
-            return Some((outline, None));
-        }
-        let found = self.check_and_lower(&outline, &segment.query);
-        Some((outline, Some(found)))
-    }
-
     /// Checks `query` (the segment's, references spliced in) and lowers it.
-    fn check_and_lower(&self, outline: &Outline<'_>, query: &ast::Query) -> Found<R> {
+    fn check_and_lower(
+        &self,
+        segment: &ast::Segment,
+        uses: Vec<String>,
+        query: &ast::Query,
+    ) -> Found<R> {
         let checked = match check::check_query(query, self.cx) {
             Ok(checked) => checked,
             Err(errors) => {
                 let check = errors.into_iter().map(Problem::Check).collect();
-                return Found::new(None, check, Vec::new());
+                return Found::problems(check, Vec::new());
             }
         };
         let lowered = match lower::lower(&checked, self.page, &self.cx.limits) {
             Ok(lowered) => lowered,
-            Err(error) => return Found::new(None, Vec::new(), vec![Problem::Lower(error)]),
+            Err(error) => return Found::problems(Vec::new(), vec![Problem::Lower(error)]),
         };
         let warnings = lowered
             .warnings
@@ -265,19 +218,21 @@ impl<'a, R> Work<'a, R> {
             .map(Problem::from)
             .collect();
         let info = Info {
-            name: ast::Ident {
-                name: outline.name.to_owned(),
-                span: outline.name_span,
-            },
-            span: outline.span,
-            uses: super::analyse::used_names(outline),
+            name: segment.name.clone(),
+            span: segment.span,
+            uses,
         };
         let compiled = CompiledSegment {
             info,
             query: checked,
             lowered,
         };
-        Found::new(Some((self.make)(compiled)), Vec::new(), warnings)
+        let cost = Cost::of(&compiled);
+        Found {
+            product: Some((cost, (self.make)(compiled))),
+            check: Vec::new(),
+            lowering: warnings,
+        }
     }
 }
 
@@ -290,22 +245,26 @@ struct Splicing<'a, R> {
 }
 
 impl<R> Splicing<'_, R> {
-    /// Segment `i` (parsed in step 1, so again here) with its references
-    /// spliced in, checked and lowered; or, when they cannot be spliced,
-    /// its own parts checked, as the whole-file check does.
-    fn check(&self, i: usize, kept: &mut HashMap<usize, ast::Expr>) -> Found<R> {
+    /// Segment `i` with its references spliced in, checked and lowered;
+    /// or, when they cannot be spliced, its own parts checked, as the
+    /// whole-file check does.
+    fn compile(&self, i: usize, kept: &mut HashMap<usize, ast::Expr>) -> Found<R> {
         let segment = self.segment(i);
         if self.graph.unresolved[i] {
             let mut problems = Problems::default();
             check_parts(&segment.query, self.work.cx, &mut problems);
-            return Found::new(None, problems.list, Vec::new());
+            return Found::problems(problems.list, Vec::new());
+        }
+        let uses = used_names(&self.outlines[i]);
+        if self.graph.targets[i].is_empty() {
+            return self.work.check_and_lower(&segment, uses, &segment.query);
         }
         let query = ast::Query {
             expr: self.spliced(i, &segment.query.expr, kept),
-            clauses: segment.query.clauses,
+            clauses: segment.query.clauses.clone(),
             span: segment.query.span,
         };
-        self.work.check_and_lower(&self.outlines[i], &query)
+        self.work.check_and_lower(&segment, uses, &query)
     }
 
     fn segment(&self, i: usize) -> ast::Segment {
@@ -314,7 +273,6 @@ impl<R> Splicing<'_, R> {
             .flatten()
             .expect("a segment that parsed in step 1 parses again")
     }
-
     /// `expr`, segment `i`'s, with the segments it uses spliced in.
     fn spliced(
         &self,
