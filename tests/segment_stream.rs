@@ -205,3 +205,69 @@ fn a_valid_file_streams() {
     assert_eq!(names, ["s0", "s1", "s2"]);
     assert_eq!(verdict, whole(&text, &options(false)));
 }
+
+/// `hcq emit - [--compact]` of `text`, in process: status and stdout.
+fn emit(text: &str, compact: bool) -> (u8, String) {
+    let mut input = text.as_bytes();
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    let mut io = hcq::cli::Io {
+        stdin: &mut input,
+        stdout: &mut stdout,
+        stderr: &mut stderr,
+        style: hcq::cli::render::Style::plain(),
+    };
+    let mut args = vec!["hcq", "emit", "--now", "1750000000", "-"];
+    if compact {
+        args.push("--compact");
+    }
+    let status = hcq::cli::run(args.into_iter().map(std::ffi::OsString::from), &mut io);
+    (status, String::from_utf8(stdout).expect("UTF-8"))
+}
+
+/// What `hcq emit` printed, all at once, before it wrote plans as they came.
+fn emitted_whole(text: &str, compact: bool) -> (u8, String) {
+    match check_file("segments.hcq", text, &options(false)) {
+        Ok(compiled) if compact => (
+            0,
+            serde_json::to_string(&compiled.plans()).expect("serialises") + "\n",
+        ),
+        Ok(compiled) => (0, compiled.to_json() + "\n"),
+        Err(_) => (1, String::new()),
+    }
+}
+
+proptest! {
+    #![proptest_config(common::proptest_config())]
+
+    #[test]
+    fn emit_writes_every_plan_as_the_whole_file_would(
+        prefix in any::<bool>(),
+        compact in any::<bool>(),
+        // Without a segment, the text is read as one expression.
+        segments in prop::collection::vec(segment_strategy(10, true), 1..12),
+    ) {
+        let text = file(prefix, &segments);
+        prop_assert_eq!(emit(&text, compact), emitted_whole(&text, compact));
+    }
+}
+
+/// Plans past the part held back are written as they come; a later error
+/// leaves the object unclosed, never a valid object missing segments.
+#[test]
+fn emit_of_a_large_file_writes_as_it_goes() {
+    let segments: Vec<_> = (0..3000)
+        .map(|i| ([0, 1, 2, 15, 7, 9][i % 6], (i.saturating_sub(1), i / 2), 2, i))
+        .collect();
+    let text = file(true, &segments);
+    for compact in [false, true] {
+        let (status, out) = emit(&text, compact);
+        assert!(out.len() > 1 << 20, "{} bytes", out.len());
+        assert_eq!((status, out), emitted_whole(&text, compact));
+    }
+    let broken = format!("{text}segment last\n  emial ~ gmail\n");
+    let (status, out) = emit(&broken, false);
+    assert_eq!(status, 1);
+    let (_, whole) = emitted_whole(&text, false);
+    assert!(out.len() > 1 << 20 && whole.starts_with(&out), "a prefix of the plans");
+    assert!(serde_json::from_str::<serde_json::Value>(&out).is_err());
+}

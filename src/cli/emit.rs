@@ -215,6 +215,105 @@ fn expression(
     Ok(SUCCESS)
 }
 
+/// Plans of `hcq emit FILE` held back before the first write: a file
+/// whose plans before its first error are smaller than this prints no
+/// plan at all, as it would if it were held whole.
+const HELD_PLANS: usize = 1 << 20;
+
+/// `emit` of every segment of a file: one JSON object keyed by segment
+/// name, in file order, as [`CompiledFile::to_json`] (or compact, as
+/// `serde_json::to_string(&compiled.plans())`) prints it, written as the
+/// plans come ([`segment::compile_each`]), so that a large file's plans
+/// (seventeen times its size, pretty) are never all in memory. The first
+/// [`HELD_PLANS`] bytes are held back: a file with an error prints no plan
+/// unless the plans before the error are larger, and then the object is
+/// left unclosed (never a valid object missing some segments).
+fn every_plan(
+    input: &Input,
+    options: &Options,
+    compact: bool,
+    session: &mut Session<'_, '_>,
+) -> Result<u8, Failure> {
+    let mut out = String::new();
+    let mut entries = 0usize;
+    let mut written = false;
+    let mut failed: Option<Failure> = None;
+    let make = |segment: segment::CompiledSegment| entry(segment.name(), segment.plan(), compact);
+    let result = segment::compile_each(
+        &input.name,
+        input.text.clone(),
+        options,
+        &make,
+        &mut |entry: String| {
+            out.push_str(match (entries, compact) {
+                (0, true) => "{",
+                (0, false) => "{\n",
+                (_, true) => ",",
+                (_, false) => ",\n",
+            });
+            out.push_str(&entry);
+            entries += 1;
+            if out.len() >= HELD_PLANS && failed.is_none() {
+                if let Err(failure) = session.stdout(&out) {
+                    failed = Some(failure);
+                }
+                out.clear();
+                written = true;
+            }
+        },
+    );
+    if let Some(failure) = failed {
+        return Err(failure);
+    }
+    match result {
+        Ok(summary) => {
+            if let Some(warnings) = summary.warnings() {
+                session.report(&warnings);
+            }
+            out.push_str(match (entries, compact) {
+                (0, _) => "{}\n",
+                (_, true) => "}\n",
+                (_, false) => "\n}\n",
+            });
+            session.stdout(&out)?;
+            Ok(SUCCESS)
+        }
+        Err(error) => {
+            if written {
+                session.stdout(&out)?;
+            }
+            session.report(&error);
+            Ok(INVALID)
+        }
+    }
+}
+
+/// One segment's `"name": plan` as it stands in the object of every plan,
+/// pretty (indented one level) or compact: a map of that one entry, its
+/// braces taken off, so that it is exactly what serialising the whole map
+/// writes for it.
+fn entry(name: &str, plan: &hcq::Plan, compact: bool) -> String {
+    let one = [(name, plan)];
+    let object = OneEntry(&one);
+    let json = if compact {
+        serde_json::to_string(&object)
+    } else {
+        serde_json::to_string_pretty(&object)
+    }
+    .expect("a plan holds only strings and numbers");
+    let braces = if compact { 1 } else { 2 };
+    json[braces..json.len() - braces].to_owned()
+}
+
+/// A map of one entry, serialised as a JSON object.
+struct OneEntry<'a>(&'a [(&'a str, &'a hcq::Plan); 1]);
+
+impl serde::Serialize for OneEntry<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(name, plan)| (name, plan)))
+    }
+}
+
 /// `emit` or `explain` of a segment file: one segment, or for `emit`
 /// every segment keyed by name.
 fn segments(
@@ -224,29 +323,27 @@ fn segments(
     shown: Shown,
     session: &mut Session<'_, '_>,
 ) -> Result<u8, Failure> {
+    let Some(name) = &args.source.segment else {
+        if !shown.explain {
+            return every_plan(input, options, shown.compact, session);
+        }
+        if compile_file(session, input, options).is_none() {
+            return Ok(INVALID);
+        }
+        return Err(Failure::usage(format!(
+            "{} holds segments: say which to explain with --segment NAME",
+            input.name
+        )));
+    };
     let Some(compiled) = compile_file(session, input, options) else {
         return Ok(INVALID);
     };
-    let text = match (&args.source.segment, shown.explain) {
-        (Some(name), _) => {
-            let segment = find_segment(&compiled, name, &input.name)?;
-            if shown.explain {
-                let trace = compiled.trace(name).expect("the segment was found");
-                hcq::lower::explain::render(&input.text, segment.lowered(), &trace)
-            } else {
-                shown.plan(segment.plan())
-            }
-        }
-        (None, true) => {
-            return Err(Failure::usage(format!(
-                "{} holds segments: say which to explain with --segment NAME",
-                input.name
-            )));
-        }
-        (None, false) if shown.compact => {
-            serde_json::to_string(&compiled.plans()).expect("a plan serialises") + "\n"
-        }
-        (None, false) => compiled.to_json() + "\n",
+    let segment = find_segment(&compiled, name, &input.name)?;
+    let text = if shown.explain {
+        let trace = compiled.trace(name).expect("the segment was found");
+        hcq::lower::explain::render(&input.text, segment.lowered(), &trace)
+    } else {
+        shown.plan(segment.plan())
     };
     if shown.explain {
         session.stdout_for_people(&text)?;
