@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Whole-process wall time and peak memory of the hcq binary, as
-# `/usr/bin/time -v` reports them: `hcq emit -e` on the typical expression
-# and `hcq check` on the 16 MiB generated segment file. BENCHMARKS.md
-# quotes its output; `cargo bench -p hcq-bench --bench pipeline` measures
-# the same two commands' wall time more finely (groups `process` and
-# `process_check`).
+# `/usr/bin/time -v` reports them: `hcq emit -e` on the typical expression,
+# `hcq check` on the 1 MiB and 16 MiB generated segment files and `hcq
+# emit` of every segment of the 16 MiB one. BENCHMARKS.md quotes its
+# output; `cargo bench -p hcq-bench --bench pipeline` measures the same
+# commands' wall time more finely (groups `process`, `process_check` and
+# `process_emit`).
 #
 #   bash bench/process.sh            # 5 runs of each
 #   RUNS=20 bash bench/process.sh
 #   ONLY=eval bash bench/process.sh  # only the `hcq eval` lines
 #   HCQ=/path/to/hcq ONLY=eval bash bench/process.sh  # another build of hcq
-#   BEFORE=/path/to/old/hcq ONLY=eval bash bench/process.sh  # each eval line
-#       also for an older build, in the same run (before/after tables)
+#   BEFORE=/path/to/old/hcq bash bench/process.sh  # each line also for an
+#       older build, in the same run (before/after tables)
+#   ONLY=files bash bench/process.sh  # only the segment-file lines
 #   COUNTS="10000 50000 200000" ONLY=eval bash bench/process.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +29,7 @@ cargo build --release --quiet --bin hcq --example gen_segments --example gen_con
 hcq=${HCQ:-$target/release/hcq}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-file="$dir/segments.hcq"
+file="$dir/segments-16MiB.hcq"
 
 # One line per run: wall seconds and peak resident memory in KiB.
 measure() {
@@ -44,10 +46,30 @@ measure() {
                      what, median, wall[1], wall[NR], rate, rss / 1024, NR }'
 }
 
-if [ "$only" = all ]; then
+# Each command for the build under test, and first for $BEFORE if set.
+both() {
+    for build in ${BEFORE:+before} after; do
+        bin=$hcq
+        [ "$build" = before ] && bin=$BEFORE
+        label=""
+        [ -n "${BEFORE:-}" ] && label=" [$build]"
+        WHAT="$WHAT$label" measure "$bin" "$@"
+    done
+}
+
+if [ "$only" = all ] || [ "$only" = files ]; then
+    small="$dir/segments-1MiB.hcq"
+    "$target/release/examples/gen_segments" --bytes $((1 << 20)) --seed 1 >"$small"
     "$target/release/examples/gen_segments" --bytes $((16 << 20)) --seed 1 >"$file"
-    WHAT="hcq emit -e TYPICAL" measure "$hcq" emit --now "$now" -e "$typical"
-    WHAT="hcq check (16 MiB file, $(wc -c <"$file") bytes)" measure "$hcq" check --now "$now" "$file"
+    WHAT="hcq emit -e TYPICAL" both emit --now "$now" -e "$typical"
+    for f in "$small" "$file"; do
+        bytes=$(wc -c <"$f")
+        WHAT="hcq check ($(basename "$f"), $bytes bytes)" BYTES=$bytes both check --now "$now" "$f"
+    done
+    bytes=$(wc -c <"$file")
+    WHAT="hcq emit, every segment ($(basename "$file"), $bytes bytes)" BYTES=$bytes \
+        both emit --now "$now" "$file"
+    rm -f "$small" "$file"
 fi
 
 # `hcq eval`: every gmail lead printed as written (about 1 in 10 of the
@@ -56,6 +78,7 @@ fi
 # of the export's bytes by the median wall time.
 matches='email ~ gmail and tag = Lead'
 top='lastSeen >= 0 sort by lastSeen desc limit 10'
+[ "$only" = files ] && exit 0
 for count in $counts; do
     for layout in response jsonl; do
         export="$dir/contacts-$count.$layout"

@@ -56,7 +56,9 @@ const SEGMENT_STAGES: &[&str] = &[
     "segments_parse",
     "segments_check",
     "segments_check_file",
+    "segments_summarize",
     "process_check",
+    "process_emit",
 ];
 
 /// The generated segment files: size and seed.
@@ -228,9 +230,10 @@ type Stage<'a> = dyn Fn(&str) -> bool + 'a;
 
 /// The segment-file stages over the generated files: `segments_parse`
 /// (`syntax::parse_file`), `segments_check` (`SegmentFile::parse`: parse,
-/// resolve `@name`s, check) and `segments_check_file` (`segment::check_file`,
-/// all of that and every segment lowered to its plan: what `hcq check FILE`
-/// computes).
+/// resolve `@name`s, check), `segments_check_file` (`segment::check_file`,
+/// all of that and every segment lowered to its plan, every plan kept) and
+/// `segments_summarize` (`segment::summarize_file`, the same a segment at
+/// a time keeping each one's cost: what `hcq check FILE` computes).
 fn segments(c: &mut Criterion, files: &[SegmentFile]) {
     let limits = Limits::default();
     let options = options();
@@ -239,7 +242,7 @@ fn segments(c: &mut Criterion, files: &[SegmentFile]) {
             .unwrap_or_else(|e| panic!("{} checks: {:?}", f.name, e.problems()));
         assert!(compiled.warnings().is_none(), "{} checks clean", f.name);
     }
-    let stages: [(&str, &Stage); 3] = [
+    let stages: [(&str, &Stage); 4] = [
         ("segments_parse", &|text| {
             syntax::parse_file(text, &limits).is_ok()
         }),
@@ -248,6 +251,9 @@ fn segments(c: &mut Criterion, files: &[SegmentFile]) {
         }),
         ("segments_check_file", &|text| {
             segment::check_file("bench.hcq", text, &options).is_ok()
+        }),
+        ("segments_summarize", &|text| {
+            segment::summarize_file("bench.hcq", text, &options).is_ok()
         }),
     ];
     for (stage, run) in stages {
@@ -267,8 +273,9 @@ fn segments(c: &mut Criterion, files: &[SegmentFile]) {
 }
 
 /// The binary, started for each iteration, as an editor or CI starts it:
-/// `hcq emit -e` on the typical expression, `hcq check FILE` on each
-/// generated file (written to the temporary directory).
+/// `hcq emit -e` on the typical expression, `hcq check FILE` and `hcq
+/// emit FILE` (every plan) on each generated file (written to the
+/// temporary directory).
 fn process(c: &mut Criterion, files: &[SegmentFile]) {
     let hcq = env!("CARGO_BIN_EXE_hcq-under-test");
     let run = |args: &[&str]| {
@@ -289,19 +296,64 @@ fn process(c: &mut Criterion, files: &[SegmentFile]) {
     });
     group.finish();
 
-    let mut group = c.benchmark_group("process_check");
-    group
-        .sample_size(FEW_SAMPLES)
-        .sampling_mode(SamplingMode::Flat);
-    for f in files {
-        let path = std::env::temp_dir().join(format!("hcq-bench-{}.hcq", f.name));
-        std::fs::write(&path, &f.text).expect("the temporary directory is writable");
-        let path = path.to_str().expect("a UTF-8 temporary path").to_owned();
-        let (id, bytes) = (format!("process_check/{}", f.name), f.text.len());
-        group.throughput(Throughput::Bytes(bytes as u64));
-        group.bench_function(&f.name, |b| {
-            measure(b, &id, bytes, FEW_SAMPLES, || {
-                run(&["check", "--now", NOW, &path])
+    let paths: Vec<String> = files
+        .iter()
+        .map(|f| {
+            let path = std::env::temp_dir().join(format!("hcq-bench-{}.hcq", f.name));
+            std::fs::write(&path, &f.text).expect("the temporary directory is writable");
+            path.to_str().expect("a UTF-8 temporary path").to_owned()
+        })
+        .collect();
+    for command in ["check", "emit"] {
+        let name = format!("process_{command}");
+        let mut group = c.benchmark_group(&name);
+        group
+            .sample_size(FEW_SAMPLES)
+            .sampling_mode(SamplingMode::Flat);
+        for (f, path) in files.iter().zip(&paths) {
+            let (id, bytes) = (format!("{name}/{}", f.name), f.text.len());
+            group.throughput(Throughput::Bytes(bytes as u64));
+            group.bench_function(&f.name, |b| {
+                measure(b, &id, bytes, FEW_SAMPLES, || {
+                    run(&[command, "--now", NOW, path])
+                })
+            });
+        }
+        group.finish();
+    }
+}
+
+/// The typical expression compiled in this process after it has checked
+/// the largest generated file: with `segment::check_file`, which holds
+/// every segment's tree, query and plan until it returns, and with
+/// `segment::summarize_file`, which holds a segment at a time. Compare
+/// with `compile/typical_85B`, measured before any large input (the issue
+/// asks for within 10 %).
+fn compile_after(c: &mut Criterion, typical: &Staged, files: &[SegmentFile]) {
+    let Some(large) = files.last() else {
+        return;
+    };
+    let options = options();
+    let bytes = typical.input.text.len();
+    let mut group = c.benchmark_group("compile_after");
+    configure(&mut group, SAMPLES);
+    group.throughput(Throughput::Bytes(bytes as u64));
+    // `summarize_file` first, so that what `check_file` leaves in the
+    // heap does not count against it.
+    let checks: [(&str, &Stage); 2] = [
+        ("summarize_file", &|text| {
+            segment::summarize_file("bench.hcq", text, &options).is_ok()
+        }),
+        ("check_file", &|text| {
+            segment::check_file("bench.hcq", text, &options).is_ok()
+        }),
+    ];
+    for (name, check) in checks {
+        assert!(check(&large.text), "{} checks", large.name);
+        let id = format!("compile_after/{name}_{}", large.name);
+        group.bench_function(format!("{name}_{}", large.name), |b| {
+            measure(b, &id, bytes, SAMPLES, || {
+                hcq::compile(&typical.input.text, &options)
             })
         });
     }
@@ -387,6 +439,24 @@ fn print_summary(inputs: &[&Staged], files: &[SegmentFile]) {
             scaling.join(" | ")
         );
     }
+    if let (Some((fresh, _)), Some(large)) = (median("compile/typical_85B"), files.last()) {
+        println!("\n| typical compile | median | / before any large input |");
+        println!("|---|---:|---:|");
+        println!(
+            "| before any large input | {} | 1.00 |",
+            summary::time(fresh)
+        );
+        for name in ["summarize_file", "check_file"] {
+            if let Some((t, _)) = median(&format!("compile_after/{name}_{}", large.name)) {
+                println!(
+                    "| after `{name}` of {} | {} | {:.2} |",
+                    large.name,
+                    summary::time(t),
+                    t / fresh
+                );
+            }
+        }
+    }
     if let Some((t, _)) = median("process/emit_typical") {
         println!(
             "\n`hcq emit -e` on the typical expression, whole process: {}",
@@ -417,6 +487,11 @@ fn main() {
     let files = segment_files();
     segments(&mut c, &files);
     process(&mut c, &files);
+    let typical = staged
+        .iter()
+        .find(|s| s.input.name.starts_with("typical"))
+        .expect("the typical input");
+    compile_after(&mut c, typical, &files);
     c.final_summary();
     let all: Vec<&Staged> = staged.iter().chain(&exact).chain(&caps).collect();
     print_summary(&all, &files);
