@@ -45,7 +45,12 @@ Examples:
 The plan is {\"requests\": [API request body, ...], \"merge\": {...}}; `merge`
 appears when the answer needs several requests (or a page over 100, or
 every row), and says how to read, union by id, sort and cut them (README,
-\"The plan\"). Without `sort by`, plans read by firstSeen ascending.")]
+\"The plan\"). Without `sort by`, plans read by firstSeen ascending.
+
+Every segment's plan is written as it is made, in file order, so a large
+file never holds all of them: after an error far into a file (past the
+first MiB of plans), the plans before it are written and the JSON object
+is left unclosed; the status is 1.")]
 pub(super) struct EmitArgs {
     #[command(flatten)]
     pub plan: ExplainArgs,
