@@ -1,8 +1,10 @@
 //! Segment files on arbitrary UTF-8: reading (`SegmentFile::parse`),
-//! compiling every segment (`segment::check_file`) and formatting
-//! (`format::format_source`). Any result is fine; a panic, an overflow or a
-//! runaway is not. Errors label only bytes of the input; plans hold only
-//! requests the API accepts; formatting twice changes nothing.
+//! compiling every segment (`segment::check_file`, and a segment at a time
+//! with `segment::compile_each`) and formatting (`format::format_source`).
+//! Any result is fine; a panic, an overflow or a runaway is not. Errors
+//! label only bytes of the input; plans hold only requests the API
+//! accepts; the segment-at-a-time check gives the whole-file check's plans
+//! and diagnostics; formatting twice changes nothing.
 
 #![no_main]
 
@@ -16,7 +18,30 @@ fuzz_target!(|text: &str| {
     if let Err(error) = &read {
         assert_well_formed(error, text);
     }
-    match hcq::segment::check_file("fuzz.hcq", text, &options) {
+    let whole = hcq::segment::check_file("fuzz.hcq", text, &options);
+    let mut plans = Vec::new();
+    let streamed = hcq::segment::compile_each(
+        "fuzz.hcq",
+        text,
+        &options,
+        &|segment| (segment.name().to_owned(), segment.plan().clone()),
+        &mut |named| plans.push(named),
+    );
+    match (&whole, &streamed) {
+        (Ok(compiled), Ok(summary)) => {
+            let expected: Vec<_> = compiled
+                .segments()
+                .map(|s| (s.name().to_owned(), s.plan().clone()))
+                .collect();
+            assert_eq!(plans, expected, "{text:?}");
+            assert_eq!(compiled.summary(), summary.summary(), "{text:?}");
+            let warnings = |w: Option<hcq::Error>| w.map(|w| w.to_json());
+            assert_eq!(warnings(compiled.warnings()), warnings(summary.warnings()));
+        }
+        (Err(whole), Err(streamed)) => assert_eq!(whole.to_json(), streamed.to_json(), "{text:?}"),
+        _ => panic!("the whole-file check and the stream disagree on {text:?}"),
+    }
+    match whole {
         Err(error) => assert_well_formed(&error, text),
         Ok(compiled) => {
             assert!(read.is_ok(), "compiles but does not read: {text:?}");
