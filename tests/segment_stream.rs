@@ -256,7 +256,14 @@ proptest! {
 #[test]
 fn emit_of_a_large_file_writes_as_it_goes() {
     let segments: Vec<_> = (0..3000)
-        .map(|i| ([0, 1, 2, 15, 7, 9][i % 6], (i.saturating_sub(1), i / 2), 2, i))
+        .map(|i| {
+            (
+                [0, 1, 2, 15, 7, 9][i % 6],
+                (i.saturating_sub(1), i / 2),
+                2,
+                i,
+            )
+        })
         .collect();
     let text = file(true, &segments);
     for compact in [false, true] {
@@ -268,6 +275,9 @@ fn emit_of_a_large_file_writes_as_it_goes() {
     let (status, out) = emit(&broken, false);
     assert_eq!(status, 1);
     let (_, whole) = emitted_whole(&text, false);
-    assert!(out.len() > 1 << 20 && whole.starts_with(&out), "a prefix of the plans");
+    assert!(
+        out.len() > 1 << 20 && whole.starts_with(&out),
+        "a prefix of the plans"
+    );
     assert!(serde_json::from_str::<serde_json::Value>(&out).is_err());
 }
