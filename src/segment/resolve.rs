@@ -157,15 +157,16 @@ pub(super) fn resolve_references(
     };
     let mut suggestions: HashMap<&str, Option<&str>> = HashMap::new();
     // Each name's first definition, in file order, so that ties between
-    // equally close names are broken the same way on every run.
-    let mut suggester = Suggester::new(
-        segments
+    // equally close names are broken the same way on every run; indexed
+    // at the first unknown name only, as most files have none.
+    let defined = || {
+        let firsts = segments
             .iter()
             .enumerate()
-            .filter(|&(i, s)| by_name.get(s.name) == Some(&i))
-            .map(|(_, s)| s.name),
-        Case::Keep,
-    );
+            .filter(|&(i, s)| by_name.get(s.name) == Some(&i));
+        Suggester::new(firsts.map(|(_, s)| s.name), Case::Keep)
+    };
+    let mut suggester: Option<Suggester<'_>> = None;
     for (i, segment) in segments.iter().enumerate() {
         let uses = &segment.uses;
         let targets: Vec<Option<usize>> = uses
@@ -183,8 +184,10 @@ pub(super) fn resolve_references(
             }
             let suggestion = match suggestions.get(name) {
                 Some(&suggestion) => suggestion,
-                None if suggester.comparisons() < MAX_SUGGESTION_COMPARISONS => {
-                    let suggestion = suggester.suggest(name);
+                None if suggester.as_ref().map_or(0, Suggester::comparisons)
+                    < MAX_SUGGESTION_COMPARISONS =>
+                {
+                    let suggestion = suggester.get_or_insert_with(defined).suggest(name);
                     suggestions.insert(name, suggestion);
                     suggestion
                 }
