@@ -243,20 +243,24 @@ fn every_plan(
     let mut entries = 0usize;
     let mut written = false;
     let mut failed: Option<Failure> = None;
-    let make = |segment: segment::CompiledSegment| entry(segment.name(), segment.plan(), compact);
+    let make =
+        |segment: segment::CompiledSegment| one_entry(segment.name(), segment.plan(), compact);
     let result = segment::compile_each(
         &input.name,
         input.text.clone(),
         options,
         &make,
-        &mut |entry: String| {
+        &mut |object: String| {
+            // `{` (and the line break, pretty) opens the object of every
+            // plan, or is the comma between two entries; the closing
+            // brace (and the line break before it) comes once, at the end.
+            let (open, close) = if compact { (1, 1) } else { (2, 2) };
             out.push_str(match (entries, compact) {
-                (0, true) => "{",
-                (0, false) => "{\n",
+                (0, _) => &object[..open],
                 (_, true) => ",",
                 (_, false) => ",\n",
             });
-            out.push_str(&entry);
+            out.push_str(&object[open..object.len() - close]);
             entries += 1;
             if out.len() >= HELD_PLANS && failed.is_none() {
                 if let Err(failure) = session.stdout(&out) {
@@ -293,21 +297,19 @@ fn every_plan(
     }
 }
 
-/// One segment's `"name": plan` as it stands in the object of every plan,
-/// pretty (indented one level) or compact: a map of that one entry, its
-/// braces taken off, so that it is exactly what serialising the whole map
-/// writes for it.
-fn entry(name: &str, plan: &hcq::Plan, compact: bool) -> String {
+/// The object of one segment's plan keyed by its name, pretty or
+/// compact: its entry is exactly what serialising the object of every
+/// plan writes for that segment, between `{\n` and `\n}` (`{` and `}`
+/// compact).
+fn one_entry(name: &str, plan: &hcq::Plan, compact: bool) -> String {
     let one = [(name, plan)];
     let object = OneEntry(&one);
-    let json = if compact {
+    if compact {
         serde_json::to_string(&object)
     } else {
         serde_json::to_string_pretty(&object)
     }
-    .expect("a plan holds only strings and numbers");
-    let braces = if compact { 1 } else { 2 };
-    json[braces..json.len() - braces].to_owned()
+    .expect("a plan holds only strings and numbers")
 }
 
 /// A map of one entry, serialised as a JSON object.
