@@ -208,6 +208,11 @@ fn a_valid_file_streams() {
 
 /// `hcq emit - [--compact]` of `text`, in process: status and stdout.
 fn emit(text: &str, compact: bool) -> (u8, String) {
+    let (status, stdout, _) = emit_with_stderr(text, compact);
+    (status, stdout)
+}
+
+fn emit_with_stderr(text: &str, compact: bool) -> (u8, String, String) {
     let mut input = text.as_bytes();
     let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
     let mut io = hcq::cli::Io {
@@ -221,7 +226,8 @@ fn emit(text: &str, compact: bool) -> (u8, String) {
         args.push("--compact");
     }
     let status = hcq::cli::run(args.into_iter().map(std::ffi::OsString::from), &mut io);
-    (status, String::from_utf8(stdout).expect("UTF-8"))
+    let text = |bytes: Vec<u8>| String::from_utf8(bytes).expect("UTF-8");
+    (status, text(stdout), text(stderr))
 }
 
 /// What `hcq emit` printed, all at once, before it wrote plans as they came.
@@ -272,8 +278,13 @@ fn emit_of_a_large_file_writes_as_it_goes() {
         assert_eq!((status, out), emitted_whole(&text, compact));
     }
     let broken = format!("{text}segment last\n  emial ~ gmail\n");
-    let (status, out) = emit(&broken, false);
+    let (status, out, err) = emit_with_stderr(&broken, false);
     assert_eq!(status, 1);
+    assert!(err.contains("unknown field `emial`"), "{err}");
+    assert!(
+        err.contains("the plans on standard output are incomplete: 3000 segments"),
+        "{err}"
+    );
     let (_, whole) = emitted_whole(&text, false);
     assert!(
         out.len() > 1 << 20 && whole.starts_with(&out),

@@ -288,11 +288,22 @@ fn every_plan(
             Ok(SUCCESS)
         }
         Err(error) => {
-            if written {
-                session.stdout(&out)?;
-            }
             session.report(&error);
-            Ok(INVALID)
+            if !written {
+                return Ok(INVALID);
+            }
+            session.stdout(&out)?;
+            let incomplete = Failure::new(
+                INVALID,
+                "hcq::emit::incomplete",
+                format!(
+                    "the plans on standard output are incomplete: {entries} segments were \
+                     written as they came before the problems above were found, and the JSON \
+                     object is left unclosed; fix them and emit again"
+                ),
+            )
+            .about(&input.name);
+            Ok(session.failed(&incomplete))
         }
     }
 }
