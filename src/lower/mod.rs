@@ -684,7 +684,7 @@ pub(crate) fn show_filters<'a>(filters: impl IntoIterator<Item = &'a Filter>) ->
 /// A plan filter for one typed filter.
 pub(crate) fn plan_filter(filter: &Filter) -> plan::Filter {
     plan::Filter {
-        field: filter.field.name.to_owned(),
+        field: filter.field.name.into(),
         operator: filter.op.into(),
         value: match &filter.value {
             Literal::Text(text) => plan::Value::Text(text.clone()),

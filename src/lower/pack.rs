@@ -191,7 +191,7 @@ impl Groups {
 /// The filters of a request every contact matches.
 fn everyone() -> Vec<plan::Filter> {
     let id = |operator| plan::Filter {
-        field: "customers.id".to_owned(),
+        field: "customers.id".into(),
         operator,
         value: plan::Value::Number(0),
     };
@@ -221,7 +221,7 @@ struct Pages {
 impl Pages {
     fn of(requests: usize, page: &Page) -> Pages {
         let merge = |page: Page| Merge {
-            by: "id".to_owned(),
+            by: "id".into(),
             page,
         };
         if requests == 0 {
