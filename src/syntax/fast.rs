@@ -138,8 +138,12 @@ impl<'a> Parser<'a> {
     fn keyword_at(&self, at: usize) -> Option<usize> {
         // None is a prefix of another, so at most one matches.
         let rest = &self.bytes[at..];
+        // Every name and word is tested: comparing the first byte alone
+        // rules out most keywords (and all, for most names) cheaply.
+        let first = rest.first()?.to_ascii_lowercase();
         KEYWORDS
             .iter()
+            .filter(|kw| kw.as_bytes()[0] == first)
             .find(|kw| {
                 rest.len() >= kw.len() && rest[..kw.len()].eq_ignore_ascii_case(kw.as_bytes())
             })
