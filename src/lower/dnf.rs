@@ -157,9 +157,10 @@ fn size_of(expr: &nnf::Expr, largest: &mut Option<LargestAnd>, peak: &mut Size) 
 /// use hcq::schema::Schema;
 /// use hcq::typed::{Filter, Literal};
 /// use hcq::Limits;
+/// use std::sync::Arc;
 ///
 /// let id = Schema::CONTACTS.by_name("customers.id");
-/// let leaf = |n| nnf::Expr::Filter(Filter { field: id, op: CompareOp::Eq, value: Literal::Integer(n), span: Span::default() });
+/// let leaf = |n| nnf::Expr::Filter(Arc::new(Filter { field: id, op: CompareOp::Eq, value: Literal::Integer(n), span: Span::default() }));
 /// let or = |a, b| nnf::Expr::Or(vec![leaf(a), leaf(b)], Span::default());
 /// let and = nnf::Expr::And(vec![or(1, 2), or(3, 4)], Span::default());
 /// let terms = dnf::distribute(&and, &Limits::default()).unwrap();
@@ -206,14 +207,14 @@ pub(super) fn distribute_estimated(
 fn build(expr: nnf::Expr, out: &mut Vec<Term>) {
     match expr {
         nnf::Expr::Filter(filter) => out.push(Term {
-            filters: vec![Arc::new(filter)],
+            filters: vec![filter],
         }),
         nnf::Expr::Or(items, _) => items.into_iter().for_each(|item| build(item, out)),
         nnf::Expr::And(items, _) => {
             let parts: Vec<Part> = items
                 .into_iter()
                 .map(|item| match item {
-                    nnf::Expr::Filter(filter) => Part::Filter(Arc::new(filter)),
+                    nnf::Expr::Filter(filter) => Part::Filter(filter),
                     item => {
                         let mut terms = Vec::new();
                         build(item, &mut terms);
