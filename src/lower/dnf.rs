@@ -215,6 +215,17 @@ fn build(expr: nnf::Expr, out: &mut Vec<Term>) {
                 .into_iter()
                 .map(|item| match item {
                     nnf::Expr::Filter(filter) => Part::Filter(filter),
+                    nnf::Expr::Or(alternatives, _)
+                        if alternatives
+                            .iter()
+                            .all(|a| matches!(a, nnf::Expr::Filter(_))) =>
+                    {
+                        let filters = alternatives.into_iter().filter_map(|a| match a {
+                            nnf::Expr::Filter(filter) => Some(filter),
+                            _ => None,
+                        });
+                        Part::Alternatives(filters.collect())
+                    }
                     item => {
                         let mut terms = Vec::new();
                         build(item, &mut terms);
@@ -231,6 +242,9 @@ fn build(expr: nnf::Expr, out: &mut Vec<Term>) {
 /// most common operand) needs no list of terms of its own.
 enum Part {
     Filter(Arc<Filter>),
+    /// An `or` of lone filters, each a term of one: one list, not a list
+    /// per term.
+    Alternatives(Vec<Arc<Filter>>),
     Terms(Vec<Term>),
 }
 
@@ -239,6 +253,7 @@ impl Part {
     fn len(&self) -> usize {
         match self {
             Part::Filter(_) => 1,
+            Part::Alternatives(filters) => filters.len(),
             Part::Terms(terms) => terms.len(),
         }
     }
@@ -247,6 +262,7 @@ impl Part {
     fn filters(&self, i: usize) -> &[Arc<Filter>] {
         match self {
             Part::Filter(filter) => std::slice::from_ref(filter),
+            Part::Alternatives(filters) => std::slice::from_ref(&filters[i]),
             Part::Terms(terms) => &terms[i].filters,
         }
     }
