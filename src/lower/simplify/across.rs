@@ -38,23 +38,31 @@ pub(super) fn dedup_terms(arena: &Arena, terms: Vec<Vec<Id>>, log: &mut Log) -> 
 /// masks, so most unequal terms differ there), then, when the masks are
 /// equal, as sorted lists.
 fn dedup_few_terms(arena: &Arena, terms: Vec<Vec<Id>>, log: &mut Log) -> Vec<Vec<Id>> {
-    let masks: Vec<u64> = terms
-        .iter()
-        .map(|ids| ids.iter().fold(0, |mask, &id| mask | 1 << (id % 64)))
-        .collect();
-    let mut kept: Vec<usize> = Vec::with_capacity(terms.len());
+    // At most SCAN terms: arrays on the stack, not two lists on the heap.
+    let mut masks = [0u64; SCAN];
+    for (mask, ids) in masks.iter_mut().zip(&terms) {
+        *mask = ids.iter().fold(0, |mask, &id| mask | 1 << (id % 64));
+    }
+    let mut kept = [0usize; SCAN];
+    let mut kept_len = 0;
     for i in 0..terms.len() {
-        let mut earlier = kept.iter().copied();
+        let mut earlier = kept[..kept_len].iter().copied();
         match earlier.find(|&k| masks[k] == masks[i] && same_set(&terms[k], &terms[i])) {
             Some(first) => log_duplicate(arena, &terms[i], &terms[first], log),
-            None => kept.push(i),
+            None => {
+                kept[kept_len] = i;
+                kept_len += 1;
+            }
         }
     }
-    if kept.len() == terms.len() {
+    if kept_len == terms.len() {
         return terms;
     }
     let mut terms: Vec<Option<Vec<Id>>> = terms.into_iter().map(Some).collect();
-    kept.iter().filter_map(|&i| terms[i].take()).collect()
+    kept[..kept_len]
+        .iter()
+        .filter_map(|&i| terms[i].take())
+        .collect()
 }
 
 /// Whether `a` and `b` hold the same ids, each counted once.
