@@ -83,9 +83,9 @@ pub(super) fn simplify_slice(terms: &[Term], log: &mut Log) -> Vec<Term> {
 
     let mut work = Vec::with_capacity(raw.len());
     for ids in raw {
-        if let Some(normal) = arena.normalize(&ids, log) {
+        if let Some(normal) = arena.normalize_owned(ids, log) {
             if normal.is_empty() {
-                return always(&arena, &ids, log);
+                return always(&arena, arena.last_taken(), log);
             }
             work.push(normal);
         }
