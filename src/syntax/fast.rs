@@ -39,6 +39,18 @@ use crate::ast::{
     ValueKind,
 };
 
+/// The first letters of [`KEYWORDS`], one bit per letter from `a`: most
+/// names and words start with none of them.
+const KEYWORD_INITIALS: u32 = {
+    let mut bits = 0;
+    let mut i = 0;
+    while i < KEYWORDS.len() {
+        bits |= 1 << (KEYWORDS[i].as_bytes()[0] - b'a');
+        i += 1;
+    }
+    bits
+};
+
 /// This parser is not sure; pest decides.
 pub(super) struct Bail;
 
@@ -169,6 +181,9 @@ impl<'a> Parser<'a> {
         // Every name and word is tested: comparing the first byte alone
         // rules out most keywords (and all, for most names) cheaply.
         let first = rest.first()?.to_ascii_lowercase();
+        if !first.is_ascii_lowercase() || KEYWORD_INITIALS & (1 << (first - b'a')) == 0 {
+            return None;
+        }
         KEYWORDS
             .iter()
             .filter(|kw| kw.as_bytes()[0] == first)
