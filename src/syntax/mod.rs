@@ -436,10 +436,16 @@ fn join(lhs: Operand, is_and: bool, rhs: Operand) -> Operand {
     let mut operands = match lhs.expr.kind {
         ExprKind::And(operands) if is_and => operands,
         ExprKind::Or(operands) if !is_and => operands,
-        kind => vec![Expr {
-            kind,
-            span: lhs.expr.span,
-        }],
+        kind => {
+            // Room for the usual chain: growing from one operand cost two
+            // allocations for each `a and b and c`.
+            let mut operands = Vec::with_capacity(4);
+            operands.push(Expr {
+                kind,
+                span: lhs.expr.span,
+            });
+            operands
+        }
     };
     match rhs.expr.kind {
         ExprKind::And(more) if is_and => operands.extend(more),
