@@ -483,7 +483,9 @@ impl LowerWarning {
 /// `not x ~ ""` into `x !~ ""`: every `!= ""` and `!~ ""`, left to right.
 /// A loop, not recursion: `and`/`or` chains are long.
 fn written_warnings(expr: &typed::Expr, warnings: &mut Vec<LowerWarning>) {
-    let mut stack = vec![expr];
+    // Room for a few operands at once: a stack of one grew on the first `and`.
+    let mut stack = Vec::with_capacity(16);
+    stack.push(expr);
     while let Some(expr) = stack.pop() {
         match expr {
             typed::Expr::Or(items, _) | typed::Expr::And(items, _) => {
