@@ -574,9 +574,18 @@ fn run(
     let terms = dnf::distribute_estimated(nnf, &estimate, limits)?;
     // `all` and `not all`, however reached, are already as simple as can
     // be: one term without filters, or none.
-    let simplified = match constant {
-        Some(_) => terms.clone(),
-        None => cover::fewest(simplify::simplify_slice(&terms, &mut log), &mut log),
+    // Without a trace nothing keeps the DNF: simplifying takes it over.
+    let (simplified, dnf) = match (constant, tracing) {
+        (Some(_), true) => (terms.clone(), terms),
+        (Some(_), false) => (terms, Vec::new()),
+        (None, true) => {
+            let simplified = simplify::simplify_slice(&terms, &mut log);
+            (cover::fewest(simplified, &mut log), terms)
+        }
+        (None, false) => {
+            let simplified = simplify::simplify_owned(terms, &mut log);
+            (cover::fewest(simplified, &mut log), Vec::new())
+        }
     };
     match simplified.as_slice() {
         [] => warnings.push(LowerWarning::NeverMatches { span: span.into() }),
@@ -596,7 +605,7 @@ fn run(
         span,
         nnf,
         estimate,
-        dnf: terms,
+        dnf,
         simplified,
         rewrites: log.rewrites,
         unrecorded_rewrites: log.unrecorded,
