@@ -107,6 +107,10 @@ impl Size {
     }
 }
 
+/// Up to this many operands of an `and`, [`size_of`] and [`product`] keep
+/// their per-operand numbers on the stack.
+const FEW: usize = 16;
+
 /// The recursion follows the nesting, which the parser bounds.
 fn size_of(expr: &nnf::Expr, largest: &mut Option<LargestAnd>, peak: &mut Size) -> Size {
     let size = match expr {
@@ -119,10 +123,18 @@ fn size_of(expr: &nnf::Expr, largest: &mut Option<LargestAnd>, peak: &mut Size) 
             .map(|item| size_of(item, largest, peak))
             .fold(Size::default(), Size::or),
         nnf::Expr::And(items, span) => {
-            let sizes: Vec<Size> = items
-                .iter()
-                .map(|item| size_of(item, largest, peak))
-                .collect();
+            // A few operands' sizes on the stack, many on the heap.
+            let mut few = [Size::default(); FEW];
+            let mut many = Vec::new();
+            let sizes: &mut [Size] = if items.len() <= FEW {
+                &mut few[..items.len()]
+            } else {
+                many.resize(items.len(), Size::default());
+                &mut many
+            };
+            for (size, item) in sizes.iter_mut().zip(items) {
+                *size = size_of(item, largest, peak);
+            }
             // Every prefix product is built on the way.
             let size = sizes.iter().fold(Size::ONE_EMPTY_TERM, |acc, s| {
                 let next = acc.and(*s);
@@ -280,15 +292,22 @@ fn product(parts: &[Part], out: &mut Vec<Term>) {
         return;
     }
     out.reserve(count);
-    let mut picked = vec![0; parts.len()];
+    let mut few = [0; FEW];
+    let mut many = Vec::new();
+    let picked: &mut [usize] = if parts.len() <= FEW {
+        &mut few[..parts.len()]
+    } else {
+        many.resize(parts.len(), 0);
+        &mut many
+    };
     loop {
         let len = parts
             .iter()
-            .zip(&picked)
+            .zip(picked.iter())
             .map(|(part, &i)| part.filters(i).len())
             .sum();
         let mut filters = Vec::with_capacity(len);
-        for (part, &i) in parts.iter().zip(&picked) {
+        for (part, &i) in parts.iter().zip(picked.iter()) {
             filters.extend(part.filters(i).iter().cloned());
         }
         out.push(Term { filters });
