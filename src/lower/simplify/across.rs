@@ -88,25 +88,36 @@ fn log_duplicate(arena: &Arena, ids: &[Id], first: &[Id], log: &mut Log) {
 struct Profile {
     /// One set per number field, by field name.
     numbers: Vec<NumSet>,
-    /// Text filters (and anything else compared by identity), sorted ids.
-    plain: Vec<Id>,
+    /// [`Profile::plain`], then [`Profile::tags`]: one list, not two, for
+    /// a profile is made for every term.
+    ids: Vec<u32>,
+    /// Where the tags start in `ids`.
+    tags_from: usize,
     /// The filters of `plain` whose exact negation exists, with it: the
     /// only ones [`complement`] can use.
     negatable: Vec<(Id, Id)>,
-    /// Tag names every contact must carry, sorted ids.
-    tags: Vec<u32>,
     /// The filters cannot all hold.
     empty: bool,
 }
 
 impl Profile {
+    /// Text filters (and anything else compared by identity), sorted ids.
+    fn plain(&self) -> &[Id] {
+        &self.ids[..self.tags_from]
+    }
+
+    /// Tag names every contact must carry, sorted ids.
+    fn tags(&self) -> &[u32] {
+        &self.ids[self.tags_from..]
+    }
+
     /// Whether every contact this profile admits is admitted by `other`.
     fn implies(&self, other: &Profile) -> bool {
         if self.empty {
             return true;
         }
-        is_subset(&other.plain, &self.plain)
-            && is_subset(&other.tags, &self.tags)
+        is_subset(other.plain(), self.plain())
+            && is_subset(other.tags(), self.tags())
             && other.numbers.iter().all(|theirs| {
                 match self
                     .numbers
@@ -152,7 +163,6 @@ impl Arena<'_> {
         // One set per number field, narrowed as its filters come.
         let mut numbers: Vec<NumSet> = Vec::new();
         let mut plain = Vec::new();
-        let mut tags = Vec::new();
         for &id in ids.iter().filter(|&&id| keep(id)) {
             match self.kind(id) {
                 Kind::Number { field, .. } => {
@@ -165,17 +175,31 @@ impl Arena<'_> {
                     };
                     numbers[at].add(self, id);
                 }
-                Kind::Tags { names } => tags.extend_from_slice(names),
+                Kind::Tags { .. } => {}
                 Kind::Plain { .. } => plain.push(id),
             }
         }
         plain.sort_unstable();
         plain.dedup();
-        tags.sort_unstable();
-        tags.dedup();
+        let tags_from = plain.len();
+        for &id in ids.iter().filter(|&&id| keep(id)) {
+            if let Kind::Tags { names } = self.kind(id) {
+                plain.extend_from_slice(names);
+            }
+        }
+        plain[tags_from..].sort_unstable();
+        // `dedup` of the tags alone: sorted, so each repeat follows its first.
+        let mut end = tags_from;
+        for at in tags_from..plain.len() {
+            if end == tags_from || plain[at] != plain[end - 1] {
+                plain[end] = plain[at];
+                end += 1;
+            }
+        }
+        plain.truncate(end);
         // Plain kinds get their negations while the terms are interned,
         // before any profile is made, so this list does not go stale.
-        let negatable = plain
+        let negatable = plain[..tags_from]
             .iter()
             .filter_map(|&id| match *self.kind(id) {
                 Kind::Plain {
@@ -196,9 +220,9 @@ impl Arena<'_> {
         numbers.sort_by_key(|set| set.field.name);
         Profile {
             numbers,
-            plain,
+            ids: plain,
+            tags_from,
             negatable,
-            tags,
             empty,
         }
     }
@@ -317,7 +341,7 @@ fn complement(
     log: &mut Log,
 ) -> Option<Step> {
     for &(f, not_f) in &pa.negatable {
-        if pb.plain.binary_search(&not_f).is_err() {
+        if pb.plain().binary_search(&not_f).is_err() {
             continue;
         }
         let rest_b = arena.profile(b, |id| id != not_f);
