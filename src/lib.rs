@@ -31,7 +31,7 @@
 //! let options = hcq::Options::at("2024-06-01T00:00:00Z".parse().unwrap());
 //! let plan = hcq::compile("tag = Lead limit all", &options)?.plan;
 //! let merge = plan.merge.expect("every row is always merged");
-//! assert_eq!((merge.page.sort.as_str(), merge.page.limit), ("customers.firstSeen", None));
+//! assert_eq!((&*merge.page.sort, merge.page.limit), ("customers.firstSeen", None));
 //! assert_eq!(plan.requests[0].limit, hcq::plan::MAX_PAGE);
 //! # Ok::<(), hcq::Error>(())
 //! ```

@@ -76,6 +76,7 @@
 
 use crate::ast;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// The most rows one request may ask for (docs/SEMANTICS.md, "Paging").
 pub const MAX_PAGE: u64 = 100;
@@ -149,8 +150,9 @@ pub struct Request {
     pub comparison: Comparison,
     /// The filters, at least one.
     pub filter: Vec<Filter>,
-    /// The full name of the sort field (`customers.lastSeen`).
-    pub sort: String,
+    /// The full name of the sort field (`customers.lastSeen`); borrowed
+    /// from the schema when compiled, so that a plan copies no name.
+    pub sort: Cow<'static, str>,
     /// The sort order.
     pub order: Order,
     /// Rows to skip.
@@ -202,8 +204,9 @@ impl From<Order> for ast::Order {
 /// One `{field, operator, value}` filter.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Filter {
-    /// The field's full name (`customers.email`).
-    pub field: String,
+    /// The field's full name (`customers.email`); borrowed from the schema
+    /// when compiled, so that a plan copies no name.
+    pub field: Cow<'static, str>,
     /// The operator.
     pub operator: Operator,
     /// The value, typed as the field's type requires.
@@ -294,7 +297,7 @@ pub struct Tag {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Merge {
     /// The key rows are unioned by: always `"id"`.
-    pub by: String,
+    pub by: Cow<'static, str>,
     /// The merged rows' sort, order and page; its `limit` may exceed
     /// [`MAX_PAGE`]. Flattened, so the JSON keeps `sort`, `order`, `offset`
     /// and `limit` beside `by`.
@@ -310,7 +313,7 @@ pub struct Merge {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Page {
     /// The full name of the sort field (`customers.lastSeen`).
-    pub sort: String,
+    pub sort: Cow<'static, str>,
     /// The order; ties are broken by `id` ascending.
     pub order: Order,
     /// Rows to skip.

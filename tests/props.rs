@@ -334,7 +334,7 @@ proptest! {
         let Some(plan) = plan_for(&expr, &options) else {
             return Ok(());
         };
-        let window = plan::Page { sort: sort.to_owned(), order: order.into(), offset, limit: limit.rows() };
+        let window = plan::Page { sort: sort.into(), order: order.into(), offset, limit: limit.rows() };
         let want = eval::page(&expr, &window, &contacts);
         let got = eval::run_plan(&plan, &contacts);
         prop_assert_eq!(ids(&got), ids(&want), "plan {}", plan.to_json());

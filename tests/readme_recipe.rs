@@ -201,7 +201,7 @@ fn true_page<'a>(text: &str, contacts: &'a [Contact]) -> Vec<&'a Contact> {
         sort: query
             .sort
             .map_or("customers.firstSeen", |s| s.field.name)
-            .to_owned(),
+            .into(),
         order: query
             .sort
             .and_then(|s| s.order)

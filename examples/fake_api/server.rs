@@ -622,7 +622,7 @@ fn error_code(request: &Request) -> String {
     for (i, filter) in request.filter.iter().enumerate() {
         let alone = Request {
             filter: vec![filter.clone()],
-            sort: "customers.lastSeen".to_owned(),
+            sort: "customers.lastSeen".into(),
             limit: 1,
             ..request.clone()
         };
@@ -674,7 +674,7 @@ fn search(contacts: &Contacts, request: &Request, shift: i64, shuffle: bool) -> 
     };
     let mut rows = eval::search(&everything, parsed);
     if shuffle {
-        let key = |c: &Contact| match request.sort.as_str() {
+        let key = |c: &Contact| match &*request.sort {
             "customers.firstSeen" => c.first_seen,
             _ => Some(c.last_seen),
         };

@@ -459,7 +459,7 @@ impl Reader<'_> {
         }
         let value = value?;
         Some(Filter {
-            field: field.name.to_owned(),
+            field: field.name.into(),
             operator: Operator::from(op),
             value,
         })

@@ -208,7 +208,7 @@ impl<'q, T> Answering<'q, T> {
                 Window {
                     offset: request.offset,
                     best: Best::new(&request.sort, request.order, keep),
-                    merge_sort: plan.merge.as_ref().map(|m| m.page.sort.clone()),
+                    merge_sort: plan.merge.as_ref().map(|m| m.page.sort.to_string()),
                 }
             })
             .collect();

@@ -107,6 +107,10 @@ impl Size {
     }
 }
 
+/// Up to this many operands of an `and`, [`size_of`] and [`product`] keep
+/// their per-operand numbers on the stack.
+const FEW: usize = 16;
+
 /// The recursion follows the nesting, which the parser bounds.
 fn size_of(expr: &nnf::Expr, largest: &mut Option<LargestAnd>, peak: &mut Size) -> Size {
     let size = match expr {
@@ -119,10 +123,18 @@ fn size_of(expr: &nnf::Expr, largest: &mut Option<LargestAnd>, peak: &mut Size) 
             .map(|item| size_of(item, largest, peak))
             .fold(Size::default(), Size::or),
         nnf::Expr::And(items, span) => {
-            let sizes: Vec<Size> = items
-                .iter()
-                .map(|item| size_of(item, largest, peak))
-                .collect();
+            // A few operands' sizes on the stack, many on the heap.
+            let mut few = [Size::default(); FEW];
+            let mut many = Vec::new();
+            let sizes: &mut [Size] = if items.len() <= FEW {
+                &mut few[..items.len()]
+            } else {
+                many.resize(items.len(), Size::default());
+                &mut many
+            };
+            for (size, item) in sizes.iter_mut().zip(items) {
+                *size = size_of(item, largest, peak);
+            }
             // Every prefix product is built on the way.
             let size = sizes.iter().fold(Size::ONE_EMPTY_TERM, |acc, s| {
                 let next = acc.and(*s);
@@ -157,9 +169,10 @@ fn size_of(expr: &nnf::Expr, largest: &mut Option<LargestAnd>, peak: &mut Size) 
 /// use hcq::schema::Schema;
 /// use hcq::typed::{Filter, Literal};
 /// use hcq::Limits;
+/// use std::sync::Arc;
 ///
 /// let id = Schema::CONTACTS.by_name("customers.id");
-/// let leaf = |n| nnf::Expr::Filter(Filter { field: id, op: CompareOp::Eq, value: Literal::Integer(n), span: Span::default() });
+/// let leaf = |n| nnf::Expr::Filter(Arc::new(Filter { field: id, op: CompareOp::Eq, value: Literal::Integer(n), span: Span::default() }));
 /// let or = |a, b| nnf::Expr::Or(vec![leaf(a), leaf(b)], Span::default());
 /// let and = nnf::Expr::And(vec![or(1, 2), or(3, 4)], Span::default());
 /// let terms = dnf::distribute(&and, &Limits::default()).unwrap();
@@ -206,14 +219,25 @@ pub(super) fn distribute_estimated(
 fn build(expr: nnf::Expr, out: &mut Vec<Term>) {
     match expr {
         nnf::Expr::Filter(filter) => out.push(Term {
-            filters: vec![Arc::new(filter)],
+            filters: vec![filter],
         }),
         nnf::Expr::Or(items, _) => items.into_iter().for_each(|item| build(item, out)),
         nnf::Expr::And(items, _) => {
             let parts: Vec<Part> = items
                 .into_iter()
                 .map(|item| match item {
-                    nnf::Expr::Filter(filter) => Part::Filter(Arc::new(filter)),
+                    nnf::Expr::Filter(filter) => Part::Filter(filter),
+                    nnf::Expr::Or(alternatives, _)
+                        if alternatives
+                            .iter()
+                            .all(|a| matches!(a, nnf::Expr::Filter(_))) =>
+                    {
+                        let filters = alternatives.into_iter().filter_map(|a| match a {
+                            nnf::Expr::Filter(filter) => Some(filter),
+                            _ => None,
+                        });
+                        Part::Alternatives(filters.collect())
+                    }
                     item => {
                         let mut terms = Vec::new();
                         build(item, &mut terms);
@@ -230,6 +254,9 @@ fn build(expr: nnf::Expr, out: &mut Vec<Term>) {
 /// most common operand) needs no list of terms of its own.
 enum Part {
     Filter(Arc<Filter>),
+    /// An `or` of lone filters, each a term of one: one list, not a list
+    /// per term.
+    Alternatives(Vec<Arc<Filter>>),
     Terms(Vec<Term>),
 }
 
@@ -238,6 +265,7 @@ impl Part {
     fn len(&self) -> usize {
         match self {
             Part::Filter(_) => 1,
+            Part::Alternatives(filters) => filters.len(),
             Part::Terms(terms) => terms.len(),
         }
     }
@@ -246,6 +274,7 @@ impl Part {
     fn filters(&self, i: usize) -> &[Arc<Filter>] {
         match self {
             Part::Filter(filter) => std::slice::from_ref(filter),
+            Part::Alternatives(filters) => std::slice::from_ref(&filters[i]),
             Part::Terms(terms) => &terms[i].filters,
         }
     }
@@ -263,15 +292,22 @@ fn product(parts: &[Part], out: &mut Vec<Term>) {
         return;
     }
     out.reserve(count);
-    let mut picked = vec![0; parts.len()];
+    let mut few = [0; FEW];
+    let mut many = Vec::new();
+    let picked: &mut [usize] = if parts.len() <= FEW {
+        &mut few[..parts.len()]
+    } else {
+        many.resize(parts.len(), 0);
+        &mut many
+    };
     loop {
         let len = parts
             .iter()
-            .zip(&picked)
+            .zip(picked.iter())
             .map(|(part, &i)| part.filters(i).len())
             .sum();
         let mut filters = Vec::with_capacity(len);
-        for (part, &i) in parts.iter().zip(&picked) {
+        for (part, &i) in parts.iter().zip(picked.iter()) {
             filters.extend(part.filters(i).iter().cloned());
         }
         out.push(Term { filters });

@@ -483,7 +483,9 @@ impl LowerWarning {
 /// `not x ~ ""` into `x !~ ""`: every `!= ""` and `!~ ""`, left to right.
 /// A loop, not recursion: `and`/`or` chains are long.
 fn written_warnings(expr: &typed::Expr, warnings: &mut Vec<LowerWarning>) {
-    let mut stack = vec![expr];
+    // Room for a few operands at once: a stack of one grew on the first `and`.
+    let mut stack = Vec::with_capacity(16);
+    stack.push(expr);
     while let Some(expr) = stack.pop() {
         match expr {
             typed::Expr::Or(items, _) | typed::Expr::And(items, _) => {
@@ -572,9 +574,18 @@ fn run(
     let terms = dnf::distribute_estimated(nnf, &estimate, limits)?;
     // `all` and `not all`, however reached, are already as simple as can
     // be: one term without filters, or none.
-    let simplified = match constant {
-        Some(_) => terms.clone(),
-        None => cover::fewest(simplify::simplify_slice(&terms, &mut log), &mut log),
+    // Without a trace nothing keeps the DNF: simplifying takes it over.
+    let (simplified, dnf) = match (constant, tracing) {
+        (Some(_), true) => (terms.clone(), terms),
+        (Some(_), false) => (terms, Vec::new()),
+        (None, true) => {
+            let simplified = simplify::simplify_slice(&terms, &mut log);
+            (cover::fewest(simplified, &mut log), terms)
+        }
+        (None, false) => {
+            let simplified = simplify::simplify_owned(terms, &mut log);
+            (cover::fewest(simplified, &mut log), Vec::new())
+        }
     };
     match simplified.as_slice() {
         [] => warnings.push(LowerWarning::NeverMatches { span: span.into() }),
@@ -594,7 +605,7 @@ fn run(
         span,
         nnf,
         estimate,
-        dnf: terms,
+        dnf,
         simplified,
         rewrites: log.rewrites,
         unrecorded_rewrites: log.unrecorded,
@@ -684,7 +695,7 @@ pub(crate) fn show_filters<'a>(filters: impl IntoIterator<Item = &'a Filter>) ->
 /// A plan filter for one typed filter.
 pub(crate) fn plan_filter(filter: &Filter) -> plan::Filter {
     plan::Filter {
-        field: filter.field.name.to_owned(),
+        field: filter.field.name.into(),
         operator: filter.op.into(),
         value: match &filter.value {
             Literal::Text(text) => plan::Value::Text(text.clone()),

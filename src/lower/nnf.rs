@@ -9,6 +9,7 @@
 use super::{Log, Rule, show_filter};
 use crate::ast::Span;
 use crate::typed::{self, Filter};
+use std::sync::Arc;
 
 /// An expression without `not` and without `all`: `or` and `and` of filters.
 ///
@@ -25,7 +26,7 @@ pub enum Expr {
     /// Every operand holds; all contacts, when there is no operand.
     And(Vec<Expr>, Span),
     /// One filter, its operator already negated where a `not` applied.
-    Filter(Filter),
+    Filter(Arc<Filter>),
 }
 
 impl Expr {
@@ -82,7 +83,8 @@ fn convert(expr: &typed::Expr, negated_by: Option<Span>, log: &mut Log) -> Expr 
                 out.op = filter.op.negate();
                 out.span = span;
             }
-            Expr::Filter(out)
+            // Shared from here on: the DNF repeats a filter in many terms.
+            Expr::Filter(Arc::new(out))
         }
         typed::Expr::Not(inner, span) => {
             if negated_by.is_none() {
@@ -134,7 +136,7 @@ fn fold_constants(or: bool, items: Vec<Expr>, span: Span, log: &mut Log) -> Expr
             }
         });
     }
-    node(or, items.into_iter(), span)
+    node(or, items, span)
 }
 
 /// Records what pushing the `not` at `span` into `inner` does.
@@ -167,15 +169,23 @@ fn note_not(inner: &typed::Expr, span: Span, log: &mut Log) {
 /// An `or` (or `and`) of `items`, splicing in operands of the same kind
 /// (a constant that does not decide the node is such an operand, without
 /// operands of its own). No operand left is that constant.
-fn node(or: bool, items: impl Iterator<Item = Expr>, span: Span) -> Expr {
-    let mut flat = Vec::new();
-    for item in items {
-        match item {
-            Expr::Or(inner, _) if or => flat.extend(inner),
-            Expr::And(inner, _) if !or => flat.extend(inner),
-            other => flat.push(other),
+fn node(or: bool, items: Vec<Expr>, span: Span) -> Expr {
+    let same =
+        |item: &Expr| matches!(item, Expr::Or(..) if or) || matches!(item, Expr::And(..) if !or);
+    // Usually nothing is nested the same way: the operands' list is kept.
+    let mut flat = if items.iter().any(same) {
+        let mut flat = Vec::with_capacity(items.len());
+        for item in items {
+            match item {
+                Expr::Or(inner, _) if or => flat.extend(inner),
+                Expr::And(inner, _) if !or => flat.extend(inner),
+                other => flat.push(other),
+            }
         }
-    }
+        flat
+    } else {
+        items
+    };
     if flat.len() == 1 {
         return flat.pop().expect("one operand");
     }

@@ -19,6 +19,7 @@ use super::{LowerError, dnf::Term, plan_filter};
 use crate::ast::Span;
 use crate::limits::Limits;
 use crate::plan::{self, Comparison, Merge, Page, Plan, Request};
+use std::borrow::Cow;
 
 /// Where one request of a plan came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -91,26 +92,21 @@ pub(super) fn pack_with(
     origins: bool,
 ) -> Result<Packed, LowerError> {
     let mut groups = Groups {
-        filters: Vec::new(),
+        requests: Vec::new(),
         origins: origins.then(Vec::new),
     };
     match terms {
         [only] if only.filters.is_empty() => groups.push(Comparison::Or, everyone(), || vec![0]),
         _ => groups.fill(terms, limits, span)?,
     }
-    let pages = Pages::of(groups.filters.len(), page);
-    let requests = groups
-        .filters
-        .into_iter()
-        .map(|(comparison, filter)| Request {
-            comparison,
-            filter,
-            sort: page.sort.clone(),
-            order: page.order,
-            offset: pages.offset,
-            limit: pages.limit,
-        })
-        .collect();
+    let pages = Pages::of(groups.requests.len(), page);
+    let mut requests = groups.requests;
+    for request in &mut requests {
+        request.sort = page.sort.clone();
+        request.order = page.order;
+        request.offset = pages.offset;
+        request.limit = pages.limit;
+    }
     Ok(Packed {
         plan: Plan {
             requests,
@@ -120,9 +116,10 @@ pub(super) fn pack_with(
     })
 }
 
-/// The filters of each request, and where each came from when asked.
+/// The requests, their page still to set, and where each came from when
+/// asked.
 struct Groups {
-    filters: Vec<(Comparison, Vec<plan::Filter>)>,
+    requests: Vec<Request>,
     /// `None` when no trace is kept: the lists cost an allocation each.
     origins: Option<Vec<Origin>>,
 }
@@ -136,7 +133,15 @@ impl Groups {
         filters: Vec<plan::Filter>,
         terms: impl FnOnce() -> Vec<usize>,
     ) {
-        self.filters.push((comparison, filters));
+        // The page is set once every request is known: `pack_with`.
+        self.requests.push(Request {
+            comparison,
+            filter: filters,
+            sort: Cow::Borrowed(""),
+            order: plan::Order::Asc,
+            offset: 0,
+            limit: 0,
+        });
         if let Some(origins) = &mut self.origins {
             origins.push(Origin {
                 comparison,
@@ -191,7 +196,7 @@ impl Groups {
 /// The filters of a request every contact matches.
 fn everyone() -> Vec<plan::Filter> {
     let id = |operator| plan::Filter {
-        field: "customers.id".to_owned(),
+        field: "customers.id".into(),
         operator,
         value: plan::Value::Number(0),
     };
@@ -221,7 +226,7 @@ struct Pages {
 impl Pages {
     fn of(requests: usize, page: &Page) -> Pages {
         let merge = |page: Page| Merge {
-            by: "id".to_owned(),
+            by: "id".into(),
             page,
         };
         if requests == 0 {

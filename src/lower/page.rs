@@ -60,7 +60,7 @@ impl PlanOptions {
     /// let options = hcq::Options::at("2024-06-01T00:00:00Z".parse().unwrap());
     /// let query = hcq::check("id > 1 sort by firstSeen asc limit 5", &options)?;
     /// let page = PlanOptions { limit: Some(Limit::Rows(20)), ..PlanOptions::default() }.resolve(&query);
-    /// assert_eq!((page.sort.as_str(), page.order, page.offset, page.limit), ("customers.firstSeen", hcq::plan::Order::Asc, 0, Some(20)));
+    /// assert_eq!((&*page.sort, page.order, page.offset, page.limit), ("customers.firstSeen", hcq::plan::Order::Asc, 0, Some(20)));
     /// let every = PlanOptions { limit: Some(Limit::All), ..PlanOptions::default() }.resolve(&query);
     /// assert_eq!(every.limit, None);
     /// # Ok::<(), hcq::Error>(())
@@ -71,7 +71,7 @@ impl PlanOptions {
             sort: given
                 .sort
                 .map_or(plan::DEFAULT_SORT, |field| field.name)
-                .to_owned(),
+                .into(),
             order: given.order.map_or(plan::DEFAULT_ORDER, plan::Order::from),
             offset: given.offset.unwrap_or(0),
             limit: given

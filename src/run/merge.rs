@@ -93,7 +93,7 @@ impl Merger {
             Some(merge) => {
                 let page = &merge.page;
                 Mode::Merged {
-                    sort: page.sort.clone(),
+                    sort: page.sort.to_string(),
                     descending: page.order == Order::Desc,
                     streams: plan
                         .requests

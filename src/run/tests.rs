@@ -63,7 +63,7 @@ fn contacts() -> impl Strategy<Value = Vec<(String, Contact)>> {
 }
 
 fn filter() -> impl Strategy<Value = Filter> {
-    let number = |field: &str, op, n: i64| Filter {
+    let number = |field: &'static str, op, n: i64| Filter {
         field: field.into(),
         operator: op,
         value: Value::Number(n),

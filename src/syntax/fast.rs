@@ -19,8 +19,17 @@
 //!
 //! Giving up is always safe; accepting is safe because the tree must be
 //! the one pest's path builds, which `syntax/tests/fast_parser.rs` checks on
-//! every fixture and on generated inputs, spans compared. Recursion is
-//! bounded by the scan that runs first (`syntax/scan.rs`), as pest's is.
+//! every fixture and on generated inputs, spans compared.
+//!
+//! An expression is parsed before the scan (`syntax/scan.rs`) runs, which
+//! then runs only when this parser gives up: a second pass over every
+//! input cost as much as a tenth of compiling a typical one. So this
+//! parser bounds its own recursion: it counts the levels the scan counts
+//! (each `(` and `[`, and each `not` in front of an operand; the `not` of
+//! `not in` counts with its list, as in the scan) and gives up past
+//! `max_depth`, where the scan would have failed. It never counts fewer
+//! levels than the scan on an input it accepts, so whatever it accepts
+//! passes the scan too.
 
 use super::chars::{self, Class};
 use super::token::{self, Strings};
@@ -30,6 +39,18 @@ use crate::ast::{
     ValueKind,
 };
 
+/// The first letters of [`KEYWORDS`], one bit per letter from `a`: most
+/// names and words start with none of them.
+const KEYWORD_INITIALS: u32 = {
+    let mut bits = 0;
+    let mut i = 0;
+    while i < KEYWORDS.len() {
+        bits |= 1 << (KEYWORDS[i].as_bytes()[0] - b'a');
+        i += 1;
+    }
+    bits
+};
+
 /// This parser is not sure; pest decides.
 pub(super) struct Bail;
 
@@ -37,8 +58,8 @@ type Parsed<T> = Result<T, Bail>;
 
 /// Parses one expression with its clauses, as `parse_query` does, after
 /// the scan has bounded the input.
-pub(super) fn query(source: &str, max_list_len: usize) -> Parsed<ast::Query> {
-    let mut parser = Parser::new(source, max_list_len);
+pub(super) fn query(source: &str, max_list_len: usize, max_depth: usize) -> Parsed<ast::Query> {
+    let mut parser = Parser::new(source, max_list_len, max_depth);
     parser.start();
     let query = parser.query()?;
     parser.end()?;
@@ -46,8 +67,8 @@ pub(super) fn query(source: &str, max_list_len: usize) -> Parsed<ast::Query> {
 }
 
 /// Parses a segment file, as `parse_file` does, after the scan.
-pub(super) fn file(source: &str, max_list_len: usize) -> Parsed<ast::File> {
-    let mut parser = Parser::new(source, max_list_len);
+pub(super) fn file(source: &str, max_list_len: usize, max_depth: usize) -> Parsed<ast::File> {
+    let mut parser = Parser::new(source, max_list_len, max_depth);
     parser.start();
     let mut segments = Vec::new();
     loop {
@@ -64,16 +85,35 @@ struct Parser<'a> {
     bytes: &'a [u8],
     pos: usize,
     max_list_len: usize,
+    /// Levels of nesting open here, as the scan counts them.
+    depth: usize,
+    max_depth: usize,
 }
 
 impl<'a> Parser<'a> {
-    fn new(source: &'a str, max_list_len: usize) -> Self {
+    fn new(source: &'a str, max_list_len: usize, max_depth: usize) -> Self {
         Parser {
             source,
             bytes: source.as_bytes(),
             pos: 0,
             max_list_len,
+            depth: 0,
+            max_depth,
         }
+    }
+
+    /// One level deeper; gives up past `max_depth`, where the scan fails.
+    /// A parser that gave up is dropped, so only success calls [`Parser::leave`].
+    fn enter(&mut self) -> Parsed<()> {
+        if self.depth >= self.max_depth {
+            return Err(Bail);
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
+    fn leave(&mut self) {
+        self.depth -= 1;
     }
 
     // ------------------------------------------------------------ bytes
@@ -138,8 +178,15 @@ impl<'a> Parser<'a> {
     fn keyword_at(&self, at: usize) -> Option<usize> {
         // None is a prefix of another, so at most one matches.
         let rest = &self.bytes[at..];
+        // Every name and word is tested: comparing the first byte alone
+        // rules out most keywords (and all, for most names) cheaply.
+        let first = rest.first()?.to_ascii_lowercase();
+        if !first.is_ascii_lowercase() || KEYWORD_INITIALS & (1 << (first - b'a')) == 0 {
+            return None;
+        }
         KEYWORDS
             .iter()
+            .filter(|kw| kw.as_bytes()[0] == first)
             .find(|kw| {
                 rest.len() >= kw.len() && rest[..kw.len()].eq_ignore_ascii_case(kw.as_bytes())
             })
@@ -302,7 +349,9 @@ impl<'a> Parser<'a> {
         let Some(not) = self.keyword("not") else {
             return self.primary();
         };
+        self.enter()?;
         let operand = self.negation()?;
+        self.leave();
         let span = Span::new(not.start, operand.outer.end);
         Ok(Operand {
             expr: Expr {
@@ -318,6 +367,7 @@ impl<'a> Parser<'a> {
         let start = self.pos;
         match self.byte(start) {
             Some(b'(') => {
+                self.enter()?;
                 self.pos += 1;
                 let operand = self.disjunction()?;
                 self.skip();
@@ -325,6 +375,7 @@ impl<'a> Parser<'a> {
                     return Err(Bail);
                 }
                 self.pos += 1;
+                self.leave();
                 Ok(Operand {
                     expr: operand.expr,
                     outer: Span::new(start, self.pos),
@@ -477,6 +528,7 @@ impl<'a> Parser<'a> {
         if self.byte(self.pos) != Some(open) {
             return Err(Bail);
         }
+        self.enter()?;
         self.pos += 1;
         let mut values = Vec::new();
         loop {
@@ -497,6 +549,7 @@ impl<'a> Parser<'a> {
             }
         }
         self.pos += 1;
+        self.leave();
         Ok(values)
     }
 
@@ -708,6 +761,7 @@ mod tests {
     use super::{file, query};
 
     const MAX_LIST_LEN: usize = 1000;
+    const MAX_DEPTH: usize = 64;
 
     #[test]
     fn reads_what_people_usually_write() {
@@ -725,11 +779,14 @@ mod tests {
             "not (all) or all and city in (all, x)",
             "city = Київ and company in (Café, naïve) and lastSeen > now - 30дн",
         ] {
-            assert!(query(text, MAX_LIST_LEN).is_ok(), "gave up on {text:?}");
+            assert!(
+                query(text, MAX_LIST_LEN, MAX_DEPTH).is_ok(),
+                "gave up on {text:?}"
+            );
         }
         let example = include_str!("../../examples/segments.hcq");
         assert!(
-            file(example, MAX_LIST_LEN).is_ok(),
+            file(example, MAX_LIST_LEN, MAX_DEPTH).is_ok(),
             "gave up on the example file"
         );
     }
@@ -754,7 +811,41 @@ mod tests {
             } else {
                 MAX_LIST_LEN
             };
-            assert!(query(text, max).is_err(), "accepted {text:?}");
+            assert!(query(text, max, MAX_DEPTH).is_err(), "accepted {text:?}");
+        }
+    }
+
+    /// The fast path gives up exactly where the scan it runs before would
+    /// fail for depth, never later: what it accepts must pass the scan.
+    #[test]
+    fn gives_up_where_the_scan_fails_for_depth() {
+        use crate::Limits;
+        for text in [
+            "((a = 1))",
+            "not not (not (a = 1))",
+            "not a = 1 and not (b = 2)",
+            "a not in (1, 2)",
+            "not a not in (1)",
+            "tag = [a, b] and (not tag = [c])",
+            "(not (a = 1)) or not not b in (1)",
+        ] {
+            for max_depth in 0..8 {
+                let limits = Limits {
+                    max_depth,
+                    ..Limits::default()
+                };
+                let scan = crate::syntax::scan::scan(text, max_depth);
+                if query(text, MAX_LIST_LEN, max_depth).is_ok() {
+                    assert!(scan.is_ok(), "accepted {text:?} at depth {max_depth}");
+                }
+                // And the whole parse agrees with the scan-first order.
+                let parsed = crate::syntax::parse_query(text, &limits);
+                assert_eq!(
+                    parsed.is_ok(),
+                    scan.is_ok(),
+                    "{text:?} at depth {max_depth}"
+                );
+            }
         }
     }
 }

@@ -115,16 +115,18 @@ enum Path {
 }
 
 fn parse_query_by(source: &str, limits: &Limits, path: Path) -> Result<ast::Query, ParseError> {
+    // The fast path bounds its own depth as the scan does, and what it
+    // accepts passes the scan, so the scan runs only where it gives up.
+    let fast = (path == Path::Fast && source.len() <= limits.max_input_bytes)
+        .then(|| fast::query(source, limits.max_list_len, limits.max_depth));
+    if let Some(Ok(query)) = fast {
+        return Ok(query);
+    }
     let scanned = prepare(source, limits.max_input_bytes, limits)?;
     if !scanned.has_tokens {
         return Err(ParseError::Empty {
             span: (0, source.len()).into(),
         });
-    }
-    if path == Path::Fast
-        && let Ok(query) = fast::query(source, limits.max_list_len)
-    {
-        return Ok(query);
     }
     let mut pairs = run(Rule::query, source)?;
     let builder = Builder {
@@ -162,7 +164,7 @@ pub(crate) fn parse_file_with_pest(source: &str, limits: &Limits) -> Result<ast:
 fn parse_file_by(source: &str, limits: &Limits, path: Path) -> Result<ast::File, ParseError> {
     prepare(source, limits.max_file_bytes, limits)?;
     if path == Path::Fast
-        && let Ok(file) = fast::file(source, limits.max_list_len)
+        && let Ok(file) = fast::file(source, limits.max_list_len, limits.max_depth)
     {
         return Ok(file);
     }
@@ -434,10 +436,16 @@ fn join(lhs: Operand, is_and: bool, rhs: Operand) -> Operand {
     let mut operands = match lhs.expr.kind {
         ExprKind::And(operands) if is_and => operands,
         ExprKind::Or(operands) if !is_and => operands,
-        kind => vec![Expr {
-            kind,
-            span: lhs.expr.span,
-        }],
+        kind => {
+            // Room for the usual chain: growing from one operand cost two
+            // allocations for each `a and b and c`.
+            let mut operands = Vec::with_capacity(4);
+            operands.push(Expr {
+                kind,
+                span: lhs.expr.span,
+            });
+            operands
+        }
     };
     match rhs.expr.kind {
         ExprKind::And(more) if is_and => operands.extend(more),

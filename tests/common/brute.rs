@@ -142,7 +142,7 @@ pub fn of_plan(f: &plan::Filter) -> (Atom, bool) {
         plan::Value::Tags(tags) => Value::Tags(tags.iter().map(|t| t.name.clone()).collect()),
     };
     let atom = Atom {
-        field: f.field.clone(),
+        field: f.field.to_string(),
         op,
         value,
     };

@@ -163,7 +163,9 @@ pub(super) fn fewest(terms: Vec<Term>, log: &mut Log) -> Vec<Term> {
 /// that tell them apart are all false). So every term needs a request of
 /// its own, or the OR request of single filters.
 fn plainly_fewest(terms: &[Term]) -> bool {
-    let mut seen: Vec<(&Filter, bool)> = Vec::with_capacity(8);
+    // At most 16 distinct filters are judged: a list on the stack.
+    let mut seen_at: [Option<(&Filter, bool)>; 16] = [None; 16];
+    let mut len = 0;
     for term in terms {
         for (i, f) in term.filters.iter().enumerate() {
             let same = |g: &Filter| std::ptr::eq(g.field, f.field) || g.field.name == f.field.name;
@@ -173,7 +175,8 @@ fn plainly_fewest(terms: &[Term]) -> bool {
             // The DNF shares one filter among the terms it came into: met
             // again, it was already judged against every other (the
             // judgements are symmetric).
-            if seen.iter().any(|&(g, _)| std::ptr::eq(g, &**f)) {
+            let seen = seen_at[..len].iter().flatten();
+            if seen.clone().any(|&(g, _)| std::ptr::eq(g, &**f)) {
                 continue;
             }
             let (op, denied) = match f.op {
@@ -183,7 +186,7 @@ fn plainly_fewest(terms: &[Term]) -> bool {
                 op => (op, false),
             };
             let mut known = false;
-            for &(g, g_denied) in &seen {
+            for &(g, g_denied) in seen {
                 if !same(g) {
                     continue;
                 }
@@ -210,10 +213,11 @@ fn plainly_fewest(terms: &[Term]) -> bool {
                 }
             }
             if !known {
-                if seen.len() == 16 {
+                if len == seen_at.len() {
                     return false;
                 }
-                seen.push((f, denied));
+                seen_at[len] = Some((f, denied));
+                len += 1;
             }
         }
     }

@@ -38,23 +38,31 @@ pub(super) fn dedup_terms(arena: &Arena, terms: Vec<Vec<Id>>, log: &mut Log) -> 
 /// masks, so most unequal terms differ there), then, when the masks are
 /// equal, as sorted lists.
 fn dedup_few_terms(arena: &Arena, terms: Vec<Vec<Id>>, log: &mut Log) -> Vec<Vec<Id>> {
-    let masks: Vec<u64> = terms
-        .iter()
-        .map(|ids| ids.iter().fold(0, |mask, &id| mask | 1 << (id % 64)))
-        .collect();
-    let mut kept: Vec<usize> = Vec::with_capacity(terms.len());
+    // At most SCAN terms: arrays on the stack, not two lists on the heap.
+    let mut masks = [0u64; SCAN];
+    for (mask, ids) in masks.iter_mut().zip(&terms) {
+        *mask = ids.iter().fold(0, |mask, &id| mask | 1 << (id % 64));
+    }
+    let mut kept = [0usize; SCAN];
+    let mut kept_len = 0;
     for i in 0..terms.len() {
-        let mut earlier = kept.iter().copied();
+        let mut earlier = kept[..kept_len].iter().copied();
         match earlier.find(|&k| masks[k] == masks[i] && same_set(&terms[k], &terms[i])) {
             Some(first) => log_duplicate(arena, &terms[i], &terms[first], log),
-            None => kept.push(i),
+            None => {
+                kept[kept_len] = i;
+                kept_len += 1;
+            }
         }
     }
-    if kept.len() == terms.len() {
+    if kept_len == terms.len() {
         return terms;
     }
     let mut terms: Vec<Option<Vec<Id>>> = terms.into_iter().map(Some).collect();
-    kept.iter().filter_map(|&i| terms[i].take()).collect()
+    kept[..kept_len]
+        .iter()
+        .filter_map(|&i| terms[i].take())
+        .collect()
 }
 
 /// Whether `a` and `b` hold the same ids, each counted once.
@@ -80,25 +88,36 @@ fn log_duplicate(arena: &Arena, ids: &[Id], first: &[Id], log: &mut Log) {
 struct Profile {
     /// One set per number field, by field name.
     numbers: Vec<NumSet>,
-    /// Text filters (and anything else compared by identity), sorted ids.
-    plain: Vec<Id>,
+    /// [`Profile::plain`], then [`Profile::tags`]: one list, not two, for
+    /// a profile is made for every term.
+    ids: Vec<u32>,
+    /// Where the tags start in `ids`.
+    tags_from: usize,
     /// The filters of `plain` whose exact negation exists, with it: the
     /// only ones [`complement`] can use.
     negatable: Vec<(Id, Id)>,
-    /// Tag names every contact must carry, sorted ids.
-    tags: Vec<u32>,
     /// The filters cannot all hold.
     empty: bool,
 }
 
 impl Profile {
+    /// Text filters (and anything else compared by identity), sorted ids.
+    fn plain(&self) -> &[Id] {
+        &self.ids[..self.tags_from]
+    }
+
+    /// Tag names every contact must carry, sorted ids.
+    fn tags(&self) -> &[u32] {
+        &self.ids[self.tags_from..]
+    }
+
     /// Whether every contact this profile admits is admitted by `other`.
     fn implies(&self, other: &Profile) -> bool {
         if self.empty {
             return true;
         }
-        is_subset(&other.plain, &self.plain)
-            && is_subset(&other.tags, &self.tags)
+        is_subset(other.plain(), self.plain())
+            && is_subset(other.tags(), self.tags())
             && other.numbers.iter().all(|theirs| {
                 match self
                     .numbers
@@ -144,7 +163,6 @@ impl Arena<'_> {
         // One set per number field, narrowed as its filters come.
         let mut numbers: Vec<NumSet> = Vec::new();
         let mut plain = Vec::new();
-        let mut tags = Vec::new();
         for &id in ids.iter().filter(|&&id| keep(id)) {
             match self.kind(id) {
                 Kind::Number { field, .. } => {
@@ -157,17 +175,31 @@ impl Arena<'_> {
                     };
                     numbers[at].add(self, id);
                 }
-                Kind::Tags { names } => tags.extend_from_slice(names),
+                Kind::Tags { .. } => {}
                 Kind::Plain { .. } => plain.push(id),
             }
         }
         plain.sort_unstable();
         plain.dedup();
-        tags.sort_unstable();
-        tags.dedup();
+        let tags_from = plain.len();
+        for &id in ids.iter().filter(|&&id| keep(id)) {
+            if let Kind::Tags { names } = self.kind(id) {
+                plain.extend_from_slice(names);
+            }
+        }
+        plain[tags_from..].sort_unstable();
+        // `dedup` of the tags alone: sorted, so each repeat follows its first.
+        let mut end = tags_from;
+        for at in tags_from..plain.len() {
+            if end == tags_from || plain[at] != plain[end - 1] {
+                plain[end] = plain[at];
+                end += 1;
+            }
+        }
+        plain.truncate(end);
         // Plain kinds get their negations while the terms are interned,
         // before any profile is made, so this list does not go stale.
-        let negatable = plain
+        let negatable = plain[..tags_from]
             .iter()
             .filter_map(|&id| match *self.kind(id) {
                 Kind::Plain {
@@ -188,9 +220,9 @@ impl Arena<'_> {
         numbers.sort_by_key(|set| set.field.name);
         Profile {
             numbers,
-            plain,
+            ids: plain,
+            tags_from,
             negatable,
-            tags,
             empty,
         }
     }
@@ -309,7 +341,7 @@ fn complement(
     log: &mut Log,
 ) -> Option<Step> {
     for &(f, not_f) in &pa.negatable {
-        if pb.plain.binary_search(&not_f).is_err() {
+        if pb.plain().binary_search(&not_f).is_err() {
             continue;
         }
         let rest_b = arena.profile(b, |id| id != not_f);

@@ -271,6 +271,11 @@ impl<'t> Arena<'t> {
         id
     }
 
+    /// Every filter, indexed by id, once the rules are done.
+    pub(super) fn into_filters(self) -> Vec<Arc<Filter>> {
+        self.filters
+    }
+
     pub(super) fn filter(&self, id: Id) -> &Arc<Filter> {
         &self.filters[id as usize]
     }

@@ -32,8 +32,10 @@ mod within;
 
 use super::dnf::Term;
 use super::{Log, Rule};
+use crate::typed::Filter;
 use across::{across, dedup_terms};
 use arena::{Arena, Id};
+use std::sync::Arc;
 
 /// Most pairs of terms compared across terms. Past it the remaining terms
 /// are kept as they are: still exact, perhaps not the fewest. It bounds the
@@ -72,6 +74,37 @@ pub fn simplify(terms: Vec<Term>, log: &mut Log) -> Vec<Term> {
 /// [`simplify`] on borrowed terms, so that a caller that keeps them
 /// (`lower`'s trace does) need not clone every filter of every term.
 pub(super) fn simplify_slice(terms: &[Term], log: &mut Log) -> Vec<Term> {
+    let (filters, work) = simplified_ids(terms, log);
+    work.into_iter()
+        .map(|ids| Term {
+            filters: ids.iter().map(|&id| filters[id as usize].clone()).collect(),
+        })
+        .collect()
+}
+
+/// [`simplify`] of terms the caller gives up (`lower` without a trace):
+/// the simplified terms reuse their lists instead of allocating new ones.
+pub(super) fn simplify_owned(terms: Vec<Term>, log: &mut Log) -> Vec<Term> {
+    let (filters, work) = simplified_ids(&terms, log);
+    let mut spare: Vec<Vec<Arc<Filter>>> = terms
+        .into_iter()
+        .map(|term| {
+            let mut list = term.filters;
+            list.clear();
+            list
+        })
+        .collect();
+    work.into_iter()
+        .map(|ids| {
+            let mut list = spare.pop().unwrap_or_default();
+            list.extend(ids.iter().map(|&id| filters[id as usize].clone()));
+            Term { filters: list }
+        })
+        .collect()
+}
+
+/// The simplified terms as ids into the returned filters.
+fn simplified_ids(terms: &[Term], log: &mut Log) -> (Vec<Arc<Filter>>, Vec<Vec<Id>>) {
     let mut arena = Arena::with_capacity(terms.iter().map(|t| t.filters.len()).sum());
     let raw: Vec<Vec<Id>> = terms
         .iter()
@@ -83,30 +116,24 @@ pub(super) fn simplify_slice(terms: &[Term], log: &mut Log) -> Vec<Term> {
 
     let mut work = Vec::with_capacity(raw.len());
     for ids in raw {
-        if let Some(normal) = arena.normalize(&ids, log) {
+        if let Some(normal) = arena.normalize_owned(ids, log) {
             if normal.is_empty() {
-                return always(&arena, &ids, log);
+                always(&arena, arena.last_taken(), log);
+                return (arena.into_filters(), vec![Vec::new()]);
             }
             work.push(normal);
         }
     }
     let work = dedup_terms(&arena, work, log);
     let work = across(&mut arena, work, log);
-    work.into_iter()
-        .map(|ids| Term {
-            filters: ids.iter().map(|&id| arena.filter(id).clone()).collect(),
-        })
-        .collect()
+    (arena.into_filters(), work)
 }
 
 /// The single empty term: every contact matches.
-fn always(arena: &Arena, before: &[Id], log: &mut Log) -> Vec<Term> {
+fn always(arena: &Arena, before: &[Id], log: &mut Log) {
     log.record_parts(
         Rule::AlwaysTrue,
         || arena.spans(before),
         || "no condition is left in a term, so the expression holds for every contact".to_owned(),
     );
-    vec![Term {
-        filters: Vec::new(),
-    }]
 }

@@ -23,6 +23,8 @@ pub(super) struct Scratch {
     fields: usize,
     /// The tag tests.
     tags: Vec<Id>,
+    /// A copy of the term [`Arena::normalize_owned`] rewrites in place.
+    input: Vec<Id>,
 }
 
 impl Scratch {
@@ -96,9 +98,31 @@ impl Arena<'_> {
     /// the field first appears, as lower bound, upper bound (or one `=`),
     /// then `!=` in ascending order; tags where the first tag test was.
     pub(super) fn normalize(&mut self, ids: &[Id], log: &mut Log) -> Option<Vec<Id>> {
+        let mut out = Vec::with_capacity(ids.len());
+        self.normalize_into(ids, &mut out, log).map(|()| out)
+    }
+
+    /// [`Arena::normalize`] of a term the caller gives up: the result takes
+    /// its list, sparing an allocation per term.
+    pub(super) fn normalize_owned(&mut self, mut ids: Vec<Id>, log: &mut Log) -> Option<Vec<Id>> {
+        let mut input = std::mem::take(&mut self.scratch.input);
+        input.clear();
+        input.append(&mut ids);
+        let normal = self.normalize_into(&input, &mut ids, log);
+        self.scratch.input = input;
+        normal.map(|()| ids)
+    }
+
+    /// The term [`Arena::normalize_owned`] took last, as it was given.
+    pub(super) fn last_taken(&self) -> &[Id] {
+        &self.scratch.input
+    }
+
+    /// [`Arena::normalize`] into `out`, which is empty.
+    fn normalize_into(&mut self, ids: &[Id], out: &mut Vec<Id>, log: &mut Log) -> Option<()> {
         let mut scratch = std::mem::take(&mut self.scratch);
         scratch.seen.grow(self.filters.len());
-        let normal = self.normalize_with(ids, log, &mut scratch);
+        let normal = self.normalize_with(ids, out, log, &mut scratch);
         scratch.seen.clear(ids);
         self.scratch = scratch;
         normal
@@ -109,9 +133,10 @@ impl Arena<'_> {
     fn normalize_with(
         &mut self,
         ids: &[Id],
+        out: &mut Vec<Id>,
         log: &mut Log,
         scratch: &mut Scratch,
-    ) -> Option<Vec<Id>> {
+    ) -> Option<()> {
         self.sort_into_slots(ids, log, scratch)?;
         let Scratch {
             slots,
@@ -119,7 +144,6 @@ impl Arena<'_> {
             tags,
             ..
         } = scratch;
-        let mut out = Vec::with_capacity(ids.len());
         for slot in slots.iter() {
             match *slot {
                 Slot::Keep(id) => out.push(id),
@@ -131,12 +155,12 @@ impl Arena<'_> {
                         return None;
                     };
                     let start = out.len();
-                    set.to_filters_into(self, &mut out);
+                    set.to_filters_into(self, out);
                     self.note_numbers(group, &out[start..], log);
                 }
             }
         }
-        Some(out)
+        Some(())
     }
 
     /// Fills `scratch` with the slots of the term `ids`: duplicates

@@ -63,12 +63,12 @@ fn the_estimate_multiplies_across_and() {
 
     let id = Schema::CONTACTS.by_name("customers.id");
     let leaf = |n| {
-        nnf::Expr::Filter(Filter {
+        nnf::Expr::Filter(Arc::new(Filter {
             field: id,
             op: CompareOp::Eq,
             value: Literal::Integer(n),
             span: Span::default(),
-        })
+        }))
     };
     let or = |a, b| nnf::Expr::Or(vec![leaf(a), leaf(b)], Span::default());
     // (a or b) and (c or d) and (e or f): 2 × 2 × 2 terms

@@ -35,8 +35,8 @@ fn de_morgan_swaps_and_and_or() {
     assert_eq!(
         items,
         vec![
-            nnf::Expr::Filter(filter("id <= 5")),
-            nnf::Expr::Filter(filter("email !~ gmail"))
+            nnf::Expr::Filter(Arc::new(filter("id <= 5"))),
+            nnf::Expr::Filter(Arc::new(filter("email !~ gmail")))
         ]
     );
 
@@ -48,7 +48,7 @@ fn de_morgan_swaps_and_and_or() {
 fn double_negation_cancels() {
     assert_eq!(
         nnf_of(&not(not(f("id > 5")))),
-        nnf::Expr::Filter(filter("id > 5"))
+        nnf::Expr::Filter(Arc::new(filter("id > 5")))
     );
     let mut log = lower::Log::default();
     nnf::to_nnf(&not(not(f("id > 5"))), &mut log);
@@ -201,7 +201,7 @@ fn all_is_the_constant_true_and_goes_in_the_normal_form() {
     assert_eq!(nnf_of(&not(all())), never);
     assert_eq!(nnf_of(&not(not(all()))), always);
     // Absorbed where it does not decide: `a and all` is `a`, `a or not all` is `a`.
-    let a = nnf::Expr::Filter(filter("id > 5"));
+    let a = nnf::Expr::Filter(Arc::new(filter("id > 5")));
     assert_eq!(nnf_of(&and(vec![all(), f("id > 5")])), a);
     assert_eq!(nnf_of(&or(vec![f("id > 5"), not(all())])), a);
     // The whole node where it decides.
@@ -211,7 +211,7 @@ fn all_is_the_constant_true_and_goes_in_the_normal_form() {
     // `not (a or all)` is false.
     assert_eq!(
         nnf_of(&not(and(vec![f("id > 5"), all()]))),
-        nnf::Expr::Filter(filter("id <= 5"))
+        nnf::Expr::Filter(Arc::new(filter("id <= 5")))
     );
     assert_eq!(nnf_of(&not(or(vec![f("id > 5"), all()]))), never);
     // Deep inside: only the constant, or no constant, is left.
@@ -223,8 +223,8 @@ fn all_is_the_constant_true_and_goes_in_the_normal_form() {
         nnf_of(&expr),
         nnf::Expr::Or(
             vec![
-                nnf::Expr::Filter(filter("id = 1")),
-                nnf::Expr::Filter(filter("id = 2"))
+                nnf::Expr::Filter(Arc::new(filter("id = 1"))),
+                nnf::Expr::Filter(Arc::new(filter("id = 2")))
             ],
             Span::default()
         )

@@ -68,7 +68,7 @@ fn one_filter_is_an_and_request_with_the_callers_page() {
     let r = &plan.requests[0];
     assert_eq!(r.comparison, Comparison::And);
     assert_eq!(
-        (r.sort.as_str(), r.order, r.offset, r.limit),
+        (&*r.sort, r.order, r.offset, r.limit),
         ("customers.firstSeen", plan::Order::Asc, 40, 20)
     );
 }
@@ -86,7 +86,7 @@ fn options_override_the_query() {
     let plan = lower::lower(&q, &options, &Limits::default()).unwrap().plan;
     let r = &plan.requests[0];
     assert_eq!(
-        (r.sort.as_str(), r.order, r.offset, r.limit),
+        (&*r.sort, r.order, r.offset, r.limit),
         ("customers.firstSeen", plan::Order::Asc, 5, 7)
     );
 }
@@ -96,7 +96,7 @@ fn defaults_are_first_seen_asc_and_100_rows() {
     let plan = lower_ok(f("email ~ gmail")).plan;
     let r = &plan.requests[0];
     assert_eq!(
-        (r.sort.as_str(), r.order, r.offset, r.limit),
+        (&*r.sort, r.order, r.offset, r.limit),
         ("customers.firstSeen", plan::Order::Asc, 0, 100)
     );
 }
@@ -170,7 +170,7 @@ fn several_requests_read_from_zero_and_merge() {
     }
     let merge = plan.merge.unwrap();
     assert_eq!(
-        (merge.by.as_str(), merge.page.offset, merge.page.limit),
+        (&*merge.by, merge.page.offset, merge.page.limit),
         ("id", 20, Some(30))
     );
     q.offset = Some(1000);
@@ -349,7 +349,7 @@ fn pack_puts_single_filters_in_one_request() {
         term(&["tags = Lead"]),
     ];
     let page = plan::Page {
-        sort: "customers.lastSeen".to_owned(),
+        sort: "customers.lastSeen".into(),
         order: plan::Order::Desc,
         offset: 0,
         limit: Some(10),
