@@ -845,6 +845,18 @@ mod tests {
                     scan.is_ok(),
                     "{text:?} at depth {max_depth}"
                 );
+                // The same for a segment file holding it.
+                let file_text = format!("# x\nsegment a\n  {text}\n\nsegment b\n  c = 1\n");
+                let scan = crate::syntax::scan::scan(&file_text, max_depth);
+                if file(&file_text, MAX_LIST_LEN, max_depth).is_ok() {
+                    assert!(scan.is_ok(), "accepted {file_text:?} at depth {max_depth}");
+                }
+                let parsed = crate::syntax::parse_file(&file_text, &limits);
+                assert_eq!(
+                    parsed.is_ok(),
+                    scan.is_ok(),
+                    "{file_text:?} at depth {max_depth}"
+                );
             }
         }
     }

@@ -162,12 +162,13 @@ pub(crate) fn parse_file_with_pest(source: &str, limits: &Limits) -> Result<ast:
 }
 
 fn parse_file_by(source: &str, limits: &Limits, path: Path) -> Result<ast::File, ParseError> {
-    prepare(source, limits.max_file_bytes, limits)?;
-    if path == Path::Fast
-        && let Ok(file) = fast::file(source, limits.max_list_len, limits.max_depth)
-    {
+    // As for a query: the scan runs only where the fast path gives up.
+    let fast = (path == Path::Fast && source.len() <= limits.max_file_bytes)
+        .then(|| fast::file(source, limits.max_list_len, limits.max_depth));
+    if let Some(Ok(file)) = fast {
         return Ok(file);
     }
+    prepare(source, limits.max_file_bytes, limits)?;
     let pairs = run(Rule::file, source)?;
     let builder = Builder {
         max_list_len: limits.max_list_len,
