@@ -40,6 +40,63 @@ pub(super) fn count(a: &Bits) -> u32 {
     a.iter().map(|w| w.count_ones()).sum()
 }
 
+/// How many string rules [`Rules`] tells apart: one bit each.
+const RULES: usize = ALL_RULES.count_ones() as usize;
+
+/// For each of the [`EXACT_ATOMS`] places, the minterms where its atom
+/// holds: bit `i` of the minterm's number.
+const HOLDS: [Bits; EXACT_ATOMS] = {
+    let mut holds = [[0u64; 4]; EXACT_ATOMS];
+    let mut i = 0;
+    while i < EXACT_ATOMS {
+        let mut m = 0;
+        while m < 1 << EXACT_ATOMS {
+            if m >> i & 1 == 1 {
+                holds[i][m / 64] |= 1 << (m % 64);
+            }
+            m += 1;
+        }
+        i += 1;
+    }
+    holds
+};
+
+/// The minterms of `n` atoms: those numbered below `2^n`.
+fn minterms_below(n: usize) -> Bits {
+    let mut set = [0u64; 4];
+    for (w, word) in set.iter_mut().enumerate() {
+        let start = w * 64;
+        let end = 1usize << n;
+        if end >= start + 64 {
+            *word = u64::MAX;
+        } else if end > start {
+            *word = (1u64 << (end - start)) - 1;
+        }
+    }
+    set
+}
+
+/// What [`Table::build`] computes as whole words, the allowed minterms,
+/// walked minterm by minterm: the definition, which the tests (built with
+/// debug assertions) hold every table to.
+fn allowed_one_by_one(n: usize, fields: &[Vec<usize>], local: &[Vec<Rules>]) -> Bits {
+    let mut allowed = [0u64; 4];
+    for m in 0..1usize << n {
+        let mut rules = ALL_RULES;
+        for (f, table) in fields.iter().zip(local) {
+            let p = f
+                .iter()
+                .enumerate()
+                .fold(0, |p, (k, &i)| p | (m >> i & 1) << k);
+            rules &= table[p];
+        }
+        if rules != 0 {
+            allowed[m / 64] |= 1 << (m % 64);
+        }
+    }
+    allowed
+}
+
 /// The truth table of a few atoms.
 pub(super) struct Table {
     /// The model's atoms, in the table's order.
@@ -99,30 +156,44 @@ impl Table {
                     .collect()
             })
             .collect();
-        let mut allowed = [0u64; 4];
-        for m in 0..1usize << n {
-            let mut rules = ALL_RULES;
-            for (f, table) in fields.iter().zip(&local) {
-                let p = f
+        // A minterm is allowed when some rule allows every field's part of
+        // it: for each rule, the minterms each field's allowing parts cover,
+        // intersected over the fields, then joined over the rules. Each
+        // part is a set of minterms made of whole words, not walked minterm
+        // by minterm.
+        let below: Bits = minterms_below(n);
+        let holds = |i: usize, yes: bool| {
+            if yes {
+                and(&HOLDS[i], &below)
+            } else {
+                minus(&below, &HOLDS[i])
+            }
+        };
+        let mut by_rule = [below; RULES];
+        for (f, table) in fields.iter().zip(&local) {
+            let mut covered = [[0u64; 4]; RULES];
+            for (p, &rules) in table.iter().enumerate() {
+                if rules == 0 {
+                    continue;
+                }
+                let part = f
                     .iter()
                     .enumerate()
-                    .fold(0, |p, (k, &i)| p | (m >> i & 1) << k);
-                rules &= table[p];
-            }
-            if rules != 0 {
-                allowed[m / 64] |= 1 << (m % 64);
-            }
-        }
-        let masks = (0..n)
-            .map(|i| {
-                let mut yes = [0u64; 4];
-                for m in 0..1usize << n {
-                    if m >> i & 1 == 1 {
-                        yes[m / 64] |= 1 << (m % 64);
+                    .fold(below, |set, (k, &i)| and(&set, &holds(i, p >> k & 1 == 1)));
+                for (r, set) in covered.iter_mut().enumerate() {
+                    if rules >> r & 1 == 1 {
+                        *set = or(set, &part);
                     }
                 }
-                [and(&yes, &allowed), minus(&allowed, &yes)]
-            })
+            }
+            for (all, set) in by_rule.iter_mut().zip(&covered) {
+                *all = and(all, set);
+            }
+        }
+        let allowed = by_rule.iter().fold([0u64; 4], |all, set| or(&all, set));
+        debug_assert_eq!(allowed, allowed_one_by_one(n, &fields, &local));
+        let masks = (0..n)
+            .map(|i| [and(&HOLDS[i], &allowed), minus(&allowed, &HOLDS[i])])
             .collect();
         Some(Table {
             atoms,
