@@ -150,7 +150,7 @@ struct Chunk {
 /// `text` cut at its `segment` lines (strings read exactly, as the parser
 /// reads them), and the text before the first, if any.
 fn cut(text: &str) -> (Option<Chunk>, Vec<Chunk>) {
-    let starts = lexical::scan(text, lexical::Strings::Exact).segment_starts;
+    let starts = lexical::segment_starts(text);
     let prefix = match starts.first() {
         Some(0) => None,
         Some(&first) => Some(Chunk {

@@ -5,7 +5,7 @@
 //! cuts a broken file at these lines; both read the text with the lexer
 //! (`token.rs`), so a `#` or `segment` inside a string is neither.
 
-use super::token::{Kind, Lexer, starts_with_keyword};
+use super::token::{self, Kind, Lexer, starts_with_keyword};
 use crate::ast::Span;
 
 pub use super::token::Strings;
@@ -49,6 +49,43 @@ pub struct Scan {
     pub segment_starts: Vec<usize>,
 }
 
+/// [`scan`]'s `segment_starts` with [`Strings::Exact`], found without
+/// the rest of the scan: a large file is cut at these lines before
+/// anything else, on one core (`segment::stream`). Outside strings and
+/// comments only a line's first token matters, and no other token holds a
+/// `"`, a `#` or a line feed, so the text in between is skipped to the
+/// next of those three at once (`memchr`).
+pub(crate) fn segment_starts(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut starts = Vec::new();
+    let mut at = 0;
+    // Whether only blanks stand between the last line feed (or the start
+    // of the text) and `at`.
+    let mut line_start = true;
+    while at < bytes.len() {
+        if line_start {
+            at = token::blanks_end(bytes, at);
+            if starts_with_keyword(&text[at..], "segment") {
+                starts.push(at);
+            }
+            line_start = false;
+        }
+        let Some(next) = memchr::memchr3(b'"', b'#', b'\n', &bytes[at..]) else {
+            break;
+        };
+        at += next;
+        match bytes[at] {
+            b'\n' => {
+                at += 1;
+                line_start = true;
+            }
+            b'#' => at = token::comment_end(bytes, at),
+            _ => at = token::string_end(bytes, at, Strings::Exact).0,
+        }
+    }
+    starts
+}
+
 /// Scans `text` for comments and segment starts, outside `"…"` strings,
 /// which are read as `strings` says.
 pub fn scan(text: &str, strings: Strings) -> Scan {
@@ -79,7 +116,31 @@ pub fn scan(text: &str, strings: Strings) -> Scan {
 
 #[cfg(test)]
 mod tests {
-    use super::{Strings, is_blank, is_segment_file, scan};
+    use super::{Strings, is_blank, is_segment_file, scan, segment_starts};
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The byte-level finder agrees with the lexer's scan on any text
+        /// made of the pieces that matter: words (`segment` among them, in
+        /// any case and glued to others), blanks and line breaks, comments,
+        /// strings with escapes and line breaks, operators, a byte order
+        /// mark and letters outside ASCII.
+        #[test]
+        fn segment_starts_are_the_scans(
+            pieces in prop::collection::vec(
+                prop::sample::select(vec![
+                    "segment", "SEGMENT", "Segment", "segments", "segment_", "xsegment", "@segment",
+                    "-segment", "a", "id", "=", "!=", "~", ">=", "(", ")", ",", "[", "]",
+                    " ", "  ", "\t", "\r", "\n", "\r\n", "\n\n", "#", "# c", "\"", "\\",
+                    "\\\"", "\"x\"", "\u{feff}", "é", "сегмент", "\u{2028}", "1", "+5",
+                ]),
+                0..40,
+            )
+        ) {
+            let text: String = pieces.concat();
+            prop_assert_eq!(segment_starts(&text), scan(&text, Strings::Exact).segment_starts);
+        }
+    }
 
     #[cfg(feature = "cli")]
     #[test]
