@@ -120,7 +120,9 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
-        /// The byte-level finder agrees with the lexer's scan on any text
+        #![proptest_config(crate::testing::proptest_config())]
+
+        /// The finder agrees with the lexer's scan on any text
         /// made of the pieces that matter: words (`segment` among them, in
         /// any case and glued to others), blanks and line breaks, comments,
         /// strings with escapes and line breaks, operators, a byte order
