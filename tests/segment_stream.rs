@@ -292,3 +292,31 @@ fn emit_of_a_large_file_writes_as_it_goes() {
     );
     assert!(serde_json::from_str::<serde_json::Value>(&out).is_err());
 }
+
+/// Past 256 segments, parsing and lowering run on worker threads: a
+/// segment nested as deep as raised bounds allow checks there as it does
+/// on the caller's thread (the workers have the main thread's stack). Both
+/// checks run on a thread with the stack the binary's main thread has.
+#[test]
+fn deep_segments_check_on_the_workers() {
+    let depth = 500;
+    let mut options = options(false);
+    options.limits.max_depth = depth + 10;
+    let deep = format!("{}id = 1{}", "(".repeat(depth), ")".repeat(depth));
+    let mut text = format!("segment deep\n  {deep} or tag = Lead\n\n");
+    for i in 0..300 {
+        text.push_str(&format!("segment s{i}\n  @deep and city = Kyiv\n\n"));
+    }
+    let on_main_stack = |check: fn(&str, &Options) -> Verdict| {
+        let (text, options) = (text.clone(), options.clone());
+        std::thread::Builder::new()
+            .stack_size(8 << 20)
+            .spawn(move || check(&text, &options))
+            .expect("a thread")
+            .join()
+            .expect("no overflow")
+    };
+    let streamed = on_main_stack(streamed);
+    assert!(matches!(streamed, Verdict::Passed { .. }), "{streamed:?}");
+    assert_eq!(streamed, on_main_stack(whole));
+}

@@ -49,11 +49,7 @@ pub(super) fn in_chunks<T: Send, C: Send>(
     std::thread::scope(|scope| {
         let workers: Vec<_> = slots[1..]
             .iter()
-            .map(|slot| {
-                std::thread::Builder::new()
-                    .spawn_scoped(scope, move || work_on(slot))
-                    .ok()
-            })
+            .map(|slot| worker().spawn_scoped(scope, move || work_on(slot)).ok())
             .collect();
         let mut results = Vec::with_capacity(slots.len());
         results.push(work_on(&slots[0]));
@@ -67,6 +63,14 @@ pub(super) fn in_chunks<T: Send, C: Send>(
         }
         results
     })
+}
+
+/// A worker thread with the stack the main thread has on Linux (8 MiB,
+/// committed only as used), rather than a spawned thread's 2 MiB: parsing
+/// and lowering recurse once per level of nesting, and a caller may raise
+/// `Limits::max_depth` far past the default.
+fn worker() -> std::thread::Builder {
+    std::thread::Builder::new().stack_size(8 << 20)
 }
 
 /// Items in one batch of [`in_order`]: large enough that handing batches
@@ -119,10 +123,7 @@ pub(super) fn in_order<S, R: Send>(
                     }
                 }
             };
-            if std::thread::Builder::new()
-                .spawn_scoped(scope, worker)
-                .is_ok()
-            {
+            if self::worker().spawn_scoped(scope, worker).is_ok() {
                 started += 1;
             }
         }
