@@ -105,18 +105,8 @@ pub(super) fn compile_file(
     input: &Input,
     options: &Options,
 ) -> Option<CompiledFile> {
-    match segment::check_file(&input.name, &input.text, options) {
-        Ok(compiled) => {
-            if let Some(warnings) = compiled.warnings() {
-                session.report(&warnings);
-            }
-            Some(compiled)
-        }
-        Err(error) => {
-            session.report(&error);
-            None
-        }
-    }
+    let result = segment::check_file(&input.name, &input.text, options);
+    reported(session, result, CompiledFile::warnings)
 }
 
 /// A segment file checked, keeping each segment's cost and not its plan
@@ -126,12 +116,23 @@ pub(super) fn summarize_file(
     input: &Input,
     options: &Options,
 ) -> Option<segment::FileSummary> {
-    match segment::summarize_file(&input.name, input.text.clone(), options) {
-        Ok(summary) => {
-            if let Some(warnings) = summary.warnings() {
+    let result = segment::summarize_file(&input.name, input.text.clone(), options);
+    reported(session, result, segment::FileSummary::warnings)
+}
+
+/// What checking a file gave, once its errors, or its warnings, are
+/// reported.
+fn reported<T>(
+    session: &mut Session<'_, '_>,
+    result: Result<T, hcq::Error>,
+    warnings: fn(&T) -> Option<hcq::Error>,
+) -> Option<T> {
+    match result {
+        Ok(checked) => {
+            if let Some(warnings) = warnings(&checked) {
                 session.report(&warnings);
             }
-            Some(summary)
+            Some(checked)
         }
         Err(error) => {
             session.report(&error);
