@@ -1,7 +1,8 @@
-//! Work over a file's segments on every core: the segments cut into one
-//! chunk per core, each chunk's results in the order of its items, and the
-//! chunks' results put back in file order, so that what comes out does
-//! not depend on the number of cores.
+//! Work over a file's segments on every core, the results always in file
+//! order, so that what comes out does not depend on the number of cores:
+//! one chunk per core, its results kept until all are done
+//! ([`in_chunks`]), or batches handed back in order as soon as those
+//! before them are done, so that only a few are held ([`in_order`]).
 
 use std::collections::BTreeMap;
 use std::sync::{Condvar, Mutex, PoisonError, mpsc};

@@ -273,6 +273,7 @@ impl<R> Splicing<'_, R> {
             .flatten()
             .expect("a segment that parsed in step 1 parses again")
     }
+
     /// `expr`, segment `i`'s, with the segments it uses spliced in.
     fn spliced(
         &self,
