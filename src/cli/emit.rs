@@ -316,12 +316,16 @@ fn every_plan(
 fn one_entry(name: &str, plan: &hcq::Plan, compact: bool) -> String {
     let one = [(name, plan)];
     let object = OneEntry(&one);
+    // Room for a usual plan (a request is about 300 bytes pretty), so that
+    // the text is not copied as it grows.
+    let mut json = Vec::with_capacity(1024 * (1 + plan.requests.len()));
     if compact {
-        serde_json::to_string(&object)
+        serde_json::to_writer(&mut json, &object)
     } else {
-        serde_json::to_string_pretty(&object)
+        serde_json::to_writer_pretty(&mut json, &object)
     }
-    .expect("a plan holds only strings and numbers")
+    .expect("a plan holds only strings and numbers");
+    String::from_utf8(json).expect("serde_json writes UTF-8")
 }
 
 /// A map of one entry, serialised as a JSON object.
