@@ -7,7 +7,7 @@
 mod common;
 
 use hcq::ast::Span;
-use hcq::segment::{check_file, summarize_file};
+use hcq::segment::{SegmentCost, check_file, summarize_file};
 use hcq::{Error, Options};
 use proptest::prelude::*;
 
@@ -27,20 +27,16 @@ fn diagnostics(error: &Error) -> String {
     serde_json::to_string(&error.to_json()).expect("diagnostics serialise")
 }
 
+/// A segment's cost, kept after its file is gone.
+fn owned(cost: SegmentCost<'_>) -> (String, Span, usize, u64) {
+    let name = cost.name().to_owned();
+    (name, cost.name_span(), cost.requests(), cost.api_calls())
+}
+
 fn whole(text: &str, options: &Options) -> Verdict {
     match check_file("segments.hcq", text, options) {
         Ok(compiled) => Verdict::Passed {
-            costs: compiled
-                .segments()
-                .map(|s| {
-                    (
-                        s.name().to_owned(),
-                        s.name_span(),
-                        s.requests(),
-                        s.api_calls(),
-                    )
-                })
-                .collect(),
+            costs: compiled.segments().map(|s| owned(s.cost())).collect(),
             summary: compiled.summary(),
             warnings: compiled.warnings().as_ref().map(diagnostics),
         },
@@ -51,17 +47,7 @@ fn whole(text: &str, options: &Options) -> Verdict {
 fn streamed(text: &str, options: &Options) -> Verdict {
     match summarize_file("segments.hcq", text, options) {
         Ok(summary) => Verdict::Passed {
-            costs: summary
-                .segments()
-                .map(|s| {
-                    (
-                        s.name().to_owned(),
-                        s.name_span(),
-                        s.requests(),
-                        s.api_calls(),
-                    )
-                })
-                .collect(),
+            costs: summary.segments().map(owned).collect(),
             summary: summary.summary(),
             warnings: summary.warnings().as_ref().map(diagnostics),
         },

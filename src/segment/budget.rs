@@ -1,10 +1,10 @@
 //! What running a file's segments costs in API calls and time, and the
 //! error when that is over the budget a caller set (`hcq check --budget N`).
 
-use super::compiled::{CompiledFile, CompiledSegment};
+use super::compiled::CompiledFile;
 use super::error::SegmentError;
+use super::summary::SegmentCost;
 use crate::Error;
-use crate::ast::Span;
 use crate::plan::UNBOUNDED_CALLS;
 use miette::LabeledSpan;
 use std::fmt;
@@ -79,64 +79,25 @@ impl fmt::Display for Budget {
     }
 }
 
-/// What the budget and the summary need of a segment: a compiled one,
-/// or the cost a streaming check keeps of it.
-pub(super) trait Costed {
-    fn name(&self) -> &str;
-    fn name_span(&self) -> Span;
-    fn requests(&self) -> usize;
-    fn api_calls(&self) -> u64;
-}
-
-impl<S: Costed> Costed for &S {
-    fn name(&self) -> &str {
-        (**self).name()
-    }
-    fn name_span(&self) -> Span {
-        (**self).name_span()
-    }
-    fn requests(&self) -> usize {
-        (**self).requests()
-    }
-    fn api_calls(&self) -> u64 {
-        (**self).api_calls()
-    }
-}
-
-impl Costed for CompiledSegment {
-    fn name(&self) -> &str {
-        CompiledSegment::name(self)
-    }
-    fn name_span(&self) -> Span {
-        CompiledSegment::name_span(self)
-    }
-    fn requests(&self) -> usize {
-        CompiledSegment::requests(self)
-    }
-    fn api_calls(&self) -> u64 {
-        CompiledSegment::api_calls(self)
-    }
-}
-
 /// What running every segment once costs.
-pub(super) fn budget_of<S: Costed>(segments: impl Iterator<Item = S>) -> Budget {
+pub(super) fn budget_of<'a>(segments: impl Iterator<Item = SegmentCost<'a>>) -> Budget {
     Budget::of(segments.map(|s| s.api_calls()).fold(0, u64::saturating_add))
 }
 
 /// The cost of running every segment once, or an
 /// `hcq::segment::over_budget` error labelling the costliest segments
 /// when it is over `max_requests` API calls.
-pub(super) fn check_budget_of<S: Costed>(
+pub(super) fn check_budget_of<'a>(
     name: &str,
     text: &Arc<str>,
-    segments: impl Iterator<Item = S> + Clone,
+    segments: impl Iterator<Item = SegmentCost<'a>> + Clone,
     max_requests: u64,
 ) -> Result<Budget, Error> {
     let budget = budget_of(segments.clone());
     if budget.total_requests <= max_requests {
         return Ok(budget);
     }
-    let mut costliest: Vec<S> = segments.collect();
+    let mut costliest: Vec<SegmentCost<'_>> = segments.collect();
     costliest.sort_by_key(|s| std::cmp::Reverse(s.api_calls()));
     let largest = costliest
         .iter()
@@ -155,7 +116,7 @@ pub(super) fn check_budget_of<S: Costed>(
 impl CompiledFile {
     /// What running every segment once costs.
     pub fn budget(&self) -> Budget {
-        budget_of(self.segments.iter())
+        budget_of(self.costs())
     }
 
     /// The cost of running every segment once (`hcq check --budget N`, for
@@ -166,7 +127,7 @@ impl CompiledFile {
     /// An `hcq::segment::over_budget` error labelling the costliest
     /// segments when the cost is over `max_requests` API calls.
     pub fn check_budget(&self, max_requests: u64) -> Result<Budget, Error> {
-        check_budget_of(&self.name, &self.text, self.segments.iter(), max_requests)
+        check_budget_of(&self.name, &self.text, self.costs(), max_requests)
     }
 }
 

@@ -2,6 +2,7 @@
 //! its plan, in file order, and the file's warnings.
 
 use super::resolve::suggest;
+use super::summary::SegmentCost;
 use crate::ast::{self, Span};
 use crate::limits::Limits;
 use crate::lower::{self, Lowered, PlanOptions, Trace};
@@ -80,6 +81,11 @@ impl CompiledSegment {
         self.lowered.plan.requests.len()
     }
 
+    /// What its plan costs, as [`FileSummary`](super::FileSummary) keeps it.
+    pub fn cost(&self) -> SegmentCost<'_> {
+        SegmentCost::of(self)
+    }
+
     /// The most API calls running the plan once takes: one per request
     /// body, and with a `merge`, as many pages of each request as it takes
     /// to hold `merge.offset + merge.limit` rows (`plan.rs`, "The JSON
@@ -90,6 +96,11 @@ impl CompiledSegment {
 }
 
 impl CompiledFile {
+    /// What each segment's plan costs, in file order.
+    pub(super) fn costs(&self) -> impl ExactSizeIterator<Item = SegmentCost<'_>> + Clone + '_ {
+        self.segments.iter().map(CompiledSegment::cost)
+    }
+
     /// The segments and their plans, in file order.
     pub fn segments(&self) -> impl ExactSizeIterator<Item = &CompiledSegment> + '_ {
         self.segments.iter()

@@ -1,8 +1,9 @@
 //! How a compiled file prints: a table for people (`hcq check`, `hcq
 //! list`) and every plan as one JSON object for programs (`hcq emit`).
 
-use super::budget::{Costed, budget_of};
+use super::budget::budget_of;
 use super::compiled::{CompiledFile, CompiledSegment};
+use super::summary::SegmentCost;
 use serde::{Serialize, Serializer};
 use std::fmt::Write as _;
 
@@ -22,9 +23,9 @@ impl Serialize for Plans<'_> {
 }
 
 /// The table [`CompiledFile::summary`] describes, of any segments' costs.
-pub(super) fn summary_of<S: Costed>(
+pub(super) fn summary_of<'a>(
     name: &str,
-    segments: impl ExactSizeIterator<Item = S> + Clone,
+    segments: impl ExactSizeIterator<Item = SegmentCost<'a>> + Clone,
 ) -> String {
     let count = segments.len();
     let plural = if count == 1 { "" } else { "s" };
@@ -70,7 +71,7 @@ impl CompiledFile {
     ///   kyiv   2 requests
     /// ```
     pub fn summary(&self) -> String {
-        summary_of(&self.name, self.segments.iter())
+        summary_of(&self.name, self.costs())
     }
 
     /// Every plan as one JSON object keyed by segment name, in file order,

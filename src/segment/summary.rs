@@ -2,7 +2,7 @@
 //! not its plan, so that a large file is checked in memory bounded by a
 //! few times its size ([`super::summarize_file`]).
 
-use super::budget::{Budget, Costed, budget_of, check_budget_of};
+use super::budget::{Budget, budget_of, check_budget_of};
 use super::compiled::{CompiledFile, CompiledSegment};
 use super::output::summary_of;
 use crate::ast::Span;
@@ -50,6 +50,15 @@ pub struct SegmentCost<'a> {
 }
 
 impl<'a> SegmentCost<'a> {
+    pub(super) fn of(segment: &'a CompiledSegment) -> SegmentCost<'a> {
+        SegmentCost {
+            name: segment.name(),
+            name_span: segment.name_span(),
+            requests: segment.requests(),
+            api_calls: segment.api_calls(),
+        }
+    }
+
     /// The segment's name.
     pub fn name(&self) -> &'a str {
         self.name
@@ -68,21 +77,6 @@ impl<'a> SegmentCost<'a> {
     /// The most API calls running its plan once takes
     /// ([`CompiledSegment::api_calls`]).
     pub fn api_calls(&self) -> u64 {
-        self.api_calls
-    }
-}
-
-impl Costed for SegmentCost<'_> {
-    fn name(&self) -> &str {
-        self.name
-    }
-    fn name_span(&self) -> Span {
-        self.name_span
-    }
-    fn requests(&self) -> usize {
-        self.requests
-    }
-    fn api_calls(&self) -> u64 {
         self.api_calls
     }
 }
