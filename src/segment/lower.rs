@@ -1,6 +1,7 @@
 //! Lowering the checked segments of a file to their plans, on every core
-//! for a large one (`parallel.rs`), with the results always in file order; with a [`LowerCache`], only the segments
-//! that changed since the last time.
+//! for a large one (`parallel.rs`), with the results always in file
+//! order; with a [`LowerCache`], only the segments that changed since the
+//! last time.
 
 use super::compiled::{CompiledSegment, Info};
 use super::error::Problems;

@@ -10,6 +10,7 @@ use crate::syntax;
 use crate::syntax::lexical::{Strings, scan};
 use crate::syntax::token::starts_with_keyword;
 use std::collections::HashSet;
+use std::ops::Range;
 
 /// The outcome of parsing a file as far as possible.
 pub(crate) struct Parsed {
@@ -49,11 +50,6 @@ pub(crate) fn parse_recovering(text: &str, limits: &Limits) -> Parsed {
         return whole_failure();
     }
     let starts = scan(text, Strings::OneLine).segment_starts;
-    let mut bounds: Vec<usize> = Vec::with_capacity(starts.len() + 1);
-    if starts.first() != Some(&0) {
-        bounds.push(0);
-    }
-    bounds.extend(&starts);
     let mut parsed = Parsed {
         file: ast::File {
             segments: Vec::new(),
@@ -61,8 +57,7 @@ pub(crate) fn parse_recovering(text: &str, limits: &Limits) -> Parsed {
         problems: Vec::new(),
         broken: HashSet::new(),
     };
-    for (k, &start) in bounds.iter().enumerate() {
-        let end = bounds.get(k + 1).copied().unwrap_or(text.len());
+    for Range { start, end } in pieces(&starts, text.len()) {
         let chunk = without_trailing_comments(&text[start..end]);
         match syntax::parse_file(chunk, limits) {
             Ok(file) => {
@@ -94,6 +89,17 @@ pub(crate) fn parse_recovering(text: &str, limits: &Limits) -> Parsed {
         return whole_failure();
     }
     parsed
+}
+
+/// A text of `len` bytes cut at `starts` (its `segment` lines, in
+/// order): the text before the first, when there is some or there is no
+/// start at all, then each start to the next, the last to the end.
+pub(super) fn pieces(starts: &[usize], len: usize) -> Vec<Range<usize>> {
+    let before = (starts.first() != Some(&0)).then_some(0);
+    let bounds: Vec<usize> = before.into_iter().chain(starts.iter().copied()).collect();
+    (0..bounds.len())
+        .map(|k| bounds[k]..bounds.get(k + 1).copied().unwrap_or(len))
+        .collect()
 }
 
 /// `chunk` without the blank and comment-only lines at its end: they
@@ -211,6 +217,14 @@ mod tests {
             "segment a\n  x ~ # y"
         );
         assert_eq!(without_trailing_comments("# only\n"), "");
+    }
+
+    #[test]
+    fn pieces_start_with_the_text_before_the_first_segment() {
+        assert_eq!(pieces(&[0, 10], 25), [0..10, 10..25]);
+        assert_eq!(pieces(&[4, 10], 25), [0..4, 4..10, 10..25]);
+        assert_eq!(pieces(&[], 7), vec![Range { start: 0, end: 7 }]);
+        assert_eq!(pieces(&[], 0), vec![Range { start: 0, end: 0 }]);
     }
 
     #[test]

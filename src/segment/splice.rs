@@ -10,23 +10,36 @@ use crate::Problem;
 use crate::ast;
 use crate::limits::Limits;
 
-/// `expr` with every reference replaced by the referenced segment's
-/// spliced expression, as `target` gives it; references are visited in
-/// the order written. An `Or` spliced into an `Or` (or an `And` into an
-/// `And`) is flattened, as the parser flattens `a or (b or c)`; that is
-/// associativity and never changes meaning.
+/// `expr` with every reference replaced by the spliced expression of the
+/// segment it names, as `spliced` gives it for that segment's place;
+/// `targets` are the places the references name, in the order written
+/// (the resolved graph's, every one known). An `Or` spliced into an `Or`
+/// (or an `And` into an `And`) is flattened, as the parser flattens `a or
+/// (b or c)`; that is associativity and never changes meaning.
 pub(super) fn splice(
     expr: &ast::Expr,
-    target: &mut dyn FnMut(&ast::Ident) -> ast::Expr,
+    targets: &[Option<usize>],
+    spliced: &mut dyn FnMut(usize) -> ast::Expr,
 ) -> ast::Expr {
+    let mut next = 0;
+    splice_each(expr, &mut |_| {
+        let target = targets[next].expect("resolved segments have every target");
+        next += 1;
+        spliced(target)
+    })
+}
+
+/// [`splice`] with each reference replaced by what `target` gives, in the
+/// order written.
+fn splice_each(expr: &ast::Expr, target: &mut dyn FnMut(&ast::Ident) -> ast::Expr) -> ast::Expr {
     let kind = match &expr.kind {
         ast::ExprKind::Ref(ident) => return target(ident),
-        ast::ExprKind::Not(operand) => ast::ExprKind::Not(Box::new(splice(operand, target))),
+        ast::ExprKind::Not(operand) => ast::ExprKind::Not(Box::new(splice_each(operand, target))),
         ast::ExprKind::Or(operands) | ast::ExprKind::And(operands) => {
             let is_and = matches!(expr.kind, ast::ExprKind::And(_));
             let mut spliced = Vec::with_capacity(operands.len());
             for operand in operands {
-                let operand = splice(operand, target);
+                let operand = splice_each(operand, target);
                 match operand.kind {
                     ast::ExprKind::Or(inner) if !is_and => spliced.extend(inner),
                     ast::ExprKind::And(inner) if is_and => spliced.extend(inner),
@@ -109,16 +122,15 @@ pub(super) fn splice_all(
             spliced[i] = Some(Spliced::AsWritten);
             continue;
         }
-        let mut next = 0;
-        let expr = splice(&segments[i].query.expr, &mut |_| {
-            let target = targets[next].expect("resolved segments have every target");
-            next += 1;
-            match &spliced[target] {
+        let expr = splice(
+            &segments[i].query.expr,
+            targets,
+            &mut |target| match &spliced[target] {
                 Some(Spliced::AsWritten) => segments[target].query.expr.clone(),
                 Some(Spliced::Built(expr)) => expr.clone(),
                 None => unreachable!("dependencies are spliced first"),
-            }
-        });
+            },
+        );
         spliced[i] = Some(Spliced::Built(expr));
     }
     spliced
@@ -277,7 +289,7 @@ mod tests {
     fn splicing_flattens_like_parentheses_would() {
         let target = or(vec![compare("a", "1", 0), compare("b", "2", 0)]);
         let user = or(vec![reference("t", 0), compare("c", "3", 0)]);
-        let spliced = splice(&user, &mut |_| target.clone());
+        let spliced = splice(&user, &[Some(0)], &mut |_| target.clone());
         assert_eq!(
             spliced,
             or(vec![
@@ -288,7 +300,7 @@ mod tests {
         );
         let user = and(vec![reference("t", 0), compare("c", "3", 0)]);
         assert_eq!(
-            splice(&user, &mut |_| target.clone()),
+            splice(&user, &[Some(0)], &mut |_| target.clone()),
             and(vec![target.clone(), compare("c", "3", 0)])
         );
     }

@@ -23,7 +23,7 @@ use super::compiled::{CompiledSegment, Info};
 use super::error::Problems;
 use super::outline::Outline;
 use super::parallel::{in_chunks, in_order};
-use super::parse::shift_segment;
+use super::parse::{pieces, shift_segment};
 use super::resolve::Graph;
 use super::splice::splice;
 use super::summary::Cost;
@@ -151,24 +151,16 @@ struct Chunk {
 /// reads them), and the text before the first, if any.
 fn cut(text: &str) -> (Option<Chunk>, Vec<Chunk>) {
     let starts = lexical::segment_starts(text);
-    let prefix = match starts.first() {
-        Some(0) => None,
-        Some(&first) => Some(Chunk {
-            start: 0,
-            end: first,
-        }),
-        None => Some(Chunk {
-            start: 0,
-            end: text.len(),
-        }),
+    let mut chunks = pieces(&starts, text.len()).into_iter().map(|piece| Chunk {
+        start: piece.start,
+        end: piece.end,
+    });
+    let prefix = if starts.first() == Some(&0) {
+        None
+    } else {
+        chunks.next()
     };
-    let chunks = (0..starts.len())
-        .map(|k| Chunk {
-            start: starts[k],
-            end: starts.get(k + 1).copied().unwrap_or(text.len()),
-        })
-        .collect();
-    (prefix, chunks)
+    (prefix, chunks.collect())
 }
 
 /// What every step needs.
@@ -285,12 +277,7 @@ impl<R> Splicing<'_, R> {
         if targets.is_empty() {
             return expr.clone();
         }
-        let mut next = 0;
-        splice(expr, &mut |_| {
-            let target = targets[next].expect("resolved segments have every target");
-            next += 1;
-            self.target(target, kept)
-        })
+        splice(expr, targets, &mut |target| self.target(target, kept))
     }
 
     /// Segment `t`'s expression, references spliced in: kept from an
