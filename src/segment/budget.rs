@@ -17,7 +17,7 @@ pub const REQUESTS_PER_MINUTE: u64 = 120;
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Budget {
     /// The most API calls running every segment once takes (see
-    /// [`CompiledSegment::api_calls`]).
+    /// [`CompiledSegment::api_calls`](super::CompiledSegment::api_calls)).
     pub total_requests: u64,
     /// The least time those requests take at [`REQUESTS_PER_MINUTE`],
     /// spread evenly: half a second per request.
