@@ -556,17 +556,23 @@ impl Cover {
             return false;
         }
         self.budget -= live;
-        let others = (self.terms.iter().enumerate())
-            .filter(|&(j, _)| j != skip)
-            .filter_map(|(_, t)| t.as_deref());
         if let Some(table) = &self.table {
+            let others = (self.terms.iter().enumerate())
+                .filter(|&(j, _)| j != skip)
+                .filter_map(|(_, t)| t.as_deref());
             let mine = table.term(fixed);
             let theirs = others.fold([0u64; 4], |all, t| table::or(&all, &table.term(t)));
             return table::empty(&table::minus(&mine, &theirs));
         }
-        let others: Vec<&[Lit]> = others.collect();
         let mut budget = self.budget;
-        let covered = split::covered(&self.model, &mut self.scratch, fixed, &others, &mut budget);
+        let covered = split::covered(
+            &self.model,
+            &mut self.scratch,
+            fixed,
+            &self.terms,
+            Some(skip),
+            &mut budget,
+        );
         self.budget = budget;
         covered
     }

@@ -18,7 +18,8 @@ const MAX_DEPTH: usize = 256;
 /// An atom not fixed either way ([`Scratch::state`]).
 const FREE: u8 = 0;
 
-/// The buffers of a split, kept between checks.
+/// The buffers of a split, kept between checks: a check allocates
+/// nothing once they have grown.
 #[derive(Default)]
 pub(super) struct Scratch {
     fixed: Vec<Lit>,
@@ -26,16 +27,25 @@ pub(super) struct Scratch {
     rules_before: Vec<Rules>,
     /// Per atom: [`FREE`], or 1 + the parity of the literal fixed.
     state: Vec<u8>,
+    /// The text literals of the check's fixed ones, and those of them
+    /// that can clash with a filter other than an asserted `=`.
+    texts: Vec<Lit>,
+    clashing: Vec<Lit>,
+    /// The terms still alive at each level of the split, by their place
+    /// among the check's terms: each level's list follows its parent's.
+    alive: Vec<u32>,
 }
 
-/// Whether every contact satisfying `fixed` satisfies one of `others`.
+/// Whether every contact satisfying `fixed` satisfies one of `terms`
+/// other than the `skip`th (terms that are `None` are gone).
 /// `false` when `budget` runs out or the split nests past [`MAX_DEPTH`]:
 /// never "covered" without proof.
 pub(super) fn covered(
     model: &Model,
     scratch: &mut Scratch,
     fixed: &[Lit],
-    others: &[&[Lit]],
+    terms: &[Option<Vec<Lit>>],
+    skip: Option<usize>,
     budget: &mut u64,
 ) -> bool {
     let rules = model.rules(fixed);
@@ -50,24 +60,33 @@ pub(super) fn covered(
         scratch.state[atom_of(l)] = state_of(l);
     }
     scratch.fixed.extend_from_slice(fixed);
-    let mut split = Split {
-        model,
-        scratch,
-        rules,
-        budget,
-    };
     // A term with a text filter that cannot hold beside one of `fixed`
     // under any rule takes no part. Only `fixed`'s asserted `=`, `~` and
     // `!~` can clash with a filter that is not an asserted `=`
     // ([`Model::may_clash`]).
-    let texts = fixed.iter().copied().filter(|&k| model.is_text(k));
-    let clashing: Vec<Lit> = texts
-        .clone()
-        .filter(|&k| model.asserts_eq(k) || !denied(k))
-        .collect();
-    let texts: Vec<Lit> = texts.collect();
-    let mut relevant: Vec<&[Lit]> = Vec::with_capacity(others.len());
-    for &term in others {
+    scratch.texts.clear();
+    scratch.clashing.clear();
+    for &k in fixed.iter().filter(|&&k| model.is_text(k)) {
+        scratch.texts.push(k);
+        if model.asserts_eq(k) || !denied(k) {
+            scratch.clashing.push(k);
+        }
+    }
+    scratch.alive.clear();
+    let mut split = Split {
+        model,
+        scratch,
+        terms,
+        rules,
+        budget,
+    };
+    for (j, term) in terms.iter().enumerate() {
+        let Some(term) = term.as_deref() else {
+            continue;
+        };
+        if Some(j) == skip {
+            continue;
+        }
         let mut cost = term.len() as u64;
         let out = term.iter().any(|&l| {
             if split.value(l) == Some(false) {
@@ -77,9 +96,9 @@ pub(super) fn covered(
                 return false;
             }
             let against = if model.asserts_eq(l) {
-                &texts
+                &split.scratch.texts
             } else {
-                &clashing
+                &split.scratch.clashing
             };
             cost += against.len() as u64;
             against.iter().any(|&k| {
@@ -93,10 +112,11 @@ pub(super) fn covered(
             return false;
         }
         if !out {
-            relevant.push(term);
+            split.scratch.alive.push(j as u32);
         }
     }
-    split.run(&relevant, 0)
+    let end = split.scratch.alive.len();
+    split.run(0, end, 0)
 }
 
 fn state_of(l: Lit) -> u8 {
@@ -106,6 +126,8 @@ fn state_of(l: Lit) -> u8 {
 struct Split<'a> {
     model: &'a Model,
     scratch: &'a mut Scratch,
+    /// The check's terms, which [`Scratch::alive`] lists by place.
+    terms: &'a [Option<Vec<Lit>>],
     /// The rules `scratch.fixed` leaves: never none.
     rules: Rules,
     budget: &'a mut u64,
@@ -130,6 +152,14 @@ impl Split<'_> {
             FREE => None,
             s => Some(s == state_of(l)),
         }
+    }
+
+    /// The term at place `at` of [`Scratch::alive`].
+    fn term(&self, at: usize) -> &'_ [Lit] {
+        let terms = self.terms;
+        terms[self.scratch.alive[at] as usize]
+            .as_deref()
+            .unwrap_or_default()
     }
 
     /// Fixes `l` too, when some contact can satisfy it beside the others
@@ -160,19 +190,21 @@ impl Split<'_> {
     }
 
     /// Whether every contact satisfying the literals fixed satisfies one
-    /// of `others`.
-    fn run(&mut self, others: &[&[Lit]], depth: usize) -> bool {
-        let scanned: usize = others.iter().map(|t| t.len()).sum();
-        if depth > MAX_DEPTH || !self.charge((others.len() + scanned) as u64) {
+    /// of the terms at places `from..to` of [`Scratch::alive`].
+    fn run(&mut self, from: usize, to: usize, depth: usize) -> bool {
+        let scanned: usize = (from..to).map(|at| self.term(at).len()).sum();
+        if depth > MAX_DEPTH || !self.charge((to - from + scanned) as u64) {
             return false;
         }
-        let mut alive: Vec<&[Lit]> = Vec::with_capacity(others.len());
+        // This level's alive terms follow the parent's list.
+        let start = self.scratch.alive.len();
+        debug_assert_eq!(start, to);
         // The alive term with the fewest free literals: the fewest cases.
         let mut first: Option<(usize, usize)> = None;
-        for &term in others {
+        for at in from..to {
             let mut free = 0;
             let mut dead = false;
-            for &l in term {
+            for &l in self.term(at) {
                 match self.value(l) {
                     Some(false) => {
                         dead = true;
@@ -186,17 +218,24 @@ impl Split<'_> {
                 continue;
             }
             if free == 0 {
+                self.scratch.alive.truncate(start);
                 return true;
             }
             if first.is_none_or(|(_, fewest)| free < fewest) {
-                first = Some((alive.len(), free));
+                first = Some((self.scratch.alive.len() - start, free));
             }
-            alive.push(term);
+            let j = self.scratch.alive[at];
+            self.scratch.alive.push(j);
         }
         let Some((at, _)) = first else {
+            self.scratch.alive.truncate(start);
             return false;
         };
-        let term = alive.swap_remove(at);
+        // The chosen term leaves the list as `Vec::swap_remove` would take
+        // it: the order decides which term later levels choose on a tie.
+        let chosen = self.scratch.alive.swap_remove(start + at);
+        let end = self.scratch.alive.len();
+        let term = self.terms[chosen as usize].as_deref().unwrap_or_default();
         let mark = self.scratch.fixed.len();
         let mut covered = true;
         for &l in term {
@@ -206,7 +245,7 @@ impl Split<'_> {
                 // wherever the ones before hold, which the others must
                 // cover.
                 Some(false) => {
-                    covered = self.run(&alive, depth + 1);
+                    covered = self.run(start, end, depth + 1);
                     break;
                 }
                 None => {}
@@ -214,7 +253,7 @@ impl Split<'_> {
             // The case where `l` fails (and the term's literals before it
             // hold): the other terms must cover it.
             if self.push(not(l)) {
-                let ok = self.run(&alive, depth + 1);
+                let ok = self.run(start, end, depth + 1);
                 self.pop_to(self.scratch.fixed.len() - 1);
                 if !ok {
                     covered = false;
@@ -231,6 +270,7 @@ impl Split<'_> {
             }
         }
         self.pop_to(mark);
+        self.scratch.alive.truncate(start);
         covered
     }
 }
@@ -297,6 +337,7 @@ mod tests {
             };
             let fixed = lits(&fixed);
             let others: Vec<Vec<Lit>> = others.iter().map(|t| lits(t)).collect();
+            let terms: Vec<Option<Vec<Lit>>> = others.iter().cloned().map(Some).collect();
             let table = Table::build(&model, std::iter::once(atoms.as_slice()))
                 .expect("eight atoms fit a table");
             let theirs = others
@@ -304,9 +345,8 @@ mod tests {
                 .fold([0u64; 4], |all, t| table::or(&all, &table.term(t)));
             let expected = table::empty(&table::minus(&table.term(&fixed), &theirs));
 
-            let refs: Vec<&[Lit]> = others.iter().map(Vec::as_slice).collect();
             let mut budget = 1_000_000;
-            let got = covered(&model, &mut Scratch::default(), &fixed, &refs, &mut budget);
+            let got = covered(&model, &mut Scratch::default(), &fixed, &terms, None, &mut budget);
             prop_assert!(budget > 0, "the split ran out of steps");
             prop_assert_eq!(got, expected);
         }
