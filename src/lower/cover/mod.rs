@@ -19,7 +19,9 @@
 //!
 //! Coverage is decided by a case split over the atoms of the terms
 //! involved ([`split`]): a term is covered when no contact can
-//! satisfy it and fail every other term. The whole pass has a [`BUDGET`] of
+//! satisfy it and fail every other term. With at most
+//! [`table::WIDE_ATOMS`] atoms a truth table ([`table`]) gives the same
+//! answers by subset tests, each term's set worked out once. The whole pass has a [`BUDGET`] of
 //! steps; a check that runs out answers "not covered", so the pass never
 //! drops what it has not proved covered, and past the budget the terms stay
 //! as they are.
@@ -91,10 +93,7 @@ pub(super) fn fewest(terms: Vec<Term>, log: &mut Log) -> Vec<Term> {
     if !(2..=MAX_TERMS).contains(&live) {
         return cover.finish(terms);
     }
-    cover.table = Table::build(
-        &cover.model,
-        cover.terms.iter().flatten().map(Vec::as_slice),
-    );
+    cover.table = Coverage::build(&cover.model, &cover.terms);
     // Terms that pack into one request gain no request, but the request
     // sheds the filters the others cover (`email ~ "fb.ann" or email ~
     // "fb."` asks `email ~ "fb."` only).
@@ -232,9 +231,82 @@ struct Cover {
     changed: bool,
     /// The truth table, when there are few atoms: coverage is then a
     /// subset test instead of a case split.
-    table: Option<Table>,
+    table: Option<Coverage>,
     /// The case split's buffers.
     scratch: split::Scratch,
+}
+
+/// A truth table that decides coverage: as the case split does, but by
+/// a subset test ([`table`]).
+enum Coverage {
+    /// At most [`EXACT_ATOMS`] atoms.
+    Narrow(Masks<4>),
+    /// At most [`table::WIDE_ATOMS`].
+    Wide(Box<Masks<{ table::WIDE_WORDS }>>),
+}
+
+/// A table and each term's minterms, worked out when first asked for.
+struct Masks<const W: usize> {
+    table: Table<W>,
+    /// By the term's place; `None` until asked for, and after the term
+    /// changes ([`Coverage::forget`]).
+    terms: Vec<Option<table::Bits<W>>>,
+}
+
+impl<const W: usize> Masks<W> {
+    fn new(table: Table<W>, terms: usize) -> Masks<W> {
+        Masks {
+            table,
+            terms: vec![None; terms],
+        }
+    }
+
+    fn covered(&mut self, terms: &[Option<Vec<Lit>>], skip: usize, fixed: &[Lit]) -> bool {
+        let mut left = self.table.term(fixed);
+        if table::empty(&left) {
+            return true;
+        }
+        for (j, term) in terms.iter().enumerate() {
+            let Some(term) = term.as_deref().filter(|_| j != skip) else {
+                continue;
+            };
+            let table = &self.table;
+            let mask = self.terms[j].get_or_insert_with(|| table.term(term));
+            if !table::take(&mut left, mask) {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+impl Coverage {
+    /// The table of the atoms of `terms`, when they are few enough.
+    fn build(model: &Model, terms: &[Option<Vec<Lit>>]) -> Option<Coverage> {
+        let all = || terms.iter().flatten().map(Vec::as_slice);
+        match Table::build(model, all()) {
+            Some(table) => Some(Coverage::Narrow(Masks::new(table, terms.len()))),
+            None => Table::build(model, all())
+                .map(|table| Coverage::Wide(Box::new(Masks::new(table, terms.len())))),
+        }
+    }
+
+    /// Whether every contact satisfying `fixed` satisfies one of `terms`
+    /// other than the `skip`th.
+    fn covered(&mut self, terms: &[Option<Vec<Lit>>], skip: usize, fixed: &[Lit]) -> bool {
+        match self {
+            Coverage::Narrow(masks) => masks.covered(terms, skip, fixed),
+            Coverage::Wide(masks) => masks.covered(terms, skip, fixed),
+        }
+    }
+
+    /// Forgets the minterms of the `i`th term, which has changed.
+    fn forget(&mut self, i: usize) {
+        match self {
+            Coverage::Narrow(masks) => masks.terms[i] = None,
+            Coverage::Wide(masks) => masks.terms[i] = None,
+        }
+    }
 }
 
 /// The requests `terms` pack into: one for every term of several filters,
@@ -272,6 +344,14 @@ impl Cover {
 
     fn cost(&self) -> usize {
         cost_of(&self.model, self.terms.iter().flatten())
+    }
+
+    /// Replaces the `i`th term (`None` drops it).
+    fn set(&mut self, i: usize, term: Option<Vec<Lit>>) {
+        self.terms[i] = term;
+        if let Some(table) = &mut self.table {
+            table.forget(i);
+        }
     }
 
     fn show(&self, lits: &[Lit]) -> String {
@@ -354,7 +434,7 @@ impl Cover {
                         )
                     },
                 );
-                self.terms[i] = None;
+                self.set(i, None);
                 self.changed = true;
                 continue;
             }
@@ -380,7 +460,7 @@ impl Cover {
                     at += 1;
                 }
             }
-            self.terms[i] = Some(kept);
+            self.set(i, Some(kept));
         }
     }
 
@@ -408,6 +488,7 @@ impl Cover {
             let Some(mut lits) = self.terms[i].clone() else {
                 continue;
             };
+            let mut dropped = false;
             let mut at = 0;
             while lits.len() > 1 && at < lits.len() {
                 let l = lits[at];
@@ -442,12 +523,15 @@ impl Cover {
                         )
                     });
                     lits = test;
+                    dropped = true;
                     self.changed = true;
                 } else {
                     at += 1;
                 }
             }
-            self.terms[i] = Some(lits);
+            if dropped {
+                self.set(i, Some(lits));
+            }
         }
     }
 
@@ -489,7 +573,7 @@ impl Cover {
                         format!("`{}` repeats `{}`", self.show(&lits), self.show(first))
                     },
                 );
-                self.terms[i] = None;
+                self.set(i, None);
                 self.changed = true;
                 continue;
             }
@@ -542,7 +626,7 @@ impl Cover {
                     }
                 },
             );
-            self.terms[i] = None;
+            self.set(i, None);
             self.changed = true;
         }
     }
@@ -556,13 +640,8 @@ impl Cover {
             return false;
         }
         self.budget -= live;
-        if let Some(table) = &self.table {
-            let others = (self.terms.iter().enumerate())
-                .filter(|&(j, _)| j != skip)
-                .filter_map(|(_, t)| t.as_deref());
-            let mine = table.term(fixed);
-            let theirs = others.fold([0u64; 4], |all, t| table::or(&all, &table.term(t)));
-            return table::empty(&table::minus(&mine, &theirs));
+        if let Some(table) = &mut self.table {
+            return table.covered(&self.terms, skip, fixed);
         }
         let mut budget = self.budget;
         let covered = split::covered(

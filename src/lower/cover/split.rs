@@ -286,9 +286,10 @@ mod tests {
     use proptest::prelude::*;
     use std::sync::Arc;
 
-    /// Eight comparisons whose values relate (`= Kyiv`, `= kyiv`, `~ Ky`;
-    /// `~ "fb.ann"`, `~ "fb."`; `id > 3`, `id < 5`), and a tags test: the
-    /// truth table ([`Table`]) holds them all.
+    /// Twelve comparisons whose values relate (`= Kyiv`, `= kyiv`, `~ Ky`,
+    /// `= Lviv`; `~ "fb.ann"`, `~ "fb."`, `= "fb.ann@x"`; `id > 3`, `id < 5`,
+    /// `id > 4`), and two tags tests: the first eight fit the narrow truth
+    /// table ([`Table`]), all twelve the wide one.
     fn model() -> (Model, Vec<Lit>) {
         let filter = |name: &str, op, value| Filter {
             field: Schema::CONTACTS.field(name).expect("a contact field"),
@@ -306,6 +307,14 @@ mod tests {
             filter("id", CompareOp::Gt, Literal::Integer(3)),
             filter("id", CompareOp::Lt, Literal::Integer(5)),
             filter("tags", CompareOp::Eq, Literal::Tags(vec!["Lead".into()])),
+            filter("city", CompareOp::Eq, text("Lviv")),
+            filter("email", CompareOp::Eq, text("fb.ann@x")),
+            filter("id", CompareOp::Gt, Literal::Integer(4)),
+            filter(
+                "tags",
+                CompareOp::Eq,
+                Literal::Tags(vec!["Lead".into(), "VIP".into()]),
+            ),
         ];
         let mut model = Model::default();
         let lits = filters
@@ -315,9 +324,44 @@ mod tests {
         (model, lits)
     }
 
-    /// A term: literals of `model()`'s atoms, by place and whether denied.
-    fn term() -> impl Strategy<Value = Vec<(usize, bool)>> {
-        prop::collection::vec((0..8usize, any::<bool>()), 1..4)
+    /// A term: literals of the first `atoms` of `model()`'s atoms, by
+    /// place and whether denied.
+    fn term(atoms: usize) -> impl Strategy<Value = Vec<(usize, bool)>> {
+        prop::collection::vec((0..atoms, any::<bool>()), 1..4)
+    }
+
+    /// The case split's answer and the truth table's (of `W` words, over
+    /// the first `n` atoms) on whether `others` cover `fixed`.
+    fn both<const W: usize>(
+        n: usize,
+        fixed: &[(usize, bool)],
+        others: &[Vec<(usize, bool)>],
+    ) -> (bool, bool, u64) {
+        let (model, atoms) = model();
+        let lits = |t: &[(usize, bool)]| -> Vec<Lit> {
+            t.iter()
+                .map(|&(a, denied)| if denied { not(atoms[a]) } else { atoms[a] })
+                .collect()
+        };
+        let fixed = lits(fixed);
+        let others: Vec<Vec<Lit>> = others.iter().map(|t| lits(t)).collect();
+        let terms: Vec<Option<Vec<Lit>>> = others.iter().cloned().map(Some).collect();
+        let table = Table::<W>::build(&model, std::iter::once(&atoms[..n]))
+            .expect("the atoms fit the table");
+        let theirs = others
+            .iter()
+            .fold([0u64; W], |all, t| table::or(&all, &table.term(t)));
+        let expected = table::empty(&table::minus(&table.term(&fixed), &theirs));
+        let mut budget = 1_000_000;
+        let got = covered(
+            &model,
+            &mut Scratch::default(),
+            &fixed,
+            &terms,
+            None,
+            &mut budget,
+        );
+        (got, expected, budget)
     }
 
     proptest! {
@@ -328,25 +372,22 @@ mod tests {
         /// every assignment the model allows, with no search.
         #[test]
         fn the_split_agrees_with_the_truth_table(
-            fixed in term(),
-            others in prop::collection::vec(term(), 0..6),
+            fixed in term(8),
+            others in prop::collection::vec(term(8), 0..6),
         ) {
-            let (model, atoms) = model();
-            let lits = |t: &[(usize, bool)]| -> Vec<Lit> {
-                t.iter().map(|&(a, denied)| if denied { not(atoms[a]) } else { atoms[a] }).collect()
-            };
-            let fixed = lits(&fixed);
-            let others: Vec<Vec<Lit>> = others.iter().map(|t| lits(t)).collect();
-            let terms: Vec<Option<Vec<Lit>>> = others.iter().cloned().map(Some).collect();
-            let table = Table::build(&model, std::iter::once(atoms.as_slice()))
-                .expect("eight atoms fit a table");
-            let theirs = others
-                .iter()
-                .fold([0u64; 4], |all, t| table::or(&all, &table.term(t)));
-            let expected = table::empty(&table::minus(&table.term(&fixed), &theirs));
+            let (got, expected, budget) = both::<4>(8, &fixed, &others);
+            prop_assert!(budget > 0, "the split ran out of steps");
+            prop_assert_eq!(got, expected);
+        }
 
-            let mut budget = 1_000_000;
-            let got = covered(&model, &mut Scratch::default(), &fixed, &terms, None, &mut budget);
+        /// The same with twelve atoms, in the wide table coverage uses
+        /// past eight.
+        #[test]
+        fn the_split_agrees_with_the_wide_truth_table(
+            fixed in term(12),
+            others in prop::collection::vec(term(12), 0..8),
+        ) {
+            let (got, expected, budget) = both::<{ table::WIDE_WORDS }>(12, &fixed, &others);
             prop_assert!(budget > 0, "the split ran out of steps");
             prop_assert_eq!(got, expected);
         }

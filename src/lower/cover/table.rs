@@ -1,86 +1,117 @@
-//! Truth tables over at most [`EXACT_ATOMS`] atoms: every assignment of
-//! true and false to them is a *minterm* (bit `i` of its number is atom
-//! `i`), and a set of minterms is a [`Bits`] of 256 bits. The minterms
-//! [`Model::rules`] allows are where a plan must agree with the
+//! Truth tables over a few atoms: every assignment of true and false to
+//! them is a *minterm* (bit `i` of its number is atom `i`), and a set of
+//! minterms is a [`Bits`] of `64 × W` bits: 256 ([`EXACT_ATOMS`]) for
+//! the exact minimum, 4,096 ([`WIDE_ATOMS`]) for coverage alone. The
+//! minterms [`Model::rules`] allows are where a plan must agree with the
 //! expression; a term is the set of those where its literals hold, so
 //! "covered by the others" is a subset test.
 
 use super::EXACT_ATOMS;
 use super::model::{ALL_RULES, Lit, Model, Rules, atom_of, denied, lit};
 
-/// A set of minterms.
-pub(super) type Bits = [u64; 4];
+/// A set of minterms, in `W` words.
+pub(super) type Bits<const W: usize = 4> = [u64; W];
 
-pub(super) fn and(a: &Bits, b: &Bits) -> Bits {
-    [a[0] & b[0], a[1] & b[1], a[2] & b[2], a[3] & b[3]]
+/// Most atoms of a [`Wide`] table.
+pub(super) const WIDE_ATOMS: usize = 12;
+
+/// The words of a table of up to [`WIDE_ATOMS`] atoms, for coverage:
+/// past [`EXACT_ATOMS`] the exact minimum is not searched, but a subset
+/// test of 4,096 bits costs less than a case split over the atoms.
+pub(super) const WIDE_WORDS: usize = 1 << (WIDE_ATOMS - 6);
+
+/// Most assignments of one field's atoms [`Table::build`] judges, over all
+/// fields (as many as one field of [`EXACT_ATOMS`] atoms has): past it, a
+/// table costs more than it saves.
+const MAX_LOCAL: usize = 1 << EXACT_ATOMS;
+
+pub(super) fn and<const W: usize>(a: &Bits<W>, b: &Bits<W>) -> Bits<W> {
+    std::array::from_fn(|w| a[w] & b[w])
 }
 
-pub(super) fn or(a: &Bits, b: &Bits) -> Bits {
-    [a[0] | b[0], a[1] | b[1], a[2] | b[2], a[3] | b[3]]
+pub(super) fn or<const W: usize>(a: &Bits<W>, b: &Bits<W>) -> Bits<W> {
+    std::array::from_fn(|w| a[w] | b[w])
 }
 
-pub(super) fn minus(a: &Bits, b: &Bits) -> Bits {
-    [a[0] & !b[0], a[1] & !b[1], a[2] & !b[2], a[3] & !b[3]]
+pub(super) fn minus<const W: usize>(a: &Bits<W>, b: &Bits<W>) -> Bits<W> {
+    std::array::from_fn(|w| a[w] & !b[w])
 }
 
-pub(super) fn empty(a: &Bits) -> bool {
+pub(super) fn empty<const W: usize>(a: &Bits<W>) -> bool {
     a.iter().all(|&w| w == 0)
 }
 
-pub(super) fn first(a: &Bits) -> Option<usize> {
+pub(super) fn first<const W: usize>(a: &Bits<W>) -> Option<usize> {
     let w = a.iter().position(|&w| w != 0)?;
     Some(w * 64 + a[w].trailing_zeros() as usize)
 }
 
-pub(super) fn has(a: &Bits, m: usize) -> bool {
+pub(super) fn has<const W: usize>(a: &Bits<W>, m: usize) -> bool {
     a[m / 64] >> (m % 64) & 1 == 1
 }
 
-pub(super) fn count(a: &Bits) -> u32 {
+/// Takes `b` from `a` in place; whether any of `a` is left.
+pub(super) fn take<const W: usize>(a: &mut Bits<W>, b: &Bits<W>) -> bool {
+    let mut left = 0;
+    for (word, b) in a.iter_mut().zip(b) {
+        *word &= !b;
+        left |= *word;
+    }
+    left != 0
+}
+
+pub(super) fn count<const W: usize>(a: &Bits<W>) -> u32 {
     a.iter().map(|w| w.count_ones()).sum()
 }
 
 /// How many string rules [`Rules`] tells apart: one bit each.
 const RULES: usize = ALL_RULES.count_ones() as usize;
 
-/// For each of the [`EXACT_ATOMS`] places, the minterms where its atom
-/// holds: bit `i` of the minterm's number.
-const HOLDS: [Bits; EXACT_ATOMS] = {
-    let mut holds = [[0u64; 4]; EXACT_ATOMS];
-    let mut i = 0;
-    while i < EXACT_ATOMS {
-        let mut m = 0;
-        while m < 1 << EXACT_ATOMS {
-            if m >> i & 1 == 1 {
-                holds[i][m / 64] |= 1 << (m % 64);
-            }
-            m += 1;
-        }
-        i += 1;
-    }
-    holds
-};
+/// Within a word, the minterms where each of the atoms `0..6` holds.
+const IN_WORD: [u64; 6] = [
+    0xaaaa_aaaa_aaaa_aaaa,
+    0xcccc_cccc_cccc_cccc,
+    0xf0f0_f0f0_f0f0_f0f0,
+    0xff00_ff00_ff00_ff00,
+    0xffff_0000_ffff_0000,
+    0xffff_ffff_0000_0000,
+];
+
+/// The minterms where the atom at place `i` holds: bit `i` of the
+/// minterm's number, within each word for the first six, whole words
+/// after.
+fn holds<const W: usize>(i: usize) -> Bits<W> {
+    std::array::from_fn(|w| match IN_WORD.get(i) {
+        Some(&pattern) => pattern,
+        None if w >> (i - 6) & 1 == 1 => u64::MAX,
+        None => 0,
+    })
+}
 
 /// The minterms of `n` atoms: those numbered below `2^n`.
-fn minterms_below(n: usize) -> Bits {
-    let mut set = [0u64; 4];
-    for (w, word) in set.iter_mut().enumerate() {
+fn minterms_below<const W: usize>(n: usize) -> Bits<W> {
+    let end = 1usize << n;
+    std::array::from_fn(|w| {
         let start = w * 64;
-        let end = 1usize << n;
         if end >= start + 64 {
-            *word = u64::MAX;
+            u64::MAX
         } else if end > start {
-            *word = (1u64 << (end - start)) - 1;
+            (1u64 << (end - start)) - 1
+        } else {
+            0
         }
-    }
-    set
+    })
 }
 
 /// What [`Table::build`] computes as whole words, the allowed minterms,
 /// walked minterm by minterm: the definition, which the tests (built with
 /// debug assertions) hold every table to.
-fn allowed_one_by_one(n: usize, fields: &[Vec<usize>], local: &[Vec<Rules>]) -> Bits {
-    let mut allowed = [0u64; 4];
+fn allowed_one_by_one<const W: usize>(
+    n: usize,
+    fields: &[Vec<usize>],
+    local: &[Vec<Rules>],
+) -> Bits<W> {
+    let mut allowed = [0u64; W];
     for m in 0..1usize << n {
         let mut rules = ALL_RULES;
         for (f, table) in fields.iter().zip(local) {
@@ -97,29 +128,31 @@ fn allowed_one_by_one(n: usize, fields: &[Vec<usize>], local: &[Vec<Rules>]) -> 
     allowed
 }
 
-/// The truth table of a few atoms.
-pub(super) struct Table {
+/// The truth table of a few atoms: at most 6 + log₂ `W`.
+pub(super) struct Table<const W: usize = 4> {
     /// The model's atoms, in the table's order.
     pub(super) atoms: Vec<usize>,
     /// The minterms some rule allows.
-    pub(super) allowed: Bits,
+    pub(super) allowed: Bits<W>,
     /// For each atom, the allowed minterms where it holds and where not.
-    masks: Vec<[Bits; 2]>,
+    masks: Vec<[Bits<W>; 2]>,
 }
 
-impl Table {
-    /// The table of the atoms of `terms`; `None` past [`EXACT_ATOMS`].
-    /// Each field's assignments are judged once, and a minterm is allowed
-    /// when one rule allows every field's part of it.
-    pub(super) fn build<'a>(
-        model: &Model,
-        terms: impl Iterator<Item = &'a [Lit]>,
-    ) -> Option<Table> {
-        let mut atoms: Vec<usize> = Vec::with_capacity(EXACT_ATOMS);
+impl<const W: usize> Table<W> {
+    /// Most atoms of the table: `64 × W` minterms.
+    const ATOMS: usize = 6 + W.trailing_zeros() as usize;
+
+    /// The table of the atoms of `terms`; `None` past [`Table::ATOMS`], or
+    /// when the fields' atoms have so many assignments that judging them
+    /// costs more than the table saves ([`MAX_LOCAL`]). Each field's
+    /// assignments are judged once, and a minterm is allowed when one rule
+    /// allows every field's part of it.
+    pub(super) fn build<'a>(model: &Model, terms: impl Iterator<Item = &'a [Lit]>) -> Option<Self> {
+        let mut atoms: Vec<usize> = Vec::with_capacity(Self::ATOMS);
         for t in terms {
             for &l in t {
                 if !atoms.contains(&atom_of(l)) {
-                    if atoms.len() == EXACT_ATOMS {
+                    if atoms.len() == Self::ATOMS {
                         return None;
                     }
                     atoms.push(atom_of(l));
@@ -137,6 +170,9 @@ impl Table {
                 Some(at) => fields[at].push(i),
                 None => fields.push(vec![i]),
             }
+        }
+        if fields.iter().map(|f| 1usize << f.len()).sum::<usize>() > MAX_LOCAL {
+            return None;
         }
         // The rules each assignment of each field's atoms leaves.
         let mut lits = Vec::with_capacity(n);
@@ -161,17 +197,22 @@ impl Table {
         // intersected over the fields, then joined over the rules. Each
         // part is a set of minterms made of whole words, not walked minterm
         // by minterm.
-        let below: Bits = minterms_below(n);
+        let below: Bits<W> = minterms_below(n);
+        let holds_at: Vec<Bits<W>> = (0..n).map(holds).collect();
         let holds = |i: usize, yes: bool| {
             if yes {
-                and(&HOLDS[i], &below)
+                and(&holds_at[i], &below)
             } else {
-                minus(&below, &HOLDS[i])
+                minus(&below, &holds_at[i])
             }
         };
         let mut by_rule = [below; RULES];
-        for (f, table) in fields.iter().zip(&local) {
-            let mut covered = [[0u64; 4]; RULES];
+        // A field whose every assignment leaves every rule (one atom, or
+        // atoms that never clash) rules nothing out.
+        let constrained = (fields.iter().zip(&local))
+            .filter(|(_, table)| table.iter().any(|&rules| rules != ALL_RULES));
+        for (f, table) in constrained {
+            let mut covered = [[0u64; W]; RULES];
             for (p, &rules) in table.iter().enumerate() {
                 if rules == 0 {
                     continue;
@@ -190,10 +231,10 @@ impl Table {
                 *all = and(all, set);
             }
         }
-        let allowed = by_rule.iter().fold([0u64; 4], |all, set| or(&all, set));
-        debug_assert_eq!(allowed, allowed_one_by_one(n, &fields, &local));
-        let masks = (0..n)
-            .map(|i| [and(&HOLDS[i], &allowed), minus(&allowed, &HOLDS[i])])
+        let allowed = by_rule.iter().fold([0u64; W], |all, set| or(&all, set));
+        debug_assert_eq!(allowed, allowed_one_by_one::<W>(n, &fields, &local));
+        let masks = (holds_at.iter())
+            .map(|holds| [and(holds, &allowed), minus(&allowed, holds)])
             .collect();
         Some(Table {
             atoms,
@@ -211,19 +252,25 @@ impl Table {
     }
 
     /// The allowed minterms where `l` holds.
-    pub(super) fn literal(&self, l: Lit) -> &Bits {
+    pub(super) fn literal(&self, l: Lit) -> &Bits<W> {
         &self.masks[self.place(l)][usize::from(denied(l))]
     }
 
     /// The allowed minterms where every literal of `lits` holds.
-    pub(super) fn term(&self, lits: &[Lit]) -> Bits {
-        lits.iter()
-            .fold(self.allowed, |set, &l| and(&set, self.literal(l)))
+    pub(super) fn term(&self, lits: &[Lit]) -> Bits<W> {
+        let mut set = self.allowed;
+        for &l in lits {
+            let mask = self.literal(l);
+            for (word, mask) in set.iter_mut().zip(mask) {
+                *word &= mask;
+            }
+        }
+        set
     }
 
     /// The minterms where the table's `i`th atom holds (`denied` false) or
     /// not.
-    pub(super) fn atom(&self, i: usize, denied: bool) -> &Bits {
+    pub(super) fn atom(&self, i: usize, denied: bool) -> &Bits<W> {
         &self.masks[i][usize::from(denied)]
     }
 }
