@@ -24,6 +24,7 @@ use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
     MietteSpanContents, Severity, SourceCode, SourceSpan, SpanContents,
 };
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Range;
@@ -138,7 +139,14 @@ pub fn printable(text: &str) -> String {
 
 /// `text` with every character a terminal must not receive as it is
 /// replaced by its [`stand_in`]; line breaks and tabs are kept.
-pub fn visible(text: &str) -> String {
+pub fn visible(text: &str) -> Cow<'_, str> {
+    // Printable ASCII, line breaks and tabs need no stand-in: most output
+    // (a summary of every segment of a large file) is that, found a byte
+    // at a time rather than a character at a time.
+    let plain = |b: &u8| matches!(b, b' '..=b'~' | b'\n' | b'\t');
+    if text.as_bytes().iter().all(plain) {
+        return Cow::Borrowed(text);
+    }
     text.chars()
         .map(|c| match c {
             '\n' => c,
