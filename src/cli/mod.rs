@@ -63,6 +63,20 @@ pub struct Io<'a> {
     pub style: render::Style,
 }
 
+/// The allocator `main.rs` makes the binary's: jemalloc with the feature
+/// `jemalloc` (on by default; not on MSVC), else the system's. A library
+/// never sets one: this is for the binary only.
+#[cfg(all(feature = "jemalloc", not(target_env = "msvc")))]
+pub type Allocator = tikv_jemallocator::Jemalloc;
+
+/// The allocator `main.rs` makes the binary's: the system's, as the
+/// feature `jemalloc` is off.
+#[cfg(not(all(feature = "jemalloc", not(target_env = "msvc"))))]
+pub type Allocator = std::alloc::System;
+
+/// The value of [`Allocator`] `main.rs` declares global.
+pub const ALLOCATOR: Allocator = Allocator {};
+
 /// Runs the binary with the process's arguments and streams.
 pub fn main() -> ExitCode {
     // A write past a file-size limit then fails with EFBIG, which `fmt`
