@@ -4,6 +4,7 @@
 
 use super::args::{OrderArg, PageArgs, ReportArgs, SourceArgs};
 use super::input::{self, Input};
+use super::pretty::Pretty;
 use super::{Failure, INVALID, SUCCESS, Session};
 use crate as hcq;
 use clap::Args;
@@ -322,7 +323,8 @@ fn one_entry(name: &str, plan: &hcq::Plan, compact: bool) -> String {
     if compact {
         serde_json::to_writer(&mut json, &object)
     } else {
-        serde_json::to_writer_pretty(&mut json, &object)
+        let mut serializer = serde_json::Serializer::with_formatter(&mut json, Pretty::default());
+        serde::Serialize::serialize(&object, &mut serializer)
     }
     .expect("a plan holds only strings and numbers");
     String::from_utf8(json).expect("serde_json writes UTF-8")

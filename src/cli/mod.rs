@@ -21,6 +21,7 @@ mod input;
 mod list;
 mod lsp;
 mod output;
+mod pretty;
 mod progress;
 pub mod render;
 mod rows;
