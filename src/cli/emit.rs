@@ -241,7 +241,9 @@ fn every_plan(
     compact: bool,
     session: &mut Session<'_, '_>,
 ) -> Result<u8, Failure> {
-    let mut out = String::new();
+    // Bytes: serde_json writes UTF-8, and each plan's bytes go out as
+    // they are rather than checked again to make a `String`.
+    let mut out: Vec<u8> = Vec::new();
     let mut entries = 0usize;
     let mut written = false;
     let mut failed: Option<Failure> = None;
@@ -252,20 +254,20 @@ fn every_plan(
         input.text.clone(),
         options,
         &make,
-        &mut |object: String| {
+        &mut |object: Vec<u8>| {
             // `{` (and the line break, pretty) opens the object of every
             // plan, or is the comma between two entries; the closing
             // brace (and the line break before it) comes once, at the end.
             let (open, close) = if compact { (1, 1) } else { (2, 2) };
-            out.push_str(match (entries, compact) {
+            out.extend_from_slice(match (entries, compact) {
                 (0, _) => &object[..open],
-                (_, true) => ",",
-                (_, false) => ",\n",
+                (_, true) => b",",
+                (_, false) => b",\n",
             });
-            out.push_str(&object[open..object.len() - close]);
+            out.extend_from_slice(&object[open..object.len() - close]);
             entries += 1;
             if out.len() >= HELD_PLANS && failed.is_none() {
-                if let Err(failure) = session.stdout(&out) {
+                if let Err(failure) = session.stdout_bytes(&out) {
                     failed = Some(failure);
                 }
                 out.clear();
@@ -281,12 +283,12 @@ fn every_plan(
             if let Some(warnings) = summary.warnings() {
                 session.report(&warnings);
             }
-            out.push_str(match (entries, compact) {
-                (0, _) => "{}\n",
-                (_, true) => "}\n",
-                (_, false) => "\n}\n",
+            out.extend_from_slice(match (entries, compact) {
+                (0, _) => b"{}\n",
+                (_, true) => b"}\n",
+                (_, false) => b"\n}\n",
             });
-            session.stdout(&out)?;
+            session.stdout_bytes(&out)?;
             Ok(SUCCESS)
         }
         Err(error) => {
@@ -294,7 +296,7 @@ fn every_plan(
             if !written {
                 return Ok(INVALID);
             }
-            session.stdout(&out)?;
+            session.stdout_bytes(&out)?;
             let incomplete = Failure::new(
                 INVALID,
                 "hcq::emit::incomplete",
@@ -314,7 +316,7 @@ fn every_plan(
 /// compact: its entry is exactly what serialising the object of every
 /// plan writes for that segment, between `{\n` and `\n}` (`{` and `}`
 /// compact).
-fn one_entry(name: &str, plan: &hcq::Plan, compact: bool) -> String {
+fn one_entry(name: &str, plan: &hcq::Plan, compact: bool) -> Vec<u8> {
     let one = [(name, plan)];
     let object = OneEntry(&one);
     // Room for a usual plan (a request is about 300 bytes pretty), so that
@@ -327,7 +329,7 @@ fn one_entry(name: &str, plan: &hcq::Plan, compact: bool) -> String {
         serde::Serialize::serialize(&object, &mut serializer)
     }
     .expect("a plan holds only strings and numbers");
-    String::from_utf8(json).expect("serde_json writes UTF-8")
+    json
 }
 
 /// A map of one entry, serialised as a JSON object.

@@ -286,10 +286,16 @@ impl<'a, 'io> Session<'a, 'io> {
 
     /// Writes the command's answer on stdout.
     fn stdout(&mut self, text: &str) -> Result<(), Failure> {
+        self.stdout_bytes(text.as_bytes())
+    }
+
+    /// [`Session::stdout`] of bytes that are UTF-8 already (JSON
+    /// serde_json wrote).
+    fn stdout_bytes(&mut self, bytes: &[u8]) -> Result<(), Failure> {
         match self
             .io
             .stdout
-            .write_all(text.as_bytes())
+            .write_all(bytes)
             .and_then(|()| self.io.stdout.flush())
         {
             Ok(()) => Ok(()),
