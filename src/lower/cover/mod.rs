@@ -119,12 +119,22 @@ pub(super) fn fewest(terms: Vec<Term>, log: &mut Log) -> Vec<Term> {
         // the table has room (`id < 1 or id > 1` is the one filter `id !=
         // 1`).
         let points = (cover.model).points_between(live.iter().flatten().copied(), EXACT_ATOMS);
-        let table = Table::build(
-            &cover.model,
-            live.iter()
-                .map(Vec::as_slice)
-                .chain(std::iter::once(points.as_slice())),
-        );
+        // When no atom went and none came, the coverage table is that
+        // table already.
+        let table = match cover.table.take() {
+            Some(Coverage::Narrow(masks))
+                if points.is_empty()
+                    && masks.table.has_atoms_of(live.iter().map(Vec::as_slice)) =>
+            {
+                Some(masks.table)
+            }
+            _ => Table::build(
+                &cover.model,
+                live.iter()
+                    .map(Vec::as_slice)
+                    .chain(std::iter::once(points.as_slice())),
+            ),
+        };
         let best = table.and_then(|table| exact::minimum(&cover.model, &table, &live, before));
         if let Some(best) = best {
             let spans = live.iter().flatten().map(|&l| cover.model.span(l));

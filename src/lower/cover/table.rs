@@ -243,6 +243,24 @@ impl<const W: usize> Table<W> {
         })
     }
 
+    /// Whether the atoms of `terms`, in the order they first appear, are
+    /// the table's: what [`Table::build`] would make of `terms` is this
+    /// table.
+    pub(super) fn has_atoms_of<'a>(&self, terms: impl Iterator<Item = &'a [Lit]>) -> bool {
+        let mut seen = 0;
+        for &l in terms.flatten() {
+            let atom = atom_of(l);
+            if self.atoms[..seen].contains(&atom) {
+                continue;
+            }
+            if self.atoms.get(seen) != Some(&atom) {
+                return false;
+            }
+            seen += 1;
+        }
+        seen == self.atoms.len()
+    }
+
     /// The table's place of `l`'s atom.
     pub(super) fn place(&self, l: Lit) -> usize {
         self.atoms
