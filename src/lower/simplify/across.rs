@@ -156,7 +156,7 @@ fn is_subset<T: Ord>(small: &[T], big: &[T]) -> bool {
     true
 }
 
-impl Arena<'_> {
+impl Arena {
     /// What a term requires, for comparing it with other terms. `keep`
     /// selects the filters to look at.
     fn profile(&self, ids: &[Id], keep: impl Fn(Id) -> bool) -> Profile {
@@ -184,7 +184,7 @@ impl Arena<'_> {
         let tags_from = plain.len();
         for &id in ids.iter().filter(|&&id| keep(id)) {
             if let Kind::Tags { names } = self.kind(id) {
-                plain.extend_from_slice(names);
+                plain.extend_from_slice(self.tag_ids(*names));
             }
         }
         plain[tags_from..].sort_unstable();

@@ -74,10 +74,10 @@ pub fn simplify(terms: Vec<Term>, log: &mut Log) -> Vec<Term> {
 /// [`simplify`] on borrowed terms, so that a caller that keeps them
 /// (`lower`'s trace does) need not clone every filter of every term.
 pub(super) fn simplify_slice(terms: &[Term], log: &mut Log) -> Vec<Term> {
-    let (filters, work) = simplified_ids(terms, log);
+    let (arena, work) = simplified_ids(terms, log);
     work.into_iter()
         .map(|ids| Term {
-            filters: ids.iter().map(|&id| filters[id as usize].clone()).collect(),
+            filters: ids.iter().map(|&id| arena.filter(id).clone()).collect(),
         })
         .collect()
 }
@@ -85,7 +85,7 @@ pub(super) fn simplify_slice(terms: &[Term], log: &mut Log) -> Vec<Term> {
 /// [`simplify`] of terms the caller gives up (`lower` without a trace):
 /// the simplified terms reuse their lists instead of allocating new ones.
 pub(super) fn simplify_owned(terms: Vec<Term>, log: &mut Log) -> Vec<Term> {
-    let (filters, work) = simplified_ids(&terms, log);
+    let (arena, work) = simplified_ids(&terms, log);
     let mut spare: Vec<Vec<Arc<Filter>>> = terms
         .into_iter()
         .map(|term| {
@@ -97,19 +97,16 @@ pub(super) fn simplify_owned(terms: Vec<Term>, log: &mut Log) -> Vec<Term> {
     work.into_iter()
         .map(|ids| {
             let mut list = spare.pop().unwrap_or_default();
-            list.extend(ids.iter().map(|&id| filters[id as usize].clone()));
+            list.extend(ids.iter().map(|&id| arena.filter(id).clone()));
             Term { filters: list }
         })
         .collect()
 }
 
-/// The simplified terms as ids into the returned filters.
-fn simplified_ids(terms: &[Term], log: &mut Log) -> (Vec<Arc<Filter>>, Vec<Vec<Id>>) {
+/// The simplified terms as ids into the returned arena.
+fn simplified_ids(terms: &[Term], log: &mut Log) -> (Arena, Vec<Vec<Id>>) {
     let mut arena = Arena::with_capacity(terms.iter().map(|t| t.filters.len()).sum());
-    let raw: Vec<Vec<Id>> = terms
-        .iter()
-        .map(|term| term.filters.iter().map(|f| arena.intern(f)).collect())
-        .collect();
+    let raw = arena.intern_terms(terms);
 
     // Identical terms (as sets of filters) need normalising only once.
     let raw = dedup_terms(&arena, raw, log);
@@ -119,14 +116,14 @@ fn simplified_ids(terms: &[Term], log: &mut Log) -> (Vec<Arc<Filter>>, Vec<Vec<I
         if let Some(normal) = arena.normalize_owned(ids, log) {
             if normal.is_empty() {
                 always(&arena, arena.last_taken(), log);
-                return (arena.into_filters(), vec![Vec::new()]);
+                return (arena, vec![Vec::new()]);
             }
             work.push(normal);
         }
     }
     let work = dedup_terms(&arena, work, log);
     let work = across(&mut arena, work, log);
-    (arena.into_filters(), work)
+    (arena, work)
 }
 
 /// The single empty term: every contact matches.

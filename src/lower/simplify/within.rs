@@ -28,6 +28,16 @@ pub(super) struct Scratch {
 }
 
 impl Scratch {
+    /// Empties every buffer, keeping its room (the bits of `seen` are
+    /// already clear after each term).
+    pub(super) fn clear(&mut self) {
+        self.slots.clear();
+        self.groups.clear();
+        self.fields = 0;
+        self.tags.clear();
+        self.input.clear();
+    }
+
     /// Puts the number filter `id` on `field` in its field's group, making
     /// the group (and its slot) on the field's first filter. Groups past
     /// `fields` are reused for their room.
@@ -92,7 +102,7 @@ impl Seen {
     }
 }
 
-impl Arena<'_> {
+impl Arena {
     /// One term on its own: duplicates dropped, ranges merged, tags merged.
     /// `None` when the term cannot hold. Numbers of one field come out where
     /// the field first appears, as lower bound, upper bound (or one `=`),
@@ -265,7 +275,7 @@ impl Arena<'_> {
             if let (Kind::Tags { names }, Literal::Tags(list)) =
                 (self.kind(only), &self.filter(only).value)
             {
-                if names.len() == list.len() {
+                if self.tag_ids(*names).len() == list.len() {
                     return only;
                 }
             }
