@@ -5,6 +5,7 @@
 
 use super::arena::{Arena, Id, IdMap, Kind, SCAN};
 use super::intervals::NumSet;
+use super::spare;
 use super::{MAX_PAIR_CHECKS, always};
 use crate::lower::{Log, Rule, show_filter};
 
@@ -85,7 +86,8 @@ fn log_duplicate(arena: &Arena, ids: &[Id], first: &[Id], log: &mut Log) {
 }
 
 /// What a term requires, in a form that makes implication cheap to test.
-struct Profile {
+/// Its lists go back to the thread's spare ones when it is dropped.
+pub(super) struct Profile {
     /// One set per number field, by field name.
     numbers: Vec<NumSet>,
     /// [`Profile::plain`], then [`Profile::tags`]: one list, not two, for
@@ -98,6 +100,13 @@ struct Profile {
     negatable: Vec<(Id, Id)>,
     /// The filters cannot all hold.
     empty: bool,
+}
+
+impl Drop for Profile {
+    fn drop(&mut self) {
+        spare::IDS.give(std::mem::take(&mut self.ids));
+        spare::NUMBERS.give(std::mem::take(&mut self.numbers));
+    }
 }
 
 impl Profile {
@@ -161,8 +170,8 @@ impl Arena {
     /// selects the filters to look at.
     fn profile(&self, ids: &[Id], keep: impl Fn(Id) -> bool) -> Profile {
         // One set per number field, narrowed as its filters come.
-        let mut numbers: Vec<NumSet> = Vec::new();
-        let mut plain = Vec::new();
+        let mut numbers: Vec<NumSet> = spare::NUMBERS.take();
+        let mut plain = spare::IDS.take();
         for &id in ids.iter().filter(|&&id| keep(id)) {
             match self.kind(id) {
                 Kind::Number { field, .. } => {
@@ -235,11 +244,25 @@ pub(super) fn across(arena: &mut Arena, terms: Vec<Vec<Id>>, log: &mut Log) -> V
     if terms.len() < 2 {
         return terms;
     }
-    let mut terms: Vec<Option<Vec<Id>>> = terms.into_iter().map(Some).collect();
-    let mut profiles: Vec<Profile> = terms
-        .iter()
-        .map(|t| arena.profile(t.as_deref().unwrap_or_default(), |_| true))
-        .collect();
+    let terms: Vec<Option<Vec<Id>>> = terms.into_iter().map(Some).collect();
+    let mut profiles = spare::PROFILES.take();
+    profiles.extend(
+        terms
+            .iter()
+            .map(|t| arena.profile(t.as_deref().unwrap_or_default(), |_| true)),
+    );
+    let terms = across_profiled(arena, terms, &mut profiles, log);
+    spare::PROFILES.give(profiles);
+    terms
+}
+
+/// [`across`] of `terms` with their `profiles`.
+fn across_profiled(
+    arena: &mut Arena,
+    mut terms: Vec<Option<Vec<Id>>>,
+    profiles: &mut [Profile],
+    log: &mut Log,
+) -> Vec<Vec<Id>> {
     let mut budget = MAX_PAIR_CHECKS;
     let n = terms.len();
     'rounds: loop {
@@ -284,7 +307,9 @@ pub(super) fn across(arena: &mut Arena, terms: Vec<Vec<Id>>, log: &mut Log) -> V
             break;
         }
     }
-    terms.into_iter().flatten().collect()
+    // In place: the list of terms is the one the result takes.
+    terms.retain(Option::is_some);
+    terms.into_iter().map(Option::unwrap_or_default).collect()
 }
 
 fn always_ids(arena: &Arena, before: Option<&[Id]>, log: &mut Log) -> Vec<Id> {

@@ -2,6 +2,7 @@
 //! small [`Id`], with the [`Kind`] the rules read, so that terms are lists
 //! of ids and filters compare by id.
 
+use super::spare;
 use super::within::Scratch;
 use crate::ast::{CompareOp, Span};
 use crate::lower::dnf::Term;
@@ -255,7 +256,11 @@ impl Arena {
         };
         terms
             .iter()
-            .map(|term| term.filters.iter().map(|f| intern(self, f)).collect())
+            .map(|term| {
+                let mut ids = spare::IDS.take();
+                ids.extend(term.filters.iter().map(|f| intern(self, f)));
+                ids
+            })
             .collect()
     }
 

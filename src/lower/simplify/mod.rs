@@ -28,6 +28,7 @@
 mod across;
 mod arena;
 mod intervals;
+mod spare;
 mod within;
 
 use super::dnf::Term;
@@ -76,8 +77,10 @@ pub fn simplify(terms: Vec<Term>, log: &mut Log) -> Vec<Term> {
 pub(super) fn simplify_slice(terms: &[Term], log: &mut Log) -> Vec<Term> {
     let (arena, work) = simplified_ids(terms, log);
     work.into_iter()
-        .map(|ids| Term {
-            filters: ids.iter().map(|&id| arena.filter(id).clone()).collect(),
+        .map(|ids| {
+            let filters = ids.iter().map(|&id| arena.filter(id).clone()).collect();
+            spare::IDS.give(ids);
+            Term { filters }
         })
         .collect()
 }
@@ -98,6 +101,7 @@ pub(super) fn simplify_owned(terms: Vec<Term>, log: &mut Log) -> Vec<Term> {
         .map(|ids| {
             let mut list = spare.pop().unwrap_or_default();
             list.extend(ids.iter().map(|&id| arena.filter(id).clone()));
+            spare::IDS.give(ids);
             Term { filters: list }
         })
         .collect()
@@ -111,16 +115,21 @@ fn simplified_ids(terms: &[Term], log: &mut Log) -> (Arena, Vec<Vec<Id>>) {
     // Identical terms (as sets of filters) need normalising only once.
     let raw = dedup_terms(&arena, raw, log);
 
-    let mut work = Vec::with_capacity(raw.len());
-    for ids in raw {
+    // Normalised in place: the list of terms is the one the result takes.
+    let mut work = raw;
+    let mut kept = 0;
+    for at in 0..work.len() {
+        let ids = std::mem::take(&mut work[at]);
         if let Some(normal) = arena.normalize_owned(ids, log) {
             if normal.is_empty() {
                 always(&arena, arena.last_taken(), log);
                 return (arena, vec![Vec::new()]);
             }
-            work.push(normal);
+            work[kept] = normal;
+            kept += 1;
         }
     }
+    work.truncate(kept);
     let work = dedup_terms(&arena, work, log);
     let work = across(&mut arena, work, log);
     (arena, work)
