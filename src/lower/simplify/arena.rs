@@ -106,8 +106,11 @@ pub(super) struct Arena {
     tag_ids: HashMap<String, u32>,
     /// The name ids of every [`Kind::Tags`], each a range of this list.
     tag_lists: Vec<u32>,
-    /// Buffers for [`Arena::normalize`].
-    pub(super) scratch: Scratch,
+    /// Room for [`Arena::intern_terms`]'s filters seen by address.
+    addresses: Vec<(usize, Id)>,
+    /// Buffers for [`Arena::normalize`]: boxed, so that taking them for a
+    /// term and putting them back moves a pointer, not the buffers.
+    pub(super) scratch: Option<Box<Scratch>>,
 }
 
 /// The lists of an [`Arena`], empty, kept for their room.
@@ -117,7 +120,8 @@ struct Buffers {
     kinds: Vec<Kind>,
     tag_names: Vec<(Id, u32)>,
     tag_lists: Vec<u32>,
-    scratch: Scratch,
+    addresses: Vec<(usize, Id)>,
+    scratch: Option<Box<Scratch>>,
 }
 
 /// An arena's lists are kept for the next one only up to this many
@@ -132,7 +136,13 @@ thread_local! {
 
 impl Drop for Arena {
     fn drop(&mut self) {
-        if self.filters.capacity() > KEPT_ROOM || self.tag_names.capacity() > KEPT_ROOM {
+        let room = [
+            self.filters.capacity(),
+            self.tag_names.capacity(),
+            self.tag_lists.capacity(),
+            self.addresses.capacity(),
+        ];
+        if room.iter().any(|&room| room > KEPT_ROOM) {
             return;
         }
         let mut spare = Buffers {
@@ -140,13 +150,17 @@ impl Drop for Arena {
             kinds: std::mem::take(&mut self.kinds),
             tag_names: std::mem::take(&mut self.tag_names),
             tag_lists: std::mem::take(&mut self.tag_lists),
+            addresses: std::mem::take(&mut self.addresses),
             scratch: std::mem::take(&mut self.scratch),
         };
         spare.filters.clear();
         spare.kinds.clear();
         spare.tag_names.clear();
         spare.tag_lists.clear();
-        spare.scratch.clear();
+        spare.addresses.clear();
+        if let Some(scratch) = &mut spare.scratch {
+            scratch.clear();
+        }
         // `try_with`: a thread being torn down has nowhere to keep them.
         let _ = SPARE.try_with(|cell| {
             if let Ok(mut kept) = cell.try_borrow_mut() {
@@ -216,6 +230,7 @@ impl Arena {
             tag_names: spare.tag_names,
             tag_ids: HashMap::new(),
             tag_lists: spare.tag_lists,
+            addresses: spare.addresses,
             scratch: spare.scratch,
         };
         arena.filters.reserve(n);
@@ -229,7 +244,7 @@ impl Arena {
     pub(super) fn intern_terms(&mut self, terms: &[Term]) -> Vec<Vec<Id>> {
         // Each of the terms' filters already seen, with its id; by address
         // once longer than [`SCAN`].
-        let mut seen: Vec<(usize, Id)> = Vec::new();
+        let mut seen = std::mem::take(&mut self.addresses);
         let mut by_ptr: IdMap<usize, Id> = IdMap::default();
         let mut intern = |arena: &mut Arena, filter: &Arc<Filter>| {
             let at = address(filter);
@@ -254,14 +269,18 @@ impl Arena {
             );
             id
         };
-        terms
+        let interned = terms
             .iter()
             .map(|term| {
                 let mut ids = spare::IDS.take();
                 ids.extend(term.filters.iter().map(|f| intern(self, f)));
                 ids
             })
-            .collect()
+            .collect();
+        // No address is looked up past here: the terms may be dropped.
+        seen.clear();
+        self.addresses = seen;
+        interned
     }
 
     /// The id of a filter the rules made.

@@ -118,6 +118,7 @@ fn simplified_ids(terms: &[Term], log: &mut Log) -> (Arena, Vec<Vec<Id>>) {
     // Normalised in place: the list of terms is the one the result takes.
     let mut work = raw;
     let mut kept = 0;
+    let mut rewritten = false;
     for at in 0..work.len() {
         let ids = std::mem::take(&mut work[at]);
         if let Some(normal) = arena.normalize_owned(ids, log) {
@@ -125,12 +126,17 @@ fn simplified_ids(terms: &[Term], log: &mut Log) -> (Arena, Vec<Vec<Id>>) {
                 always(&arena, arena.last_taken(), log);
                 return (arena, vec![Vec::new()]);
             }
+            rewritten |= normal != arena.last_taken();
             work[kept] = normal;
             kept += 1;
         }
     }
     work.truncate(kept);
-    let work = dedup_terms(&arena, work, log);
+    // Terms left as they were are still pairwise distinct: only a
+    // rewritten one can now equal another.
+    if rewritten {
+        work = dedup_terms(&arena, work, log);
+    }
     let work = across(&mut arena, work, log);
     (arena, work)
 }

@@ -115,26 +115,26 @@ impl Arena {
     /// [`Arena::normalize`] of a term the caller gives up: the result takes
     /// its list, sparing an allocation per term.
     pub(super) fn normalize_owned(&mut self, mut ids: Vec<Id>, log: &mut Log) -> Option<Vec<Id>> {
-        let mut input = std::mem::take(&mut self.scratch.input);
+        let mut input = std::mem::take(&mut self.scratch.get_or_insert_default().input);
         input.clear();
         input.append(&mut ids);
         let normal = self.normalize_into(&input, &mut ids, log);
-        self.scratch.input = input;
+        self.scratch.get_or_insert_default().input = input;
         normal.map(|()| ids)
     }
 
     /// The term [`Arena::normalize_owned`] took last, as it was given.
     pub(super) fn last_taken(&self) -> &[Id] {
-        &self.scratch.input
+        self.scratch.as_ref().map_or(&[], |scratch| &scratch.input)
     }
 
     /// [`Arena::normalize`] into `out`, which is empty.
     fn normalize_into(&mut self, ids: &[Id], out: &mut Vec<Id>, log: &mut Log) -> Option<()> {
-        let mut scratch = std::mem::take(&mut self.scratch);
+        let mut scratch = self.scratch.take().unwrap_or_default();
         scratch.seen.grow(self.filters.len());
         let normal = self.normalize_with(ids, out, log, &mut scratch);
         scratch.seen.clear(ids);
-        self.scratch = scratch;
+        self.scratch = Some(scratch);
         normal
     }
 
