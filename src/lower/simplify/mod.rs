@@ -89,6 +89,20 @@ pub(super) fn simplify_slice(terms: &[Term], log: &mut Log) -> Vec<Term> {
 /// the simplified terms reuse their lists instead of allocating new ones.
 pub(super) fn simplify_owned(terms: Vec<Term>, log: &mut Log) -> Vec<Term> {
     let (arena, work) = simplified_ids(&terms, log);
+    // Often nothing applies (the typical query): the terms, filter for
+    // filter the very ones given, are the answer as they are.
+    let same = work.len() == terms.len()
+        && work.iter().zip(&terms).all(|(ids, term)| {
+            ids.len() == term.filters.len()
+                && ids
+                    .iter()
+                    .zip(&term.filters)
+                    .all(|(&id, filter)| Arc::ptr_eq(arena.filter(id), filter))
+        });
+    if same {
+        work.into_iter().for_each(|ids| spare::IDS.give(ids));
+        return terms;
+    }
     let mut spare: Vec<Vec<Arc<Filter>>> = terms
         .into_iter()
         .map(|term| {
