@@ -208,24 +208,31 @@ impl Arena {
         plain.truncate(end);
         // Plain kinds get their negations while the terms are interned,
         // before any profile is made, so this list does not go stale.
-        let negatable = plain[..tags_from]
-            .iter()
-            .filter_map(|&id| match *self.kind(id) {
-                Kind::Plain {
-                    negation: Some(not),
-                } => Some((id, not)),
-                _ => None,
-            })
-            .collect();
+        let mut negatable = Vec::new();
+        for &id in &plain[..tags_from] {
+            if let Kind::Plain {
+                negation: Some(not),
+            } = *self.kind(id)
+            {
+                negatable.push((id, not));
+            }
+        }
+        // Each set normalised where it stands: a loop costs less than
+        // collecting in place for the one or two sets a term has.
         let mut empty = false;
-        let mut numbers: Vec<NumSet> = numbers
-            .into_iter()
-            .filter_map(|set| {
-                let set = set.normalized(self);
-                empty |= set.is_none();
-                set
-            })
-            .collect();
+        let mut kept = 0;
+        for at in 0..numbers.len() {
+            let full = NumSet::full(numbers[at].field);
+            let set = std::mem::replace(&mut numbers[at], full);
+            match set.normalized(self) {
+                Some(set) => {
+                    numbers[kept] = set;
+                    kept += 1;
+                }
+                None => empty = true,
+            }
+        }
+        numbers.truncate(kept);
         numbers.sort_by_key(|set| set.field.name);
         Profile {
             numbers,
