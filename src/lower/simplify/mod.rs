@@ -20,10 +20,13 @@
 //! The work is split by job: `arena` holds every distinct filter once and
 //! what the rules need to know about it; `intervals` is the arithmetic of
 //! a number field's admitted values; `within` normalises one term;
-//! `across` compares terms. The rules run in this order: identical terms
-//! dropped, each remaining term normalised (a contradiction drops it, an
-//! emptied term makes the whole expression true), identical terms dropped
-//! again, then the rules across terms until none applies.
+//! `across` compares terms; `spare` keeps short lists between
+//! simplifications on one thread (the arena keeps its own lists the same
+//! way), so that a small query allocates few. The rules run in this order:
+//! identical terms dropped, each remaining term normalised (a
+//! contradiction drops it, an emptied term makes the whole expression
+//! true), identical terms dropped again if normalising rewrote one, then
+//! the rules across terms until none applies.
 
 mod across;
 mod arena;
