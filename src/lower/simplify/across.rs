@@ -5,6 +5,7 @@
 
 use super::arena::{Arena, Id, IdMap, Kind, SCAN};
 use super::intervals::NumSet;
+use super::spare;
 use super::{MAX_PAIR_CHECKS, always};
 use crate::lower::{Log, Rule, show_filter};
 
@@ -85,7 +86,8 @@ fn log_duplicate(arena: &Arena, ids: &[Id], first: &[Id], log: &mut Log) {
 }
 
 /// What a term requires, in a form that makes implication cheap to test.
-struct Profile {
+/// Its lists go back to the thread's spare ones when it is dropped.
+pub(super) struct Profile {
     /// One set per number field, by field name.
     numbers: Vec<NumSet>,
     /// [`Profile::plain`], then [`Profile::tags`]: one list, not two, for
@@ -98,6 +100,13 @@ struct Profile {
     negatable: Vec<(Id, Id)>,
     /// The filters cannot all hold.
     empty: bool,
+}
+
+impl Drop for Profile {
+    fn drop(&mut self) {
+        spare::IDS.give(std::mem::take(&mut self.ids));
+        spare::NUMBERS.give(std::mem::take(&mut self.numbers));
+    }
 }
 
 impl Profile {
@@ -156,13 +165,13 @@ fn is_subset<T: Ord>(small: &[T], big: &[T]) -> bool {
     true
 }
 
-impl Arena<'_> {
+impl Arena {
     /// What a term requires, for comparing it with other terms. `keep`
     /// selects the filters to look at.
     fn profile(&self, ids: &[Id], keep: impl Fn(Id) -> bool) -> Profile {
         // One set per number field, narrowed as its filters come.
-        let mut numbers: Vec<NumSet> = Vec::new();
-        let mut plain = Vec::new();
+        let mut numbers: Vec<NumSet> = spare::NUMBERS.take();
+        let mut plain = spare::IDS.take();
         for &id in ids.iter().filter(|&&id| keep(id)) {
             match self.kind(id) {
                 Kind::Number { field, .. } => {
@@ -184,7 +193,7 @@ impl Arena<'_> {
         let tags_from = plain.len();
         for &id in ids.iter().filter(|&&id| keep(id)) {
             if let Kind::Tags { names } = self.kind(id) {
-                plain.extend_from_slice(names);
+                plain.extend_from_slice(self.tag_ids(*names));
             }
         }
         plain[tags_from..].sort_unstable();
@@ -199,24 +208,31 @@ impl Arena<'_> {
         plain.truncate(end);
         // Plain kinds get their negations while the terms are interned,
         // before any profile is made, so this list does not go stale.
-        let negatable = plain[..tags_from]
-            .iter()
-            .filter_map(|&id| match *self.kind(id) {
-                Kind::Plain {
-                    negation: Some(not),
-                } => Some((id, not)),
-                _ => None,
-            })
-            .collect();
+        let mut negatable = Vec::new();
+        for &id in &plain[..tags_from] {
+            if let Kind::Plain {
+                negation: Some(not),
+            } = *self.kind(id)
+            {
+                negatable.push((id, not));
+            }
+        }
+        // Each set normalised where it stands: a loop costs less than
+        // collecting in place for the one or two sets a term has.
         let mut empty = false;
-        let mut numbers: Vec<NumSet> = numbers
-            .into_iter()
-            .filter_map(|set| {
-                let set = set.normalized(self);
-                empty |= set.is_none();
-                set
-            })
-            .collect();
+        let mut kept = 0;
+        for at in 0..numbers.len() {
+            let full = NumSet::full(numbers[at].field);
+            let set = std::mem::replace(&mut numbers[at], full);
+            match set.normalized(self) {
+                Some(set) => {
+                    numbers[kept] = set;
+                    kept += 1;
+                }
+                None => empty = true,
+            }
+        }
+        numbers.truncate(kept);
         numbers.sort_by_key(|set| set.field.name);
         Profile {
             numbers,
@@ -235,11 +251,25 @@ pub(super) fn across(arena: &mut Arena, terms: Vec<Vec<Id>>, log: &mut Log) -> V
     if terms.len() < 2 {
         return terms;
     }
-    let mut terms: Vec<Option<Vec<Id>>> = terms.into_iter().map(Some).collect();
-    let mut profiles: Vec<Profile> = terms
-        .iter()
-        .map(|t| arena.profile(t.as_deref().unwrap_or_default(), |_| true))
-        .collect();
+    let terms: Vec<Option<Vec<Id>>> = terms.into_iter().map(Some).collect();
+    let mut profiles = spare::PROFILES.take();
+    profiles.extend(
+        terms
+            .iter()
+            .map(|t| arena.profile(t.as_deref().unwrap_or_default(), |_| true)),
+    );
+    let terms = across_profiled(arena, terms, &mut profiles, log);
+    spare::PROFILES.give(profiles);
+    terms
+}
+
+/// [`across`] of `terms` with their `profiles`.
+fn across_profiled(
+    arena: &mut Arena,
+    mut terms: Vec<Option<Vec<Id>>>,
+    profiles: &mut [Profile],
+    log: &mut Log,
+) -> Vec<Vec<Id>> {
     let mut budget = MAX_PAIR_CHECKS;
     let n = terms.len();
     'rounds: loop {
@@ -284,7 +314,9 @@ pub(super) fn across(arena: &mut Arena, terms: Vec<Vec<Id>>, log: &mut Log) -> V
             break;
         }
     }
-    terms.into_iter().flatten().collect()
+    // In place: the list of terms is the one the result takes.
+    terms.retain(Option::is_some);
+    terms.into_iter().map(Option::unwrap_or_default).collect()
 }
 
 fn always_ids(arena: &Arena, before: Option<&[Id]>, log: &mut Log) -> Vec<Id> {

@@ -2,11 +2,14 @@
 //! small [`Id`], with the [`Kind`] the rules read, so that terms are lists
 //! of ids and filters compare by id.
 
+use super::spare;
 use super::within::Scratch;
 use crate::ast::{CompareOp, Span};
+use crate::lower::dnf::Term;
 use crate::lower::show_filters;
 use crate::schema::{Field, FieldType};
 use crate::typed::{Filter, Literal};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
 use std::sync::Arc;
@@ -88,23 +91,83 @@ fn index_past_scan<K: Eq + Hash, V, S: BuildHasher, I: Iterator<Item = (K, V)>>(
 /// filters compare by id: a long value repeated in a thousand terms is
 /// hashed once, not a thousand times.
 ///
-/// The terms' own filters are first looked up by address: they are
-/// borrowed for `'t`, the arena's whole life, so an address cannot be
-/// reused for another filter meanwhile.
+/// Its lists come from the thread's [`Buffers`] and go back there when it
+/// is dropped: a small query then allocates none of them.
 #[derive(Default)]
-pub(super) struct Arena<'t> {
+pub(super) struct Arena {
     pub(super) filters: Vec<Arc<Filter>>,
     kinds: Vec<Kind>,
-    /// Each of the terms' filters already seen, with its id.
-    seen_arcs: Vec<(&'t Arc<Filter>, Id)>,
-    /// `seen_arcs` by address, once it is longer than [`SCAN`] (empty
-    /// before).
-    by_ptr: IdMap<usize, Id>,
     /// `filters` by value, once there are more than [`SCAN`] (empty before).
     by_value: HashMap<ByValue, Id>,
-    tag_names: HashMap<String, u32>,
-    /// Buffers for [`Arena::normalize`].
-    pub(super) scratch: Scratch,
+    /// The tag names seen, their index their id, each as the filter and
+    /// the place in its list where it was first seen (no name is copied);
+    /// past [`SCAN`] names, `tag_ids` finds them.
+    tag_names: Vec<(Id, u32)>,
+    tag_ids: HashMap<String, u32>,
+    /// The name ids of every [`Kind::Tags`], each a range of this list.
+    tag_lists: Vec<u32>,
+    /// Room for [`Arena::intern_terms`]'s filters seen by address.
+    addresses: Vec<(usize, Id)>,
+    /// Buffers for [`Arena::normalize`]: boxed, so that taking them for a
+    /// term and putting them back moves a pointer, not the buffers.
+    pub(super) scratch: Option<Box<Scratch>>,
+}
+
+/// The lists of an [`Arena`], empty, kept for their room.
+#[derive(Default)]
+struct Buffers {
+    filters: Vec<Arc<Filter>>,
+    kinds: Vec<Kind>,
+    tag_names: Vec<(Id, u32)>,
+    tag_lists: Vec<u32>,
+    addresses: Vec<(usize, Id)>,
+    scratch: Option<Box<Scratch>>,
+}
+
+/// An arena's lists are kept for the next one only up to this many
+/// filters, so a thread that once simplified a large DNF does not hold
+/// its room.
+const KEPT_ROOM: usize = 256;
+
+thread_local! {
+    /// The lists the last arena on this thread left.
+    static SPARE: RefCell<Buffers> = RefCell::default();
+}
+
+impl Drop for Arena {
+    fn drop(&mut self) {
+        let room = [
+            self.filters.capacity(),
+            self.tag_names.capacity(),
+            self.tag_lists.capacity(),
+            self.addresses.capacity(),
+        ];
+        if room.iter().any(|&room| room > KEPT_ROOM) {
+            return;
+        }
+        let mut spare = Buffers {
+            filters: std::mem::take(&mut self.filters),
+            kinds: std::mem::take(&mut self.kinds),
+            tag_names: std::mem::take(&mut self.tag_names),
+            tag_lists: std::mem::take(&mut self.tag_lists),
+            addresses: std::mem::take(&mut self.addresses),
+            scratch: std::mem::take(&mut self.scratch),
+        };
+        spare.filters.clear();
+        spare.kinds.clear();
+        spare.tag_names.clear();
+        spare.tag_lists.clear();
+        spare.addresses.clear();
+        if let Some(scratch) = &mut spare.scratch {
+            scratch.clear();
+        }
+        // `try_with`: a thread being torn down has nowhere to keep them.
+        let _ = SPARE.try_with(|cell| {
+            if let Ok(mut kept) = cell.try_borrow_mut() {
+                *kept = spare;
+            }
+        });
+    }
 }
 
 /// A filter as a key of [`Arena::by_value`]: equal when the filters are
@@ -138,51 +201,86 @@ pub(super) enum Kind {
         op: CompareOp,
         value: i64,
     },
-    /// A tags test; names as sorted, distinct ids.
-    Tags { names: Vec<u32> },
+    /// A tags test; names as sorted, distinct ids, a range of the
+    /// arena's list ([`Arena::tag_ids`]).
+    Tags { names: (u32, u32) },
     /// Anything else (text comparisons): equal only to itself, with its
     /// exact negation if that filter exists too.
     Plain { negation: Option<Id> },
 }
 
-impl<'t> Arena<'t> {
+impl Arena {
     /// An arena for terms holding `occurrences` filters in all, sized so
     /// that a small query's lists never grow; a large one's distinct
     /// filters are far fewer than its occurrences, so the room is capped.
-    pub(super) fn with_capacity(occurrences: usize) -> Arena<'t> {
-        let n = occurrences.min(256);
-        Arena {
-            filters: Vec::with_capacity(n),
-            kinds: Vec::with_capacity(n),
-            seen_arcs: Vec::with_capacity(n),
-            ..Arena::default()
-        }
+    pub(super) fn with_capacity(occurrences: usize) -> Arena {
+        let n = occurrences.min(KEPT_ROOM);
+        let spare = SPARE
+            .try_with(|cell| {
+                cell.try_borrow_mut()
+                    .map(|mut kept| std::mem::take(&mut *kept))
+            })
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_default();
+        let mut arena = Arena {
+            filters: spare.filters,
+            kinds: spare.kinds,
+            by_value: HashMap::new(),
+            tag_names: spare.tag_names,
+            tag_ids: HashMap::new(),
+            tag_lists: spare.tag_lists,
+            addresses: spare.addresses,
+            scratch: spare.scratch,
+        };
+        arena.filters.reserve(n);
+        arena.kinds.reserve(n);
+        arena
     }
 
-    /// The id of one of the terms' filters.
-    pub(super) fn intern(&mut self, filter: &'t Arc<Filter>) -> Id {
-        let known = if self.seen_arcs.len() <= SCAN {
-            let mut seen = self.seen_arcs.iter();
-            seen.find(|(f, _)| Arc::ptr_eq(f, filter))
-                .map(|&(_, id)| id)
-        } else {
-            self.by_ptr.get(&address(filter)).copied()
+    /// The terms as lists of ids. Filters the terms share (the same `Arc`)
+    /// are found by address first: the terms are borrowed throughout, so
+    /// no address is reused for another filter meanwhile.
+    pub(super) fn intern_terms(&mut self, terms: &[Term]) -> Vec<Vec<Id>> {
+        // Each of the terms' filters already seen, with its id; by address
+        // once longer than [`SCAN`].
+        let mut seen = std::mem::take(&mut self.addresses);
+        let mut by_ptr: IdMap<usize, Id> = IdMap::default();
+        let mut intern = |arena: &mut Arena, filter: &Arc<Filter>| {
+            let at = address(filter);
+            let known = if seen.len() <= SCAN {
+                seen.iter().find(|&&(f, _)| f == at).map(|&(_, id)| id)
+            } else {
+                by_ptr.get(&at).copied()
+            };
+            if let Some(id) = known {
+                return id;
+            }
+            let id = match arena.find(filter) {
+                Some(id) => id,
+                None => arena.insert(filter.clone()),
+            };
+            seen.push((at, id));
+            index_past_scan(
+                &mut by_ptr,
+                seen.len(),
+                || seen.iter().copied(),
+                || (at, id),
+            );
+            id
         };
-        if let Some(id) = known {
-            return id;
-        }
-        let id = match self.find(filter) {
-            Some(id) => id,
-            None => self.insert(filter.clone()),
-        };
-        self.seen_arcs.push((filter, id));
-        index_past_scan(
-            &mut self.by_ptr,
-            self.seen_arcs.len(),
-            || self.seen_arcs.iter().map(|&(f, id)| (address(f), id)),
-            || (address(filter), id),
-        );
-        id
+        let interned = terms
+            .iter()
+            .map(|term| {
+                let mut ids = spare::IDS.take();
+                ids.extend(term.filters.iter().map(|f| intern(self, f)));
+                ids
+            })
+            .collect();
+        // No address is looked up past here: the terms may be dropped.
+        seen.clear();
+        self.addresses = seen;
+        interned
     }
 
     /// The id of a filter the rules made.
@@ -197,7 +295,12 @@ impl<'t> Arena<'t> {
     /// The id of a filter equal to `filter` (spans aside), if any.
     fn find(&self, filter: &Arc<Filter>) -> Option<Id> {
         if self.filters.len() <= SCAN {
-            let at = self.filters.iter().position(|f| **f == **filter)?;
+            // The field by address first: equal fields are one schema entry.
+            let at = self.filters.iter().position(|f| {
+                f.op == filter.op
+                    && (std::ptr::eq(f.field, filter.field) || f.field == filter.field)
+                    && f.value == filter.value
+            })?;
             return Some(at as Id);
         }
         self.by_value.get(&ByValue(filter.clone())).copied()
@@ -233,10 +336,24 @@ impl<'t> Arena<'t> {
                 value: *n,
             },
             (Literal::Tags(names), FieldType::Tags, CompareOp::Eq) => {
-                let mut ids: Vec<u32> = names.iter().map(|n| self.tag_name(n)).collect();
-                ids.sort_unstable();
-                ids.dedup();
-                Kind::Tags { names: ids }
+                let start = self.tag_lists.len();
+                for (at, name) in names.iter().enumerate() {
+                    let name_id = self.tag_name(name, (id, at as u32), names);
+                    self.tag_lists.push(name_id);
+                }
+                let list = &mut self.tag_lists[start..];
+                list.sort_unstable();
+                let mut end = start;
+                for at in start..self.tag_lists.len() {
+                    if end == start || self.tag_lists[at] != self.tag_lists[end - 1] {
+                        self.tag_lists[end] = self.tag_lists[at];
+                        end += 1;
+                    }
+                }
+                self.tag_lists.truncate(end);
+                Kind::Tags {
+                    names: (start as u32, end as u32),
+                }
             }
             _ => {
                 let negation = self.find_negation(&filter);
@@ -262,18 +379,55 @@ impl<'t> Arena<'t> {
         id
     }
 
-    fn tag_name(&mut self, name: &str) -> u32 {
-        if let Some(&id) = self.tag_names.get(name) {
+    /// The text of the tag name kept as `(filter, place)`; `pending` is the
+    /// list of the filter being inserted, not yet in `filters`.
+    fn tag_text<'a>(&'a self, (filter, at): (Id, u32), pending: &'a [String]) -> &'a str {
+        let list = match self.filters.get(filter as usize).map(|f| &f.value) {
+            Some(Literal::Tags(list)) => list,
+            _ => pending,
+        };
+        &list[at as usize]
+    }
+
+    /// The id of the tag name `name`, written at `place` (a filter and the
+    /// place in its list, that of the filter being inserted being
+    /// `pending`).
+    fn tag_name(&mut self, name: &str, place: (Id, u32), pending: &[String]) -> u32 {
+        let known = if self.tag_names.len() <= SCAN {
+            let mut names = self.tag_names.iter();
+            names
+                .position(|&kept| self.tag_text(kept, pending) == name)
+                .map(|at| at as u32)
+        } else {
+            self.tag_ids.get(name).copied()
+        };
+        if let Some(id) = known {
             return id;
         }
         let id = self.tag_names.len() as u32;
-        self.tag_names.insert(name.to_owned(), id);
+        self.tag_names.push(place);
+        match self.tag_names.len() {
+            n if n <= SCAN => {}
+            n if n == SCAN + 1 => {
+                let all = (0..n).map(|at| {
+                    (
+                        self.tag_text(self.tag_names[at], pending).to_owned(),
+                        at as u32,
+                    )
+                });
+                let all: Vec<_> = all.collect();
+                self.tag_ids.extend(all);
+            }
+            _ => {
+                self.tag_ids.insert(name.to_owned(), id);
+            }
+        }
         id
     }
 
-    /// Every filter, indexed by id, once the rules are done.
-    pub(super) fn into_filters(self) -> Vec<Arc<Filter>> {
-        self.filters
+    /// The sorted, distinct name ids of a [`Kind::Tags`].
+    pub(super) fn tag_ids(&self, names: (u32, u32)) -> &[u32] {
+        &self.tag_lists[names.0 as usize..names.1 as usize]
     }
 
     pub(super) fn filter(&self, id: Id) -> &Arc<Filter> {

@@ -20,14 +20,18 @@
 //! The work is split by job: `arena` holds every distinct filter once and
 //! what the rules need to know about it; `intervals` is the arithmetic of
 //! a number field's admitted values; `within` normalises one term;
-//! `across` compares terms. The rules run in this order: identical terms
-//! dropped, each remaining term normalised (a contradiction drops it, an
-//! emptied term makes the whole expression true), identical terms dropped
-//! again, then the rules across terms until none applies.
+//! `across` compares terms; `spare` keeps short lists between
+//! simplifications on one thread (the arena keeps its own lists the same
+//! way), so that a small query allocates few. The rules run in this order:
+//! identical terms dropped, each remaining term normalised (a
+//! contradiction drops it, an emptied term makes the whole expression
+//! true), identical terms dropped again if normalising rewrote one, then
+//! the rules across terms until none applies.
 
 mod across;
 mod arena;
 mod intervals;
+mod spare;
 mod within;
 
 use super::dnf::Term;
@@ -74,10 +78,12 @@ pub fn simplify(terms: Vec<Term>, log: &mut Log) -> Vec<Term> {
 /// [`simplify`] on borrowed terms, so that a caller that keeps them
 /// (`lower`'s trace does) need not clone every filter of every term.
 pub(super) fn simplify_slice(terms: &[Term], log: &mut Log) -> Vec<Term> {
-    let (filters, work) = simplified_ids(terms, log);
+    let (arena, work) = simplified_ids(terms, log);
     work.into_iter()
-        .map(|ids| Term {
-            filters: ids.iter().map(|&id| filters[id as usize].clone()).collect(),
+        .map(|ids| {
+            let filters = ids.iter().map(|&id| arena.filter(id).clone()).collect();
+            spare::IDS.give(ids);
+            Term { filters }
         })
         .collect()
 }
@@ -85,7 +91,21 @@ pub(super) fn simplify_slice(terms: &[Term], log: &mut Log) -> Vec<Term> {
 /// [`simplify`] of terms the caller gives up (`lower` without a trace):
 /// the simplified terms reuse their lists instead of allocating new ones.
 pub(super) fn simplify_owned(terms: Vec<Term>, log: &mut Log) -> Vec<Term> {
-    let (filters, work) = simplified_ids(&terms, log);
+    let (arena, work) = simplified_ids(&terms, log);
+    // Often nothing applies (the typical query): the terms, filter for
+    // filter the very ones given, are the answer as they are.
+    let same = work.len() == terms.len()
+        && work.iter().zip(&terms).all(|(ids, term)| {
+            ids.len() == term.filters.len()
+                && ids
+                    .iter()
+                    .zip(&term.filters)
+                    .all(|(&id, filter)| Arc::ptr_eq(arena.filter(id), filter))
+        });
+    if same {
+        work.into_iter().for_each(|ids| spare::IDS.give(ids));
+        return terms;
+    }
     let mut spare: Vec<Vec<Arc<Filter>>> = terms
         .into_iter()
         .map(|term| {
@@ -97,36 +117,45 @@ pub(super) fn simplify_owned(terms: Vec<Term>, log: &mut Log) -> Vec<Term> {
     work.into_iter()
         .map(|ids| {
             let mut list = spare.pop().unwrap_or_default();
-            list.extend(ids.iter().map(|&id| filters[id as usize].clone()));
+            list.extend(ids.iter().map(|&id| arena.filter(id).clone()));
+            spare::IDS.give(ids);
             Term { filters: list }
         })
         .collect()
 }
 
-/// The simplified terms as ids into the returned filters.
-fn simplified_ids(terms: &[Term], log: &mut Log) -> (Vec<Arc<Filter>>, Vec<Vec<Id>>) {
+/// The simplified terms as ids into the returned arena.
+fn simplified_ids(terms: &[Term], log: &mut Log) -> (Arena, Vec<Vec<Id>>) {
     let mut arena = Arena::with_capacity(terms.iter().map(|t| t.filters.len()).sum());
-    let raw: Vec<Vec<Id>> = terms
-        .iter()
-        .map(|term| term.filters.iter().map(|f| arena.intern(f)).collect())
-        .collect();
+    let raw = arena.intern_terms(terms);
 
     // Identical terms (as sets of filters) need normalising only once.
     let raw = dedup_terms(&arena, raw, log);
 
-    let mut work = Vec::with_capacity(raw.len());
-    for ids in raw {
+    // Normalised in place: the list of terms is the one the result takes.
+    let mut work = raw;
+    let mut kept = 0;
+    let mut rewritten = false;
+    for at in 0..work.len() {
+        let ids = std::mem::take(&mut work[at]);
         if let Some(normal) = arena.normalize_owned(ids, log) {
             if normal.is_empty() {
                 always(&arena, arena.last_taken(), log);
-                return (arena.into_filters(), vec![Vec::new()]);
+                return (arena, vec![Vec::new()]);
             }
-            work.push(normal);
+            rewritten |= normal != arena.last_taken();
+            work[kept] = normal;
+            kept += 1;
         }
     }
-    let work = dedup_terms(&arena, work, log);
+    work.truncate(kept);
+    // Terms left as they were are still pairwise distinct: only a
+    // rewritten one can now equal another.
+    if rewritten {
+        work = dedup_terms(&arena, work, log);
+    }
     let work = across(&mut arena, work, log);
-    (arena.into_filters(), work)
+    (arena, work)
 }
 
 /// The single empty term: every contact matches.

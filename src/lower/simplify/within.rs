@@ -28,6 +28,16 @@ pub(super) struct Scratch {
 }
 
 impl Scratch {
+    /// Empties every buffer, keeping its room (the bits of `seen` are
+    /// already clear after each term).
+    pub(super) fn clear(&mut self) {
+        self.slots.clear();
+        self.groups.clear();
+        self.fields = 0;
+        self.tags.clear();
+        self.input.clear();
+    }
+
     /// Puts the number filter `id` on `field` in its field's group, making
     /// the group (and its slot) on the field's first filter. Groups past
     /// `fields` are reused for their room.
@@ -92,7 +102,7 @@ impl Seen {
     }
 }
 
-impl Arena<'_> {
+impl Arena {
     /// One term on its own: duplicates dropped, ranges merged, tags merged.
     /// `None` when the term cannot hold. Numbers of one field come out where
     /// the field first appears, as lower bound, upper bound (or one `=`),
@@ -105,26 +115,26 @@ impl Arena<'_> {
     /// [`Arena::normalize`] of a term the caller gives up: the result takes
     /// its list, sparing an allocation per term.
     pub(super) fn normalize_owned(&mut self, mut ids: Vec<Id>, log: &mut Log) -> Option<Vec<Id>> {
-        let mut input = std::mem::take(&mut self.scratch.input);
+        let mut input = std::mem::take(&mut self.scratch.get_or_insert_default().input);
         input.clear();
         input.append(&mut ids);
         let normal = self.normalize_into(&input, &mut ids, log);
-        self.scratch.input = input;
+        self.scratch.get_or_insert_default().input = input;
         normal.map(|()| ids)
     }
 
     /// The term [`Arena::normalize_owned`] took last, as it was given.
     pub(super) fn last_taken(&self) -> &[Id] {
-        &self.scratch.input
+        self.scratch.as_ref().map_or(&[], |scratch| &scratch.input)
     }
 
     /// [`Arena::normalize`] into `out`, which is empty.
     fn normalize_into(&mut self, ids: &[Id], out: &mut Vec<Id>, log: &mut Log) -> Option<()> {
-        let mut scratch = std::mem::take(&mut self.scratch);
+        let mut scratch = self.scratch.take().unwrap_or_default();
         scratch.seen.grow(self.filters.len());
         let normal = self.normalize_with(ids, out, log, &mut scratch);
         scratch.seen.clear(ids);
-        self.scratch = scratch;
+        self.scratch = Some(scratch);
         normal
     }
 
@@ -265,7 +275,7 @@ impl Arena<'_> {
             if let (Kind::Tags { names }, Literal::Tags(list)) =
                 (self.kind(only), &self.filter(only).value)
             {
-                if names.len() == list.len() {
+                if self.tag_ids(*names).len() == list.len() {
                     return only;
                 }
             }
