@@ -18,13 +18,13 @@
 //!    only when it needs fewer requests than 1–3 left.
 //!
 //! Coverage is decided by a case split over the atoms of the terms
-//! involved ([`split`]): a term is covered when no contact can
-//! satisfy it and fail every other term. With at most
-//! [`table::WIDE_ATOMS`] atoms a truth table ([`table`]) gives the same
-//! answers by subset tests, each term's set worked out once. The whole pass has a [`BUDGET`] of
-//! steps; a check that runs out answers "not covered", so the pass never
-//! drops what it has not proved covered, and past the budget the terms stay
-//! as they are.
+//! involved ([`split`]): a term is covered when no contact can satisfy it
+//! and fail every other term. With at most [`table::WIDE_ATOMS`] atoms a
+//! truth table ([`table`]) gives the same answers by subset tests, each
+//! term's set worked out once. The whole pass has a [`BUDGET`] of steps; a
+//! check that runs out answers "not covered", so the pass never drops
+//! what it has not proved covered, and past the budget the terms stay as
+//! they are.
 
 mod exact;
 mod model;

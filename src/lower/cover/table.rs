@@ -151,17 +151,7 @@ impl<const W: usize> Table<W> {
     /// assignments are judged once, and a minterm is allowed when one rule
     /// allows every field's part of it.
     pub(super) fn build<'a>(model: &Model, terms: impl Iterator<Item = &'a [Lit]>) -> Option<Self> {
-        let mut atoms: Vec<usize> = Vec::with_capacity(Self::ATOMS);
-        for t in terms {
-            for &l in t {
-                if !atoms.contains(&atom_of(l)) {
-                    if atoms.len() == Self::ATOMS {
-                        return None;
-                    }
-                    atoms.push(atom_of(l));
-                }
-            }
-        }
+        let atoms = Self::atoms_of(terms)?;
         let n = atoms.len();
         // The atoms of each field, by their places in the table.
         let mut fields: Vec<Vec<usize>> = Vec::new();
@@ -246,22 +236,25 @@ impl<const W: usize> Table<W> {
         })
     }
 
-    /// Whether the atoms of `terms`, in the order they first appear, are
-    /// the table's: what [`Table::build`] would make of `terms` is this
-    /// table.
-    pub(super) fn has_atoms_of<'a>(&self, terms: impl Iterator<Item = &'a [Lit]>) -> bool {
-        let mut seen = 0;
+    /// The atoms of `terms` in the order they first appear, the table's
+    /// order; `None` past [`Table::ATOMS`].
+    fn atoms_of<'a>(terms: impl Iterator<Item = &'a [Lit]>) -> Option<Vec<usize>> {
+        let mut atoms: Vec<usize> = Vec::with_capacity(Self::ATOMS);
         for &l in terms.flatten() {
-            let atom = atom_of(l);
-            if self.atoms[..seen].contains(&atom) {
-                continue;
+            if !atoms.contains(&atom_of(l)) {
+                if atoms.len() == Self::ATOMS {
+                    return None;
+                }
+                atoms.push(atom_of(l));
             }
-            if self.atoms.get(seen) != Some(&atom) {
-                return false;
-            }
-            seen += 1;
         }
-        seen == self.atoms.len()
+        Some(atoms)
+    }
+
+    /// Whether [`Table::build`] would make this table of `terms`: their
+    /// atoms are the table's, in the same order.
+    pub(super) fn has_atoms_of<'a>(&self, terms: impl Iterator<Item = &'a [Lit]>) -> bool {
+        Self::atoms_of(terms).is_some_and(|atoms| atoms == self.atoms)
     }
 
     /// The table's place of `l`'s atom.
