@@ -140,15 +140,26 @@ fn lower_results(
     options: &PlanOptions,
     limits: &Limits,
 ) -> Vec<Result<CompiledSegment, lower::LowerError>> {
-    let lower_one = |(info, query): Checked| {
-        lower::lower(&query, options, limits).map(|lowered| CompiledSegment {
-            info,
-            query,
-            lowered,
-        })
-    };
     let chunks = super::parallel::in_chunks(segments, &|chunk: Vec<Checked>| {
-        chunk.into_iter().map(lower_one).collect::<Vec<_>>()
+        (chunk.into_iter())
+            .map(|(info, query)| lower_one(info, query, options, limits))
+            .collect::<Vec<_>>()
     });
     chunks.into_iter().flatten().collect()
+}
+
+/// One checked segment lowered to its plan, or lowering's error: for the
+/// whole file's check and for the one a segment at a time
+/// (`stream.rs`).
+pub(super) fn lower_one(
+    info: Info,
+    query: typed::Query,
+    options: &PlanOptions,
+    limits: &Limits,
+) -> Result<CompiledSegment, lower::LowerError> {
+    lower::lower(&query, options, limits).map(|lowered| CompiledSegment {
+        info,
+        query,
+        lowered,
+    })
 }

@@ -21,6 +21,7 @@
 use super::analyse::{check_parts, resolve, used_names};
 use super::compiled::{CompiledSegment, Info};
 use super::error::Problems;
+use super::lower::lower_one;
 use super::outline::Outline;
 use super::parallel::{in_chunks, in_order};
 use super::parse::{pieces, shift_segment};
@@ -30,7 +31,7 @@ use super::summary::Cost;
 use crate::Problem;
 use crate::ast;
 use crate::check;
-use crate::lower::{self, PlanOptions};
+use crate::lower::PlanOptions;
 use crate::syntax::{self, lexical};
 use std::collections::{HashMap, HashSet};
 
@@ -199,26 +200,19 @@ impl<R> Work<'_, R> {
                 return Found::problems(check, Vec::new());
             }
         };
-        let lowered = match lower::lower(&checked, self.page, &self.cx.limits) {
-            Ok(lowered) => lowered,
-            Err(error) => return Found::problems(Vec::new(), vec![Problem::Lower(error)]),
-        };
-        let warnings = lowered
-            .warnings
-            .iter()
-            .cloned()
-            .map(Problem::from)
-            .collect();
         let info = Info {
             name: segment.name.clone(),
             span: segment.span,
             uses,
         };
-        let compiled = CompiledSegment {
-            info,
-            query: checked,
-            lowered,
+        let compiled = match lower_one(info, checked, self.page, &self.cx.limits) {
+            Ok(compiled) => compiled,
+            Err(error) => return Found::problems(Vec::new(), vec![Problem::Lower(error)]),
         };
+        let warnings = (compiled.lowered.warnings.iter())
+            .cloned()
+            .map(Problem::from)
+            .collect();
         let cost = Cost::of(&compiled);
         Found {
             product: Some((cost, (self.make)(compiled))),
