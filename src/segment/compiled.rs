@@ -139,7 +139,6 @@ impl CompiledFile {
     /// The warnings of the file and of lowering, rendered against the
     /// file, or `None` when there are none.
     pub fn warnings(&self) -> Option<Error> {
-        (!self.warnings.is_empty())
-            .then(|| Error::new(self.name.clone(), self.text.clone(), self.warnings.clone()))
+        super::summary::rendered_warnings(&self.name, &self.text, &self.warnings)
     }
 }

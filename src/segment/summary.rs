@@ -23,7 +23,7 @@ pub struct FileSummary {
 
 /// What one segment's plan costs, as a [`FileSummary`] keeps it: its name
 /// is its span into the file's text.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Cost {
     name_span: Span,
     requests: usize,
@@ -44,18 +44,14 @@ impl Cost {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SegmentCost<'a> {
     name: &'a str,
-    name_span: Span,
-    requests: usize,
-    api_calls: u64,
+    cost: Cost,
 }
 
 impl<'a> SegmentCost<'a> {
     pub(super) fn of(segment: &'a CompiledSegment) -> SegmentCost<'a> {
         SegmentCost {
             name: segment.name(),
-            name_span: segment.name_span(),
-            requests: segment.requests(),
-            api_calls: segment.api_calls(),
+            cost: Cost::of(segment),
         }
     }
 
@@ -66,18 +62,18 @@ impl<'a> SegmentCost<'a> {
 
     /// Where its name is written.
     pub fn name_span(&self) -> Span {
-        self.name_span
+        self.cost.name_span
     }
 
     /// The request bodies in its plan.
     pub fn requests(&self) -> usize {
-        self.requests
+        self.cost.requests
     }
 
     /// The most API calls running its plan once takes
     /// ([`CompiledSegment::api_calls`]).
     pub fn api_calls(&self) -> u64 {
-        self.api_calls
+        self.cost.api_calls
     }
 }
 
@@ -93,11 +89,9 @@ impl FileSummary {
 
     /// Each segment's cost, in file order.
     pub fn segments(&self) -> impl ExactSizeIterator<Item = SegmentCost<'_>> + Clone + '_ {
-        self.segments.iter().map(|cost| SegmentCost {
+        self.segments.iter().map(|&cost| SegmentCost {
             name: cost.name_span.slice(&self.text),
-            name_span: cost.name_span,
-            requests: cost.requests,
-            api_calls: cost.api_calls,
+            cost,
         })
     }
 
@@ -124,7 +118,17 @@ impl FileSummary {
     /// The warnings of the file and of lowering, rendered against the
     /// file, or `None` when there are none.
     pub fn warnings(&self) -> Option<Error> {
-        (!self.warnings.is_empty())
-            .then(|| Error::new(self.name.clone(), self.text.clone(), self.warnings.clone()))
+        rendered_warnings(&self.name, &self.text, &self.warnings)
     }
+}
+
+/// `warnings` rendered against the file `name` holding `text`, or `None`
+/// when there are none: [`FileSummary::warnings`] and
+/// [`CompiledFile::warnings`].
+pub(super) fn rendered_warnings(
+    name: &str,
+    text: &Arc<str>,
+    warnings: &[Problem],
+) -> Option<Error> {
+    (!warnings.is_empty()).then(|| Error::new(name, text.clone(), warnings.to_vec()))
 }
